@@ -1,0 +1,130 @@
+"""`Linear`: the densely-connected layer, written the way a zoo layer is."""
+
+from __future__ import annotations
+
+import keras
+from keras import activations, constraints, initializers, ops, regularizers
+
+from zoo.validation import is_positive_int, require, require_float_input
+
+
+@keras.saving.register_keras_serializable(package="zoo_core")
+class Linear(keras.layers.Layer):
+    """A densely-connected layer: `outputs = activation(inputs @ kernel + bias)`.
+
+    The kernel's input size is read from the last axis of the first input, so
+    the layer is built lazily, at its first call.
+
+    Args:
+        units: Positive integer, the size of the last axis of the output.
+        activation: Activation applied to the output (name or callable);
+            `None` for none.
+        use_bias: Whether to add a learned bias vector.
+        kernel_initializer: Initializer of the `(input_dim, units)` kernel.
+        bias_initializer: Initializer of the `(units,)` bias.
+        kernel_regularizer: Regularizer of the kernel.
+        bias_regularizer: Regularizer of the bias.
+        activity_regularizer: Regularizer of the output.
+        kernel_constraint: Constraint applied to the kernel after each update.
+        bias_constraint: Constraint applied to the bias after each update.
+        **kwargs: Base layer arguments (`name`, `dtype`, `trainable`).
+
+    Input shape:
+        N-D tensor of shape `(batch_size, ..., input_dim)`, `input_dim` known.
+
+    Output shape:
+        N-D tensor of shape `(batch_size, ..., units)`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from zoo_core import Linear
+    >>> layer = Linear(3, kernel_initializer="ones", bias_initializer="zeros")
+    >>> x = np.arange(8, dtype="float32").reshape(2, 4)
+    >>> print(keras.ops.convert_to_numpy(layer(x)))
+    [[ 6.  6.  6.]
+     [22. 22. 22.]]
+    >>> [(w.name, tuple(w.shape)) for w in layer.weights]
+    [('kernel', (4, 3)), ('bias', (3,))]
+
+    References:
+        Equivalent to `keras.layers.Dense`, against which it is tested.
+    """
+
+    def __init__(
+        self,
+        units: int,
+        activation=None,
+        use_bias: bool = True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        require(is_positive_int(units), "units", units, "a positive integer")
+        require(isinstance(use_bias, bool), "use_bias", use_bias, "True or False")
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.units = units
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.input_spec = keras.InputSpec(min_ndim=2)
+
+    def build(self, input_shape):
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise ValueError(
+                f"Layer {self.name!r} needs the last axis of its input to be known "
+                f"to build its kernel, received input shape {input_shape}."
+            )
+        self.kernel = self.add_weight(
+            name="kernel",
+            shape=(input_dim, self.units),
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(
+                name="bias",
+                shape=(self.units,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
+        self.input_spec = keras.InputSpec(min_ndim=2, axes={-1: input_dim})
+
+    def call(self, inputs):
+        require_float_input(self, inputs)
+        outputs = ops.matmul(inputs, self.kernel)
+        if self.bias is not None:
+            outputs = ops.add(outputs, self.bias)
+        return self.activation(outputs)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+        }

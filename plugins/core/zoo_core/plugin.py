@@ -1,0 +1,103 @@
+"""The core family's registration with the zoo: one entry per object."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+import zoo
+from zoo_core import DeltaOrthogonal, FixupNormal, Linear, Maxout, MLPBlock, RunningSum
+
+
+def _mlp_twin(config: dict) -> keras.Sequential:
+    units = config["units"]
+    return keras.Sequential(
+        [
+            keras.layers.Dense(
+                size,
+                activation=config.get("activation", "relu")
+                if i < len(units) - 1
+                else config.get("output_activation"),
+            )
+            for i, size in enumerate(units)
+        ]
+    )
+
+
+def _check_delta_orthogonal(config: dict, kernel: np.ndarray) -> None:
+    index = tuple(size // 2 for size in kernel.shape[:-2])
+    centre = kernel[index]
+    gain = config.get("gain", 1.0)
+    np.testing.assert_allclose(centre @ centre.T, gain**2 * np.eye(centre.shape[0]), atol=1e-5)
+    off_centre = kernel.copy()
+    off_centre[index] = 0
+    assert not off_centre.any(), "kernel is not zero off the centre tap"
+
+
+def _check_fixup(config: dict, weights: np.ndarray) -> None:
+    fan_in = int(np.prod(weights.shape[:-1]))
+    depth = config.get("branch_depth", 2)
+    expected = np.sqrt(2.0 / fan_in) * config["num_branches"] ** (-1.0 / (2 * depth - 2))
+    ratio = weights.std() / expected
+    assert 0.95 < ratio < 1.05, f"std is {ratio:.3f} x the Fixup rule's"
+    assert abs(weights.mean()) < 0.05 * expected, f"mean {weights.mean()} is not ~0"
+
+
+@zoo.hookimpl
+def register_family():
+    return zoo.Family(
+        name="core",
+        description="Building blocks: a dense layer, a running-statistics layer, "
+        "an MLP block, maxout, and initializers for deep networks.",
+    )
+
+
+@zoo.hookimpl
+def register_layers():
+    return [
+        zoo.LayerEntry(
+            Linear,
+            config={"units": 4, "activation": "tanh"},
+            input_shape=(4, 8),
+            output_shape=(4, 4),
+            trainable_weights=2,
+            twin=zoo.Twin("keras.layers.Dense", lambda c: keras.layers.Dense(**c)),
+        ),
+        zoo.LayerEntry(
+            RunningSum,
+            input_shape=(4, 8),
+            non_trainable_weights=3,
+        ),
+        zoo.LayerEntry(
+            MLPBlock,
+            config={"units": (16, 8, 1)},
+            input_shape=(4, 8),
+            output_shape=(4, 1),
+            trainable_weights=6,
+            twin=zoo.Twin("keras.Sequential of keras.layers.Dense", _mlp_twin),
+        ),
+        zoo.LayerEntry(
+            Maxout,
+            config={"num_units": 4},
+            input_shape=(4, 8),
+            output_shape=(4, 4),
+        ),
+    ]
+
+
+@zoo.hookimpl
+def register_initializers():
+    return [
+        zoo.ObjectEntry(
+            DeltaOrthogonal,
+            config={"gain": 1.0, "seed": 3},
+            example_shape=(3, 3, 4, 8),
+            reference=_check_delta_orthogonal,
+        ),
+        zoo.ObjectEntry(
+            FixupNormal,
+            config={"num_branches": 8, "seed": 5},
+            example_shape=(256, 256),
+            reference=_check_fixup,
+        ),
+    ]

@@ -1,0 +1,81 @@
+"""`RunningSum`: an identity layer that keeps running statistics of its input."""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from zoo.validation import require_float_input
+
+
+@keras.saving.register_keras_serializable(package="zoo_core")
+class RunningSum(keras.layers.Layer):
+    """Passes its input through unchanged, keeping a running sum and mean of it.
+
+    In training (`training=True`) each call adds the input's per-feature sum to
+    the non-trainable `total`, the number of feature vectors it holds to
+    `count` (the samples seen, for a 2-D input), and sets `mean` to
+    `total / count`. Like `BatchNormalization`'s moving statistics they do
+    not change in inference, nor while the layer is frozen
+    (`trainable=False`). Sums are kept in float32 whatever the compute dtype.
+
+    Args:
+        **kwargs: Base layer arguments (`name`, `dtype`, `trainable`).
+
+    Input shape:
+        N-D tensor of shape `(batch_size, ..., features)`, `features` known.
+
+    Output shape:
+        The input shape.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from zoo_core import RunningSum
+    >>> layer = RunningSum()
+    >>> _ = layer(np.array([[1.0, 2.0], [3.0, 4.0]]), training=True)
+    >>> _ = layer(np.array([[5.0, 6.0]]), training=True)
+    >>> print(keras.ops.convert_to_numpy(layer.count), keras.ops.convert_to_numpy(layer.mean))
+    3.0 [3. 4.]
+    >>> layer.reset_state()
+    >>> print(keras.ops.convert_to_numpy(layer.count))
+    0.0
+
+    References:
+        The running mean formula; checked against numpy in the family's tests.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        features = input_shape[-1]
+        if features is None:
+            raise ValueError(
+                f"Layer {self.name!r} needs the last axis of its input to be known, "
+                f"received input shape {input_shape}."
+            )
+        # Statistics stay in float32 under mixed precision: float16 sums overflow.
+        stat = {"initializer": "zeros", "trainable": False, "dtype": "float32"}
+        self.total = self.add_weight(name="total", shape=(features,), **stat)
+        self.count = self.add_weight(name="count", shape=(), **stat)
+        self.mean = self.add_weight(name="mean", shape=(features,), **stat)
+        self.input_spec = keras.InputSpec(min_ndim=2, axes={-1: features})
+
+    def call(self, inputs, training=None):
+        require_float_input(self, inputs)
+        if training and self.trainable:
+            rows = ops.reshape(ops.cast(inputs, "float32"), (-1, ops.shape(inputs)[-1]))
+            self.total.assign_add(ops.sum(rows, axis=0))
+            self.count.assign_add(ops.cast(ops.shape(rows)[0], "float32"))
+            self.mean.assign(self.total / ops.maximum(self.count, 1.0))
+        return inputs
+
+    def reset_state(self) -> None:
+        """Forget everything seen: `total`, `count` and `mean` back to zero."""
+        for variable in (self.total, self.count, self.mean):
+            variable.assign(ops.zeros_like(variable))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape

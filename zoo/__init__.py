@@ -1,0 +1,24 @@
+"""The layer zoo: custom Keras 3 layers from installed plugins.
+
+``import zoo`` imports every installed plugin, which registers its objects
+with Keras, so ``keras.saving.load_model`` can rebuild them.
+"""
+
+from zoo.entries import Family, LayerEntry, ObjectEntry, Twin
+from zoo.hookspecs import hookimpl
+from zoo.plugins import load_plugins
+from zoo.registry import custom_objects, get_registry
+
+__all__ = [
+    "Family",
+    "LayerEntry",
+    "ObjectEntry",
+    "Twin",
+    "custom_objects",
+    "get_registry",
+    "hookimpl",
+    "load_plugins",
+]
+
+# Last, so that a plugin importing ``zoo`` while it is loaded finds the names above.
+load_plugins()

@@ -1,0 +1,145 @@
+"""What a plugin returns from its hooks: one entry per object it ships.
+
+An entry carries everything the framework needs to test, benchmark and
+document the object without special cases: an example config and input,
+the Keras twin it must match, and the few facts about its behaviour that a
+generic check cannot guess (does ``training`` change the output? does it add
+losses? does it work per sample?).
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Config = Mapping[str, Any]
+Shape = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Family:
+    """A family of objects, as shown in ``zoo list`` and on its docs page."""
+
+    name: str
+    description: str
+
+
+def copy_weights_in_order(source: Any, target: Any) -> None:
+    """Copy ``source``'s weights into ``target``, which lists them in the same order."""
+    target.set_weights(source.get_weights())
+
+
+@dataclass(frozen=True)
+class Twin:
+    """A Keras built-in that must compute what the zoo object computes.
+
+    Args:
+        name: how the docs name it, e.g. ``"keras.layers.Dense"``.
+        build: makes the twin from the zoo object's example config.
+        copy_weights: copies the built zoo layer's weights into the built twin.
+        atol: absolute tolerance of the parity check.
+        rtol: relative tolerance of the parity check.
+        in_training: whether outputs must also match with ``training=True``
+            (off for layers whose training output is random in a way the twin
+            draws differently).
+    """
+
+    name: str
+    build: Callable[[dict[str, Any]], Any]
+    copy_weights: Callable[[Any, Any], None] = copy_weights_in_order
+    atol: float = 1e-5
+    rtol: float = 1e-5
+    in_training: bool = True
+
+
+def _docstring_summary(obj: Any) -> str:
+    doc = inspect.getdoc(obj) or ""
+    return doc.strip().splitlines()[0] if doc.strip() else ""
+
+
+@dataclass(frozen=True)
+class _Entry:
+    cls: type
+    config: Config | Callable[[], Config] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.cls.__name__
+
+    @property
+    def summary(self) -> str:
+        return _docstring_summary(self.cls)
+
+    def make_config(self) -> dict[str, Any]:
+        """A fresh copy of the example config (callables are called anew)."""
+        config = self.config() if callable(self.config) else self.config
+        return copy.deepcopy(dict(config))
+
+    def make(self) -> Any:
+        """A new instance built from the example config."""
+        return self.cls(**self.make_config())
+
+
+@dataclass(frozen=True)
+class LayerEntry(_Entry):
+    """A layer (or model) a plugin ships.
+
+    Args:
+        cls: the layer class.
+        config: example constructor arguments (or a function returning them,
+            for values that must not be shared between instances, such as a
+            wrapped layer).
+        input_shape: example input shape, batch first.
+        output_shape: documented output shape for that input (``None``: the
+            same as the input).
+        trainable_weights: how many trainable weights a build creates.
+        non_trainable_weights: how many non-trainable weights a build creates.
+        losses: how many losses one call adds with ``add_loss``.
+        twin: the Keras built-in it must match, if any.
+        training_changes_output: whether ``training=True`` gives other outputs
+            than ``training=False`` on the example input.
+        per_sample: whether each sample's output depends on that sample alone
+            (in inference), so the batch around it does not matter.
+        differentiable: whether finite differences can check its gradients.
+        mixed_precision_atol: how far float16/bfloat16 outputs may be from the
+            float32 ones, relative to the output scale.
+    """
+
+    input_shape: Shape = (4, 8)
+    output_shape: Shape | None = None
+    trainable_weights: int = 0
+    non_trainable_weights: int = 0
+    losses: int = 0
+    twin: Twin | None = None
+    training_changes_output: bool = False
+    per_sample: bool = True
+    differentiable: bool = True
+    mixed_precision_atol: float = 5e-2
+
+    @property
+    def documented_output_shape(self) -> Shape:
+        return self.output_shape if self.output_shape is not None else self.input_shape
+
+
+@dataclass(frozen=True)
+class ObjectEntry(_Entry):
+    """An initializer, regularizer or constraint a plugin ships.
+
+    Args:
+        cls: the class.
+        config: example constructor arguments.
+        twin: the Keras built-in it must match, if any.
+        reference: an independent implementation of the formula, as a
+            function of (object config, numpy weights) returning numpy values;
+            used where there is no twin.
+        example_shape: the weight shape its checks use.
+        atol: tolerance of the value check.
+    """
+
+    twin: Twin | None = None
+    reference: Callable[[dict[str, Any], Any], Any] | None = None
+    example_shape: Shape = (6, 4)
+    atol: float = 1e-5

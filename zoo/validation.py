@@ -1,0 +1,32 @@
+"""Checks of constructor arguments and inputs, with the messages users see.
+
+Every zoo object validates at once and says what was wrong in the same words:
+the argument, the value received, and what was expected.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+
+
+def require(condition: bool, name: str, value: Any, expected: str) -> None:
+    """Raise ``ValueError`` naming ``name`` and ``value`` unless ``condition`` holds."""
+    if not condition:
+        raise ValueError(f"Invalid `{name}`: expected {expected}, received {name}={value!r}.")
+
+
+def is_positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def require_float_input(layer: keras.layers.Layer, inputs: Any) -> None:
+    """Raise ``ValueError`` unless ``inputs`` holds floating-point numbers."""
+    dtype = keras.backend.standardize_dtype(getattr(inputs, "dtype", "float32"))
+    if "float" not in dtype:
+        raise ValueError(
+            f"Layer {layer.name!r} ({type(layer).__name__}) expects floating-point "
+            f"input, received dtype {dtype}. Cast it first, e.g. "
+            "keras.ops.cast(x, 'float32')."
+        )
