@@ -35,6 +35,7 @@ class DeltaOrthogonal(keras.initializers.Initializer):
 
     Example:
 
+    >>> import keras
     >>> import numpy as np
     >>> from zoo_core import DeltaOrthogonal
     >>> kernel = keras.ops.convert_to_numpy(DeltaOrthogonal(seed=1)((3, 3, 4, 8)))
@@ -103,6 +104,7 @@ class FixupNormal(keras.initializers.Initializer):
 
     Example:
 
+    >>> import keras
     >>> import numpy as np
     >>> from zoo_core import FixupNormal
     >>> w = keras.ops.convert_to_numpy(FixupNormal(num_branches=16, seed=0)((512, 512)))

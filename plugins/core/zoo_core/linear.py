@@ -37,6 +37,7 @@ class Linear(keras.layers.Layer):
 
     Example:
 
+    >>> import keras
     >>> import numpy as np
     >>> from zoo_core import Linear
     >>> layer = Linear(3, kernel_initializer="ones", bias_initializer="zeros")

@@ -30,6 +30,7 @@ class Maxout(keras.layers.Layer):
 
     Example:
 
+    >>> import keras
     >>> import numpy as np
     >>> from zoo_core import Maxout
     >>> x = np.array([[1.0, 5.0, -2.0, 3.0, 0.0, 4.0]])

@@ -35,6 +35,7 @@ class MLPBlock(keras.layers.Layer):
 
     Example:
 
+    >>> import keras
     >>> import numpy as np
     >>> from zoo_core import MLPBlock
     >>> block = MLPBlock(units=(32, 32, 1))

@@ -30,6 +30,7 @@ class RunningSum(keras.layers.Layer):
 
     Example:
 
+    >>> import keras
     >>> import numpy as np
     >>> from zoo_core import RunningSum
     >>> layer = RunningSum()

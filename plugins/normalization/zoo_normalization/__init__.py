@@ -1,0 +1,1 @@
+"""The normalization family of the layer zoo (work in progress)."""

@@ -1,0 +1,1 @@
+"""The regularizing family of the layer zoo (work in progress)."""

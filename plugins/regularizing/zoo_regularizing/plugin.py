@@ -1,0 +1,8 @@
+"""The regularizing family's registration with the zoo: one entry per object."""
+
+import zoo
+
+
+@zoo.hookimpl
+def register_family():
+    return zoo.Family(name="regularizing", description="(work in progress)")
