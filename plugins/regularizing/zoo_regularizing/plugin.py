@@ -1,8 +1,146 @@
 """The regularizing family's registration with the zoo: one entry per object."""
 
+from __future__ import annotations
+
+import keras
+import numpy as np
+
 import zoo
+from zoo_regularizing import (
+    L1L2,
+    ActivityRegularization,
+    Clip,
+    DropBlock2D,
+    Dropout,
+    GroupLasso,
+    MaxNorm,
+    MinMaxNorm,
+    NonNeg,
+    StochasticDepth,
+    UnitNorm,
+)
+
+ZOO_PLUGIN_API = 1
+
+#: The example input of `StochasticDepth`: a batch of 4 sequences of 6 x 8.
+_STOCHASTIC_DEPTH_INPUT = (4, 6, 8)
+
+
+def _stochastic_depth_twin(config: dict) -> keras.layers.Dropout:
+    # One draw per sample, made by the same `keras.random.dropout` call.
+    noise_shape = (None,) + (1,) * (len(_STOCHASTIC_DEPTH_INPUT) - 1)
+    return keras.layers.Dropout(noise_shape=noise_shape, **config)
+
+
+def _group_lasso(config: dict, weights: np.ndarray) -> float:
+    """Yuan and Lin's penalty, groups = output units (the last axis)."""
+    units = weights.reshape(-1, weights.shape[-1])
+    return config.get("strength", 0.01) * sum(
+        np.sqrt(np.sum(units[:, j].astype("float64") ** 2))
+        for j in range(units.shape[1])
+    )
+
+
+def _clip(config: dict, weights: np.ndarray) -> np.ndarray:
+    low, high = config["min_value"], config["max_value"]
+    return np.where(weights < low, low, np.where(weights > high, high, weights))
+
+
+def _twin(name: str, factory) -> zoo.Twin:
+    return zoo.Twin(name, lambda config: factory(**config))
 
 
 @zoo.hookimpl
 def register_family():
-    return zoo.Family(name="regularizing", description="(work in progress)")
+    return zoo.Family(
+        name="regularizing",
+        description="Regularization: dropout, drop path (stochastic depth), "
+        "DropBlock and an activity penalty as layers; the L1L2 and group-lasso "
+        "weight regularizers; and weight constraints (max-norm, non-negativity, "
+        "unit norm, min-max norm, clipping).",
+    )
+
+
+@zoo.hookimpl
+def register_layers():
+    return [
+        zoo.LayerEntry(
+            ActivityRegularization,
+            config={"l1": 0.01, "l2": 0.001},
+            input_shape=(4, 8),
+            losses=1,
+            twin=_twin(
+                "keras.layers.ActivityRegularization",
+                keras.layers.ActivityRegularization,
+            ),
+        ),
+        zoo.LayerEntry(
+            Dropout,
+            config={"rate": 0.5, "seed": 1337},
+            input_shape=(4, 8),
+            twin=_twin("keras.layers.Dropout", keras.layers.Dropout),
+            training_changes_output=True,
+        ),
+        zoo.LayerEntry(
+            StochasticDepth,
+            config={"rate": 0.5, "seed": 7},
+            input_shape=_STOCHASTIC_DEPTH_INPUT,
+            twin=zoo.Twin(
+                "keras.layers.Dropout(noise_shape=(None, 1, 1))", _stochastic_depth_twin
+            ),
+            training_changes_output=True,
+        ),
+        zoo.LayerEntry(
+            DropBlock2D,
+            config={"rate": 0.3, "block_size": 3, "seed": 11},
+            input_shape=(2, 8, 8, 3),
+            training_changes_output=True,
+        ),
+    ]
+
+
+@zoo.hookimpl
+def register_regularizers():
+    return [
+        zoo.ObjectEntry(
+            L1L2,
+            config={"l1": 0.01, "l2": 0.002},
+            twin=_twin("keras.regularizers.L1L2", keras.regularizers.L1L2),
+        ),
+        zoo.ObjectEntry(
+            GroupLasso,
+            config={"strength": 0.05},
+            reference=_group_lasso,
+            example_shape=(3, 3, 4, 5),
+        ),
+    ]
+
+
+@zoo.hookimpl
+def register_constraints():
+    return [
+        zoo.ObjectEntry(
+            MaxNorm,
+            config={"max_value": 1.0, "axis": 0},
+            twin=_twin("keras.constraints.MaxNorm", keras.constraints.MaxNorm),
+        ),
+        zoo.ObjectEntry(
+            NonNeg,
+            twin=_twin("keras.constraints.NonNeg", keras.constraints.NonNeg),
+        ),
+        zoo.ObjectEntry(
+            UnitNorm,
+            config={"axis": 0},
+            twin=_twin("keras.constraints.UnitNorm", keras.constraints.UnitNorm),
+        ),
+        zoo.ObjectEntry(
+            MinMaxNorm,
+            config={"min_value": 0.5, "max_value": 1.5, "rate": 0.8, "axis": 0},
+            twin=_twin("keras.constraints.MinMaxNorm", keras.constraints.MinMaxNorm),
+        ),
+        zoo.ObjectEntry(
+            Clip,
+            config={"min_value": -0.5, "max_value": 0.5},
+            reference=_clip,
+        ),
+    ]

@@ -1,0 +1,53 @@
+"""Argument checks shared by the family's objects (private)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from zoo.validation import require
+
+
+def is_real(value: Any) -> bool:
+    """A finite Python (or numpy) real number, not a boolean."""
+    try:
+        return not isinstance(value, bool) and math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def check_rate(rate: Any) -> float:
+    """`rate` as a float in `[0, 1)`, or a `ValueError` naming it."""
+    require(is_real(rate) and 0 <= float(rate) < 1, "rate", rate, "a float in [0, 1)")
+    return float(rate)
+
+
+def check_seed(seed: Any) -> None:
+    require(
+        seed is None or (isinstance(seed, int) and not isinstance(seed, bool)),
+        "seed",
+        seed,
+        "None or an integer",
+    )
+
+
+def check_non_negative(value: Any, name: str) -> float:
+    require(is_real(value) and float(value) >= 0, name, value, "a number >= 0")
+    return float(value)
+
+
+def check_axis(axis: Any) -> int | list[int]:
+    """`axis` as an integer or a list of integers (JSON keeps lists, not tuples)."""
+
+    def is_int(a: Any) -> bool:
+        return isinstance(a, int) and not isinstance(a, bool)
+
+    if is_int(axis):
+        return axis
+    ok = (
+        isinstance(axis, list | tuple)
+        and len(axis) > 0
+        and all(is_int(a) for a in axis)
+    )
+    require(ok, "axis", axis, "an integer or a non-empty list of integers")
+    return list(axis)
