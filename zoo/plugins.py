@@ -103,7 +103,10 @@ def load_plugins() -> None:
         try:
             module = ep.load()
         except Exception as error:  # a plugin's bug must not stop the others
-            _fail(plugin, f"import of {ep.value!r} failed: {type(error).__name__}: {error}")
+            _fail(
+                plugin,
+                f"import of {ep.value!r} failed: {type(error).__name__}: {error}",
+            )
             continue
         api = getattr(module, "ZOO_PLUGIN_API", hookspecs.PLUGIN_API)
         if api != hookspecs.PLUGIN_API:

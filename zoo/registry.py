@@ -58,7 +58,9 @@ class Registry:
         default_factory=lambda: {kind: {} for kind in KINDS}
     )
 
-    def all(self, kind: str | None = None, plugin: str | None = None) -> list[Registered]:
+    def all(
+        self, kind: str | None = None, plugin: str | None = None
+    ) -> list[Registered]:
         """Registered objects, optionally of one kind and/or from one plugin."""
         kinds = [kind] if kind else list(KINDS)
         return [

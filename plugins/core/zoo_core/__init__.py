@@ -11,4 +11,11 @@ from zoo_core.maxout import Maxout
 from zoo_core.mlp_block import MLPBlock
 from zoo_core.running_sum import RunningSum
 
-__all__ = ["DeltaOrthogonal", "FixupNormal", "Linear", "MLPBlock", "Maxout", "RunningSum"]
+__all__ = [
+    "DeltaOrthogonal",
+    "FixupNormal",
+    "Linear",
+    "MLPBlock",
+    "Maxout",
+    "RunningSum",
+]

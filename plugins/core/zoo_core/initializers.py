@@ -54,7 +54,10 @@ class DeltaOrthogonal(keras.initializers.Initializer):
 
     def __init__(self, gain: float = 1.0, seed: int | None = None):
         require(
-            isinstance(gain, int | float) and gain > 0, "gain", gain, "a positive number"
+            isinstance(gain, int | float) and gain > 0,
+            "gain",
+            gain,
+            "a positive number",
         )
         _check_seed(seed)
         self.gain = float(gain)
@@ -117,9 +120,14 @@ class FixupNormal(keras.initializers.Initializer):
         Normalization (https://arxiv.org/abs/1901.09321).
     """
 
-    def __init__(self, num_branches: int, branch_depth: int = 2, seed: int | None = None):
+    def __init__(
+        self, num_branches: int, branch_depth: int = 2, seed: int | None = None
+    ):
         require(
-            is_positive_int(num_branches), "num_branches", num_branches, "a positive integer"
+            is_positive_int(num_branches),
+            "num_branches",
+            num_branches,
+            "a positive integer",
         )
         require(
             is_positive_int(branch_depth) and branch_depth >= 2,

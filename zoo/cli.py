@@ -1,0 +1,260 @@
+"""The ``zoo`` command: ``zoo list | info | check``.
+
+Heavy modules (TensorFlow through ``zoo``, the conformance kit) are imported
+inside the commands, so ``zoo --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import os
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def _quiet_tensorflow() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def _registry():
+    _quiet_tensorflow()
+    import warnings
+
+    from zoo.plugins import PluginWarning
+
+    # Broken plugins are shown in the output; a warning on top would say it twice.
+    warnings.simplefilter("ignore", PluginWarning)
+    import zoo
+
+    return zoo.get_registry()
+
+
+def _describe(item) -> dict[str, Any]:
+    entry = item.entry
+    twin = entry.twin.name if entry.twin else None
+    plugin = item.plugin
+    registry = _registry()
+    return {
+        "name": item.name,
+        "kind": item.kind,
+        "family": item.family,
+        "plugin": plugin,
+        "version": registry.plugins[plugin].version,
+        "keras_name": item.keras_name,
+        "summary": entry.summary,
+        "twin": twin,
+    }
+
+
+def command_list(args: argparse.Namespace) -> int:
+    registry = _registry()
+    plugins = [
+        {
+            "name": p.name,
+            "target": p.target,
+            "distribution": p.distribution,
+            "version": p.version,
+            "family": registry.families[p.name].name
+            if p.name in registry.families
+            else None,
+            "broken": p.broken,
+            "errors": p.errors,
+        }
+        for p in registry.plugins.values()
+    ]
+    objects = {
+        f"{kind}s": [_describe(i) for i in registry.all(kind)]
+        for kind in registry.objects
+    }
+    if args.json:
+        print(json.dumps({"plugins": plugins, **objects}, indent=2))
+        return 0
+    table = Table(title="Plugins")
+    for column in ("plugin", "distribution", "version", "status"):
+        table.add_column(column)
+    for p in plugins:
+        status = (
+            "[red]broken: " + "; ".join(p["errors"]) + "[/red]" if p["broken"] else "ok"
+        )
+        table.add_row(
+            p["name"], p["distribution"] or "(in-process)", p["version"] or "", status
+        )
+    console.print(table)
+    for kind, rows in objects.items():
+        if not rows:
+            continue
+        table = Table(title=kind.capitalize())
+        for column in ("name", "family", "plugin", "version", "Keras name", "twin"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(
+                row["name"],
+                row["family"],
+                row["plugin"],
+                row["version"] or "",
+                row["keras_name"],
+                row["twin"] or "",
+            )
+        console.print(table)
+    return 0
+
+
+def command_info(args: argparse.Namespace) -> int:
+    registry = _registry()
+    try:
+        item = registry.get(args.name)
+    except KeyError as error:
+        errors.print(f"[red]{error.args[0]}[/red]")
+        return 2
+    entry = item.entry
+    console.rule(f"[bold]{item.name}[/bold] ({item.kind}, family {item.family})")
+    console.print(entry.summary)
+    console.print(
+        f"\n[bold]Signature[/bold]  {item.name}{inspect.signature(entry.cls)}"
+    )
+    console.print(f"[bold]Keras name[/bold] {item.keras_name}")
+    console.print(
+        f"[bold]Keras twin[/bold] {entry.twin.name if entry.twin else '(none)'}"
+    )
+    obj = entry.make()
+    if item.kind == "layer":
+        from zoo.testing.layer_checks import example_input
+
+        obj(example_input(entry))
+        table = Table(title=f"Weights on input shape {entry.input_shape}")
+        for column in ("name", "shape", "dtype", "trainable"):
+            table.add_column(column)
+        for weight in obj.weights:
+            table.add_row(
+                weight.path,
+                str(tuple(weight.shape)),
+                weight.dtype,
+                str(weight.trainable),
+            )
+        console.print(table)
+    import keras
+
+    config = keras.saving.serialize_keras_object(obj.get_config())
+    console.print("[bold]Config[/bold]")
+    console.print_json(json.dumps(config, default=str))
+    return 0
+
+
+def _resolve_targets(registry, names: list[str]) -> tuple[list[str], list[str]] | None:
+    """Plugins and object names from a mix of both; None (after a message) if unknown."""
+    plugins, objects = [], []
+    families = {family.name: plugin for plugin, family in registry.families.items()}
+    for name in names:
+        if name in registry.plugins:
+            plugins.append(name)
+        elif name in families:
+            plugins.append(families[name])
+        else:
+            try:
+                objects.append(registry.get(name).name)
+            except KeyError as error:
+                known = ", ".join(sorted(registry.plugins))
+                errors.print(f"[red]{error.args[0]} Installed plugins: {known}.[/red]")
+                return None
+    return plugins, objects
+
+
+def command_check(args: argparse.Namespace) -> int:
+    registry = _registry()
+    targets = _resolve_targets(registry, args.names)
+    if targets is None:
+        return 2
+    plugins, objects = targets
+    broken = [
+        registry.plugins[name] for name in plugins if registry.plugins[name].broken
+    ]
+    for plugin in broken:
+        errors.print(
+            f"[red]plugin {plugin.name} is broken: {'; '.join(plugin.errors)}[/red]"
+        )
+    from rich.progress import Progress
+
+    from zoo.testing import cases, run
+
+    try:
+        selected = cases(
+            plugins=plugins or None,
+            names=objects or None,
+            checks=args.check or None,
+            include_slow=not args.fast,
+        )
+    except ValueError as error:
+        errors.print(f"[red]{error}[/red]")
+        return 2
+    outcomes = []
+    with Progress(console=errors, transient=True) as progress:
+        task = progress.add_task("checking", total=len(selected))
+        for case in selected:
+            progress.update(task, description=f"{case.item.name}: {case.check.name}")
+            outcomes.append(run(case))
+            progress.advance(task)
+    failed = [o for o in outcomes if not o.passed]
+    table = Table(title=f"Conformance of {', '.join(args.names)}")
+    for column in ("object", "check", "result", "seconds"):
+        table.add_column(column)
+    for outcome in outcomes:
+        result = "[green]pass[/green]" if outcome.passed else "[red]FAIL[/red]"
+        table.add_row(
+            outcome.case.item.name,
+            outcome.case.check.name,
+            result,
+            f"{outcome.seconds:.1f}",
+        )
+    console.print(table)
+    for outcome in failed:
+        console.rule(f"[red]{outcome.case.id}[/red]")
+        console.print(outcome.error, markup=False, highlight=False)
+    console.print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed or broken or not outcomes else 0
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(
+        prog="zoo",
+        description="The Keras layer zoo: list, inspect and check installed layers.",
+    )
+    commands = main.add_subparsers(dest="command", required=True)
+    listing = commands.add_parser(
+        "list", help="list installed plugins and what they register"
+    )
+    listing.add_argument(
+        "--json", action="store_true", help="print JSON instead of tables"
+    )
+    listing.set_defaults(run=command_list)
+    info = commands.add_parser("info", help="show one registered object")
+    info.add_argument(
+        "name", help="a layer, initializer, regularizer or constraint name"
+    )
+    info.set_defaults(run=command_info)
+    checking = commands.add_parser("check", help="run the conformance kit")
+    checking.add_argument(
+        "names", nargs="+", metavar="NAME", help="plugins or object names"
+    )
+    checking.add_argument(
+        "--check", action="append", help="only this check (repeatable)"
+    )
+    checking.add_argument("--fast", action="store_true", help="skip the slow checks")
+    checking.set_defaults(run=command_check)
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""The conformance kit's skeleton: what a check is, and which checks apply to
+which registered object.
+
+A check is a plain function of one ``Registered`` object that raises
+``AssertionError`` (or any error) when the object falls short. The pytest
+plugin and ``zoo check`` both run the same ``cases()``.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from zoo.registry import Registered, get_registry
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    function: Callable[[Registered], None]
+    kinds: tuple[str, ...]
+    applies: Callable[[Registered], bool]
+    slow: bool
+
+    @property
+    def doc(self) -> str:
+        return (self.function.__doc__ or "").strip().splitlines()[0]
+
+
+CHECKS: dict[str, Check] = {}
+
+
+def check(
+    *kinds: str,
+    slow: bool = False,
+    applies: Callable[[Registered], bool] = lambda item: True,
+) -> Callable[[Callable[[Registered], None]], Callable[[Registered], None]]:
+    """Declare a check of objects of ``kinds``; its name is the function's name."""
+
+    def declare(function: Callable[[Registered], None]) -> Callable[[Registered], None]:
+        name = function.__name__.removeprefix("check_")
+        if name in CHECKS:
+            raise ValueError(f"two conformance checks are named {name!r}")
+        CHECKS[name] = Check(name, function, kinds, applies, slow)
+        return function
+
+    return declare
+
+
+@dataclass(frozen=True)
+class Case:
+    """One check of one registered object."""
+
+    item: Registered
+    check: Check
+
+    @property
+    def id(self) -> str:
+        return f"{self.item.plugin}/{self.item.name}/{self.check.name}"
+
+    def run(self) -> None:
+        try:
+            self.check.function(self.item)
+        except AssertionError as error:
+            raise AssertionError(
+                f"{self.item.kind} {self.item.name} (plugin {self.item.plugin}) fails "
+                f"check {self.check.name!r}: {error}"
+            ) from error
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case: Case
+    error: str | None
+    seconds: float
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None
+
+
+def _load_checks() -> None:
+    # The check modules declare themselves on import.
+    from zoo.testing import layer_checks, object_checks, source_checks  # noqa: F401
+
+
+def cases(
+    plugins: list[str] | None = None,
+    names: list[str] | None = None,
+    checks: list[str] | None = None,
+    include_slow: bool = True,
+) -> list[Case]:
+    """Every (object, check) pair of the chosen plugins, objects and checks."""
+    _load_checks()
+    if checks:
+        unknown = sorted(set(checks) - set(CHECKS))
+        if unknown:
+            raise ValueError(
+                f"unknown conformance check(s) {unknown}; known: {sorted(CHECKS)}"
+            )
+    selected = []
+    for item in get_registry().all():
+        if plugins and item.plugin not in plugins:
+            continue
+        if names and item.name not in names:
+            continue
+        for found in CHECKS.values():
+            if item.kind not in found.kinds or not found.applies(item):
+                continue
+            if checks and found.name not in checks:
+                continue
+            if found.slow and not include_slow:
+                continue
+            selected.append(Case(item, found))
+    return selected
+
+
+def run(case: Case) -> Outcome:
+    """Run one case, catching whatever it raises into the outcome."""
+    start = time.perf_counter()
+    try:
+        case.run()
+    except Exception as error:  # a check's failure is a result, not a crash
+        message = (
+            str(error)
+            if isinstance(error, AssertionError)
+            else (
+                f"{case.id} raised {type(error).__name__}: {error}\n"
+                + "".join(traceback.format_exception(error)[-3:])
+            )
+        )
+        return Outcome(case, message, time.perf_counter() - start)
+    return Outcome(case, None, time.perf_counter() - start)

@@ -1,0 +1,512 @@
+"""Conformance checks of layers: what every zoo layer must do as a Keras layer.
+
+Each check builds its own fresh layer from the registry entry, so checks are
+independent and can run in any order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import json
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from zoo.entries import LayerEntry
+from zoo.registry import Registered
+from zoo.testing import fresh_process
+from zoo.testing.kit import check
+
+UNNAMED = re.compile(r"variable(_\d+)?")
+
+
+# -- helpers -----------------------------------------------------------------
+
+
+def example_input(
+    entry: LayerEntry, batch: int | None = None, seed: int = 0
+) -> np.ndarray:
+    """A reproducible random input of the entry's shape (optionally another batch size)."""
+    shape = entry.input_shape if batch is None else (batch, *entry.input_shape[1:])
+    return np.random.default_rng(seed).normal(size=shape).astype("float32")
+
+
+def to_numpy(structure: Any) -> list[np.ndarray]:
+    """Every tensor of a (possibly nested) output, flattened, as numpy arrays."""
+    return [
+        np.asarray(keras.ops.convert_to_numpy(t)) for t in keras.tree.flatten(structure)
+    ]
+
+
+def as_tuples(shape: Any) -> Any:
+    """A shape (or nested shapes) with lists turned into tuples, for comparison."""
+    if isinstance(shape, list | tuple):
+        return tuple(as_tuples(s) for s in shape)
+    return shape
+
+
+def model_around(layer: keras.layers.Layer, entry: LayerEntry) -> keras.Model:
+    """A functional model whose only job is to hold ``layer``."""
+    inputs = keras.Input(shape=entry.input_shape[1:])
+    return keras.Model(inputs, layer(inputs))
+
+
+def assert_same(actual: Any, expected: Any, what: str, atol=1e-6, rtol=1e-6) -> None:
+    actual, expected = to_numpy(actual), to_numpy(expected)
+    assert len(actual) == len(expected), (
+        f"{what}: {len(actual)} tensors, not {len(expected)}"
+    )
+    for a, e in zip(actual, expected, strict=True):
+        np.testing.assert_allclose(a, e, atol=atol, rtol=rtol, err_msg=what)
+
+
+def is_stateful(entry: LayerEntry) -> bool:
+    return entry.non_trainable_weights > 0
+
+
+def train_calls(target: Any, x: np.ndarray, times: int = 3) -> None:
+    """Call in training mode a few times, so that moving statistics move."""
+    for i in range(times):
+        target(x + 0.1 * i, training=True)
+
+
+def fit_step(model: keras.Model, x: np.ndarray) -> None:
+    """One ``fit`` step on a mean-squared loss towards zero targets."""
+    targets = keras.tree.map_structure(np.zeros_like, to_numpy(model(x)))
+    if len(targets) == 1:
+        targets = targets[0]
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    model.fit(x, targets, batch_size=len(x), epochs=1, verbose=0)
+
+
+@contextlib.contextmanager
+def dtype_policy(name: str) -> Iterator[None]:
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+@contextlib.contextmanager
+def floatx(name: str) -> Iterator[None]:
+    previous = keras.config.floatx()
+    keras.config.set_floatx(name)
+    try:
+        yield
+    finally:
+        keras.config.set_floatx(previous)
+
+
+def config_json(config: dict) -> str:
+    return json.dumps(
+        keras.saving.serialize_keras_object(config), sort_keys=True, default=str
+    )
+
+
+def init_arguments(cls: type) -> list[str]:
+    """The named arguments of ``cls.__init__`` (not ``self``, ``*args``, ``**kwargs``)."""
+    return [
+        name
+        for name, parameter in inspect.signature(cls.__init__).parameters.items()
+        if name != "self"
+        and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
+    ]
+
+
+def deterministic_in_training(layer: keras.layers.Layer, x: np.ndarray) -> bool:
+    return all(
+        np.array_equal(a, b)
+        for a, b in zip(
+            to_numpy(layer(x, training=True)), to_numpy(layer(x, training=True))
+        )
+    )
+
+
+def layers(item: Registered) -> bool:
+    return item.kind == "layer"
+
+
+# -- checks ------------------------------------------------------------------
+
+
+@check("layer")
+def check_lazy_weights(item: Registered) -> None:
+    """Weights are made at the first call, as many as declared, each named."""
+    entry = item.entry
+    layer = entry.make()
+    assert not layer.weights, (
+        f"has weights before its first call: {[w.path for w in layer.weights]}; "
+        "create them in build(), not __init__()"
+    )
+    layer(example_input(entry))
+    counts = (len(layer.trainable_weights), len(layer.non_trainable_weights))
+    declared = (entry.trainable_weights, entry.non_trainable_weights)
+    assert counts == declared, (
+        f"made {counts[0]} trainable and {counts[1]} non-trainable weights, "
+        f"its entry declares {declared[0]} and {declared[1]}"
+    )
+    unnamed = [w.path for w in layer.weights if UNNAMED.fullmatch(w.name)]
+    assert not unnamed, f"weights without a name: {unnamed}; pass name= to add_weight()"
+    paths = [w.path for w in layer.weights]
+    assert len(set(paths)) == len(paths), f"weights share a path: {paths}"
+
+
+@check("layer")
+def check_output_shape(item: Registered) -> None:
+    """The output shape is the documented one and what compute_output_shape says."""
+    entry = item.entry
+    layer = entry.make()
+    x = example_input(entry)
+    actual = as_tuples(keras.tree.map_structure(lambda t: tuple(t.shape), layer(x)))
+    documented = as_tuples(entry.documented_output_shape)
+    assert actual == documented, f"output shape {actual}, documented {documented}"
+    computed = as_tuples(layer.compute_output_shape(x.shape))
+    assert computed == actual, (
+        f"compute_output_shape gives {computed}, call gives {actual}"
+    )
+    symbolic = entry.make()(keras.Input(shape=entry.input_shape[1:]))
+    symbolic_shape = as_tuples(
+        keras.tree.map_structure(lambda t: tuple(t.shape), symbolic)
+    )
+    expected = keras.tree.map_structure(lambda n: n, actual)
+    flat_symbolic = keras.tree.flatten(symbolic_shape)
+    flat_expected = keras.tree.flatten(expected)
+    # The symbolic batch axis is unknown; every other axis must agree.
+    mismatched = [
+        (s, e)
+        for s, e in zip(flat_symbolic, flat_expected, strict=False)
+        if s is not None and s != e
+    ]
+    assert len(flat_symbolic) == len(flat_expected) and not mismatched, (
+        f"symbolic output shape {symbolic_shape} does not match {actual}"
+    )
+
+
+@check("layer")
+def check_config_roundtrip(item: Registered) -> None:
+    """get_config() holds every __init__ argument and from_config() rebuilds it."""
+    entry = item.entry
+    layer = entry.make()
+    layer(example_input(entry))
+    config = layer.get_config()
+    missing = [name for name in init_arguments(entry.cls) if name not in config]
+    assert not missing, f"get_config() lacks __init__ argument(s) {missing}"
+    clone = entry.cls.from_config(config)
+    assert config_json(clone.get_config()) == config_json(config), (
+        "from_config(get_config()).get_config() differs from get_config()"
+    )
+
+
+@check("layer")
+def check_keras_file(item: Registered) -> None:
+    """A model holding it, saved to .keras, loads in a new process after `import zoo`."""
+    entry = item.entry
+    x = example_input(entry)
+    model = model_around(entry.make(), entry)
+    train_calls(model, x)
+    expected = to_numpy(model(x, training=False))
+    state = to_numpy(model.non_trainable_weights)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.keras"
+        model.save(path)
+        loaded = fresh_process.load_and_predict(path, x)
+    assert loaded.config == config_json(model.get_config()), (
+        "the loaded model's config differs from the saved one"
+    )
+    assert_same(loaded.outputs, expected, "outputs after loading in a new process")
+    assert_same(loaded.non_trainable, state, "non-trainable state after loading")
+
+
+@check("layer", applies=lambda item: item.entry.trainable_weights > 0)
+def check_gradients(item: Registered) -> None:
+    """Gradients reach every trainable weight, finite and not all zero."""
+    entry = item.entry
+    layer = entry.make()
+    x = tf.constant(example_input(entry))
+    layer(x)
+    projections = [
+        np.random.default_rng(1).normal(size=t.shape).astype("float32")
+        for t in to_numpy(layer(x))
+    ]
+    with tf.GradientTape() as tape:
+        outputs = keras.tree.flatten(layer(x, training=True))
+        loss = sum(
+            tf.reduce_sum(tf.cast(y, "float32") * p)
+            for y, p in zip(outputs, projections)
+        )
+    gradients = tape.gradient(loss, layer.trainable_weights)
+    for weight, gradient in zip(layer.trainable_weights, gradients, strict=True):
+        assert gradient is not None, f"no gradient reaches {weight.path}"
+        value = keras.ops.convert_to_numpy(tf.convert_to_tensor(gradient))
+        assert np.isfinite(value).all(), f"gradient of {weight.path} is not finite"
+        assert np.any(value != 0), f"gradient of {weight.path} is all zero"
+
+
+@check("layer")
+def check_frozen(item: Registered) -> None:
+    """After trainable = False every weight is non-trainable and fit leaves it alone."""
+    entry = item.entry
+    layer = entry.make()
+    model = model_around(layer, entry)
+    layer.trainable = False
+    assert not layer.trainable_weights, (
+        f"still trainable after trainable=False: {[w.path for w in layer.trainable_weights]}"
+    )
+    total = entry.trainable_weights + entry.non_trainable_weights
+    assert len(layer.non_trainable_weights) == total, (
+        f"{len(layer.non_trainable_weights)} non-trainable weights when frozen, not {total}"
+    )
+    before = to_numpy(layer.weights)
+    fit_step(model, example_input(entry))
+    for weight, old in zip(layer.weights, before, strict=True):
+        assert np.array_equal(keras.ops.convert_to_numpy(weight), old), (
+            f"{weight.path} changed in a fit step while the layer was frozen"
+        )
+
+
+@check("layer")
+def check_weights_file(item: Registered) -> None:
+    """save_weights / load_weights (.weights.h5) restore the outputs into a fresh model."""
+    entry = item.entry
+    x = example_input(entry)
+    model = model_around(entry.make(), entry)
+    train_calls(model, x)
+    expected = to_numpy(model(x, training=False))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.weights.h5"
+        model.save_weights(path)
+        fresh = model_around(entry.make(), entry)
+        fresh.load_weights(path)
+    assert_same(fresh(x, training=False), expected, "outputs after load_weights")
+    assert_same(fresh.weights, model.weights, "weights after load_weights")
+
+
+@check("layer")
+def check_training_flag(item: Registered) -> None:
+    """training=True and training=False differ exactly where the entry says."""
+    entry = item.entry
+    layer = entry.make()
+    x = example_input(entry)
+    inference = to_numpy(layer(x, training=False))
+    training = to_numpy(layer(x, training=True))
+    differ = any(
+        not np.allclose(a, b, atol=1e-6, rtol=1e-6) for a, b in zip(inference, training)
+    )
+    if entry.training_changes_output:
+        assert differ, "training=True gives the same output as training=False, "
+        "but the entry says training changes it"
+    else:
+        assert not differ, (
+            "training=True gives another output than training=False, but the entry says "
+            "it does not (set training_changes_output=True if it should)"
+        )
+
+
+@check("layer")
+def check_losses(item: Registered) -> None:
+    """add_loss losses are reset on every call and collected by an outer model."""
+    entry = item.entry
+    layer = entry.make()
+    x = example_input(entry)
+    counts = []
+    for _ in range(3):
+        layer(x, training=True)
+        counts.append(len(layer.losses))
+    assert counts == [entry.losses] * 3, (
+        f"losses after three calls: {counts}; expected {entry.losses} each time "
+        "(losses must be reset on every call)"
+    )
+    model = model_around(entry.make(), entry)
+    model(x, training=True)
+    assert len(model.losses) == entry.losses, (
+        f"an outer model collects {len(model.losses)} losses, not {entry.losses}"
+    )
+
+
+def _graph_check(item: Registered, jit_compile: bool) -> None:
+    entry = item.entry
+    layer = entry.make()
+    x = tf.constant(example_input(entry))
+    eager = layer(x, training=False)
+    graph = tf.function(lambda t: layer(t, training=False), jit_compile=jit_compile)
+    assert_same(graph(x), eager, "graph output vs eager output", atol=1e-5, rtol=1e-5)
+    training = tf.function(lambda t: layer(t, training=True), jit_compile=jit_compile)
+    for value in to_numpy(training(x)):
+        assert np.isfinite(value).all(), "training-mode graph output is not finite"
+
+
+@check("layer")
+def check_tf_function(item: Registered) -> None:
+    """It runs inside tf.function and gives the eager outputs."""
+    _graph_check(item, jit_compile=False)
+
+
+@check("layer", slow=True)
+def check_xla(item: Registered) -> None:
+    """It compiles with XLA (jit_compile=True) and gives the eager outputs."""
+    _graph_check(item, jit_compile=True)
+
+
+def _mixed_precision_check(item: Registered, policy: str, low: str) -> None:
+    entry = item.entry
+    x = example_input(entry)
+    reference = entry.make()
+    expected = to_numpy(reference(x, training=False))
+    with dtype_policy(policy):
+        layer = entry.make()
+        layer(x)
+        layer.set_weights(reference.get_weights())
+        outputs = to_numpy(layer(x, training=False))
+    wrong = [f"{w.path}: {w.dtype}" for w in layer.weights if w.dtype != "float32"]
+    assert not wrong, f"variables must stay float32 under {policy}: {wrong}"
+    for got, want in zip(outputs, expected, strict=True):
+        if "float" in str(want.dtype):
+            assert str(got.dtype) == low, (
+                f"computes in {got.dtype} under {policy}, not {low}"
+            )
+        scale = max(1.0, float(np.max(np.abs(want))))
+        error = float(np.max(np.abs(got.astype("float32") - want))) / scale
+        assert error <= entry.mixed_precision_atol, (
+            f"under {policy} outputs are {error:.3g} (relative) from float32's, "
+            f"more than the stated tolerance {entry.mixed_precision_atol}"
+        )
+
+
+@check("layer")
+def check_mixed_float16(item: Registered) -> None:
+    """Under mixed_float16 it computes in float16, keeps float32 variables, and agrees."""
+    _mixed_precision_check(item, "mixed_float16", "float16")
+
+
+@check("layer")
+def check_mixed_bfloat16(item: Registered) -> None:
+    """Under mixed_bfloat16 it computes in bfloat16, keeps float32 variables, and agrees."""
+    _mixed_precision_check(item, "mixed_bfloat16", "bfloat16")
+
+
+@check("layer", applies=lambda item: item.entry.twin is not None)
+def check_twin_parity(item: Registered) -> None:
+    """With the same weights and inputs it matches its Keras twin, training included."""
+    entry = item.entry
+    twin_spec = entry.twin
+    x = example_input(entry)
+    layer = entry.make()
+    twin = twin_spec.build(entry.make_config())
+    layer(x)
+    twin(x)
+    twin_spec.copy_weights(layer, twin)
+    tolerance = {"atol": twin_spec.atol, "rtol": twin_spec.rtol}
+    what = f"output vs {twin_spec.name}"
+    assert_same(
+        layer(x, training=False),
+        twin(x, training=False),
+        f"{what} (inference)",
+        **tolerance,
+    )
+    if twin_spec.in_training:
+        assert_same(
+            layer(x, training=True),
+            twin(x, training=True),
+            f"{what} (training)",
+            **tolerance,
+        )
+        train_calls(layer, x)
+        train_calls(twin, x)
+        assert_same(
+            layer(x, training=False),
+            twin(x, training=False),
+            f"{what} (inference after training calls)",
+            **tolerance,
+        )
+        if len(layer.non_trainable_weights) == len(twin.non_trainable_weights):
+            assert_same(
+                layer.non_trainable_weights,
+                twin.non_trainable_weights,
+                f"non-trainable state vs {twin_spec.name} after training calls",
+                **tolerance,
+            )
+
+
+@check("layer", applies=lambda item: item.entry.differentiable)
+def check_finite_differences(item: Registered) -> None:
+    """Autodiff gradients agree with central finite differences in float64."""
+    entry = item.entry
+    rng = np.random.default_rng(2)
+    with floatx("float64"), dtype_policy("float64"):
+        layer = entry.make()
+        x = rng.normal(size=(2, *entry.input_shape[1:]))
+        layer(x)
+        # Random layers are checked in inference, where they are deterministic.
+        training = deterministic_in_training(layer, x)
+        projections = [rng.normal(size=t.shape) for t in to_numpy(layer(x))]
+
+        def objective(inputs: tf.Tensor) -> tf.Tensor:
+            outputs = keras.tree.flatten(layer(inputs, training=training))
+            return sum(
+                tf.reduce_sum(tf.cast(y, "float64") * p)
+                for y, p in zip(outputs, projections, strict=True)
+            )
+
+        inputs = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(inputs)
+            loss = objective(inputs)
+        gradients = tape.gradient(loss, [inputs, *layer.trainable_weights])
+        step = 1e-6
+        # The input first, then each trainable weight; each probed at a few entries.
+        for position, gradient in enumerate(gradients):
+            weight = layer.trainable_weights[position - 1] if position else None
+            name = weight.path if weight is not None else "the input"
+            values = (
+                x if weight is None else np.array(keras.ops.convert_to_numpy(weight))
+            )
+            grad = np.zeros(values.size) if gradient is None else np.ravel(gradient)
+            for index in rng.choice(
+                values.size, size=min(8, values.size), replace=False
+            ):
+                numeric = []
+                for sign in (1, -1):
+                    shifted = values.copy().reshape(-1)
+                    shifted[index] += sign * step
+                    shifted = shifted.reshape(values.shape)
+                    if weight is None:
+                        numeric.append(float(objective(tf.constant(shifted))))
+                    else:
+                        weight.assign(shifted)
+                        numeric.append(float(objective(inputs)))
+                if weight is not None:
+                    weight.assign(values)
+                estimate = (numeric[0] - numeric[1]) / (2 * step)
+                assert abs(estimate - grad[index]) <= 1e-4 * max(1.0, abs(estimate)), (
+                    f"gradient w.r.t. {name} at flat index {index} is {grad[index]:.6g} "
+                    f"by autodiff but {estimate:.6g} by finite differences"
+                )
+
+
+@check("layer", applies=lambda item: item.entry.per_sample)
+def check_batch_invariance(item: Registered) -> None:
+    """A sample's output does not depend on the other samples of its batch."""
+    entry = item.entry
+    layer = entry.make()
+    x = example_input(entry)
+    full = to_numpy(layer(x, training=False))
+    alone = to_numpy(layer(x[:1], training=False))
+    other = x.copy()
+    other[1:] = example_input(entry, seed=7)[1:]
+    mixed = to_numpy(layer(other, training=False))
+    for f, a, m in zip(full, alone, mixed, strict=True):
+        np.testing.assert_allclose(
+            a[0], f[0], atol=1e-5, rtol=1e-5, err_msg="batch of one"
+        )
+        np.testing.assert_allclose(
+            m[0], f[0], atol=1e-5, rtol=1e-5, err_msg="other neighbours"
+        )
