@@ -62,18 +62,13 @@ def command_list(args: argparse.Namespace) -> int:
             "target": p.target,
             "distribution": p.distribution,
             "version": p.version,
-            "family": registry.families[p.name].name
-            if p.name in registry.families
-            else None,
+            "family": registry.families[p.name].name if p.name in registry.families else None,
             "broken": p.broken,
             "errors": p.errors,
         }
         for p in registry.plugins.values()
     ]
-    objects = {
-        f"{kind}s": [_describe(i) for i in registry.all(kind)]
-        for kind in registry.objects
-    }
+    objects = {f"{kind}s": [_describe(i) for i in registry.all(kind)] for kind in registry.objects}
     if args.json:
         print(json.dumps({"plugins": plugins, **objects}, indent=2))
         return 0
@@ -81,12 +76,8 @@ def command_list(args: argparse.Namespace) -> int:
     for column in ("plugin", "distribution", "version", "status"):
         table.add_column(column)
     for p in plugins:
-        status = (
-            "[red]broken: " + "; ".join(p["errors"]) + "[/red]" if p["broken"] else "ok"
-        )
-        table.add_row(
-            p["name"], p["distribution"] or "(in-process)", p["version"] or "", status
-        )
+        status = "[red]broken: " + "; ".join(p["errors"]) + "[/red]" if p["broken"] else "ok"
+        table.add_row(p["name"], p["distribution"] or "(in-process)", p["version"] or "", status)
     console.print(table)
     for kind, rows in objects.items():
         if not rows:
@@ -117,13 +108,9 @@ def command_info(args: argparse.Namespace) -> int:
     entry = item.entry
     console.rule(f"[bold]{item.name}[/bold] ({item.kind}, family {item.family})")
     console.print(entry.summary)
-    console.print(
-        f"\n[bold]Signature[/bold]  {item.name}{inspect.signature(entry.cls)}"
-    )
+    console.print(f"\n[bold]Signature[/bold]  {item.name}{inspect.signature(entry.cls)}")
     console.print(f"[bold]Keras name[/bold] {item.keras_name}")
-    console.print(
-        f"[bold]Keras twin[/bold] {entry.twin.name if entry.twin else '(none)'}"
-    )
+    console.print(f"[bold]Keras twin[/bold] {entry.twin.name if entry.twin else '(none)'}")
     obj = entry.make()
     if item.kind == "layer":
         from zoo.testing.layer_checks import example_input
@@ -173,13 +160,9 @@ def command_check(args: argparse.Namespace) -> int:
     if targets is None:
         return 2
     plugins, objects = targets
-    broken = [
-        registry.plugins[name] for name in plugins if registry.plugins[name].broken
-    ]
+    broken = [registry.plugins[name] for name in plugins if registry.plugins[name].broken]
     for plugin in broken:
-        errors.print(
-            f"[red]plugin {plugin.name} is broken: {'; '.join(plugin.errors)}[/red]"
-        )
+        errors.print(f"[red]plugin {plugin.name} is broken: {'; '.join(plugin.errors)}[/red]")
     from rich.progress import Progress
 
     from zoo.testing import cases, run
@@ -227,25 +210,15 @@ def parser() -> argparse.ArgumentParser:
         description="The Keras layer zoo: list, inspect and check installed layers.",
     )
     commands = main.add_subparsers(dest="command", required=True)
-    listing = commands.add_parser(
-        "list", help="list installed plugins and what they register"
-    )
-    listing.add_argument(
-        "--json", action="store_true", help="print JSON instead of tables"
-    )
+    listing = commands.add_parser("list", help="list installed plugins and what they register")
+    listing.add_argument("--json", action="store_true", help="print JSON instead of tables")
     listing.set_defaults(run=command_list)
     info = commands.add_parser("info", help="show one registered object")
-    info.add_argument(
-        "name", help="a layer, initializer, regularizer or constraint name"
-    )
+    info.add_argument("name", help="a layer, initializer, regularizer or constraint name")
     info.set_defaults(run=command_info)
     checking = commands.add_parser("check", help="run the conformance kit")
-    checking.add_argument(
-        "names", nargs="+", metavar="NAME", help="plugins or object names"
-    )
-    checking.add_argument(
-        "--check", action="append", help="only this check (repeatable)"
-    )
+    checking.add_argument("names", nargs="+", metavar="NAME", help="plugins or object names")
+    checking.add_argument("--check", action="append", help="only this check (repeatable)")
     checking.add_argument("--fast", action="store_true", help="skip the slow checks")
     checking.set_defaults(run=command_check)
     return main

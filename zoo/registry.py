@@ -58,9 +58,7 @@ class Registry:
         default_factory=lambda: {kind: {} for kind in KINDS}
     )
 
-    def all(
-        self, kind: str | None = None, plugin: str | None = None
-    ) -> list[Registered]:
+    def all(self, kind: str | None = None, plugin: str | None = None) -> list[Registered]:
         """Registered objects, optionally of one kind and/or from one plugin."""
         kinds = [kind] if kind else list(KINDS)
         return [
@@ -136,10 +134,7 @@ def _keras_problem(cls: type) -> str | None:
     """Why Keras could not rebuild ``cls`` from a saved file, if it could not."""
     name = keras.saving.get_registered_name(cls)
     if ">" not in name:
-        return (
-            f"{cls.__qualname__} is not registered with "
-            "keras.saving.register_keras_serializable"
-        )
+        return f"{cls.__qualname__} is not registered with keras.saving.register_keras_serializable"
     if keras.saving.get_registered_object(name) is not cls:
         other = keras.saving.get_registered_object(name)
         return (

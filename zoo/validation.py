@@ -14,9 +14,7 @@ import keras
 def require(condition: bool, name: str, value: Any, expected: str) -> None:
     """Raise ``ValueError`` naming ``name`` and ``value`` unless ``condition`` holds."""
     if not condition:
-        raise ValueError(
-            f"Invalid `{name}`: expected {expected}, received {name}={value!r}."
-        )
+        raise ValueError(f"Invalid `{name}`: expected {expected}, received {name}={value!r}.")
 
 
 def is_positive_int(value: Any) -> bool:

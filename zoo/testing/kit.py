@@ -97,9 +97,7 @@ def cases(
     if checks:
         unknown = sorted(set(checks) - set(CHECKS))
         if unknown:
-            raise ValueError(
-                f"unknown conformance check(s) {unknown}; known: {sorted(CHECKS)}"
-            )
+            raise ValueError(f"unknown conformance check(s) {unknown}; known: {sorted(CHECKS)}")
     selected = []
     for item in get_registry().all():
         if plugins and item.plugin not in plugins:

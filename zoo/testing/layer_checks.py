@@ -30,9 +30,7 @@ UNNAMED = re.compile(r"variable(_\d+)?")
 # -- helpers -----------------------------------------------------------------
 
 
-def example_input(
-    entry: LayerEntry, batch: int | None = None, seed: int = 0
-) -> np.ndarray:
+def example_input(entry: LayerEntry, batch: int | None = None, seed: int = 0) -> np.ndarray:
     """A reproducible random input of the entry's shape (optionally another batch size)."""
     shape = entry.input_shape if batch is None else (batch, *entry.input_shape[1:])
     return np.random.default_rng(seed).normal(size=shape).astype("float32")
@@ -40,9 +38,7 @@ def example_input(
 
 def to_numpy(structure: Any) -> list[np.ndarray]:
     """Every tensor of a (possibly nested) output, flattened, as numpy arrays."""
-    return [
-        np.asarray(keras.ops.convert_to_numpy(t)) for t in keras.tree.flatten(structure)
-    ]
+    return [np.asarray(keras.ops.convert_to_numpy(t)) for t in keras.tree.flatten(structure)]
 
 
 def as_tuples(shape: Any) -> Any:
@@ -60,9 +56,7 @@ def model_around(layer: keras.layers.Layer, entry: LayerEntry) -> keras.Model:
 
 def assert_same(actual: Any, expected: Any, what: str, atol=1e-6, rtol=1e-6) -> None:
     actual, expected = to_numpy(actual), to_numpy(expected)
-    assert len(actual) == len(expected), (
-        f"{what}: {len(actual)} tensors, not {len(expected)}"
-    )
+    assert len(actual) == len(expected), f"{what}: {len(actual)} tensors, not {len(expected)}"
     for a, e in zip(actual, expected, strict=True):
         np.testing.assert_allclose(a, e, atol=atol, rtol=rtol, err_msg=what)
 
@@ -107,9 +101,7 @@ def floatx(name: str) -> Iterator[None]:
 
 
 def config_json(config: dict) -> str:
-    return json.dumps(
-        keras.saving.serialize_keras_object(config), sort_keys=True, default=str
-    )
+    return json.dumps(keras.saving.serialize_keras_object(config), sort_keys=True, default=str)
 
 
 def init_arguments(cls: type) -> list[str]:
@@ -125,9 +117,7 @@ def init_arguments(cls: type) -> list[str]:
 def deterministic_in_training(layer: keras.layers.Layer, x: np.ndarray) -> bool:
     return all(
         np.array_equal(a, b)
-        for a, b in zip(
-            to_numpy(layer(x, training=True)), to_numpy(layer(x, training=True))
-        )
+        for a, b in zip(to_numpy(layer(x, training=True)), to_numpy(layer(x, training=True)), strict=False)
     )
 
 
@@ -170,13 +160,9 @@ def check_output_shape(item: Registered) -> None:
     documented = as_tuples(entry.documented_output_shape)
     assert actual == documented, f"output shape {actual}, documented {documented}"
     computed = as_tuples(layer.compute_output_shape(x.shape))
-    assert computed == actual, (
-        f"compute_output_shape gives {computed}, call gives {actual}"
-    )
+    assert computed == actual, f"compute_output_shape gives {computed}, call gives {actual}"
     symbolic = entry.make()(keras.Input(shape=entry.input_shape[1:]))
-    symbolic_shape = as_tuples(
-        keras.tree.map_structure(lambda t: tuple(t.shape), symbolic)
-    )
+    symbolic_shape = as_tuples(keras.tree.map_structure(lambda t: tuple(t.shape), symbolic))
     expected = keras.tree.map_structure(lambda n: n, actual)
     flat_symbolic = keras.tree.flatten(symbolic_shape)
     flat_expected = keras.tree.flatten(expected)
@@ -234,15 +220,11 @@ def check_gradients(item: Registered) -> None:
     x = tf.constant(example_input(entry))
     layer(x)
     projections = [
-        np.random.default_rng(1).normal(size=t.shape).astype("float32")
-        for t in to_numpy(layer(x))
+        np.random.default_rng(1).normal(size=t.shape).astype("float32") for t in to_numpy(layer(x))
     ]
     with tf.GradientTape() as tape:
         outputs = keras.tree.flatten(layer(x, training=True))
-        loss = sum(
-            tf.reduce_sum(tf.cast(y, "float32") * p)
-            for y, p in zip(outputs, projections)
-        )
+        loss = sum(tf.reduce_sum(tf.cast(y, "float32") * p) for y, p in zip(outputs, projections, strict=False))
     gradients = tape.gradient(loss, layer.trainable_weights)
     for weight, gradient in zip(layer.trainable_weights, gradients, strict=True):
         assert gradient is not None, f"no gradient reaches {weight.path}"
@@ -298,9 +280,7 @@ def check_training_flag(item: Registered) -> None:
     x = example_input(entry)
     inference = to_numpy(layer(x, training=False))
     training = to_numpy(layer(x, training=True))
-    differ = any(
-        not np.allclose(a, b, atol=1e-6, rtol=1e-6) for a, b in zip(inference, training)
-    )
+    differ = any(not np.allclose(a, b, atol=1e-6, rtol=1e-6) for a, b in zip(inference, training, strict=False))
     if entry.training_changes_output:
         assert differ, "training=True gives the same output as training=False, "
         "but the entry says training changes it"
@@ -370,9 +350,7 @@ def _mixed_precision_check(item: Registered, policy: str, low: str) -> None:
     assert not wrong, f"variables must stay float32 under {policy}: {wrong}"
     for got, want in zip(outputs, expected, strict=True):
         if "float" in str(want.dtype):
-            assert str(got.dtype) == low, (
-                f"computes in {got.dtype} under {policy}, not {low}"
-            )
+            assert str(got.dtype) == low, f"computes in {got.dtype} under {policy}, not {low}"
         scale = max(1.0, float(np.max(np.abs(want))))
         error = float(np.max(np.abs(got.astype("float32") - want))) / scale
         assert error <= entry.mixed_precision_atol, (
@@ -466,13 +444,9 @@ def check_finite_differences(item: Registered) -> None:
         for position, gradient in enumerate(gradients):
             weight = layer.trainable_weights[position - 1] if position else None
             name = weight.path if weight is not None else "the input"
-            values = (
-                x if weight is None else np.array(keras.ops.convert_to_numpy(weight))
-            )
+            values = x if weight is None else np.array(keras.ops.convert_to_numpy(weight))
             grad = np.zeros(values.size) if gradient is None else np.ravel(gradient)
-            for index in rng.choice(
-                values.size, size=min(8, values.size), replace=False
-            ):
+            for index in rng.choice(values.size, size=min(8, values.size), replace=False):
                 numeric = []
                 for sign in (1, -1):
                     shifted = values.copy().reshape(-1)
@@ -504,9 +478,5 @@ def check_batch_invariance(item: Registered) -> None:
     other[1:] = example_input(entry, seed=7)[1:]
     mixed = to_numpy(layer(other, training=False))
     for f, a, m in zip(full, alone, mixed, strict=True):
-        np.testing.assert_allclose(
-            a[0], f[0], atol=1e-5, rtol=1e-5, err_msg="batch of one"
-        )
-        np.testing.assert_allclose(
-            m[0], f[0], atol=1e-5, rtol=1e-5, err_msg="other neighbours"
-        )
+        np.testing.assert_allclose(a[0], f[0], atol=1e-5, rtol=1e-5, err_msg="batch of one")
+        np.testing.assert_allclose(m[0], f[0], atol=1e-5, rtol=1e-5, err_msg="other neighbours")

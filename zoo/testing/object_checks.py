@@ -25,14 +25,10 @@ OBJECTS = ("initializer", "regularizer", "constraint")
 
 
 def example_weights(entry: ObjectEntry, seed: int = 0) -> np.ndarray:
-    return (
-        np.random.default_rng(seed).normal(size=entry.example_shape).astype("float32")
-    )
+    return np.random.default_rng(seed).normal(size=entry.example_shape).astype("float32")
 
 
-def host_layer(
-    item: Registered, obj: Any
-) -> tuple[keras.layers.Layer, tuple[int, ...]]:
+def host_layer(item: Registered, obj: Any) -> tuple[keras.layers.Layer, tuple[int, ...]]:
     """A built-in layer whose kernel of the example shape uses ``obj``; and its input shape."""
     shape = item.entry.example_shape
     argument = {f"kernel_{item.kind}": obj}
@@ -44,12 +40,8 @@ def host_layer(
         5: keras.layers.Conv3D,
     }
     if len(shape) not in convolutions:
-        raise AssertionError(
-            f"example_shape {shape} is not a dense or convolution kernel"
-        )
-    layer = convolutions[len(shape)](
-        shape[-1], kernel_size=shape[:-2], padding="same", **argument
-    )
+        raise AssertionError(f"example_shape {shape} is not a dense or convolution kernel")
+    layer = convolutions[len(shape)](shape[-1], kernel_size=shape[:-2], padding="same", **argument)
     return layer, (*[8] * (len(shape) - 2), shape[-2])
 
 
@@ -57,9 +49,7 @@ def value_of(item: Registered, obj: Any, weights: np.ndarray) -> np.ndarray:
     """What the object makes of ``weights``: initial values, penalty or projection."""
     if item.kind == "initializer":
         return np.asarray(keras.ops.convert_to_numpy(obj(item.entry.example_shape)))
-    return np.asarray(
-        keras.ops.convert_to_numpy(obj(keras.ops.convert_to_tensor(weights)))
-    )
+    return np.asarray(keras.ops.convert_to_numpy(obj(keras.ops.convert_to_tensor(weights))))
 
 
 @check(*OBJECTS)
@@ -75,12 +65,8 @@ def check_object_config_roundtrip(item: Registered) -> None:
     assert config_json(clone.get_config()) == config_json(config), (
         "from_config(get_config()).get_config() differs from get_config()"
     )
-    revived = keras.saving.deserialize_keras_object(
-        keras.saving.serialize_keras_object(obj)
-    )
-    assert type(revived) is entry.cls, (
-        f"Keras deserializes it as {type(revived).__name__}"
-    )
+    revived = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(obj))
+    assert type(revived) is entry.cls, f"Keras deserializes it as {type(revived).__name__}"
     assert config_json(revived.get_config()) == config_json(config)
 
 
@@ -88,9 +74,7 @@ def check_object_config_roundtrip(item: Registered) -> None:
 def check_object_value(item: Registered) -> None:
     """Its value matches the Keras twin or the independent reference formula."""
     entry = item.entry
-    assert entry.twin or entry.reference, (
-        "declares neither a Keras twin nor a reference"
-    )
+    assert entry.twin or entry.reference, "declares neither a Keras twin nor a reference"
     obj = entry.make()
     weights = example_weights(entry)
     value = value_of(item, obj, weights)
@@ -133,14 +117,10 @@ def check_object_keras_file(item: Registered) -> None:
     x = np.random.default_rng(0).normal(size=(4, *input_shape)).astype("float32")
     fit_step(model, x)
     if item.kind == "regularizer":
-        assert len(model.losses) == 1, (
-            f"the host model has {len(model.losses)} losses, not 1"
-        )
+        assert len(model.losses) == 1, f"the host model has {len(model.losses)} losses, not 1"
         penalty = float(keras.ops.convert_to_numpy(item.entry.make()(layer.kernel)))
         loss = float(keras.ops.convert_to_numpy(model.losses[0]))
-        np.testing.assert_allclose(
-            loss, penalty, rtol=1e-5, err_msg="penalty in model.losses"
-        )
+        np.testing.assert_allclose(loss, penalty, rtol=1e-5, err_msg="penalty in model.losses")
     expected = to_numpy(model(x))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "model.keras"

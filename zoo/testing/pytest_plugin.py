@@ -28,9 +28,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "slow: a slower check, deselect with -m 'not slow'"
-    )
+    config.addinivalue_line("markers", "slow: a slower check, deselect with -m 'not slow'")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -41,15 +39,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     from zoo.testing.kit import cases
 
     options = metafunc.config.option
-    selected = cases(
-        plugins=options.zoo_plugin or None, checks=options.zoo_check or None
-    )
+    selected = cases(plugins=options.zoo_plugin or None, checks=options.zoo_check or None)
     metafunc.parametrize(
         "zoo_case",
         [
-            pytest.param(
-                case, id=case.id, marks=[pytest.mark.slow] if case.check.slow else []
-            )
+            pytest.param(case, id=case.id, marks=[pytest.mark.slow] if case.check.slow else [])
             for case in selected
         ],
     )

@@ -24,9 +24,7 @@ def private_imports(path: Path) -> list[str]:
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module] + [
-                f"{node.module}.{alias.name}" for alias in node.names
-            ]
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
         else:
             continue
         for name in names:
@@ -40,9 +38,7 @@ def private_imports(path: Path) -> list[str]:
 def _package_private_imports(package: str) -> tuple[str, ...]:
     module = importlib.import_module(package)
     root = Path(module.__file__).parent
-    files = (
-        sorted(root.rglob("*.py")) if root.name == package else [Path(module.__file__)]
-    )
+    files = sorted(root.rglob("*.py")) if root.name == package else [Path(module.__file__)]
     return tuple(hit for path in files for hit in private_imports(path))
 
 
@@ -60,9 +56,7 @@ def run_example(cls: type) -> tuple[int, str]:
     tests = [t for t in finder.find(cls, cls.__name__, globs={}) if t.examples]
     if not tests:
         return -1, "its docstring has no runnable Example (>>> lines)"
-    runner = doctest.DocTestRunner(
-        optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
-    )
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
     report = io.StringIO()
     stdout = sys.stdout
     try:

@@ -120,9 +120,7 @@ class FixupNormal(keras.initializers.Initializer):
         Normalization (https://arxiv.org/abs/1901.09321).
     """
 
-    def __init__(
-        self, num_branches: int, branch_depth: int = 2, seed: int | None = None
-    ):
+    def __init__(self, num_branches: int, branch_depth: int = 2, seed: int | None = None):
         require(
             is_positive_int(num_branches),
             "num_branches",

@@ -44,9 +44,7 @@ class Maxout(keras.layers.Layer):
     """
 
     def __init__(self, num_units: int, axis: int = -1, **kwargs):
-        require(
-            is_positive_int(num_units), "num_units", num_units, "a positive integer"
-        )
+        require(is_positive_int(num_units), "num_units", num_units, "a positive integer")
         require(
             isinstance(axis, int) and not isinstance(axis, bool),
             "axis",
@@ -77,9 +75,7 @@ class Maxout(keras.layers.Layer):
         require_float_input(self, inputs)
         x = ops.moveaxis(inputs, self.axis, -1)
         shape = ops.shape(x)
-        groups = ops.reshape(
-            x, (*shape[:-1], self.num_units, shape[-1] // self.num_units)
-        )
+        groups = ops.reshape(x, (*shape[:-1], self.num_units, shape[-1] // self.num_units))
         return ops.moveaxis(ops.max(groups, axis=-1), -1, self.axis)
 
     def compute_output_shape(self, input_shape):

@@ -28,9 +28,7 @@ def _check_delta_orthogonal(config: dict, kernel: np.ndarray) -> None:
     index = tuple(size // 2 for size in kernel.shape[:-2])
     centre = kernel[index]
     gain = config.get("gain", 1.0)
-    np.testing.assert_allclose(
-        centre @ centre.T, gain**2 * np.eye(centre.shape[0]), atol=1e-5
-    )
+    np.testing.assert_allclose(centre @ centre.T, gain**2 * np.eye(centre.shape[0]), atol=1e-5)
     off_centre = kernel.copy()
     off_centre[index] = 0
     assert not off_centre.any(), "kernel is not zero off the centre tap"
@@ -39,9 +37,7 @@ def _check_delta_orthogonal(config: dict, kernel: np.ndarray) -> None:
 def _check_fixup(config: dict, weights: np.ndarray) -> None:
     fan_in = int(np.prod(weights.shape[:-1]))
     depth = config.get("branch_depth", 2)
-    expected = np.sqrt(2.0 / fan_in) * config["num_branches"] ** (
-        -1.0 / (2 * depth - 2)
-    )
+    expected = np.sqrt(2.0 / fan_in) * config["num_branches"] ** (-1.0 / (2 * depth - 2))
     ratio = weights.std() / expected
     assert 0.95 < ratio < 1.05, f"std is {ratio:.3f} x the Fixup rule's"
     assert abs(weights.mean()) < 0.05 * expected, f"mean {weights.mean()} is not ~0"
