@@ -1,0 +1,85 @@
+"""Argument checks and small helpers shared by the normalization layers."""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+from typing import Any
+
+import keras
+
+from zoo.validation import require
+
+
+def is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_bool(name: str, value: Any) -> None:
+    require(isinstance(value, bool), name, value, "True or False")
+
+
+def check_epsilon(epsilon: Any) -> float:
+    """A positive, finite `epsilon`, as a Python float."""
+    require(
+        isinstance(epsilon, Real)
+        and not isinstance(epsilon, bool)
+        and math.isfinite(epsilon)
+        and epsilon > 0,
+        "epsilon",
+        epsilon,
+        "a positive number (added to the variance, computed in float32, "
+        "to keep the division finite)",
+    )
+    return float(epsilon)
+
+
+def check_axis(axis: Any, allow_many: bool = False) -> int | list[int]:
+    """`axis` as given: an integer, or (if `allow_many`) a non-empty list of them."""
+    if allow_many and isinstance(axis, list | tuple):
+        require(
+            len(axis) > 0 and all(is_int(a) for a in axis) and len(set(axis)) == len(axis),
+            "axis",
+            axis,
+            "an integer or a non-empty list of distinct integers",
+        )
+        return list(axis)
+    expected = "an integer or a non-empty list of distinct integers" if allow_many else "an integer"
+    require(is_int(axis), "axis", axis, expected)
+    return axis
+
+
+def resolve_axes(layer: keras.layers.Layer, axis: int | list[int], input_shape) -> list[int]:
+    """The sorted, non-negative feature axes of `axis` for an input of `input_shape`.
+
+    Raises `ValueError` if an axis is out of range, is the batch axis, or has
+    an unknown size.
+    """
+    rank = len(input_shape)
+    axes = axis if isinstance(axis, list) else [axis]
+    resolved = []
+    for a in axes:
+        if not -rank <= a < rank or a % rank == 0:
+            raise ValueError(
+                f"Invalid `axis`: expected feature axes of an input of rank {rank} "
+                f"(not the batch axis 0), received axis={axis} for layer {layer.name!r} "
+                f"with input shape {tuple(input_shape)}."
+            )
+        resolved.append(a % rank)
+    if len(set(resolved)) != len(resolved):
+        raise ValueError(
+            f"Invalid `axis`: expected distinct axes, received axis={axis} that name the "
+            f"same axis twice for an input of rank {rank}."
+        )
+    for a in resolved:
+        if input_shape[a] is None:
+            raise ValueError(
+                f"Layer {layer.name!r} needs the size of axis {a} of its input to be "
+                f"known to build its weights, received input shape {tuple(input_shape)}."
+            )
+    return sorted(resolved)
+
+
+def statistics_dtype(inputs) -> str:
+    """float32, or float64 for float64 inputs: statistics never in float16/bfloat16."""
+    return keras.backend.result_type(inputs.dtype, "float32")

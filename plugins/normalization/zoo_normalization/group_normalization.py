@@ -1,0 +1,214 @@
+"""`GroupNormalization`: normalizes each sample over groups of channels."""
+
+from __future__ import annotations
+
+import keras
+from keras import constraints, initializers, ops, regularizers
+
+from zoo.validation import require, require_float_input
+from zoo_normalization._common import (
+    check_axis,
+    check_bool,
+    check_epsilon,
+    is_int,
+    resolve_axes,
+    statistics_dtype,
+)
+
+
+@keras.saving.register_keras_serializable(package="zoo_normalization")
+class GroupNormalization(keras.layers.Layer):
+    """Normalizes each sample over groups of channels (Wu & He, 2018).
+
+    The `channels` entries of `axis` are split into `groups` groups of
+    consecutive channels; for every sample and group, the mean and variance
+    are taken over the group's channels and every other non-batch axis, and
+    the output is `gamma * (x - mean) / sqrt(variance + epsilon) + beta`, with
+    `gamma` and `beta` learned per channel. `groups=1` normalizes each sample
+    as a whole (layer normalization over all its axes); `groups=-1` (or the
+    number of channels) normalizes each channel alone (instance
+    normalization). Training and inference compute the same thing.
+
+    Statistics are computed in float32 (float64 for float64 inputs) whatever
+    the compute dtype; they are folded with `gamma` and `beta` into one scale
+    and one shift per sample and channel, so the input is normalized with a
+    single multiply-add, and the output is cast back to the compute dtype.
+
+    Args:
+        groups: Positive integer dividing the number of channels, or `-1` for
+            one group per channel (default `32`, as Keras').
+        axis: Integer, the channels axis (default: the last; `1` for
+            channels-first data). Not the batch axis.
+        epsilon: Positive number added to the variance (default `1e-3`).
+        center: Whether to add the learned offset `beta`.
+        scale: Whether to multiply by the learned scale `gamma`.
+        beta_initializer: Initializer of `beta`.
+        gamma_initializer: Initializer of `gamma`.
+        beta_regularizer: Regularizer of `beta`.
+        gamma_regularizer: Regularizer of `gamma`.
+        beta_constraint: Constraint of `beta`.
+        gamma_constraint: Constraint of `gamma`.
+        **kwargs: Base layer arguments (`name`, `dtype`, `trainable`).
+
+    Input shape:
+        N-D tensor (N >= 2), the number of channels on `axis` known and
+        divisible by `groups`.
+
+    Output shape:
+        The input shape.
+
+    Example:
+
+    >>> import keras
+    >>> import numpy as np
+    >>> from zoo_normalization import GroupNormalization
+    >>> x = np.random.default_rng(0).normal(3.0, 5.0, size=(2, 4, 4, 6))
+    >>> layer = GroupNormalization(groups=3)
+    >>> y = keras.ops.convert_to_numpy(layer(x)).reshape(2, 4, 4, 3, 2)
+    >>> print(abs(y.mean(axis=(1, 2, 4))).round(4))
+    [[0. 0. 0.]
+     [0. 0. 0.]]
+    >>> print(y.std(axis=(1, 2, 4)).round(3))
+    [[1. 1. 1.]
+     [1. 1. 1.]]
+    >>> [(w.name, tuple(w.shape)) for w in layer.weights]
+    [('gamma', (6,)), ('beta', (6,))]
+
+    References:
+        Wu & He, 2018, Group Normalization (https://arxiv.org/abs/1803.08494).
+        Equivalent to `keras.layers.GroupNormalization`, against which it is
+        tested.
+    """
+
+    def __init__(
+        self,
+        groups: int = 32,
+        axis: int = -1,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        **kwargs,
+    ):
+        require(
+            is_int(groups) and (groups > 0 or groups == -1),
+            "groups",
+            groups,
+            "a positive integer dividing the number of channels, or -1 for one "
+            "group per channel",
+        )
+        axis = check_axis(axis)
+        epsilon = check_epsilon(epsilon)
+        check_bool("center", center)
+        check_bool("scale", scale)
+        super().__init__(**kwargs)
+        self.groups = groups
+        self.axis = axis
+        self.epsilon = epsilon
+        self.center = center
+        self.scale = scale
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.supports_masking = True
+        # Statistics are computed in float32 from the raw input: no autocast.
+        self.autocast = False
+
+    def build(self, input_shape):
+        rank = len(input_shape)
+        if rank < 2:
+            raise ValueError(
+                f"Layer {self.name!r} expects an input of rank 2 or more (batch and "
+                f"channels), received input shape {tuple(input_shape)}."
+            )
+        (self._axis,) = resolve_axes(self, self.axis, input_shape)
+        channels = input_shape[self._axis]
+        groups = channels if self.groups == -1 else self.groups
+        if channels % groups:
+            raise ValueError(
+                f"Invalid `groups`: expected a divisor of the {channels} channels on "
+                f"axis {self.axis} of input shape {tuple(input_shape)}, "
+                f"received groups={self.groups}."
+            )
+        self._groups = groups
+        self.gamma = None
+        if self.scale:
+            self.gamma = self.add_weight(
+                name="gamma",
+                shape=(channels,),
+                initializer=self.gamma_initializer,
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+                autocast=False,
+            )
+        self.beta = None
+        if self.center:
+            self.beta = self.add_weight(
+                name="beta",
+                shape=(channels,),
+                initializer=self.beta_initializer,
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
+                autocast=False,
+            )
+        self.input_spec = keras.InputSpec(ndim=rank, axes={self._axis: channels})
+
+    def call(self, inputs):
+        require_float_input(self, inputs)
+        dtype = statistics_dtype(inputs)
+        x = ops.cast(inputs, dtype)
+        rank = len(x.shape)
+        axis, groups = self._axis, self._groups
+        channels = x.shape[axis]
+        if groups == channels:
+            # One group per channel: no regrouping needed.
+            grouped, param_shape = x, [channels if i == axis else 1 for i in range(rank)]
+            reduction = [i for i in range(1, rank) if i != axis]
+        else:
+            dynamic = ops.shape(x)
+            shape = [-1] + [x.shape[i] or dynamic[i] for i in range(1, rank)]
+            shape[axis : axis + 1] = [groups, channels // groups]
+            grouped = ops.reshape(x, shape)
+            param_shape = [1] * (rank + 1)
+            param_shape[axis : axis + 2] = [groups, channels // groups]
+            reduction = [i for i in range(1, rank + 1) if i != axis]
+        mean, variance = ops.moments(grouped, axes=reduction, keepdims=True)
+        # y = x * inv + shift, inv = gamma / sqrt(var + eps), shift = beta - mean * inv;
+        # inv and shift are small (one value per sample and channel).
+        inv = ops.rsqrt(variance + self.epsilon)
+        if self.gamma is not None:
+            inv = inv * ops.reshape(ops.cast(self.gamma, dtype), param_shape)
+        shift = -mean * inv
+        if self.beta is not None:
+            shift = shift + ops.reshape(ops.cast(self.beta, dtype), param_shape)
+        outputs = grouped * inv + shift
+        if grouped is not x:
+            outputs = ops.reshape(outputs, ops.shape(x))
+        return ops.cast(outputs, self.compute_dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "groups": self.groups,
+            "axis": self.axis,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+        }

@@ -1,0 +1,173 @@
+"""`LayerNormalization`: normalizes each sample over its feature axes."""
+
+from __future__ import annotations
+
+import keras
+from keras import constraints, initializers, ops, regularizers
+
+from zoo.validation import require_float_input
+from zoo_normalization._common import (
+    check_axis,
+    check_bool,
+    check_epsilon,
+    resolve_axes,
+    statistics_dtype,
+)
+
+
+@keras.saving.register_keras_serializable(package="zoo_normalization")
+class LayerNormalization(keras.layers.Layer):
+    """Normalizes each sample over its feature axes (Ba et al., 2016).
+
+    For every sample, the mean and variance are taken over `axis` and the
+    output is `gamma * (x - mean) / sqrt(variance + epsilon) + beta`, with
+    `gamma` and `beta` learned per entry of `axis`. Training and inference
+    compute the same thing. Statistics are computed in float32 (float64 for
+    float64 inputs) whatever the compute dtype, and the output is cast back to
+    the compute dtype.
+
+    Args:
+        axis: Integer or list of integers, the axes to normalize over
+            (default: the last). The batch axis cannot be one of them.
+        epsilon: Positive number added to the variance (default `1e-3`,
+            as Keras').
+        center: Whether to add the learned offset `beta`.
+        scale: Whether to multiply by the learned scale `gamma`.
+        beta_initializer: Initializer of `beta`.
+        gamma_initializer: Initializer of `gamma`.
+        beta_regularizer: Regularizer of `beta`.
+        gamma_regularizer: Regularizer of `gamma`.
+        beta_constraint: Constraint of `beta`.
+        gamma_constraint: Constraint of `gamma`.
+        **kwargs: Base layer arguments (`name`, `dtype`, `trainable`).
+
+    Input shape:
+        N-D tensor, the sizes of the `axis` entries known.
+
+    Output shape:
+        The input shape.
+
+    Example:
+
+    >>> import keras
+    >>> import numpy as np
+    >>> from zoo_normalization import LayerNormalization
+    >>> x = np.array([[1.0, 2.0, 3.0, 4.0], [10.0, 20.0, 30.0, 40.0]])
+    >>> y = keras.ops.convert_to_numpy(LayerNormalization()(x))
+    >>> print(y.round(2))
+    [[-1.34 -0.45  0.45  1.34]
+     [-1.34 -0.45  0.45  1.34]]
+    >>> print(abs(y.mean(axis=-1)).round(4), y.std(axis=-1).round(3))
+    [0. 0.] [1. 1.]
+
+    References:
+        Ba, Kiros & Hinton, 2016, Layer Normalization
+        (https://arxiv.org/abs/1607.06450). Equivalent to
+        `keras.layers.LayerNormalization`, against which it is tested.
+    """
+
+    def __init__(
+        self,
+        axis=-1,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        **kwargs,
+    ):
+        axis = check_axis(axis, allow_many=True)
+        epsilon = check_epsilon(epsilon)
+        check_bool("center", center)
+        check_bool("scale", scale)
+        super().__init__(**kwargs)
+        self.axis = axis
+        self.epsilon = epsilon
+        self.center = center
+        self.scale = scale
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.supports_masking = True
+        # Statistics are computed in float32 from the raw input: no autocast.
+        self.autocast = False
+
+    def build(self, input_shape):
+        rank = len(input_shape)
+        self._axes = resolve_axes(self, self.axis, input_shape)
+        shape = tuple(input_shape[a] for a in self._axes)
+        # gamma/beta broadcast against the input as they are when the axes are the
+        # trailing ones; otherwise they are reshaped to size 1 on the other axes.
+        self._broadcast_shape = None
+        if self._axes != list(range(rank - len(self._axes), rank)):
+            self._broadcast_shape = [
+                input_shape[a] if a in self._axes else 1 for a in range(rank)
+            ]
+        self.gamma = None
+        if self.scale:
+            self.gamma = self.add_weight(
+                name="gamma",
+                shape=shape,
+                initializer=self.gamma_initializer,
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+                autocast=False,
+            )
+        self.beta = None
+        if self.center:
+            self.beta = self.add_weight(
+                name="beta",
+                shape=shape,
+                initializer=self.beta_initializer,
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
+                autocast=False,
+            )
+        self.input_spec = keras.InputSpec(
+            ndim=rank, axes={a: input_shape[a] for a in self._axes}
+        )
+
+    def _param(self, weight, dtype):
+        value = ops.cast(weight, dtype)
+        if self._broadcast_shape is not None:
+            value = ops.reshape(value, self._broadcast_shape)
+        return value
+
+    def call(self, inputs):
+        require_float_input(self, inputs)
+        dtype = statistics_dtype(inputs)
+        x = ops.cast(inputs, dtype)
+        mean, variance = ops.moments(x, axes=self._axes, keepdims=True)
+        # The statistics vary per sample and gamma/beta per feature, so folding them
+        # into one scale would make a full-size tensor: normalize, then scale, shift.
+        outputs = (x - mean) * ops.rsqrt(variance + self.epsilon)
+        if self.gamma is not None:
+            outputs = outputs * self._param(self.gamma, dtype)
+        if self.beta is not None:
+            outputs = outputs + self._param(self.beta, dtype)
+        return ops.cast(outputs, self.compute_dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "axis": self.axis,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+        }

@@ -1,0 +1,122 @@
+"""`RMSNormalization`: divides each sample by its root mean square."""
+
+from __future__ import annotations
+
+import keras
+from keras import constraints, initializers, ops, regularizers
+
+from zoo.validation import require_float_input
+from zoo_normalization._common import check_axis, check_epsilon, resolve_axes, statistics_dtype
+
+
+@keras.saving.register_keras_serializable(package="zoo_normalization")
+class RMSNormalization(keras.layers.Layer):
+    """Divides each sample by its root mean square over `axis`, then scales it.
+
+    The output is `x / sqrt(mean(x ** 2) + epsilon) * scale`, the mean taken
+    per sample over `axis` and `scale` learned per entry of `axis` (Zhang &
+    Sennrich, 2019). Unlike layer normalization it neither subtracts the
+    mean nor adds an offset. Training and inference compute the same thing.
+    The mean square is computed in float32 (float64 for float64 inputs)
+    whatever the compute dtype, so a small `epsilon` is safe under mixed
+    precision; the output is cast back to the compute dtype.
+
+    Args:
+        axis: Integer or list of integers, the axes to normalize over
+            (default: the last). The batch axis cannot be one of them.
+        epsilon: Positive number added to the mean square (default `1e-6`,
+            as Keras' `RMSNormalization`; it is added in float32).
+        scale_initializer: Initializer of `scale`.
+        scale_regularizer: Regularizer of `scale`.
+        scale_constraint: Constraint of `scale`.
+        **kwargs: Base layer arguments (`name`, `dtype`, `trainable`).
+
+    Input shape:
+        N-D tensor, the sizes of the `axis` entries known.
+
+    Output shape:
+        The input shape.
+
+    Example:
+
+    >>> import keras
+    >>> import numpy as np
+    >>> from zoo_normalization import RMSNormalization
+    >>> x = np.array([[3.0, -4.0, 0.0, 5.0], [0.3, -0.4, 0.0, 0.5]])
+    >>> y = keras.ops.convert_to_numpy(RMSNormalization()(x))
+    >>> print(y.round(3))
+    [[ 0.849 -1.131  0.     1.414]
+     [ 0.849 -1.131  0.     1.414]]
+    >>> print(np.sqrt((y**2).mean(axis=-1)).round(3))
+    [1. 1.]
+
+    References:
+        Zhang & Sennrich, 2019, Root Mean Square Layer Normalization
+        (https://arxiv.org/abs/1910.07467). Equivalent to
+        `keras.layers.RMSNormalization`, against which it is tested.
+    """
+
+    def __init__(
+        self,
+        axis=-1,
+        epsilon: float = 1e-6,
+        scale_initializer="ones",
+        scale_regularizer=None,
+        scale_constraint=None,
+        **kwargs,
+    ):
+        axis = check_axis(axis, allow_many=True)
+        epsilon = check_epsilon(epsilon)
+        super().__init__(**kwargs)
+        self.axis = axis
+        self.epsilon = epsilon
+        self.scale_initializer = initializers.get(scale_initializer)
+        self.scale_regularizer = regularizers.get(scale_regularizer)
+        self.scale_constraint = constraints.get(scale_constraint)
+        self.supports_masking = True
+        # The mean square is computed in float32 from the raw input: no autocast.
+        self.autocast = False
+
+    def build(self, input_shape):
+        rank = len(input_shape)
+        self._axes = resolve_axes(self, self.axis, input_shape)
+        self._broadcast_shape = None
+        if self._axes != list(range(rank - len(self._axes), rank)):
+            self._broadcast_shape = [
+                input_shape[a] if a in self._axes else 1 for a in range(rank)
+            ]
+        self.scale = self.add_weight(
+            name="scale",
+            shape=tuple(input_shape[a] for a in self._axes),
+            initializer=self.scale_initializer,
+            regularizer=self.scale_regularizer,
+            constraint=self.scale_constraint,
+            autocast=False,
+        )
+        self.input_spec = keras.InputSpec(
+            ndim=rank, axes={a: input_shape[a] for a in self._axes}
+        )
+
+    def call(self, inputs):
+        require_float_input(self, inputs)
+        dtype = statistics_dtype(inputs)
+        x = ops.cast(inputs, dtype)
+        mean_square = ops.mean(ops.square(x), axis=self._axes, keepdims=True)
+        scale = ops.cast(self.scale, dtype)
+        if self._broadcast_shape is not None:
+            scale = ops.reshape(scale, self._broadcast_shape)
+        outputs = x * ops.rsqrt(mean_square + self.epsilon) * scale
+        return ops.cast(outputs, self.compute_dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "axis": self.axis,
+            "epsilon": self.epsilon,
+            "scale_initializer": initializers.serialize(self.scale_initializer),
+            "scale_regularizer": regularizers.serialize(self.scale_regularizer),
+            "scale_constraint": constraints.serialize(self.scale_constraint),
+        }
