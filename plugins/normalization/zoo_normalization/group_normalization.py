@@ -99,8 +99,7 @@ class GroupNormalization(keras.layers.Layer):
             is_int(groups) and (groups > 0 or groups == -1),
             "groups",
             groups,
-            "a positive integer dividing the number of channels, or -1 for one "
-            "group per channel",
+            "a positive integer dividing the number of channels, or -1 for one group per channel",
         )
         axis = check_axis(axis)
         epsilon = check_epsilon(epsilon)

@@ -107,9 +107,7 @@ class LayerNormalization(keras.layers.Layer):
         # trailing ones; otherwise they are reshaped to size 1 on the other axes.
         self._broadcast_shape = None
         if self._axes != list(range(rank - len(self._axes), rank)):
-            self._broadcast_shape = [
-                input_shape[a] if a in self._axes else 1 for a in range(rank)
-            ]
+            self._broadcast_shape = [input_shape[a] if a in self._axes else 1 for a in range(rank)]
         self.gamma = None
         if self.scale:
             self.gamma = self.add_weight(
@@ -130,9 +128,7 @@ class LayerNormalization(keras.layers.Layer):
                 constraint=self.beta_constraint,
                 autocast=False,
             )
-        self.input_spec = keras.InputSpec(
-            ndim=rank, axes={a: input_shape[a] for a in self._axes}
-        )
+        self.input_spec = keras.InputSpec(ndim=rank, axes={a: input_shape[a] for a in self._axes})
 
     def _param(self, weight, dtype):
         value = ops.cast(weight, dtype)

@@ -82,9 +82,7 @@ class RMSNormalization(keras.layers.Layer):
         self._axes = resolve_axes(self, self.axis, input_shape)
         self._broadcast_shape = None
         if self._axes != list(range(rank - len(self._axes), rank)):
-            self._broadcast_shape = [
-                input_shape[a] if a in self._axes else 1 for a in range(rank)
-            ]
+            self._broadcast_shape = [input_shape[a] if a in self._axes else 1 for a in range(rank)]
         self.scale = self.add_weight(
             name="scale",
             shape=tuple(input_shape[a] for a in self._axes),
@@ -93,9 +91,7 @@ class RMSNormalization(keras.layers.Layer):
             constraint=self.scale_constraint,
             autocast=False,
         )
-        self.input_spec = keras.InputSpec(
-            ndim=rank, axes={a: input_shape[a] for a in self._axes}
-        )
+        self.input_spec = keras.InputSpec(ndim=rank, axes={a: input_shape[a] for a in self._axes})
 
     def call(self, inputs):
         require_float_input(self, inputs)

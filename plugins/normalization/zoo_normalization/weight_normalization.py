@@ -53,7 +53,7 @@ class WeightNormalization(keras.layers.Wrapper):
     >>> _ = layer(x)
     >>> [w.name for w in layer.weights]
     ['g', 'kernel', 'bias']
-    >>> layer.g.assign([1.0, 2.0, 3.0])
+    >>> _ = layer.g.assign([1.0, 2.0, 3.0])
     >>> kernel = layer.layer.kernel
     >>> w = keras.ops.convert_to_numpy(layer.g * kernel / keras.ops.norm(kernel, axis=0))
     >>> print(np.linalg.norm(w, axis=0).round(4))
