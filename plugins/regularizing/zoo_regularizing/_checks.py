@@ -44,10 +44,6 @@ def check_axis(axis: Any) -> int | list[int]:
 
     if is_int(axis):
         return axis
-    ok = (
-        isinstance(axis, list | tuple)
-        and len(axis) > 0
-        and all(is_int(a) for a in axis)
-    )
+    ok = isinstance(axis, list | tuple) and len(axis) > 0 and all(is_int(a) for a in axis)
     require(ok, "axis", axis, "an integer or a non-empty list of integers")
     return list(axis)

@@ -59,9 +59,7 @@ class ActivityRegularization(keras.layers.Layer):
     def call(self, inputs):
         require_float_input(self, inputs)
         dtype = (
-            "float64"
-            if keras.backend.standardize_dtype(inputs.dtype) == "float64"
-            else "float32"
+            "float64" if keras.backend.standardize_dtype(inputs.dtype) == "float64" else "float32"
         )
         x = ops.cast(inputs, dtype)
         penalty = self.l1 * ops.sum(ops.abs(x)) + self.l2 * ops.sum(ops.square(x))

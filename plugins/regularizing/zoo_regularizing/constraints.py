@@ -54,9 +54,7 @@ class MaxNorm(keras.constraints.Constraint):
     """
 
     def __init__(self, max_value: float = 2.0, axis=0):
-        require(
-            is_real(max_value) and max_value > 0, "max_value", max_value, "a number > 0"
-        )
+        require(is_real(max_value) and max_value > 0, "max_value", max_value, "a number > 0")
         self.max_value = max_value
         self.axis = check_axis(axis)
 
@@ -85,6 +83,9 @@ class NonNeg(keras.constraints.Constraint):
     References:
         Equivalent to `keras.constraints.NonNeg`, against which it is tested.
     """
+
+    def __init__(self):
+        """`NonNeg` takes no arguments."""
 
     def __call__(self, w):
         w = ops.convert_to_tensor(w)
@@ -160,9 +161,7 @@ class MinMaxNorm(keras.constraints.Constraint):
         Equivalent to `keras.constraints.MinMaxNorm`, against which it is tested.
     """
 
-    def __init__(
-        self, min_value: float = 0.0, max_value: float = 1.0, rate=1.0, axis=0
-    ):
+    def __init__(self, min_value: float = 0.0, max_value: float = 1.0, rate=1.0, axis=0):
         require(
             is_real(min_value) and min_value >= 0,
             "min_value",
@@ -185,8 +184,7 @@ class MinMaxNorm(keras.constraints.Constraint):
         w = ops.convert_to_tensor(w)
         norms = _norms(w, self.axis)
         desired = (
-            self.rate * ops.clip(norms, self.min_value, self.max_value)
-            + (1 - self.rate) * norms
+            self.rate * ops.clip(norms, self.min_value, self.max_value) + (1 - self.rate) * norms
         )
         return _rescale(w, norms, desired)
 

@@ -89,13 +89,9 @@ class DropBlock2D(keras.layers.Layer):
         **kwargs,
     ):
         self.rate = check_rate(rate)
-        require(
-            is_positive_int(block_size), "block_size", block_size, "a positive integer"
-        )
+        require(is_positive_int(block_size), "block_size", block_size, "a positive integer")
         check_seed(seed)
-        data_format = (
-            keras.config.image_data_format() if data_format is None else data_format
-        )
+        data_format = keras.config.image_data_format() if data_format is None else data_format
         require(
             data_format in DATA_FORMATS,
             "data_format",

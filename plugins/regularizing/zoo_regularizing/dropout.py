@@ -76,9 +76,7 @@ class Dropout(keras.layers.Layer):
         Equivalent to `keras.layers.Dropout`, against which it is tested.
     """
 
-    def __init__(
-        self, rate: float, noise_shape=None, seed: int | None = None, **kwargs
-    ):
+    def __init__(self, rate: float, noise_shape=None, seed: int | None = None, **kwargs):
         self.rate = check_rate(rate)
         self.noise_shape = _check_noise_shape(noise_shape)
         check_seed(seed)

@@ -1,4 +1,12 @@
-"""The regularizing family's registration with the zoo: one entry per object."""
+"""The regularizing family's registration with the zoo: one entry per object.
+
+The classes are imported inside the hooks, not at the top: `import
+zoo_regularizing` imports `zoo.validation`, hence `zoo`, which loads every
+plugin, this module included, while `zoo_regularizing` is still half-imported.
+The hooks run later, on the registry's first use, when it is complete. (The
+entry point still imports the package first, which registers the classes with
+Keras.)
+"""
 
 from __future__ import annotations
 
@@ -6,19 +14,6 @@ import keras
 import numpy as np
 
 import zoo
-from zoo_regularizing import (
-    L1L2,
-    ActivityRegularization,
-    Clip,
-    DropBlock2D,
-    Dropout,
-    GroupLasso,
-    MaxNorm,
-    MinMaxNorm,
-    NonNeg,
-    StochasticDepth,
-    UnitNorm,
-)
 
 ZOO_PLUGIN_API = 1
 
@@ -36,8 +31,7 @@ def _group_lasso(config: dict, weights: np.ndarray) -> float:
     """Yuan and Lin's penalty, groups = output units (the last axis)."""
     units = weights.reshape(-1, weights.shape[-1])
     return config.get("strength", 0.01) * sum(
-        np.sqrt(np.sum(units[:, j].astype("float64") ** 2))
-        for j in range(units.shape[1])
+        np.sqrt(np.sum(units[:, j].astype("float64") ** 2)) for j in range(units.shape[1])
     )
 
 
@@ -63,6 +57,8 @@ def register_family():
 
 @zoo.hookimpl
 def register_layers():
+    from zoo_regularizing import ActivityRegularization, DropBlock2D, Dropout, StochasticDepth
+
     return [
         zoo.LayerEntry(
             ActivityRegularization,
@@ -85,9 +81,7 @@ def register_layers():
             StochasticDepth,
             config={"rate": 0.5, "seed": 7},
             input_shape=_STOCHASTIC_DEPTH_INPUT,
-            twin=zoo.Twin(
-                "keras.layers.Dropout(noise_shape=(None, 1, 1))", _stochastic_depth_twin
-            ),
+            twin=zoo.Twin("keras.layers.Dropout(noise_shape=(None, 1, 1))", _stochastic_depth_twin),
             training_changes_output=True,
         ),
         zoo.LayerEntry(
@@ -101,6 +95,8 @@ def register_layers():
 
 @zoo.hookimpl
 def register_regularizers():
+    from zoo_regularizing import L1L2, GroupLasso
+
     return [
         zoo.ObjectEntry(
             L1L2,
@@ -118,6 +114,8 @@ def register_regularizers():
 
 @zoo.hookimpl
 def register_constraints():
+    from zoo_regularizing import Clip, MaxNorm, MinMaxNorm, NonNeg, UnitNorm
+
     return [
         zoo.ObjectEntry(
             MaxNorm,
