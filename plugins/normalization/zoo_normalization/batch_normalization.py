@@ -243,13 +243,11 @@ class BatchNormalization(keras.layers.Layer):
                 f"input shape {tuple(x.shape)}."
             )
         weights = ops.cast(ops.expand_dims(mask, axis=self._axis), x.dtype)
-        count = ops.maximum(ops.sum(weights * ops.ones_like(x), axis=axes), 1.0)
-        mean = ops.sum(x * weights, axis=axes) / count
-        centered = x - (
-            mean if self._broadcast_shape is None else ops.reshape(mean, self._broadcast_shape)
-        )
-        variance = ops.sum(ops.square(centered) * weights, axis=axes) / count
-        return mean, variance
+        weights = ops.broadcast_to(weights, ops.shape(x))
+        count = ops.maximum(ops.sum(weights, axis=axes, keepdims=True), 1.0)
+        mean = ops.sum(x * weights, axis=axes, keepdims=True) / count
+        variance = ops.sum(ops.square(x - mean) * weights, axis=axes, keepdims=True) / count
+        return ops.reshape(mean, (-1,)), ops.reshape(variance, (-1,))
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -1,0 +1,128 @@
+"""BatchNormalization against an independent numpy implementation of the paper."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+from zoo_normalization import BatchNormalization
+
+numpy_of = keras.ops.convert_to_numpy
+
+
+def broadcast(values: np.ndarray, rank: int, axis: int) -> np.ndarray:
+    """`values` (one per channel) shaped to broadcast along `axis` of a rank-`rank` array."""
+    shape = [1] * rank
+    shape[axis] = -1
+    return values.reshape(shape)
+
+
+def reference_steps(batches, axis, momentum, epsilon, gamma, beta):
+    """Training outputs and moving statistics after each batch, in numpy."""
+    channels = batches[0].shape[axis]
+    moving_mean, moving_variance = np.zeros(channels), np.ones(channels)
+    outputs = []
+    for x in batches:
+        reduce = tuple(i for i in range(x.ndim) if i != axis % x.ndim)
+        mean, variance = x.mean(axis=reduce), x.var(axis=reduce)  # biased, as in the paper
+        g, m, v, b = (broadcast(t, x.ndim, axis) for t in (gamma, mean, variance, beta))
+        outputs.append(g * (x - m) / np.sqrt(v + epsilon) + b)
+        moving_mean = momentum * moving_mean + (1 - momentum) * mean
+        moving_variance = momentum * moving_variance + (1 - momentum) * variance
+    return outputs, moving_mean, moving_variance
+
+
+@pytest.mark.parametrize(("axis", "shape"), [(-1, (8, 5, 3)), (1, (6, 3, 4, 4))])
+def test_training_and_moving_statistics_match_numpy(rng, axis, shape):
+    momentum, epsilon = 0.7, 1e-3
+    batches = [rng.normal(2.0 * i, 1.0 + i, size=shape) for i in range(4)]
+    channels = shape[axis]
+    gamma, beta = rng.uniform(0.5, 2.0, channels), rng.normal(size=channels)
+    layer = BatchNormalization(axis=axis, momentum=momentum, epsilon=epsilon, dtype="float64")
+    layer.build(shape)
+    layer.gamma.assign(gamma)
+    layer.beta.assign(beta)
+
+    expected, moving_mean, moving_variance = reference_steps(
+        batches, axis, momentum, epsilon, gamma, beta
+    )
+    for x, want in zip(batches, expected, strict=True):
+        np.testing.assert_allclose(numpy_of(layer(x, training=True)), want, atol=1e-10)
+    np.testing.assert_allclose(numpy_of(layer.moving_mean), moving_mean, atol=1e-12)
+    np.testing.assert_allclose(numpy_of(layer.moving_variance), moving_variance, atol=1e-12)
+
+    # Inference uses the moving statistics and changes nothing.
+    x = batches[0]
+    b = lambda v: broadcast(v, x.ndim, axis)  # noqa: E731
+    want = b(gamma) * (x - b(moving_mean)) / np.sqrt(b(moving_variance) + epsilon) + b(beta)
+    np.testing.assert_allclose(numpy_of(layer(x, training=False)), want, atol=1e-10)
+    np.testing.assert_allclose(numpy_of(layer.moving_mean), moving_mean, atol=1e-12)
+
+
+def test_frozen_layer_runs_in_inference_mode_without_updates(rng):
+    x = rng.normal(3.0, 2.0, size=(16, 4)).astype("float32")
+    layer = BatchNormalization()
+    layer(x, training=True)
+    before = [numpy_of(w) for w in layer.weights]
+    layer.trainable = False
+    np.testing.assert_allclose(
+        numpy_of(layer(x, training=True)), numpy_of(layer(x, training=False))
+    )
+    assert not layer.trainable_weights
+    for weight, old in zip(layer.weights, before, strict=True):
+        np.testing.assert_array_equal(numpy_of(weight), old)
+
+
+def test_moving_statistics_match_keras_under_fit(rng):
+    x = rng.normal(1.0, 3.0, size=(32, 6, 6, 4)).astype("float32")
+    y = rng.normal(size=(32, 6, 6, 4)).astype("float32")
+    models = []
+    for layer in (BatchNormalization(momentum=0.9), keras.layers.BatchNormalization(momentum=0.9)):
+        model = keras.Sequential([keras.Input((6, 6, 4)), layer])
+        model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+        model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+        models.append(model)
+    for ours, theirs in zip(models[0].weights, models[1].weights, strict=True):
+        assert ours.name == theirs.name
+        np.testing.assert_allclose(numpy_of(ours), numpy_of(theirs), atol=1e-5)
+
+
+def test_mask_excludes_positions_from_statistics(rng):
+    x = rng.normal(size=(4, 7, 3)).astype("float32")
+    mask = rng.uniform(size=(4, 7)) > 0.3
+    layer = BatchNormalization(momentum=0.0)
+    y = numpy_of(layer(x, training=True, mask=mask))
+    kept = x[mask]  # (positions, channels)
+    want = (x - kept.mean(axis=0)) / np.sqrt(kept.var(axis=0) + 1e-3)
+    np.testing.assert_allclose(y, want, atol=1e-5)
+    np.testing.assert_allclose(numpy_of(layer.moving_variance), kept.var(axis=0), rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"momentum": 1.5}, "momentum"),
+        ({"epsilon": 0.0}, "epsilon"),
+        ({"epsilon": -1e-3}, "epsilon"),
+        ({"axis": 1.0}, "axis"),
+        ({"center": "yes"}, "center"),
+        ({"synchronized": 1}, "synchronized"),
+    ],
+)
+def test_invalid_arguments_are_named(kwargs, name):
+    with pytest.raises(ValueError, match=f"`{name}`"):
+        BatchNormalization(**kwargs)
+
+
+def test_batch_axis_is_rejected_at_build():
+    with pytest.raises(ValueError, match="axis=0"):
+        BatchNormalization(axis=0)(np.ones((2, 3), "float32"))
+
+
+def test_synchronized_without_strategy_equals_local_statistics(rng):
+    x = rng.normal(size=(8, 5)).astype("float32")
+    local, synced = BatchNormalization(), BatchNormalization(synchronized=True)
+    np.testing.assert_allclose(
+        numpy_of(synced(x, training=True)), numpy_of(local(x, training=True)), atol=1e-5
+    )
+    assert synced.get_config()["synchronized"] is True
