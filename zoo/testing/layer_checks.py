@@ -115,10 +115,8 @@ def init_arguments(cls: type) -> list[str]:
 
 
 def deterministic_in_training(layer: keras.layers.Layer, x: np.ndarray) -> bool:
-    return all(
-        np.array_equal(a, b)
-        for a, b in zip(to_numpy(layer(x, training=True)), to_numpy(layer(x, training=True)), strict=False)
-    )
+    first, second = to_numpy(layer(x, training=True)), to_numpy(layer(x, training=True))
+    return all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
 
 
 def layers(item: Registered) -> bool:
@@ -224,7 +222,10 @@ def check_gradients(item: Registered) -> None:
     ]
     with tf.GradientTape() as tape:
         outputs = keras.tree.flatten(layer(x, training=True))
-        loss = sum(tf.reduce_sum(tf.cast(y, "float32") * p) for y, p in zip(outputs, projections, strict=False))
+        loss = sum(
+            tf.reduce_sum(tf.cast(y, "float32") * p)
+            for y, p in zip(outputs, projections, strict=True)
+        )
     gradients = tape.gradient(loss, layer.trainable_weights)
     for weight, gradient in zip(layer.trainable_weights, gradients, strict=True):
         assert gradient is not None, f"no gradient reaches {weight.path}"
@@ -280,10 +281,15 @@ def check_training_flag(item: Registered) -> None:
     x = example_input(entry)
     inference = to_numpy(layer(x, training=False))
     training = to_numpy(layer(x, training=True))
-    differ = any(not np.allclose(a, b, atol=1e-6, rtol=1e-6) for a, b in zip(inference, training, strict=False))
+    differ = any(
+        not np.allclose(a, b, atol=1e-6, rtol=1e-6)
+        for a, b in zip(inference, training, strict=True)
+    )
     if entry.training_changes_output:
-        assert differ, "training=True gives the same output as training=False, "
-        "but the entry says training changes it"
+        assert differ, (
+            "training=True gives the same output as training=False, "
+            "but the entry says training changes it"
+        )
     else:
         assert not differ, (
             "training=True gives another output than training=False, but the entry says "

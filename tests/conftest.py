@@ -1,0 +1,56 @@
+"""Shared fixtures: plugins made on the fly, real enough for importlib.metadata."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+ZOO = Path(sys.executable).parent / "zoo"
+
+
+def write_distribution(
+    folder: Path, distribution: str, entry_points: dict[str, str], modules: dict[str, str]
+) -> None:
+    """Lay out an installed distribution (dist-info and modules) in ``folder``."""
+    info = folder / f"{distribution.replace('-', '_')}-0.0.1.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {distribution}\nVersion: 0.0.1\n"
+    )
+    lines = "\n".join(f"{name} = {target}" for name, target in entry_points.items())
+    (info / "entry_points.txt").write_text(f"[zoo]\n{lines}\n")
+    for module, source in modules.items():
+        (folder / f"{module}.py").write_text(textwrap.dedent(source))
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess]:
+    """Run a command in a new process that also sees the distributions in ``tmp_path``."""
+
+    def run(*command: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        environment = {**os.environ, **(env or {})}
+        environment["PYTHONPATH"] = os.pathsep.join(
+            [str(tmp_path), environment.get("PYTHONPATH", "")]
+        )
+        return subprocess.run(
+            command, capture_output=True, text=True, env=environment, timeout=300
+        )
+
+    def install(distribution: str, entry_points: dict[str, str], modules: dict[str, str]):
+        write_distribution(tmp_path, distribution, entry_points, modules)
+
+    def zoo(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        return run(str(ZOO), *args, env=env)
+
+    run.folder = tmp_path
+    run.install = install
+    run.zoo = zoo
+    return run

@@ -1,0 +1,74 @@
+"""Installed plugins that misbehave are reported by name and the rest keep working.
+
+Each test lays out real distributions (dist-info with a ``zoo`` entry point)
+and runs ``zoo`` in a new process that sees them.
+"""
+
+from __future__ import annotations
+
+import json
+
+
+
+def listing(site, env=None) -> dict:
+    result = site.zoo("list", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_plugin_raising_at_import_is_listed_as_broken(site):
+    site.install(
+        "zoo-broken",
+        {"broken": "zoo_broken_plugin"},
+        {"zoo_broken_plugin": "raise RuntimeError('the plugin is broken on purpose')"},
+    )
+    data = listing(site)
+    broken = {p["name"]: p for p in data["plugins"]}["broken"]
+    assert broken["broken"] is True
+    assert "RuntimeError" in broken["errors"][0]
+    assert "the plugin is broken on purpose" in broken["errors"][0]
+    assert {"Linear", "RunningSum", "MLPBlock", "Maxout"} <= {
+        layer["name"] for layer in data["layers"]
+    }
+    # `import zoo` itself works and warns, naming the plugin and the error.
+    result = site("python", "-c", "import zoo; print(len(zoo.get_registry().layers()))")
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.strip()) >= 4
+    assert "zoo plugin 'broken'" in result.stderr and "RuntimeError" in result.stderr
+    # The table view names it too.
+    table = site.zoo("list")
+    assert table.returncode == 0
+    assert "broken" in table.stdout and "RuntimeError" in table.stdout
+
+
+def test_missing_module_duplicate_name_and_old_api_are_reported(site):
+    site.install("zoo-ghost", {"ghost": "zoo_no_such_module"}, {})
+    site.install(
+        "zoo-impostor",
+        {"core": "zoo_impostor"},
+        {"zoo_impostor": "raise AssertionError('must never be imported')"},
+    )
+    site.install(
+        "zoo-ancient",
+        {"ancient": "zoo_ancient"},
+        {"zoo_ancient": "ZOO_PLUGIN_API = 0\n"},
+    )
+    plugins = {p["name"]: p for p in listing(site)["plugins"]}
+    assert "ModuleNotFoundError" in plugins["ghost"]["errors"][0]
+    # Whichever comes first on sys.path keeps the name; the other is reported, not loaded.
+    second = [p for p in plugins.values() if p["name"].startswith("core (")]
+    assert len(second) == 1, plugins
+    assert "entry point name 'core' is already taken by distribution" in second[0]["errors"][0]
+    assert {plugins["core"]["distribution"], second[0]["distribution"]} == {
+        "zoo-core",
+        "zoo-impostor",
+    }
+    assert "plugin API 0" in plugins["ancient"]["errors"][0]
+
+
+def test_environment_selects_and_blocks_plugins(site):
+    only_core = listing(site, env={"ZOO_PLUGINS": "core"})
+    assert [p["name"] for p in only_core["plugins"]] == ["core"]
+    without_core = listing(site, env={"ZOO_DISABLE_PLUGINS": "core"})
+    assert "core" not in [p["name"] for p in without_core["plugins"]]
+    assert "Linear" not in [layer["name"] for layer in without_core["layers"]]
