@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
+
+import numpy as np
 
 from zoo.validation import require
 
 
 def is_real(value: Any) -> bool:
-    """A finite Python (or numpy) real number, not a boolean."""
-    try:
-        return not isinstance(value, bool) and math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return False
+    """A finite Python (or numpy) real number, not a boolean nor a string."""
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool | np.bool_)
+        and math.isfinite(value)
+    )
 
 
 def check_rate(rate: Any) -> float:
