@@ -81,11 +81,6 @@ class Outcome:
         return self.error is None
 
 
-def _load_checks() -> None:
-    # The check modules declare themselves on import.
-    from zoo.testing import layer_checks, object_checks, source_checks  # noqa: F401
-
-
 def cases(
     plugins: list[str] | None = None,
     names: list[str] | None = None,
@@ -93,7 +88,6 @@ def cases(
     include_slow: bool = True,
 ) -> list[Case]:
     """Every (object, check) pair of the chosen plugins, objects and checks."""
-    _load_checks()
     if checks:
         unknown = sorted(set(checks) - set(CHECKS))
         if unknown:

@@ -1,0 +1,243 @@
+"""Each conformance check fails on a layer with the bug it is meant to catch,
+naming the layer and the check, and passes on the same layer without the bug."""
+
+from __future__ import annotations
+
+import keras
+import pytest
+import tensorflow as tf
+from keras import ops
+
+import zoo
+from zoo.plugins import register, unregister
+from zoo.testing import CHECKS, Case, run
+
+PACKAGE = __name__.split(".")[0]
+serializable = keras.saving.register_keras_serializable(package=PACKAGE)
+
+
+@serializable
+class Scale(keras.layers.Layer):
+    """Multiplies by a learned per-feature scale.
+
+    Example:
+
+    >>> print(1 + 1)
+    2
+    """
+
+    def __init__(self, init: float = 1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.init = init
+
+    def build(self, input_shape):
+        self.scale = self.add_weight(
+            name="scale", shape=(input_shape[-1],), initializer=keras.initializers.Constant(self.init)
+        )
+
+    def call(self, inputs, training=None):
+        return inputs * self.scale
+
+    def get_config(self):
+        return {**super().get_config(), "init": self.init}
+
+
+@serializable
+class ForgetfulConfig(Scale):
+    def get_config(self):
+        config = super().get_config()
+        del config["init"]
+        return config
+
+
+@serializable
+class UnnamedWeight(Scale):
+    def build(self, input_shape):
+        self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+
+
+@serializable
+class EagerWeights(Scale):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.scale = self.add_weight(name="scale", shape=(8,), initializer="ones")
+
+    def build(self, input_shape):
+        pass
+
+
+@serializable
+class WrongOutputShape(Scale):
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], 1)
+
+
+@serializable
+class OffByALittle(Scale):
+    def call(self, inputs, training=None):
+        return inputs * self.scale + 1e-3
+
+
+@serializable
+class IgnoresTraining(Scale):
+    pass
+
+
+@serializable
+class SecretLoss(Scale):
+    def call(self, inputs, training=None):
+        self.add_loss(ops.sum(self.scale))
+        return inputs * self.scale
+
+
+@serializable
+class WrongGradient(Scale):
+    def call(self, inputs, training=None):
+        @ops.custom_gradient
+        def doubled_gradient(x):
+            def grad(*args, upstream=None):
+                upstream = args[0] if args else upstream
+                return upstream * 2.0
+
+            return x, grad
+
+        return doubled_gradient(inputs) * self.scale
+
+
+@serializable
+class BatchDependent(Scale):
+    def call(self, inputs, training=None):
+        return (inputs - ops.mean(inputs, axis=0)) * self.scale
+
+
+@serializable
+class AlwaysFloat32(Scale):
+    def call(self, inputs, training=None):
+        return ops.cast(inputs, "float32") * ops.cast(self.scale, "float32")
+
+
+@serializable
+class LyingDocstring(Scale):
+    """Multiplies by a learned scale.
+
+    Example:
+
+    >>> print(1 + 1)
+    3
+    """
+
+
+@serializable
+class LearnsWhileFrozen(Scale):
+    def call(self, inputs, training=None):
+        self.scale.assign_add(ops.ones_like(self.scale))
+        return inputs * self.scale
+
+
+class NotInFreshProcess(Scale):
+    """Registered with Keras only in this process, under a module a new process lacks."""
+
+
+keras.saving.register_keras_serializable(package=PACKAGE, name="NotInFreshProcess")(
+    NotInFreshProcess
+)
+
+
+def scale_twin(config):
+    return Scale(**config)
+
+
+def entry(cls, **overrides) -> zoo.LayerEntry:
+    fields = {"config": {"init": 0.5}, "input_shape": (4, 8), "trainable_weights": 1}
+    return zoo.LayerEntry(cls, **{**fields, **overrides})
+
+
+BUGS = [
+    ("config_roundtrip", ForgetfulConfig, {}, "lacks __init__ argument(s) ['init']"),
+    ("lazy_weights", UnnamedWeight, {}, "weights without a name"),
+    ("lazy_weights", EagerWeights, {"config": {}}, "has weights before its first call"),
+    ("output_shape", WrongOutputShape, {}, "compute_output_shape gives"),
+    (
+        "twin_parity",
+        OffByALittle,
+        {"twin": zoo.Twin("Scale", scale_twin)},
+        "output vs Scale (inference)",
+    ),
+    ("training_flag", IgnoresTraining, {"training_changes_output": True}, "the same output"),
+    ("losses", SecretLoss, {}, "expected 0 each time"),
+    ("finite_differences", WrongGradient, {}, "by finite differences"),
+    ("batch_invariance", BatchDependent, {}, "batch of one"),
+    ("mixed_float16", AlwaysFloat32, {}, "computes in float32 under mixed_float16"),
+    ("docstring_example", LyingDocstring, {}, "docstring example"),
+    ("frozen", LearnsWhileFrozen, {}, "changed in a fit step while the layer was frozen"),
+    ("keras_file", NotInFreshProcess, {}, "loading in a new process failed"),
+]
+
+
+@pytest.fixture
+def plugin():
+    """Register one in-process plugin holding the given entries; remove it after."""
+    registered = []
+
+    def add(*entries):
+        class Plugin:
+            @zoo.hookimpl
+            def register_layers(self):
+                return list(entries)
+
+        name = f"buggy{len(registered)}"
+        register(Plugin(), name=name)
+        registered.append(name)
+        return name
+
+    yield add
+    for name in registered:
+        unregister(name)
+
+
+def outcome(name: str, check: str):
+    return run(Case(zoo.get_registry().get(name), CHECKS[check]))
+
+
+@pytest.mark.parametrize(
+    ("check", "cls", "overrides", "message"), BUGS, ids=[f"{b[0]}-{b[1].__name__}" for b in BUGS]
+)
+def test_check_fails_on_its_bug_and_passes_without_it(plugin, check, cls, overrides, message):
+    good = dict(overrides)
+    good.pop("training_changes_output", None)
+    plugin(entry(cls, **overrides), entry(Scale, **good))
+    bad = outcome(cls.__name__, check)
+    assert not bad.passed, f"{check} did not catch {cls.__name__}"
+    assert cls.__name__ in bad.error and repr(check) in bad.error
+    assert message in bad.error
+    # The same check passes on the same layer without the bug (for a new process, a
+    # layer that process can import: the core family's Linear).
+    control = outcome("Linear" if check == "keras_file" else "Scale", check)
+    assert control.passed, control.error
+
+
+def test_every_layer_check_has_a_bug_it_catches_here():
+    caught = {check for check, *_ in BUGS}
+    layer_checks = {name for name, c in CHECKS.items() if "layer" in c.kinds}
+    # Checks whose bug needs no layer of its own (private imports: tests/test_sources.py),
+    # or that only a Keras internal failure would trip (tf.function, XLA, weights file).
+    elsewhere = {
+        "no_private_imports",
+        "tf_function",
+        "xla",
+        "weights_file",
+        "gradients",
+        "mixed_bfloat16",
+    }
+    assert layer_checks - elsewhere <= caught, sorted(layer_checks - elsewhere - caught)
+
+
+def test_gradients_check_catches_a_weight_no_gradient_reaches(plugin):
+    @serializable
+    class DeadWeight(Scale):
+        def call(self, inputs, training=None):
+            return inputs + 0.0 * tf.stop_gradient(self.scale)
+
+    plugin(entry(DeadWeight))
+    result = outcome("DeadWeight", "gradients")
+    assert not result.passed and "no gradient reaches" in result.error
