@@ -22,9 +22,7 @@ def write_distribution(
     """Lay out an installed distribution (dist-info and modules) in ``folder``."""
     info = folder / f"{distribution.replace('-', '_')}-0.0.1.dist-info"
     info.mkdir(parents=True)
-    (info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {distribution}\nVersion: 0.0.1\n"
-    )
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {distribution}\nVersion: 0.0.1\n")
     lines = "\n".join(f"{name} = {target}" for name, target in entry_points.items())
     (info / "entry_points.txt").write_text(f"[zoo]\n{lines}\n")
     for module, source in modules.items():
@@ -40,9 +38,7 @@ def site(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess]:
         environment["PYTHONPATH"] = os.pathsep.join(
             [str(tmp_path), environment.get("PYTHONPATH", "")]
         )
-        return subprocess.run(
-            command, capture_output=True, text=True, env=environment, timeout=300
-        )
+        return subprocess.run(command, capture_output=True, text=True, env=environment, timeout=300)
 
     def install(distribution: str, entry_points: dict[str, str], modules: dict[str, str]):
         write_distribution(tmp_path, distribution, entry_points, modules)

@@ -32,7 +32,9 @@ class Scale(keras.layers.Layer):
 
     def build(self, input_shape):
         self.scale = self.add_weight(
-            name="scale", shape=(input_shape[-1],), initializer=keras.initializers.Constant(self.init)
+            name="scale",
+            shape=(input_shape[-1],),
+            initializer=keras.initializers.Constant(self.init),
         )
 
     def call(self, inputs, training=None):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 
 
-
 def listing(site, env=None) -> dict:
     result = site.zoo("list", "--json", env=env)
     assert result.returncode == 0, result.stderr
