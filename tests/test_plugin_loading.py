@@ -71,3 +71,18 @@ def test_environment_selects_and_blocks_plugins(site):
     without_core = listing(site, env={"ZOO_DISABLE_PLUGINS": "core"})
     assert "core" not in [p["name"] for p in without_core["plugins"]]
     assert "Linear" not in [layer["name"] for layer in without_core["layers"]]
+
+
+def test_importing_a_plugin_before_zoo_leaves_it_whole(site):
+    # The plugin imports zoo, which loads plugins while the first is half-imported.
+    script = (
+        "import warnings; warnings.simplefilter('error')\n"
+        "import zoo_core\n"
+        "import zoo\n"
+        "registry = zoo.get_registry()\n"
+        "assert not registry.broken(), [p.errors for p in registry.broken()]\n"
+        "print(sorted(item.name for item in registry.all(plugin='core')))\n"
+    )
+    result = site("python", "-c", script)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "'Linear'" in result.stdout and "'FixupNormal'" in result.stdout

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import sys
 import warnings
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -50,6 +51,7 @@ _manager = pluggy.PluginManager("zoo")
 _manager.add_hookspecs(hookspecs)
 _plugins: dict[str, Plugin] = {}
 _pending: dict[str, Any] = {}
+_deferred: dict[str, importlib.metadata.EntryPoint] = {}
 _loaded = False
 #: Bumped whenever the set of plugins changes, so the registry knows to rebuild.
 generation = 0
@@ -100,24 +102,36 @@ def load_plugins() -> None:
             )
             continue
         _plugins[ep.name] = plugin
-        try:
-            module = ep.load()
-        except Exception as error:  # a plugin's bug must not stop the others
-            _fail(
-                plugin,
-                f"import of {ep.value!r} failed: {type(error).__name__}: {error}",
-            )
+        if _being_imported(ep):
+            # The user imported this plugin first and it imported zoo: load it on first
+            # use, when its import has finished, not half-way through.
+            _deferred[ep.name] = ep
             continue
-        api = getattr(module, "ZOO_PLUGIN_API", hookspecs.PLUGIN_API)
-        if api != hookspecs.PLUGIN_API:
-            _fail(
-                plugin,
-                f"written for plugin API {api!r}, but this zoo {_zoo_version()} "
-                f"speaks plugin API {hookspecs.PLUGIN_API}",
-            )
-            continue
-        _pending[ep.name] = module
+        _load(ep, plugin)
     generation += 1
+
+
+def _being_imported(ep: importlib.metadata.EntryPoint) -> bool:
+    # importlib marks a module's spec as initializing until its code has run.
+    package = sys.modules.get(ep.module.split(".")[0])
+    return bool(getattr(getattr(package, "__spec__", None), "_initializing", False))
+
+
+def _load(ep: importlib.metadata.EntryPoint, plugin: Plugin) -> None:
+    try:
+        module = ep.load()
+    except Exception as error:  # a plugin's bug must not stop the others
+        _fail(plugin, f"import of {ep.value!r} failed: {type(error).__name__}: {error}")
+        return
+    api = getattr(module, "ZOO_PLUGIN_API", hookspecs.PLUGIN_API)
+    if api != hookspecs.PLUGIN_API:
+        _fail(
+            plugin,
+            f"written for plugin API {api!r}, but this zoo {_zoo_version()} "
+            f"speaks plugin API {hookspecs.PLUGIN_API}",
+        )
+        return
+    _pending[ep.name] = module
 
 
 def _zoo_version() -> str:
@@ -145,6 +159,7 @@ def unregister(name: str) -> None:
         raise ValueError(f"no zoo plugin named {name!r} is registered")
     del _plugins[name]
     _pending.pop(name, None)
+    _deferred.pop(name, None)
     if _manager.has_plugin(name):
         _manager.unregister(name=name)
     generation += 1
@@ -153,6 +168,9 @@ def unregister(name: str) -> None:
 def plugin_manager() -> pluggy.PluginManager:
     """The plugin manager, with every loaded plugin registered."""
     load_plugins()
+    for name, ep in list(_deferred.items()):
+        del _deferred[name]
+        _load(ep, _plugins[name])
     for name, module in list(_pending.items()):
         del _pending[name]
         try:

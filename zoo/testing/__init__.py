@@ -9,10 +9,9 @@ gets one test per (object, check) of every installed plugin, or of those
 named with ``--zoo-plugin NAME``.
 """
 
-from zoo.testing.kit import CHECKS, Case, Check, Outcome, cases, run
-
 # The check modules declare their checks in CHECKS as they are imported.
 from zoo.testing import layer_checks, object_checks, source_checks  # noqa: E402, F401, I001
+from zoo.testing.kit import CHECKS, Case, Check, Outcome, cases, run
 
 
 def test_conformance(zoo_case: Case) -> None:

@@ -8,7 +8,6 @@ import sys
 import keras
 import numpy as np
 import pytest
-
 from zoo_core import DeltaOrthogonal, FixupNormal, Linear, Maxout, MLPBlock, RunningSum
 
 rng = np.random.default_rng(0)
