@@ -7,6 +7,7 @@ from numbers import Real
 from typing import Any
 
 import keras
+from keras import ops
 
 from zoo.validation import require
 
@@ -83,3 +84,50 @@ def resolve_axes(layer: keras.layers.Layer, axis: int | list[int], input_shape) 
 def statistics_dtype(inputs) -> str:
     """float32, or float64 for float64 inputs: statistics never in float16/bfloat16."""
     return keras.backend.result_type(inputs.dtype, "float32")
+
+
+def normalize(x, gamma, beta, axes: list[int], epsilon: float):
+    """`(x - mean) / sqrt(variance + epsilon) * gamma + beta`, statistics over `axes`.
+
+    `gamma` and `beta` are tensors of `x`'s rank and dtype that broadcast
+    against it (ones and zeros when a layer has none). The gradient is the
+    textbook one, written by hand: with `xhat` the normalized input and
+    `g = upstream * gamma`,
+    `dx = (g - mean(g) - xhat * mean(g * xhat)) / sqrt(variance + epsilon)`
+    (means over `axes`), which takes fewer passes over the input than
+    differentiating the forward computation step by step.
+    """
+    rank = len(x.shape)
+    param_axes = [i for i in range(rank) if gamma.shape[i] == 1]
+    # When statistics and parameters share an axis (group/instance norm), the
+    # per-(sample, channel) scale inv * gamma is small: fold it and the shift
+    # into one multiply-add; otherwise (layer norm) it would be full-size.
+    fold = bool(set(axes) & set(param_axes))
+
+    @ops.custom_gradient
+    def forward(x, gamma, beta):
+        mean, variance = ops.moments(x, axes=axes, keepdims=True)
+        inv = ops.rsqrt(variance + epsilon)
+        if fold:
+            scale = inv * gamma
+            outputs = x * scale + (beta - mean * scale)
+        else:
+            outputs = (x - mean) * inv * gamma + beta
+
+        def grad(*args, upstream=None):
+            if upstream is None:
+                (upstream,) = args
+            xhat = (x - mean) * inv
+            g = upstream * gamma
+            dx = inv * (
+                g
+                - ops.mean(g, axis=axes, keepdims=True)
+                - xhat * ops.mean(g * xhat, axis=axes, keepdims=True)
+            )
+            dgamma = ops.sum(upstream * xhat, axis=param_axes, keepdims=True)
+            dbeta = ops.sum(upstream, axis=param_axes, keepdims=True)
+            return dx, dgamma, dbeta
+
+        return outputs, grad
+
+    return forward(x, gamma, beta)

@@ -11,6 +11,7 @@ from zoo_normalization._common import (
     check_bool,
     check_epsilon,
     is_int,
+    normalize,
     resolve_axes,
     statistics_dtype,
 )
@@ -179,19 +180,19 @@ class GroupNormalization(keras.layers.Layer):
             param_shape = [1] * (rank + 1)
             param_shape[axis : axis + 2] = [groups, channels // groups]
             reduction = [i for i in range(1, rank + 1) if i != axis]
-        mean, variance = ops.moments(grouped, axes=reduction, keepdims=True)
-        # y = x * inv + shift, inv = gamma / sqrt(var + eps), shift = beta - mean * inv;
-        # inv and shift are small (one value per sample and channel).
-        inv = ops.rsqrt(variance + self.epsilon)
-        if self.gamma is not None:
-            inv = inv * ops.reshape(ops.cast(self.gamma, dtype), param_shape)
-        shift = -mean * inv
-        if self.beta is not None:
-            shift = shift + ops.reshape(ops.cast(self.beta, dtype), param_shape)
-        outputs = grouped * inv + shift
+        gamma = self._param(self.gamma, 1.0, param_shape, dtype)
+        beta = self._param(self.beta, 0.0, param_shape, dtype)
+        outputs = normalize(grouped, gamma, beta, reduction, self.epsilon)
         if grouped is not x:
             outputs = ops.reshape(outputs, ops.shape(x))
         return ops.cast(outputs, self.compute_dtype)
+
+    @staticmethod
+    def _param(weight, default, shape, dtype):
+        """`weight` (or `default` if the layer has none) shaped to broadcast."""
+        if weight is None:
+            return ops.full(shape, default, dtype=dtype)
+        return ops.reshape(ops.cast(weight, dtype), shape)
 
     def compute_output_shape(self, input_shape):
         return input_shape

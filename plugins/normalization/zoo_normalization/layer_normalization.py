@@ -10,6 +10,7 @@ from zoo_normalization._common import (
     check_axis,
     check_bool,
     check_epsilon,
+    normalize,
     resolve_axes,
     statistics_dtype,
 )
@@ -103,11 +104,8 @@ class LayerNormalization(keras.layers.Layer):
         rank = len(input_shape)
         self._axes = resolve_axes(self, self.axis, input_shape)
         shape = tuple(input_shape[a] for a in self._axes)
-        # gamma/beta broadcast against the input as they are when the axes are the
-        # trailing ones; otherwise they are reshaped to size 1 on the other axes.
-        self._broadcast_shape = None
-        if self._axes != list(range(rank - len(self._axes), rank)):
-            self._broadcast_shape = [input_shape[a] if a in self._axes else 1 for a in range(rank)]
+        # gamma and beta are reshaped to size 1 on the other axes, to broadcast.
+        self._param_shape = [input_shape[a] if a in self._axes else 1 for a in range(rank)]
         self.gamma = None
         if self.scale:
             self.gamma = self.add_weight(
@@ -130,24 +128,23 @@ class LayerNormalization(keras.layers.Layer):
             )
         self.input_spec = keras.InputSpec(ndim=rank, axes={a: input_shape[a] for a in self._axes})
 
-    def _param(self, weight, dtype):
-        value = ops.cast(weight, dtype)
-        if self._broadcast_shape is not None:
-            value = ops.reshape(value, self._broadcast_shape)
-        return value
+    def _param(self, weight, default, dtype):
+        """`weight` (or `default` if the layer has none) shaped to broadcast against x."""
+        if weight is None:
+            return ops.full(self._param_shape, default, dtype=dtype)
+        return ops.reshape(ops.cast(weight, dtype), self._param_shape)
 
     def call(self, inputs):
         require_float_input(self, inputs)
         dtype = statistics_dtype(inputs)
         x = ops.cast(inputs, dtype)
-        mean, variance = ops.moments(x, axes=self._axes, keepdims=True)
-        # The statistics vary per sample and gamma/beta per feature, so folding them
-        # into one scale would make a full-size tensor: normalize, then scale, shift.
-        outputs = (x - mean) * ops.rsqrt(variance + self.epsilon)
-        if self.gamma is not None:
-            outputs = outputs * self._param(self.gamma, dtype)
-        if self.beta is not None:
-            outputs = outputs + self._param(self.beta, dtype)
+        outputs = normalize(
+            x,
+            self._param(self.gamma, 1.0, dtype),
+            self._param(self.beta, 0.0, dtype),
+            self._axes,
+            self.epsilon,
+        )
         return ops.cast(outputs, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
