@@ -1,0 +1,52 @@
+"""Each family installs alone with pip next to the framework and shows up in `zoo list`.
+
+Slow: it makes a fresh virtualenv, installs the framework into it from uv's
+cache, then pip-installs each plugin folder on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FAMILIES = sorted(
+    path.name for path in ROOT.joinpath("plugins").iterdir() if (path / "pyproject.toml").exists()
+)
+
+pytestmark = pytest.mark.slow
+
+
+def run(*command: str, env=None) -> subprocess.CompletedProcess:
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900, env=env)
+    assert result.returncode == 0, (
+        f"{command} failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
+    )
+    return result
+
+
+def test_each_family_installs_alone_next_to_the_framework(tmp_path):
+    # `uv run` tells its children where uv is; by hand it is on PATH.
+    uv = os.environ.get("UV") or shutil.which("uv")
+    assert uv, "uv is needed to make the virtualenv (run the tests with `uv run pytest`)"
+    venv = tmp_path / "venv"
+    python = str(venv / "bin" / "python")
+    run(uv, "venv", "--seed", "--python", "3.11", str(venv))
+    run(uv, "pip", "install", "--python", python, str(ROOT))
+    env = {**os.environ, "VIRTUAL_ENV": str(venv)}
+    env.pop("PYTHONPATH", None)
+    zoo = str(venv / "bin" / "zoo")
+    alone = json.loads(run(zoo, "list", "--json", env=env).stdout)
+    assert alone["plugins"] == [] and alone["layers"] == []
+    for family in FAMILIES:
+        run(python, "-m", "pip", "install", "--quiet", str(ROOT / "plugins" / family), env=env)
+        listing = json.loads(run(zoo, "list", "--json", env=env).stdout)
+        assert [p["name"] for p in listing["plugins"]] == [family]
+        assert not listing["plugins"][0]["broken"], listing["plugins"][0]["errors"]
+        assert listing["layers"], f"{family} registered no layers"
+        run(python, "-m", "pip", "uninstall", "--yes", "--quiet", f"zoo-{family}", env=env)
