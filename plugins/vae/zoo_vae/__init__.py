@@ -1,0 +1,1 @@
+"""The vae family of the layer zoo (work in progress)."""
