@@ -1,0 +1,414 @@
+"""Page generation for the docs site, from the registry alone.
+
+mkdocs-gen-files runs ``docs/gen_pages.py`` at every build, which calls
+``generate``: each family and each registered object gets its page, written
+anew, so a plugin installed since the last build appears with no edit of
+``mkdocs.yml`` or ``docs/``. Snippet outputs are those of running the
+snippets now; costs come from the committed benchmark run; the support
+matrix from the last recorded conformance run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import doctest
+import inspect
+import io
+import json
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from zoo.registry import Registered, Registry, get_registry
+
+Write = Callable[[str, str], None]
+
+BENCHMARKS = Path("docs/benchmarks/latest.json")
+CONFORMANCE = Path("docs/conformance/latest.json")
+EXAMPLES = Path("examples")
+EXAMPLE_FIGURES = Path("docs/assets/examples")
+
+#: support-matrix column -> conformance checks that must all pass for a tick
+SUPPORT = {
+    "serializable": ("config_roundtrip", "keras_file", "weights_file"),
+    "XLA": ("xla",),
+    "mixed precision": ("mixed_float16", "mixed_bfloat16"),
+    "batch-size invariance": ("batch_invariance",),
+    "distribution strategy": ("distribution",),
+    "masking": ("masking",),
+}
+
+
+# -- small pieces ------------------------------------------------------------
+
+
+def page_path(item: Registered) -> str:
+    return f"reference/{item.family}/{item.name}.md"
+
+
+def family_path(family: str) -> str:
+    return f"reference/{family}/index.md"
+
+
+def load_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def seconds(value: float | None) -> str:
+    """A duration with a unit a person reads at a glance."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if value >= scale:
+            return f"{value / scale:.3g} {unit}"
+    return f"{value / 1e-9:.3g} ns"
+
+
+def ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}×"
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def fenced(language: str, text: str) -> str:
+    return f"```{language}\n{text.rstrip()}\n```\n"
+
+
+# -- what an object does, measured now ---------------------------------------
+
+
+def run_example(cls: type) -> tuple[str, str, str | None]:
+    """The docstring example's source, what running it printed, and an error if it failed."""
+    tests = doctest.DocTestFinder(recurse=False).find(cls, cls.__name__, globs={})
+    examples = [example for test in tests for example in test.examples]
+    source = "".join(example.source for example in examples)
+    namespace: dict[str, Any] = {}
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            for example in examples:
+                # "single" mode echoes bare expressions, as the interactive session does.
+                exec(compile(example.source, f"<{cls.__name__} example>", "single"), namespace)
+    except Exception as error:  # shown on the page rather than breaking the build
+        return source, printed.getvalue(), f"{type(error).__name__}: {error}"
+    return source, printed.getvalue(), None
+
+
+def built_layer(item: Registered) -> tuple[Any, np.ndarray]:
+    from zoo.testing.layer_checks import example_input
+
+    layer = item.entry.make()
+    x = example_input(item.entry)
+    layer(x)
+    return layer, x
+
+
+def parity_gap(item: Registered) -> float | None:
+    """Largest |zoo - twin| on the example input, in inference, weights copied across."""
+    from zoo.testing.layer_checks import to_numpy
+
+    twin_spec = item.entry.twin
+    if twin_spec is None:
+        return None
+    layer, x = built_layer(item)
+    twin = twin_spec.build(item.entry.make_config())
+    twin(x)
+    twin_spec.copy_weights(layer, twin)
+    ours, theirs = to_numpy(layer(x, training=False)), to_numpy(twin(x, training=False))
+    return max(float(np.max(np.abs(a - b))) for a, b in zip(ours, theirs, strict=True))
+
+
+def model_diagram(layer: Any, item: Registered) -> str | None:
+    """An SVG diagram of a layer made of sublayers, or None if it has none or graphviz is absent."""
+    from zoo.testing.layer_checks import model_around
+
+    sublayers = [value for value in vars(layer).values() if isinstance(value, keras.layers.Layer)]
+    sublayers += [
+        element
+        for value in vars(layer).values()
+        if isinstance(value, list | tuple)
+        for element in value
+        if isinstance(element, keras.layers.Layer)
+    ]
+    if not sublayers and not isinstance(layer, keras.Model):
+        return None
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.svg"
+        try:
+            keras.utils.plot_model(
+                model_around(item.entry.make(), item.entry),
+                to_file=str(path),
+                show_shapes=True,
+                expand_nested=True,
+                show_layer_names=True,
+            )
+        except Exception:  # graphviz missing: the page says so instead
+            return None
+        return path.read_text() if path.exists() else None
+
+
+# -- costs -------------------------------------------------------------------
+
+
+def cost_rows(costs: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    for size in costs.get("sizes", []):
+        for mode in ("graph", "xla"):
+            for phase, label in (("forward", "forward"), ("backward", "forward + backward")):
+                cell = size.get(mode, {}).get(phase, {})
+                zoo_time = (cell.get("zoo") or {}).get("median_s")
+                twin_time = (cell.get("twin") or {}).get("median_s")
+                rows.append(
+                    [
+                        str(size.get("batch")),
+                        "XLA" if mode == "xla" else "graph",
+                        label,
+                        seconds(zoo_time),
+                        seconds(twin_time),
+                        ratio(cell.get("ratio")),
+                    ]
+                )
+    return rows
+
+
+def cost_plot(name: str, costs: dict[str, Any]) -> str | None:
+    """SVG, log-log: forward+backward time against batch size, zoo and twin, graph and XLA."""
+    sizes = costs.get("sizes", [])
+    if not sizes:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(6, 3.6))
+    for mode, style in (("graph", "-"), ("xla", "--")):
+        for who, colour in (("zoo", "tab:blue"), ("twin", "tab:orange")):
+            points = [
+                (size["batch"], ((size.get(mode) or {}).get("backward") or {}).get(who))
+                for size in sizes
+            ]
+            points = [(b, t["median_s"]) for b, t in points if t and t.get("median_s")]
+            if points:
+                batches, times = zip(*points, strict=True)
+                label = f"{'zoo ' + name if who == 'zoo' else 'Keras twin'} ({mode})"
+                axes.plot(batches, times, style, marker="o", color=colour, label=label)
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("batch size")
+    axes.set_ylabel("forward + backward time (s)")
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize="small")
+    figure.tight_layout()
+    svg = io.StringIO()
+    figure.savefig(svg, format="svg")
+    plt.close(figure)
+    return svg.getvalue()
+
+
+def headline(costs: dict[str, Any]) -> tuple[str, str]:
+    """(zoo forward+backward time, ratio) at the headline size, graph mode."""
+    head = costs.get("headline") or {}
+    for size in costs.get("sizes", []):
+        if size.get("batch") == head.get("batch"):
+            zoo_time = (((size.get("graph") or {}).get("backward") or {}).get("zoo") or {}).get(
+                "median_s"
+            )
+            return seconds(zoo_time), ratio(head.get("graph_ratio"))
+    return "—", "—"
+
+
+# -- pages -------------------------------------------------------------------
+
+
+def support_row(item: Registered, results: dict[str, str]) -> list[str]:
+    cells = []
+    for checks in SUPPORT.values():
+        found = [results.get(f"{item.plugin}/{item.name}/{check}") for check in checks]
+        if all(status == "pass" for status in found):
+            cells.append("✓")
+        elif any(status == "fail" for status in found):
+            cells.append("✗")
+        else:
+            cells.append("not checked")
+    return cells
+
+
+def object_page(item: Registered, registry: Registry, costs: dict, conformance: dict) -> dict:
+    """The markdown of one object's page, and any files it links to."""
+    entry = item.entry
+    cls = entry.cls
+    plugin = registry.plugins[item.plugin]
+    files: dict[str, str] = {}
+    lines = [
+        f"# {item.name}\n",
+        f"*{item.kind}* · family [{item.family}](index.md) · Keras name `{item.keras_name}` · "
+        f"`{plugin.distribution or plugin.name} {plugin.version or ''}`\n",
+        f"{entry.summary}\n",
+        "## Example\n",
+    ]
+    source, printed, error = run_example(cls)
+    if source:
+        lines.append(fenced("python", source))
+        lines.append("Output, from running the snippet when this site was built:\n")
+        lines.append(fenced("text", printed or "(nothing printed)"))
+        if error:
+            lines.append(f'!!! failure "The example failed when the site was built"\n    {error}\n')
+    else:
+        lines.append("*No runnable example in the docstring.*\n")
+    obj = None
+    if item.kind == "layer":
+        obj, _ = built_layer(item)
+        rows = [
+            [w.path, str(tuple(w.shape)), str(w.dtype), "yes" if w.trainable else "no"]
+            for w in obj.weights
+        ]
+        lines.append(f"## Weights on input shape `{tuple(entry.input_shape)}`\n")
+        if rows:
+            lines.append(table(["name", "shape", "dtype", "trainable"], rows))
+        else:
+            lines.append("*No weights.*\n")
+        lines.append(f"Parameters: **{obj.count_params():,}**\n")
+    else:
+        obj = entry.make()
+    config = keras.saving.serialize_keras_object(obj.get_config())
+    lines += ["## Config\n", fenced("json", json.dumps(config, indent=2, default=str))]
+    lines.append("## Keras twin\n")
+    if entry.twin:
+        gap = parity_gap(item) if item.kind == "layer" else None
+        measured = f"; measured largest difference on the example input: {gap:.3g}" if gap else ""
+        if gap == 0.0:
+            measured = "; measured largest difference on the example input: 0 (identical)"
+        lines.append(
+            f"`{entry.twin.name}`: same weights and inputs give outputs within "
+            f"atol {entry.twin.atol:g}, rtol {entry.twin.rtol:g}{measured}.\n"
+        )
+    else:
+        lines.append("None in Keras; checked against the formula or paper in its docstring.\n")
+    if item.kind == "layer":
+        layer_costs = costs.get("layers", {}).get(item.name, {})
+        lines.append("## Cost\n")
+        rows = cost_rows(layer_costs)
+        if rows:
+            machine = costs.get("machine", {})
+            lines.append(
+                f"Median time per call on {machine.get('cpu', 'the benchmark machine')} "
+                f"({machine.get('cores', '?')} cores), TensorFlow {machine.get('tensorflow', '?')}; "
+                "ratio = zoo / twin, below 1 is faster than Keras.\n"
+            )
+            lines.append(table(["batch", "mode", "phase", "zoo", "twin", "ratio"], rows))
+            svg = cost_plot(item.name, layer_costs)
+            if svg:
+                files[f"reference/{item.family}/{item.name}-cost.svg"] = svg
+                lines.append(f"![Cost of {item.name} against batch size]({item.name}-cost.svg)\n")
+        else:
+            lines.append("*Not measured yet: run `zoo bench` and rebuild.*\n")
+        lines.append("## Support\n")
+        results = conformance.get("results", {})
+        lines.append(table(list(SUPPORT), [support_row(item, results)]))
+        if conformance.get("date"):
+            lines.append(f"From the conformance run of {conformance['date']}.\n")
+        diagram = model_diagram(obj, item)
+        if diagram:
+            files[f"reference/{item.family}/{item.name}-model.svg"] = diagram
+            lines += ["## Diagram\n", f"![{item.name} as a model]({item.name}-model.svg)\n"]
+    lines += [
+        "## API\n",
+        f"::: {cls.__module__}.{cls.__qualname__}\n"
+        "    options:\n      show_root_heading: false\n      members: false\n",
+    ]
+    files[page_path(item)] = "\n".join(lines)
+    return files
+
+
+def family_page(plugin_name: str, registry: Registry) -> str:
+    family = registry.families[plugin_name]
+    plugin = registry.plugins[plugin_name]
+    lines = [
+        f"# {family.name}\n",
+        f"{family.description}\n",
+        f"Distribution `{plugin.distribution or '(in-process)'}` version `{plugin.version}`, "
+        f"plugin `{plugin.name}` (`{plugin.target}`).\n",
+    ]
+    if plugin.distribution:
+        lines.append(fenced("sh", f"pip install {plugin.distribution}"))
+    for kind in registry.objects:
+        items = registry.all(kind, plugin_name)
+        if items:
+            rows = [[f"[{i.name}]({i.name}.md)", i.entry.summary] for i in items]
+            lines += [f"## {kind.capitalize()}s\n", table(["name", "summary"], rows)]
+    return "\n".join(lines)
+
+
+def catalogue(registry: Registry, costs: dict[str, Any]) -> str:
+    rows = []
+    for item in registry.all():
+        entry = item.entry
+        time, speed = (
+            headline(costs.get("layers", {}).get(item.name, {}))
+            if item.kind == "layer"
+            else ("", "")
+        )
+        rows.append(
+            [
+                f"[{item.name}]({page_path(item)})",
+                item.kind,
+                f"[{item.family}]({family_path(item.family)})",
+                entry.summary,
+                f"`{entry.twin.name}`" if entry.twin else "",
+                time,
+                speed,
+            ]
+        )
+    header = ["name", "kind", "family", "summary", "Keras twin", "fwd+bwd", "vs twin"]
+    return "\n## Catalogue\n\n" + table(header, rows)
+
+
+def example_page(path: Path) -> str:
+    source = path.read_text()
+    module = compile(source, str(path), "exec")
+    doc = module.co_consts[0] if module.co_consts and isinstance(module.co_consts[0], str) else ""
+    title = doc.strip().splitlines()[0] if doc.strip() else path.stem
+    lines = [f"# {title}\n", inspect.cleandoc(doc).partition("\n")[2] + "\n"]
+    lines += ["Run it:\n", fenced("sh", f"uv run python examples/{path.name} --help")]
+    figures = sorted((EXAMPLE_FIGURES / path.stem).glob("*.png"))
+    for figure in figures:
+        lines.append(f"![{figure.stem}](../assets/examples/{path.stem}/{figure.name})\n")
+    lines += ["## Source\n", fenced("python", source)]
+    return "\n".join(lines)
+
+
+def generate(write: Write, append_home: Callable[[str], None]) -> list[str]:
+    """Write every generated page with ``write(path, text)``; returns the paths written."""
+    registry = get_registry()
+    costs = load_json(BENCHMARKS)
+    conformance = load_json(CONFORMANCE)
+    written = []
+    for plugin_name in registry.families:
+        path = family_path(registry.families[plugin_name].name)
+        write(path, family_page(plugin_name, registry))
+        written.append(path)
+    for item in registry.all():
+        for path, text in object_page(item, registry, costs, conformance).items():
+            write(path, text)
+            written.append(path)
+    for example in sorted(EXAMPLES.glob("*.py")):
+        path = f"examples/{example.stem}.md"
+        write(path, example_page(example))
+        written.append(path)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    append_home(
+        catalogue(registry, costs) + f"\n*Generated from the installed plugins, {stamp}.*\n"
+    )
+    return written
