@@ -1,4 +1,4 @@
-"""The ``zoo`` command: ``zoo list | info | check``.
+"""The ``zoo`` command: ``zoo list | info | check | docs``.
 
 Heavy modules (TensorFlow through ``zoo``, the conformance kit) are imported
 inside the commands, so ``zoo --help`` answers at once.
@@ -11,6 +11,7 @@ import inspect
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -156,7 +157,7 @@ def _resolve_targets(registry, names: list[str]) -> tuple[list[str], list[str]] 
 
 def command_check(args: argparse.Namespace) -> int:
     registry = _registry()
-    targets = _resolve_targets(registry, args.names)
+    targets = _resolve_targets(registry, args.names or sorted(registry.plugins))
     if targets is None:
         return 2
     plugins, objects = targets
@@ -185,7 +186,7 @@ def command_check(args: argparse.Namespace) -> int:
             outcomes.append(run(case))
             progress.advance(task)
     failed = [o for o in outcomes if not o.passed]
-    table = Table(title=f"Conformance of {', '.join(args.names)}")
+    table = Table(title=f"Conformance of {', '.join(args.names) or 'every plugin'}")
     for column in ("object", "check", "result", "seconds"):
         table.add_column(column)
     for outcome in outcomes:
@@ -200,8 +201,38 @@ def command_check(args: argparse.Namespace) -> int:
     for outcome in failed:
         console.rule(f"[red]{outcome.case.id}[/red]")
         console.print(outcome.error, markup=False, highlight=False)
+    if args.json:
+        _record(outcomes, Path(args.json))
+        console.print(f"results recorded in {args.json}")
     console.print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed or broken or not outcomes else 0
+
+
+def _record(outcomes, path: Path) -> None:
+    """Merge these outcomes into the JSON record at ``path`` (the docs' support matrix)."""
+    from datetime import UTC, datetime
+
+    record = json.loads(path.read_text()) if path.exists() else {"results": {}}
+    record["date"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    for outcome in outcomes:
+        record["results"][outcome.case.id] = "pass" if outcome.passed else "fail"
+    record["results"] = dict(sorted(record["results"].items()))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=1) + "\n")
+
+
+def command_docs(args: argparse.Namespace) -> int:
+    import subprocess
+
+    if not Path("mkdocs.yml").exists():
+        errors.print("[red]no mkdocs.yml here: run `zoo docs` from the zoo's checkout[/red]")
+        return 2
+    command = [sys.executable, "-m", "mkdocs", args.action]
+    if args.action == "build":
+        command += ["--strict", "--site-dir", "site"]
+    else:
+        command += ["--dev-addr", args.address]
+    return subprocess.call(command)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -217,10 +248,17 @@ def parser() -> argparse.ArgumentParser:
     info.add_argument("name", help="a layer, initializer, regularizer or constraint name")
     info.set_defaults(run=command_info)
     checking = commands.add_parser("check", help="run the conformance kit")
-    checking.add_argument("names", nargs="+", metavar="NAME", help="plugins or object names")
+    checking.add_argument(
+        "names", nargs="*", metavar="NAME", help="plugins or object names (default: all plugins)"
+    )
     checking.add_argument("--check", action="append", help="only this check (repeatable)")
     checking.add_argument("--fast", action="store_true", help="skip the slow checks")
+    checking.add_argument("--json", metavar="PATH", help="also record the results in this file")
     checking.set_defaults(run=command_check)
+    docs = commands.add_parser("docs", help="build or serve the documentation site")
+    docs.add_argument("action", choices=["build", "serve"], help="build into site/ or serve")
+    docs.add_argument("--address", default="127.0.0.1:8000", help="where `serve` listens")
+    docs.set_defaults(run=command_docs)
     return main
 
 

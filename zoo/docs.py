@@ -302,9 +302,10 @@ def object_page(item: Registered, registry: Registry, costs: dict, conformance: 
         rows = cost_rows(layer_costs)
         if rows:
             machine = costs.get("machine", {})
+            cpu, cores = machine.get("cpu", "the benchmark machine"), machine.get("cores", "?")
             lines.append(
-                f"Median time per call on {machine.get('cpu', 'the benchmark machine')} "
-                f"({machine.get('cores', '?')} cores), TensorFlow {machine.get('tensorflow', '?')}; "
+                f"Median time per call on {cpu} ({cores} cores), "
+                f"TensorFlow {machine.get('tensorflow', '?')}; "
                 "ratio = zoo / twin, below 1 is faster than Keras.\n"
             )
             lines.append(table(["batch", "mode", "phase", "zoo", "twin", "ratio"], rows))
