@@ -1,8 +1,93 @@
-"""The vae family's registration with the zoo: one entry per object."""
+"""The vae family's registration with the zoo: one entry per object.
+
+The classes are imported inside the hooks, not at the top: `import zoo_vae`
+imports `zoo.validation`, hence `zoo`, which loads every plugin, this module
+included, while `zoo_vae` is still half-imported. The hooks run later, on
+the registry's first use, when it is complete. (The entry point imports the
+package first, which registers the classes with Keras.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
 
 import zoo
+
+ZOO_PLUGIN_API = 1
+
+
+def _kl_divergence(config: dict, statistics: np.ndarray) -> float:
+    """The penalty by the closed form of the KL divergence of two Gaussians, per dimension.
+
+    For `N(m, s2)` against `N(0, 1)`: `log(1 / s) + (s2 + m ** 2) / 2 - 1 / 2`,
+    with the last axis split into `[m, log(s2)]`.
+    """
+    values = statistics.astype("float64")
+    half = values.shape[-1] // 2
+    mean, log_var = values[..., :half], values[..., half:]
+    variance = np.exp(log_var)
+    per_dimension = -0.5 * np.log(variance) + 0.5 * (variance + mean**2) - 0.5
+    return config.get("strength", 1.0) * float(per_dimension.sum())
 
 
 @zoo.hookimpl
 def register_family():
-    return zoo.Family(name="vae", description="(work in progress)")
+    return zoo.Family(
+        name="vae",
+        description="Variational autoencoders: the reparameterized `Sampling` layer, a dense "
+        "`Encoder` and `Decoder`, the `VAE` model that joins them and adds the (beta-weighted) "
+        "KL divergence as a loss, and a KL-divergence activity regularizer.",
+    )
+
+
+@zoo.hookimpl
+def register_layers():
+    from zoo_vae import VAE, Decoder, Encoder, Sampling
+
+    return [
+        zoo.LayerEntry(
+            Sampling,
+            config={"seed": 5},
+            input_shape=(4, 8),
+            output_shape=(4, 4),
+            training_changes_output=True,
+        ),
+        zoo.LayerEntry(
+            Encoder,
+            config={"intermediate_dim": 16, "latent_dim": 2, "seed": 3},
+            input_shape=(4, 8),
+            output_shape=((4, 2), (4, 2), (4, 2)),
+            trainable_weights=6,
+            training_changes_output=True,
+        ),
+        zoo.LayerEntry(
+            Decoder,
+            config={"intermediate_dim": 16, "original_dim": 8},
+            input_shape=(4, 2),
+            output_shape=(4, 8),
+            trainable_weights=4,
+        ),
+        zoo.LayerEntry(
+            VAE,
+            config={"original_dim": 8, "intermediate_dim": 16, "latent_dim": 2, "seed": 7},
+            input_shape=(4, 8),
+            output_shape=(4, 8),
+            trainable_weights=10,
+            losses=1,
+            training_changes_output=True,
+        ),
+    ]
+
+
+@zoo.hookimpl
+def register_regularizers():
+    from zoo_vae import KLDivergenceRegularizer
+
+    return [
+        zoo.ObjectEntry(
+            KLDivergenceRegularizer,
+            config={"strength": 0.5},
+            reference=_kl_divergence,
+            example_shape=(6, 4),
+        ),
+    ]

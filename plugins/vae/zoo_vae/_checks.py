@@ -1,0 +1,37 @@
+"""Argument checks shared by the family's objects (private)."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+from zoo.validation import is_positive_int, require
+
+
+def check_seed(seed: Any) -> int | None:
+    require(
+        seed is None or (isinstance(seed, int | np.integer) and not isinstance(seed, bool)),
+        "seed",
+        seed,
+        "None or an integer",
+    )
+    return None if seed is None else int(seed)
+
+
+def check_dim(value: Any, name: str) -> int:
+    require(is_positive_int(value), name, value, "a positive integer")
+    return value
+
+
+def check_non_negative(value: Any, name: str) -> float:
+    ok = (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool | np.bool_)
+        and math.isfinite(value)
+        and value >= 0
+    )
+    require(ok, name, value, "a finite number >= 0")
+    return float(value)

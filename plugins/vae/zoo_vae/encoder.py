@@ -1,0 +1,112 @@
+"""`Encoder`: maps an input to the statistics of its latent Gaussian, and a sample of it."""
+
+from __future__ import annotations
+
+import keras
+from keras import activations
+
+from zoo_vae._checks import check_dim, check_seed
+from zoo_vae.sampling import Sampling
+
+
+@keras.saving.register_keras_serializable(package="zoo_vae")
+class Encoder(keras.layers.Layer):
+    """Encodes an input into `(z_mean, z_log_var, z)`, the latent Gaussian and a sample of it.
+
+    The tutorial architecture: a `Dense(intermediate_dim)` hidden layer,
+    then two `Dense(latent_dim)` heads, `z_mean` and `z_log_var` (no
+    activation), and a `Sampling` layer drawing `z` from
+    `N(z_mean, exp(z_log_var))`. In inference (`training=False`) `z` is
+    `z_mean`; in training it is a random sample (see `Sampling`).
+
+    Args:
+        intermediate_dim: Positive integer, the size of the hidden layer.
+        latent_dim: Positive integer, the size of the latent space.
+        activation: Activation of the hidden layer.
+        seed: Integer seed of the sampling; `None` for a random one.
+        **kwargs: Base layer arguments (`name`, `dtype`, `trainable`).
+
+    Input shape:
+        2-D tensor of shape `(batch_size, input_dim)`.
+
+    Output shape:
+        A tuple of three tensors `(z_mean, z_log_var, z)`, each of shape
+        `(batch_size, latent_dim)`.
+
+    Example:
+
+    >>> import keras
+    >>> import numpy as np
+    >>> from zoo_vae import Encoder
+    >>> encoder = Encoder(intermediate_dim=16, latent_dim=2, seed=0)
+    >>> x = np.random.default_rng(0).uniform(size=(5, 64)).astype("float32")
+    >>> z_mean, z_log_var, z = encoder(x)
+    >>> print(tuple(z_mean.shape), tuple(z_log_var.shape), tuple(z.shape))
+    (5, 2) (5, 2) (5, 2)
+    >>> print(len(encoder.trainable_weights), encoder.count_params())
+    6 1108
+
+    References:
+        Kingma and Welling, 2014, Auto-Encoding Variational Bayes
+        (https://arxiv.org/abs/1312.6114); the architecture of the Keras
+        example "Variational AutoEncoder"
+        (https://keras.io/examples/generative/vae/), with dense layers.
+    """
+
+    def __init__(
+        self,
+        intermediate_dim: int,
+        latent_dim: int,
+        activation="relu",
+        seed: int | None = None,
+        **kwargs,
+    ):
+        self.intermediate_dim = check_dim(intermediate_dim, "intermediate_dim")
+        self.latent_dim = check_dim(latent_dim, "latent_dim")
+        self.seed = check_seed(seed)
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+        self.hidden = keras.layers.Dense(
+            self.intermediate_dim,
+            activation=self.activation,
+            name="hidden",
+            dtype=self.dtype_policy,
+        )
+        self.dense_mean = keras.layers.Dense(
+            self.latent_dim, name="z_mean", dtype=self.dtype_policy
+        )
+        self.dense_log_var = keras.layers.Dense(
+            self.latent_dim, name="z_log_var", dtype=self.dtype_policy
+        )
+        self.sampling = Sampling(seed=self.seed, name="sampling", dtype=self.dtype_policy)
+
+    def build(self, input_shape):
+        if len(input_shape) != 2 or input_shape[-1] is None:
+            raise ValueError(
+                "Expected a 2-D input (batch_size, input_dim) with a known last axis, "
+                f"received input_shape={tuple(input_shape)}."
+            )
+        self.hidden.build(input_shape)
+        hidden_shape = self.hidden.compute_output_shape(input_shape)
+        self.dense_mean.build(hidden_shape)
+        self.dense_log_var.build(hidden_shape)
+
+    def call(self, inputs, training=False):
+        hidden = self.hidden(inputs)
+        z_mean = self.dense_mean(hidden)
+        z_log_var = self.dense_log_var(hidden)
+        z = self.sampling((z_mean, z_log_var), training=training)
+        return z_mean, z_log_var, z
+
+    def compute_output_shape(self, input_shape):
+        shape = (*input_shape[:-1], self.latent_dim)
+        return shape, shape, shape
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "intermediate_dim": self.intermediate_dim,
+            "latent_dim": self.latent_dim,
+            "activation": activations.serialize(self.activation),
+            "seed": self.seed,
+        }

@@ -1,0 +1,129 @@
+"""`Sampling`: the reparameterization trick, `z = mean + exp(0.5 * log_var) * eps`."""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from zoo.validation import require_float_input
+from zoo_vae._checks import check_seed
+
+
+def split_statistics(inputs):
+    """`(mean, log_var)` from a pair, or from one tensor holding both on its last axis."""
+    if isinstance(inputs, list | tuple):
+        if len(inputs) != 2:
+            raise ValueError(
+                f"Expected a pair (mean, log_var), received a sequence of {len(inputs)} tensors."
+            )
+        return inputs[0], inputs[1]
+    size = inputs.shape[-1]
+    if size is not None and size % 2:
+        raise ValueError(
+            "Expected the last axis to hold [mean, log_var] concatenated (an even size), "
+            f"received an input of shape {tuple(inputs.shape)}."
+        )
+    return ops.split(inputs, 2, axis=-1)
+
+
+def _statistics_shape(input_shape) -> tuple:
+    """The shape of `mean` (and of `log_var`) for an input of `input_shape`."""
+    if (
+        isinstance(input_shape, list | tuple)
+        and input_shape
+        and isinstance(input_shape[0], list | tuple)
+    ):
+        if len(input_shape) != 2:
+            raise ValueError(
+                f"Expected a pair (mean, log_var), received {len(input_shape)} input shapes: "
+                f"{input_shape}."
+            )
+        mean_shape, log_var_shape = (tuple(s) for s in input_shape)
+        if mean_shape[1:] != log_var_shape[1:]:
+            raise ValueError(
+                f"Expected mean and log_var of the same shape, received {mean_shape} "
+                f"and {log_var_shape}."
+            )
+        return mean_shape
+    shape = tuple(input_shape)
+    if len(shape) < 1 or shape[-1] is None or shape[-1] % 2:
+        raise ValueError(
+            "Expected the last axis to hold [mean, log_var] concatenated (an even size), "
+            f"received an input of shape {shape}."
+        )
+    return (*shape[:-1], shape[-1] // 2)
+
+
+@keras.saving.register_keras_serializable(package="zoo_vae")
+class Sampling(keras.layers.Layer):
+    """Draws `z = mean + exp(0.5 * log_var) * eps`, with `eps ~ N(0, I)`, in training.
+
+    The reparameterization trick of a variational autoencoder: `z` is a
+    sample of the Gaussian `N(mean, exp(log_var))`, written so that gradients
+    flow to `mean` and `log_var`. The noise `eps` comes from a
+    `keras.random.SeedGenerator`: a layer built with an integer `seed` draws
+    the same sequence of samples as another built with that seed, and new
+    noise at every call.
+
+    In training (`training=True`, as inside `fit`) the layer samples; in
+    inference (`training=False`, the default) it returns `mean`, the most
+    likely `z`, so that a trained encoder is deterministic and a saved model
+    predicts the same after loading. To sample outside `fit`, call it with
+    `training=True`.
+
+    The input is either a pair `(mean, log_var)` of tensors of the same
+    shape, or one tensor whose last axis holds `mean` and `log_var`
+    concatenated (`[mean, log_var]`, an even size), as a
+    `Dense(2 * latent_dim)` layer outputs.
+
+    Args:
+        seed: Integer seed of the random draws; `None` for a random one.
+        **kwargs: Base layer arguments (`name`, `dtype`, `trainable`).
+
+    Input shape:
+        A pair of tensors of shape `(batch_size, ..., latent_dim)`, or one
+        tensor of shape `(batch_size, ..., 2 * latent_dim)`.
+
+    Output shape:
+        `(batch_size, ..., latent_dim)`.
+
+    Example:
+
+    >>> import keras
+    >>> import numpy as np
+    >>> from zoo_vae import Sampling
+    >>> mean = np.full((20000, 2), 3.0, dtype="float32")
+    >>> log_var = np.full((20000, 2), np.log(4.0), dtype="float32")
+    >>> z = keras.ops.convert_to_numpy(Sampling(seed=1)((mean, log_var), training=True))
+    >>> print(z.shape, np.round(z.mean(), 1), np.round(z.var(), 1))
+    (20000, 2) 3.0 4.0
+    >>> both = np.concatenate([mean, log_var], axis=-1)
+    >>> print(np.array_equal(keras.ops.convert_to_numpy(Sampling()(both)), mean))
+    True
+
+    References:
+        Kingma and Welling, 2014, Auto-Encoding Variational Bayes
+        (https://arxiv.org/abs/1312.6114), section 2.4.
+    """
+
+    def __init__(self, seed: int | None = None, **kwargs):
+        self.seed = check_seed(seed)
+        super().__init__(**kwargs)
+        self.seed_generator = keras.random.SeedGenerator(self.seed)
+
+    def build(self, input_shape):
+        _statistics_shape(input_shape)
+
+    def call(self, inputs, training=False):
+        mean, log_var = split_statistics(inputs)
+        require_float_input(self, mean)
+        if not training:
+            return mean
+        epsilon = keras.random.normal(ops.shape(mean), dtype=mean.dtype, seed=self.seed_generator)
+        return mean + ops.exp(0.5 * log_var) * epsilon
+
+    def compute_output_shape(self, input_shape):
+        return _statistics_shape(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}
