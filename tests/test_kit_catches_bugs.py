@@ -136,6 +136,21 @@ class LearnsWhileFrozen(Scale):
         return inputs * self.scale
 
 
+@serializable
+class LossIgnoresOutputs(keras.Model):
+    """A model with its own loss that forgets its predictions: fit cannot train it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.scale = Scale(name="scale")
+
+    def call(self, inputs, training=None):
+        return self.scale(inputs)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        return ops.mean(ops.square(x)) + 0.0 * ops.sum(y_pred)
+
+
 class NotInFreshProcess(Scale):
     """Registered with Keras only in this process, under a module a new process lacks."""
 
@@ -230,6 +245,8 @@ def test_every_layer_check_has_a_bug_it_catches_here():
         "weights_file",
         "gradients",
         "mixed_bfloat16",
+        # Needs a keras.Model: test_model_check_catches_a_model_that_does_not_learn below.
+        "model_fit_save_load",
     }
     assert layer_checks - elsewhere <= caught, sorted(layer_checks - elsewhere - caught)
 
@@ -243,3 +260,19 @@ def test_gradients_check_catches_a_weight_no_gradient_reaches(plugin):
     plugin(entry(DeadWeight))
     result = outcome("DeadWeight", "gradients")
     assert not result.passed and "no gradient reaches" in result.error
+
+
+def test_model_check_catches_a_model_that_does_not_learn(plugin):
+    plugin(entry(LossIgnoresOutputs, config={}, own_loss=True))
+    result = outcome("LossIgnoresOutputs", "model_fit_save_load")
+    assert not result.passed and "changed none of the trainable weights" in result.error
+    # The control must load in a new process: a registered model of an installed plugin.
+    models = [
+        item
+        for item in zoo.get_registry().layers()
+        if isinstance(item.cls, type) and issubclass(item.cls, keras.Model)
+    ]
+    if not models:
+        pytest.skip("no installed plugin registers a keras.Model")
+    control = outcome(models[0].name, "model_fit_save_load")
+    assert control.passed, control.error

@@ -106,6 +106,11 @@ class LayerEntry(_Entry):
         differentiable: whether finite differences can check its gradients.
         mixed_precision_atol: how far float16/bfloat16 outputs may be from the
             float32 ones, relative to the output scale.
+        own_loss: for a ``keras.Model`` that computes its own training loss
+            (in ``compute_loss`` or ``train_step``): the model checks compile it
+            with an optimizer alone and fit it on the inputs alone,
+            ``model.fit(x)``. Otherwise they fit it towards zero targets with
+            a mean-squared loss, as the layer checks do.
     """
 
     input_shape: Shape = (4, 8)
@@ -118,6 +123,7 @@ class LayerEntry(_Entry):
     per_sample: bool = True
     differentiable: bool = True
     mixed_precision_atol: float = 5e-2
+    own_loss: bool = False
 
     @property
     def documented_output_shape(self) -> Shape:

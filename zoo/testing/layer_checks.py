@@ -71,13 +71,18 @@ def train_calls(target: Any, x: np.ndarray, times: int = 3) -> None:
         target(x + 0.1 * i, training=True)
 
 
-def fit_step(model: keras.Model, x: np.ndarray) -> None:
+def fit_step(model: keras.Model, x: np.ndarray) -> keras.callbacks.History:
     """One ``fit`` step on a mean-squared loss towards zero targets."""
     targets = keras.tree.map_structure(np.zeros_like, to_numpy(model(x)))
     if len(targets) == 1:
         targets = targets[0]
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
-    model.fit(x, targets, batch_size=len(x), epochs=1, verbose=0)
+    return model.fit(x, targets, batch_size=len(x), epochs=1, verbose=0)
+
+
+def is_model(item: Registered) -> bool:
+    """Whether the registered layer is a ``keras.Model`` (trained, saved, loaded on its own)."""
+    return isinstance(item.cls, type) and issubclass(item.cls, keras.Model)
 
 
 @contextlib.contextmanager
@@ -475,6 +480,47 @@ def check_finite_differences(item: Registered) -> None:
                     f"gradient w.r.t. {name} at flat index {index} is {grad[index]:.6g} "
                     f"by autodiff but {estimate:.6g} by finite differences"
                 )
+
+
+@check("layer", applies=is_model)
+def check_model_fit_save_load(item: Registered) -> None:
+    """As a model of its own, it trains a step, saves to .keras and predicts the same in a
+    new process; two models rebuilt with the same seed give the same training outputs."""
+    entry = item.entry
+    x = example_input(entry)
+    model = entry.make()
+    model(x)
+    before = to_numpy(model.trainable_weights)
+    if entry.own_loss:
+        model.compile(optimizer=keras.optimizers.SGD(0.01))
+        history = model.fit(x, batch_size=len(x), epochs=1, verbose=0)
+    else:
+        history = fit_step(model, x)
+    loss = history.history["loss"][-1]
+    assert np.isfinite(loss), f"the training loss of one fit step is {loss}"
+    after = to_numpy(model.trainable_weights)
+    assert any(not np.array_equal(a, b) for a, b in zip(after, before, strict=True)), (
+        "one fit step changed none of the trainable weights"
+    )
+    expected = to_numpy(model(x, training=False))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.keras"
+        model.save(path)
+        loaded = fresh_process.load_and_predict(path, x)
+    assert loaded.config == config_json(model.get_config()), (
+        "the loaded model's config differs from the saved one"
+    )
+    assert_same(loaded.outputs, expected, "outputs after loading in a new process")
+    if entry.make_config().get("seed") is not None:
+        twins = [entry.cls.from_config(model.get_config()) for _ in range(2)]
+        for twin in twins:
+            twin(x)
+            twin.set_weights(model.get_weights())
+        assert_same(
+            twins[0](x, training=True),
+            twins[1](x, training=True),
+            "training outputs of two models rebuilt with the same seed",
+        )
 
 
 @check("layer", applies=lambda item: item.entry.per_sample)

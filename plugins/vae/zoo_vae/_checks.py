@@ -35,3 +35,9 @@ def check_non_negative(value: Any, name: str) -> float:
     )
     require(ok, name, value, "a finite number >= 0")
     return float(value)
+
+
+def build_once(layer: Any, input_shape: Any) -> None:
+    """Build a sublayer unless it is built already (called on its own before its parent)."""
+    if not layer.built:
+        layer.build(input_shape)

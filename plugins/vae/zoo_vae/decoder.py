@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import activations
 
-from zoo_vae._checks import check_dim
+from zoo_vae._checks import build_once, check_dim
 
 
 @keras.saving.register_keras_serializable(package="zoo_vae")
@@ -66,8 +66,8 @@ class Decoder(keras.layers.Layer):
                 "Expected a 2-D input (batch_size, latent_dim) with a known last axis, "
                 f"received input_shape={tuple(input_shape)}."
             )
-        self.hidden.build(input_shape)
-        self.output_layer.build(self.hidden.compute_output_shape(input_shape))
+        build_once(self.hidden, input_shape)
+        build_once(self.output_layer, self.hidden.compute_output_shape(input_shape))
 
     def call(self, inputs):
         return self.output_layer(self.hidden(inputs))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import activations
 
-from zoo_vae._checks import check_dim, check_seed
+from zoo_vae._checks import build_once, check_dim, check_seed
 from zoo_vae.sampling import Sampling
 
 
@@ -86,10 +86,10 @@ class Encoder(keras.layers.Layer):
                 "Expected a 2-D input (batch_size, input_dim) with a known last axis, "
                 f"received input_shape={tuple(input_shape)}."
             )
-        self.hidden.build(input_shape)
+        build_once(self.hidden, input_shape)
         hidden_shape = self.hidden.compute_output_shape(input_shape)
-        self.dense_mean.build(hidden_shape)
-        self.dense_log_var.build(hidden_shape)
+        build_once(self.dense_mean, hidden_shape)
+        build_once(self.dense_log_var, hidden_shape)
 
     def call(self, inputs, training=False):
         hidden = self.hidden(inputs)

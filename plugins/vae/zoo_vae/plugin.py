@@ -75,6 +75,7 @@ def register_layers():
             trainable_weights=10,
             losses=1,
             training_changes_output=True,
+            own_loss=True,
         ),
     ]
 

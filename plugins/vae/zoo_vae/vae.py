@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from zoo_vae._checks import check_dim, check_non_negative, check_seed
+from zoo_vae._checks import build_once, check_dim, check_non_negative, check_seed
 from zoo_vae.decoder import Decoder
 from zoo_vae.encoder import Encoder
 from zoo_vae.kl_divergence import kl_divergence
@@ -122,8 +122,8 @@ class VAE(keras.Model):
                 f"Expected an input of shape (batch_size, {self.original_dim}) "
                 f"(original_dim={self.original_dim}), received input_shape={tuple(input_shape)}."
             )
-        self.encoder.build(input_shape)
-        self.decoder.build((input_shape[0], self.latent_dim))
+        build_once(self.encoder, input_shape)
+        build_once(self.decoder, (input_shape[0], self.latent_dim))
 
     def call(self, inputs, training=False):
         z_mean, z_log_var, z = self.encoder(inputs, training=training)

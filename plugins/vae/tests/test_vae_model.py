@@ -1,0 +1,173 @@
+"""Family tests of `Encoder`, `Decoder` and the `VAE` model: its loss, its metrics, a custom
+training loop, and a trained model reloaded in a new process that imports only zoo."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from zoo_vae import VAE, Decoder, Encoder, reconstruction_loss
+
+
+def to_numpy(x) -> np.ndarray:
+    return np.asarray(keras.ops.convert_to_numpy(x))
+
+
+def binary_data(n: int = 128, dim: int = 16, seed: int = 0) -> np.ndarray:
+    """Two noisy prototypes, so that there is something to learn."""
+    rng = np.random.default_rng(seed)
+    prototypes = rng.uniform(size=(2, dim)) > 0.5
+    flips = rng.uniform(size=(n, dim)) < 0.05
+    return (prototypes[rng.integers(0, 2, size=n)] ^ flips).astype("float32")
+
+
+def bce_reference(x: np.ndarray, p: np.ndarray) -> float:
+    p = np.clip(p.astype("float64"), 1e-7, 1 - 1e-7)
+    return float(np.mean(np.sum(-(x * np.log(p) + (1 - x) * np.log(1 - p)), axis=-1)))
+
+
+def test_encoder_heads_and_sampling_fit_together():
+    x = np.random.default_rng(0).uniform(size=(6, 10)).astype("float32")
+    encoder = Encoder(intermediate_dim=7, latent_dim=3, seed=1)
+    z_mean, z_log_var, z = (to_numpy(t) for t in encoder(x))
+    hidden = np.maximum(x @ to_numpy(encoder.hidden.kernel) + to_numpy(encoder.hidden.bias), 0)
+    np.testing.assert_allclose(
+        z_mean, hidden @ to_numpy(encoder.dense_mean.kernel), rtol=1e-4, atol=1e-5
+    )
+    np.testing.assert_array_equal(z, z_mean)  # inference: z is the mean
+    trained = [to_numpy(t) for t in encoder(x, training=True)]
+    assert not np.array_equal(trained[2], trained[0])
+
+
+def test_decoder_outputs_sigmoid_probabilities():
+    z = np.random.default_rng(1).normal(size=(5, 3)).astype("float32") * 10
+    decoder = Decoder(intermediate_dim=4, original_dim=9, activation="tanh")
+    y = to_numpy(decoder(z))
+    hidden = np.tanh(z @ to_numpy(decoder.hidden.kernel) + to_numpy(decoder.hidden.bias))
+    logits = hidden @ to_numpy(decoder.output_layer.kernel) + to_numpy(decoder.output_layer.bias)
+    np.testing.assert_allclose(y, 1 / (1 + np.exp(-logits)), rtol=1e-5, atol=1e-6)
+
+
+def test_reconstruction_loss_is_the_summed_binary_cross_entropy():
+    rng = np.random.default_rng(2)
+    x = binary_data(8, 12)
+    p = rng.uniform(0.01, 0.99, size=(8, 12)).astype("float32")
+    np.testing.assert_allclose(float(reconstruction_loss(x, p)), bce_reference(x, p), rtol=1e-5)
+
+
+def test_fit_reports_the_two_terms_and_their_sum_and_the_loss_falls():
+    keras.utils.set_random_seed(0)
+    x = binary_data()
+    vae = VAE(original_dim=16, intermediate_dim=16, latent_dim=2, seed=0)
+    vae.compile(optimizer=keras.optimizers.Adam(1e-2))
+    history = vae.fit(x, epochs=8, batch_size=32, verbose=0, shuffle=False).history
+    assert set(history) == {"loss", "reconstruction_loss", "kl_loss"}
+    np.testing.assert_allclose(
+        np.array(history["loss"]),
+        np.array(history["reconstruction_loss"]) + np.array(history["kl_loss"]),
+        rtol=1e-5,
+    )
+    assert history["loss"][-1] < 0.8 * history["loss"][0]
+    assert min(history["kl_loss"]) > 0
+    evaluated = vae.evaluate(x, batch_size=128, verbose=0, return_dict=True)
+    assert set(evaluated) == {"loss", "reconstruction_loss", "kl_loss"}
+
+
+def test_compute_loss_is_reconstruction_plus_the_added_losses():
+    x = binary_data(16)
+    vae = VAE(original_dim=16, intermediate_dim=8, latent_dim=2, beta=2.0, seed=1)
+    vae.compile(optimizer="adam")
+    y_pred = vae(x, training=True)
+    total = float(vae.compute_loss(x=x, y_pred=y_pred))
+    expected = bce_reference(x, to_numpy(y_pred)) + float(vae.losses[0])
+    np.testing.assert_allclose(total, expected, rtol=1e-4)
+
+
+def test_a_custom_gradient_tape_loop_trains_it():
+    x = binary_data()
+    vae = VAE(original_dim=16, intermediate_dim=16, latent_dim=2, seed=2)
+    optimizer = keras.optimizers.Adam(1e-2)
+    tracker = keras.metrics.Mean(name="loss")
+    epochs = []
+    for _ in range(6):
+        tracker.reset_state()
+        for batch in np.split(x, 4):
+            with tf.GradientTape() as tape:
+                reconstruction = vae(batch, training=True)
+                loss = reconstruction_loss(batch, reconstruction) + sum(vae.losses)
+            gradients = tape.gradient(loss, vae.trainable_weights)
+            optimizer.apply_gradients(zip(gradients, vae.trainable_weights, strict=True))
+            tracker.update_state(loss)
+        epochs.append(float(tracker.result()))
+    assert all(np.isfinite(epochs)) and epochs[-1] < 0.8 * epochs[0]
+
+
+def test_exposes_encoder_and_decoder_that_compose_to_the_model():
+    x = binary_data(8)
+    vae = VAE(original_dim=16, intermediate_dim=8, latent_dim=2, seed=3)
+    z_mean, _, _ = vae.encoder(x)
+    np.testing.assert_allclose(to_numpy(vae(x)), to_numpy(vae.decoder(z_mean)), rtol=1e-6)
+    assert len(vae.trainable_weights) == 10
+
+
+LOAD = """
+import sys
+import keras
+import numpy as np
+import zoo
+
+folder = sys.argv[1]
+model = keras.saving.load_model(folder + "/vae.keras")
+z_mean = model.encoder(np.load(folder + "/x.npy"))[0]
+np.save(folder + "/z_mean.npy", keras.ops.convert_to_numpy(z_mean))
+print(type(model).__name__, model.beta, model.latent_dim, model.optimizer.iterations.numpy())
+"""
+
+
+def test_a_trained_vae_reloads_in_a_new_process_with_the_same_encoder(tmp_path):
+    keras.utils.set_random_seed(1)
+    x = binary_data()
+    vae = VAE(original_dim=16, intermediate_dim=16, latent_dim=3, beta=0.5, seed=4)
+    vae.compile(optimizer="adam")
+    vae.fit(x, epochs=2, batch_size=32, verbose=0)
+    vae.save(tmp_path / "vae.keras")
+    np.save(tmp_path / "x.npy", x)
+    result = subprocess.run(
+        [sys.executable, "-c", LOAD, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split()[-4:] == ["VAE", "0.5", "3", "8"]
+    expected = to_numpy(vae.encoder(x)[0])
+    np.testing.assert_allclose(np.load(tmp_path / "z_mean.npy"), expected, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("factory", "argument"),
+    [
+        (lambda: VAE(original_dim=0), "original_dim"),
+        (lambda: VAE(original_dim=8, latent_dim=2.5), "latent_dim"),
+        (lambda: VAE(original_dim=8, beta=-1.0), "beta"),
+        (lambda: VAE(original_dim=8, seed="x"), "seed"),
+        (lambda: Encoder(intermediate_dim=None, latent_dim=2), "intermediate_dim"),
+        (lambda: Decoder(intermediate_dim=4, original_dim=True), "original_dim"),
+    ],
+)
+def test_wrong_arguments_are_refused_naming_the_argument(factory, argument):
+    with pytest.raises(ValueError, match=f"`{argument}`"):
+        factory()
+
+
+def test_a_wrong_input_size_is_refused():
+    with pytest.raises(ValueError, match="original_dim=8"):
+        VAE(original_dim=8)(np.zeros((2, 5), dtype="float32"))
+    with pytest.raises(ValueError, match="2-D"):
+        Encoder(4, 2)(np.zeros((2, 3, 5), dtype="float32"))
