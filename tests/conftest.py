@@ -33,7 +33,9 @@ def write_distribution(
 def site(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess]:
     """Run a command in a new process that also sees the distributions in ``tmp_path``."""
 
-    def run(*command: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    def run(
+        *command: str, env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> subprocess.CompletedProcess:
         environment = {**os.environ, **(env or {})}
         environment["PYTHONPATH"] = os.pathsep.join(
             [str(tmp_path), environment.get("PYTHONPATH", "")]

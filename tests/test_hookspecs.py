@@ -20,9 +20,9 @@ def test_there_are_hooks():
 
 
 def test_every_hook_is_documented_in_the_plugin_guide():
-    guide = (ROOT / "docs" / "writing-a-plugin.md").read_text()
+    guide = (ROOT / "docs" / "guides" / "writing-a-plugin.md").read_text()
     missing = [hook for hook in HOOKS if f"`{hook}()`" not in guide]
-    assert not missing, f"hooks missing from docs/writing-a-plugin.md: {missing}"
+    assert not missing, f"hooks missing from docs/guides/writing-a-plugin.md: {missing}"
 
 
 def test_every_hook_is_implemented_by_an_installed_or_test_plugin():

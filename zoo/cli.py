@@ -229,10 +229,109 @@ def command_docs(args: argparse.Namespace) -> int:
         return 2
     command = [sys.executable, "-m", "mkdocs", args.action]
     if args.action == "build":
-        command += ["--strict", "--site-dir", "site"]
+        command += ["--strict", "--site-dir", args.site_dir]
     else:
         command += ["--dev-addr", args.address]
     return subprocess.call(command)
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return ""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if value >= scale:
+            return f"{value / scale:.3g} {unit}"
+    return f"{value * 1e9:.3g} ns"
+
+
+def _ratio_cell(ratio: float | None) -> str:
+    if ratio is None:
+        return ""
+    colour = "green" if ratio <= 1.0 else "yellow" if ratio <= 1.10 else "red"
+    return f"[{colour}]{ratio:.2f}[/{colour}]"
+
+
+def command_bench(args: argparse.Namespace) -> int:
+    registry = _registry()
+    targets = _resolve_targets(registry, args.names)
+    if targets is None:
+        return 2
+    plugins, objects = targets
+    items = [
+        item
+        for item in registry.layers()
+        if not (plugins or objects) or item.plugin in plugins or item.name in objects
+    ]
+    if not items:
+        errors.print("[red]no layer to time[/red]")
+        return 2
+    from pathlib import Path
+
+    from rich.progress import Progress
+
+    from zoo import bench, machine
+
+    batches = tuple(args.batch or bench.BATCHES)
+    output = Path(args.output)
+    previous = {}
+    if (plugins or objects) and output.exists() and not args.replace:
+        # Timing a few layers updates them in the file; the others keep their figures.
+        previous = json.loads(output.read_text()).get("layers", {})
+    bandwidth = machine.memory_bandwidth()
+    layers = {}
+    with Progress(console=errors) as progress:
+        task = progress.add_task("timing", total=len(items) * len(batches))
+        for item in items:
+            progress.update(task, description=f"{item.name}")
+            layers[item.name] = bench.bench_layer(
+                item,
+                batches=batches,
+                rounds=args.rounds or bench.ROUNDS,
+                bandwidth_gb_per_s=bandwidth,
+                on_size=lambda _batch: progress.advance(task),
+            )
+    layers = {**previous, **layers}
+    result = {
+        "machine": machine.machine_info(),
+        "bandwidth_gb_per_s": bandwidth,
+        "layers": layers,
+        "summary": bench.summarize_run(layers),
+    }
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(result, indent=1) + "\n")
+    table = Table(title="Forward + backward at the largest batch (graph mode; XLA ratio too)")
+    for column in ("layer", "batch", "forward", "fwd+bwd", "twin fwd+bwd", "ratio", "XLA ratio"):
+        table.add_column(column, justify="left" if column == "layer" else "right")
+    for name in (item.name for item in items):
+        layer = layers[name]
+        headline = layer["headline"]
+        if headline is None:
+            table.add_row(name, "", "", "", "", "", f"[red]{layer.get('error', '')}[/red]")
+            continue
+        size = next(s for s in layer["sizes"] if s["batch"] == headline["batch"])
+        graph = size.get("graph", {})
+        forward = (graph.get("forward") or {}).get("zoo") or {}
+        backward = graph.get("backward") or {}
+        table.add_row(
+            name,
+            str(headline["batch"]),
+            _seconds(forward.get("median_s")),
+            _seconds((backward.get("zoo") or {}).get("median_s")),
+            _seconds((backward.get("twin") or {}).get("median_s")),
+            _ratio_cell(headline.get("graph_ratio")),
+            _ratio_cell(headline.get("xla_ratio")),
+        )
+    console.print(table)
+    summary = result["summary"]
+    for mode in ("graph", "xla"):
+        mean = summary.get(f"geomean_{mode}_ratio")
+        if mean is not None:
+            console.print(f"geometric mean of zoo/twin ({mode}): {mean:.3f}")
+    for name, problems in summary["errors"].items():
+        errors.print(f"[yellow]{name}: {'; '.join(problems)}[/yellow]")
+    console.print(f"memory bandwidth: {bandwidth:.1f} GB/s")
+    console.print(f"wrote {output}")
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -255,9 +354,31 @@ def parser() -> argparse.ArgumentParser:
     checking.add_argument("--fast", action="store_true", help="skip the slow checks")
     checking.add_argument("--json", metavar="PATH", help="also record the results in this file")
     checking.set_defaults(run=command_check)
+    timing = commands.add_parser(
+        "bench", help="time layers forward and backward beside their Keras twins"
+    )
+    timing.add_argument(
+        "names", nargs="*", metavar="NAME", help="plugins or layer names (default: every layer)"
+    )
+    timing.add_argument(
+        "--output",
+        default="docs/benchmarks/latest.json",
+        help="where to write the JSON (default: %(default)s); naming layers updates them in it",
+    )
+    timing.add_argument(
+        "--replace", action="store_true", help="write only the named layers, dropping the rest"
+    )
+    timing.add_argument(
+        "--batch", type=int, action="append", help="batch size to time at (repeatable)"
+    )
+    timing.add_argument(
+        "--rounds", type=int, help="alternating rounds per timing (default: zoo.bench.ROUNDS)"
+    )
+    timing.set_defaults(run=command_bench)
     docs = commands.add_parser("docs", help="build or serve the documentation site")
     docs.add_argument("action", choices=["build", "serve"], help="build into site/ or serve")
     docs.add_argument("--address", default="127.0.0.1:8000", help="where `serve` listens")
+    docs.add_argument("--site-dir", default="site", help="where `build` writes the site")
     docs.set_defaults(run=command_docs)
     return main
 

@@ -390,11 +390,16 @@ def example_page(path: Path) -> str:
     return "\n".join(lines)
 
 
-def generate(write: Write, append_home: Callable[[str], None]) -> list[str]:
+def generate(
+    write: Write,
+    append_home: Callable[[str], None],
+    benchmarks: Path = BENCHMARKS,
+    conformance_record: Path = CONFORMANCE,
+) -> list[str]:
     """Write every generated page with ``write(path, text)``; returns the paths written."""
     registry = get_registry()
-    costs = load_json(BENCHMARKS)
-    conformance = load_json(CONFORMANCE)
+    costs = load_json(benchmarks)
+    conformance = load_json(conformance_record)
     written = []
     for plugin_name in registry.families:
         path = family_path(registry.families[plugin_name].name)

@@ -1,0 +1,132 @@
+"""The docs generator: every registered object gets a page with what it promises."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import zoo
+from zoo.docs import generate
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory) -> dict[str, str]:
+    folder = tmp_path_factory.mktemp("docs")
+    benchmarks = folder / "latest.json"
+    # A benchmark record shaped as `zoo bench` writes it, for one layer.
+    benchmarks.write_text(
+        json.dumps(
+            {
+                "machine": {"cpu": "Test CPU", "cores": 2, "tensorflow": "x"},
+                "layers": {
+                    "Linear": {
+                        "sizes": [
+                            {
+                                "batch": batch,
+                                "graph": {
+                                    "forward": {
+                                        "zoo": {"median_s": 1e-4 * batch},
+                                        "twin": {"median_s": 2e-4 * batch},
+                                        "ratio": 0.5,
+                                    },
+                                    "backward": {
+                                        "zoo": {"median_s": 3e-4 * batch},
+                                        "twin": {"median_s": 3e-4 * batch},
+                                        "ratio": 1.0,
+                                    },
+                                },
+                            }
+                            for batch in (1, 16)
+                        ],
+                        "headline": {"batch": 16, "graph_ratio": 1.0},
+                    }
+                },
+            }
+        )
+    )
+    written: dict[str, str] = {}
+    home: list[str] = []
+
+    def write(path: str, text: str) -> None:
+        assert path not in written, f"{path} written twice"
+        written[path] = text
+
+    generate(write, home.append, benchmarks, folder / "no-conformance.json")
+    written["index.md"] = "".join(home)
+    return written
+
+
+def test_every_registered_object_has_a_page(pages):
+    for item in zoo.get_registry().all():
+        page = pages[f"reference/{item.family}/{item.name}.md"]
+        assert page.startswith(f"# {item.name}\n")
+        assert f"::: {item.cls.__module__}.{item.cls.__qualname__}" in page
+        assert "## Config" in page and "## Example" in page
+        assert "The example failed" not in page, page
+
+
+def test_layer_pages_show_weights_output_costs_and_support(pages):
+    page = pages["reference/core/Linear.md"]
+    # The snippet's output is the one running it printed, not copied from the docstring:
+    # the docstring shows it too, so check the recorded-output block specifically.
+    output = page.split("Output, from running the snippet")[1].split("```text\n")[1]
+    assert output.startswith("[[ 6.  6.  6.]\n [22. 22. 22.]]")
+    assert "| linear" in page and "/kernel | (8, 4) | float32 | yes |" in page
+    assert "Parameters: **36**" in page
+    assert "| 16 | graph | forward + backward | 4.8 ms | 4.8 ms | 1.00× |" in page
+    assert "![Cost of Linear against batch size](Linear-cost.svg)" in page
+    assert pages["reference/core/Linear-cost.svg"].lstrip().startswith("<?xml")
+    assert "| serializable | XLA |" in page
+    assert "measured largest difference" in page
+
+
+def test_home_catalogue_links_every_object(pages):
+    home = pages["index.md"]
+    for item in zoo.get_registry().all():
+        assert f"[{item.name}](reference/{item.family}/{item.name}.md)" in home
+    assert "| [Linear](reference/core/Linear.md) | layer |" in home
+    assert "4.8 ms | 1.00× |" in home
+
+
+def test_family_pages_list_their_objects(pages):
+    registry = zoo.get_registry()
+    for plugin, family in registry.families.items():
+        page = pages[f"reference/{family.name}/index.md"]
+        for item in registry.all(plugin=plugin):
+            assert f"[{item.name}]({item.name}.md)" in page
+
+
+def test_the_snippet_output_is_what_running_it_prints():
+    from zoo_core import Maxout
+
+    from zoo.docs import run_example
+
+    source, printed, error = run_example(Maxout)
+    assert error is None
+    assert "Maxout(num_units=2)" in source
+    assert printed.splitlines()[:2] == ["[[5. 4.]]", "[[5. 3. 4.]]"]
+
+
+def test_a_failing_example_is_reported_not_hidden():
+    from zoo.docs import run_example
+
+    class Broken:
+        """Breaks.
+
+        Example:
+
+        >>> print("before")
+        before
+        >>> 1 / 0
+        """
+
+    source, printed, error = run_example(Broken)
+    assert printed == "before\n"
+    assert error.startswith("ZeroDivisionError")
+
+
+def test_site_configuration_needs_no_edit_for_new_plugins():
+    config = Path(__file__).resolve().parents[1].joinpath("mkdocs.yml").read_text()
+    assert "reference/" not in config, "mkdocs.yml must not list generated pages"
