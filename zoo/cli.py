@@ -301,7 +301,7 @@ def command_bench(args: argparse.Namespace) -> int:
     output.write_text(json.dumps(result, indent=1) + "\n")
     table = Table(title="Forward + backward at the largest batch (graph mode; XLA ratio too)")
     for column in ("layer", "batch", "forward", "fwd+bwd", "twin fwd+bwd", "ratio", "XLA ratio"):
-        table.add_column(column, justify="left" if column == "layer" else "right")
+        table.add_column(column, justify="left" if column == "layer" else "right", no_wrap=True)
     for name in (item.name for item in items):
         layer = layers[name]
         headline = layer["headline"]
