@@ -127,19 +127,20 @@ def parity_gap(item: Registered) -> float | None:
     return max(float(np.max(np.abs(a - b))) for a, b in zip(ours, theirs, strict=True))
 
 
+def sublayers(layer: Any) -> list[Any]:
+    """The layers a layer holds as attributes (directly or in lists): a block's parts."""
+    found = []
+    for value in vars(layer).values():
+        values = value if isinstance(value, list | tuple) else [value]
+        found += [v for v in values if isinstance(v, keras.layers.Layer) and v is not layer]
+    return found
+
+
 def model_diagram(layer: Any, item: Registered) -> str | None:
-    """An SVG diagram of a layer made of sublayers, or None if it has none or graphviz is absent."""
+    """An SVG diagram of a model or block, or None for a plain layer or without graphviz."""
     from zoo.testing.layer_checks import model_around
 
-    sublayers = [value for value in vars(layer).values() if isinstance(value, keras.layers.Layer)]
-    sublayers += [
-        element
-        for value in vars(layer).values()
-        if isinstance(value, list | tuple)
-        for element in value
-        if isinstance(element, keras.layers.Layer)
-    ]
-    if not sublayers and not isinstance(layer, keras.Model):
+    if not sublayers(layer) and not isinstance(layer, keras.Model):
         return None
     import tempfile
 
@@ -152,6 +153,7 @@ def model_diagram(layer: Any, item: Registered) -> str | None:
                 show_shapes=True,
                 expand_nested=True,
                 show_layer_names=True,
+                dpi=72,  # graphviz scales the SVG by dpi / 72
             )
         except Exception:  # graphviz missing: the page says so instead
             return None
@@ -320,10 +322,16 @@ def object_page(item: Registered, registry: Registry, costs: dict, conformance: 
         lines.append(table(list(SUPPORT), [support_row(item, results)]))
         if conformance.get("date"):
             lines.append(f"From the conformance run of {conformance['date']}.\n")
+        parts = sublayers(obj)
+        if parts:
+            rows = [[p.name, type(p).__name__, f"{p.count_params():,}"] for p in parts]
+            lines += ["## Sublayers\n", table(["name", "class", "parameters"], rows)]
         diagram = model_diagram(obj, item)
         if diagram:
             files[f"reference/{item.family}/{item.name}-model.svg"] = diagram
             lines += ["## Diagram\n", f"![{item.name} as a model]({item.name}-model.svg)\n"]
+        elif parts or isinstance(obj, keras.Model):
+            lines.append("*No diagram: keras.utils.plot_model needs graphviz's `dot`.*\n")
     lines += [
         "## API\n",
         f"::: {cls.__module__}.{cls.__qualname__}\n"
