@@ -10,8 +10,8 @@ from zoo_normalization._common import (
     check_axis,
     check_bool,
     check_epsilon,
+    group_normalize,
     is_int,
-    normalize,
     resolve_axes,
     statistics_dtype,
 )
@@ -165,34 +165,10 @@ class GroupNormalization(keras.layers.Layer):
         require_float_input(self, inputs)
         dtype = statistics_dtype(inputs)
         x = ops.cast(inputs, dtype)
-        rank = len(x.shape)
-        axis, groups = self._axis, self._groups
-        channels = x.shape[axis]
-        if groups == channels:
-            # One group per channel: no regrouping needed.
-            grouped, param_shape = x, [channels if i == axis else 1 for i in range(rank)]
-            reduction = [i for i in range(1, rank) if i != axis]
-        else:
-            dynamic = ops.shape(x)
-            shape = [-1] + [x.shape[i] or dynamic[i] for i in range(1, rank)]
-            shape[axis : axis + 1] = [groups, channels // groups]
-            grouped = ops.reshape(x, shape)
-            param_shape = [1] * (rank + 1)
-            param_shape[axis : axis + 2] = [groups, channels // groups]
-            reduction = [i for i in range(1, rank + 1) if i != axis]
-        gamma = self._param(self.gamma, 1.0, param_shape, dtype)
-        beta = self._param(self.beta, 0.0, param_shape, dtype)
-        outputs = normalize(grouped, gamma, beta, reduction, self.epsilon)
-        if grouped is not x:
-            outputs = ops.reshape(outputs, ops.shape(x))
+        gamma = None if self.gamma is None else ops.cast(self.gamma, dtype)
+        beta = None if self.beta is None else ops.cast(self.beta, dtype)
+        outputs = group_normalize(x, gamma, beta, self._axis, self._groups, self.epsilon)
         return ops.cast(outputs, self.compute_dtype)
-
-    @staticmethod
-    def _param(weight, default, shape, dtype):
-        """`weight` (or `default` if the layer has none) shaped to broadcast."""
-        if weight is None:
-            return ops.full(shape, default, dtype=dtype)
-        return ops.reshape(ops.cast(weight, dtype), shape)
 
     def compute_output_shape(self, input_shape):
         return input_shape
