@@ -1,0 +1,143 @@
+"""The examples in examples/ run as a new user runs them, on a small budget, and write and
+print what they promise."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def run_example(name: str, *args: str, env: dict[str, str] | None = None) -> str:
+    """Run ``examples/<name>.py`` in a new process; its stdout (fails with its stderr)."""
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / f"{name}.py"), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})},
+        timeout=900,
+    )
+    assert result.returncode == 0, (
+        f"{name} failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
+    )
+    return result.stdout
+
+
+def number_after(label: str, output: str) -> float:
+    match = re.search(rf"{re.escape(label)}\s*(-?[\d.]+(?:e-?\d+)?)", output)
+    assert match, f"no {label!r} in the output:\n{output[-2000:]}"
+    return float(match.group(1))
+
+
+def epoch_losses(output: str) -> list[float]:
+    match = re.search(r"loss by epoch: (.*)", output)
+    assert match, f"no per-epoch losses in the output:\n{output[-2000:]}"
+    return [float(v) for v in match.group(1).split()]
+
+
+def assert_image(path: Path, min_size: tuple[int, int] = (200, 50)) -> None:
+    assert path.is_file(), f"{path} was not written"
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        assert image.size[0] >= min_size[0] and image.size[1] >= min_size[1], image.size
+        pixels = np.asarray(image.convert("L"), dtype="float32")
+    assert pixels.std() > 10, f"{path} is blank"
+
+
+@pytest.fixture(scope="module")
+def vae_fit(tmp_path_factory) -> tuple[str, Path]:
+    folder = tmp_path_factory.mktemp("vae_digits")
+    return run_example("vae_digits", "--epochs", "2", "--output", str(folder)), folder
+
+
+@pytest.fixture(scope="module")
+def vae_loop(tmp_path_factory) -> tuple[str, Path]:
+    folder = tmp_path_factory.mktemp("vae_loop")
+    return run_example("vae_digits_custom_loop", "--epochs", "2", "--output", str(folder)), folder
+
+
+@pytest.mark.parametrize("fixture", ["vae_fit", "vae_loop"])
+def test_vae_examples_train_save_the_model_and_the_two_grids(fixture, request):
+    output, folder = request.getfixturevalue(fixture)
+    losses = epoch_losses(output)
+    assert len(losses) == 2 and np.isfinite(losses).all()
+    assert losses[1] < losses[0], f"the loss did not fall: {losses}"
+    assert np.isclose(number_after("final loss:", output), losses[-1], rtol=1e-3)
+    assert len(list(folder.glob("*.keras"))) == 1
+    assert_image(folder / "reconstructions.png")
+    assert_image(folder / "samples.png")
+    assert "Epoch 2/2" in output  # Keras' progress output
+
+
+def test_fit_reports_the_reconstruction_and_kl_terms(vae_fit):
+    output, _ = vae_fit
+    assert "reconstruction_loss:" in output and "kl_loss:" in output
+
+
+def test_the_custom_loop_reaches_the_fit_loss_within_ten_percent(vae_fit, vae_loop):
+    fit, loop = number_after("final loss:", vae_fit[0]), number_after("final loss:", vae_loop[0])
+    assert abs(loop - fit) <= 0.1 * fit, f"custom loop {loop:.4f} vs fit {fit:.4f}"
+
+
+@pytest.mark.slow
+def test_after_ten_epochs_the_custom_loop_is_within_ten_percent_of_fit(tmp_path):
+    fit = run_example("vae_digits", "--epochs", "10", "--output", str(tmp_path / "fit"))
+    loop = run_example(
+        "vae_digits_custom_loop", "--epochs", "10", "--output", str(tmp_path / "loop")
+    )
+    fit_losses, loop_losses = epoch_losses(fit), epoch_losses(loop)
+    assert fit_losses[-1] < 0.9 * fit_losses[0] and loop_losses[-1] < 0.9 * loop_losses[0]
+    assert abs(loop_losses[-1] - fit_losses[-1]) <= 0.1 * fit_losses[-1]
+
+
+def test_diabetes_example_prints_both_test_errors(tmp_path):
+    output = run_example("diabetes_regression", "--epochs", "2", "--output", str(tmp_path))
+    baseline = number_after("predicting the training mean: RMSE", output)
+    for name in ("mlp_block", "sequential"):
+        rmse = number_after(f"{name} test RMSE:", output)
+        assert np.isfinite(rmse) and 0 < rmse < 3 * baseline
+        assert np.isfinite(number_after(f"{name} test RMSE: {rmse:.2f}  MAE:", output))
+    assert (tmp_path / "diabetes_mlp_block.keras").is_file()
+    assert "Epoch 2/2" in output
+
+
+def test_every_family_example_summarizes_trains_and_draws(tmp_path):
+    output = run_example("every_family_model", "--epochs", "1", "--output", str(tmp_path))
+    for family in ("core", "normalization", "regularizing", "vae"):
+        assert family in output.splitlines()[0]
+    for layer in ("Linear", "Maxout", "BatchNormalization", "Dropout", "Sampling", "MLPBlock"):
+        assert f"({layer})" in output or f"({layer[:16]}" in output, layer  # model.summary()
+    accuracy = number_after("held-out accuracy:", output)
+    assert 0.0 <= accuracy <= 1.0
+    assert (tmp_path / "every_family_model.keras").is_file()
+    if shutil.which("dot"):
+        assert_image(tmp_path / "model.png", min_size=(200, 400))
+    else:
+        assert "apt-get install graphviz" in output
+
+
+@pytest.mark.slow
+def test_every_family_example_explains_a_missing_graphviz(tmp_path):
+    # A PATH with the Python environment but without Graphviz's `dot`.
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    output = run_example(
+        "every_family_model",
+        "--epochs",
+        "1",
+        "--output",
+        str(tmp_path),
+        env={"PATH": f"{Path(sys.executable).parent}{os.pathsep}{bare}"},
+    )
+    assert "No diagram" in output and "apt-get install graphviz" in output
+    assert not (tmp_path / "model.png").exists()
+    assert (tmp_path / "every_family_model.keras").is_file()
