@@ -392,13 +392,16 @@ def example_page(path: Path) -> str:
     lines = [f"# {title}\n", inspect.cleandoc(doc).partition("\n")[2] + "\n"]
     lines += ["Run it:\n", fenced("sh", f"uv run python examples/{path.name} --help")]
     recorded = EXAMPLE_FIGURES / path.stem
+    for figure in sorted(recorded.glob("*.png")):
+        lines.append(f"![{figure.stem}](../assets/examples/{path.stem}/{figure.name})\n")
     printed = recorded / "output.txt"
     if printed.exists():
         # Progress bars redraw with carriage returns; keep what the last draw showed.
-        text = "\n".join(line.split("\r")[-1] for line in printed.read_text().splitlines())
-        lines += ["What it printed (last lines of a full run):\n", fenced("text", text[-3000:])]
-    for figure in sorted(recorded.glob("*.png")):
-        lines.append(f"![{figure.stem}](../assets/examples/{path.stem}/{figure.name})\n")
+        text = [line.split("\r")[-1] for line in printed.read_text().splitlines()]
+        lines += [
+            "What a full run printed (its last lines):\n",
+            fenced("text", "\n".join(text[-20:])),
+        ]
     lines += ["## Source\n", fenced("python", source)]
     return "\n".join(lines)
 
