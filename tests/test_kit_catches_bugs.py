@@ -27,6 +27,8 @@ class Scale(keras.layers.Layer):
     """
 
     def __init__(self, init: float = 1.0, **kwargs):
+        if not isinstance(init, int | float) or init <= 0:
+            raise ValueError(f"Invalid `init`: expected a number > 0, received init={init!r}.")
         super().__init__(**kwargs)
         self.init = init
 
@@ -36,8 +38,12 @@ class Scale(keras.layers.Layer):
             shape=(input_shape[-1],),
             initializer=keras.initializers.Constant(self.init),
         )
+        self.input_spec = keras.InputSpec(axes={-1: input_shape[-1]})
 
     def call(self, inputs, training=None):
+        dtype = keras.backend.standardize_dtype(inputs.dtype)
+        if "float" not in dtype:
+            raise ValueError(f"Scale expects floating-point input, received dtype {dtype}.")
         return inputs * self.scale
 
     def get_config(self):
@@ -151,6 +157,25 @@ class LossIgnoresOutputs(keras.Model):
         return ops.mean(ops.square(x)) + 0.0 * ops.sum(y_pred)
 
 
+@serializable
+class TrustsItsArguments(Scale):
+    def __init__(self, init: float = 1.0, **kwargs):
+        keras.layers.Layer.__init__(self, **kwargs)
+        self.init = init
+
+
+@serializable
+class AcceptsIntegers(Scale):
+    def call(self, inputs, training=None):
+        return inputs * self.scale
+
+
+@serializable
+class NoInputSpec(Scale):
+    def build(self, input_shape):
+        self.scale = self.add_weight(name="scale", shape=(input_shape[-1],), initializer="ones")
+
+
 class NotInFreshProcess(Scale):
     """Registered with Keras only in this process, under a module a new process lacks."""
 
@@ -188,6 +213,19 @@ BUGS = [
     ("docstring_example", LyingDocstring, {}, "docstring example"),
     ("frozen", LearnsWhileFrozen, {}, "changed in a fit step while the layer was frozen"),
     ("keras_file", NotInFreshProcess, {}, "loading in a new process failed"),
+    (
+        "invalid_configs",
+        TrustsItsArguments,
+        {"invalid_configs": (({"init": -1.0}, "init"),)},
+        "was accepted without an error",
+    ),
+    ("wrong_inputs", AcceptsIntegers, {"rejects": ("integer",)}, "was accepted"),
+    (
+        "wrong_inputs",
+        NoInputSpec,
+        {"rejects": ("last_dimension",)},
+        "raised InvalidArgumentError, not ValueError",
+    ),
 ]
 
 

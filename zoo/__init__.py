@@ -4,12 +4,13 @@
 with Keras, so ``keras.saving.load_model`` can rebuild them.
 """
 
-from zoo.entries import Family, LayerEntry, ObjectEntry, Twin
+from zoo.entries import WRONG_INPUTS, Family, LayerEntry, ObjectEntry, Twin
 from zoo.hookspecs import hookimpl
 from zoo.plugins import load_plugins
 from zoo.registry import custom_objects, get_registry
 
 __all__ = [
+    "WRONG_INPUTS",
     "Family",
     "LayerEntry",
     "ObjectEntry",

@@ -17,6 +17,19 @@ from typing import Any
 
 Config = Mapping[str, Any]
 Shape = tuple[int, ...]
+#: Bad constructor overrides, each with a word the ``ValueError`` message must hold.
+InvalidConfigs = tuple[tuple[Config, str], ...]
+
+#: The generic wrong inputs a layer can declare it rejects (``LayerEntry.rejects``),
+#: each a call on the built layer that must raise a ``ValueError`` naming the
+#: input's shape (or dtype):
+#:
+#: - ``"last_dimension"``: the last axis one longer than the one it was built on;
+#: - ``"lower_rank"``: one sample without its batch axis;
+#: - ``"higher_rank"``: an extra axis of size 2 before the last;
+#: - ``"integer"``: the example input as int32;
+#: - ``"string"``: strings of the example shape.
+WRONG_INPUTS = ("last_dimension", "lower_rank", "higher_rank", "integer", "string")
 
 
 @dataclass(frozen=True)
@@ -51,6 +64,7 @@ class Twin:
     build: Callable[[dict[str, Any]], Any]
     copy_weights: Callable[[Any, Any], None] = copy_weights_in_order
     atol: float = 1e-5
+    invalid_configs: InvalidConfigs = ()
     rtol: float = 1e-5
     in_training: bool = True
 
@@ -111,6 +125,13 @@ class LayerEntry(_Entry):
             with an optimizer alone and fit it on the inputs alone,
             ``model.fit(x)``. Otherwise they fit it towards zero targets with
             a mean-squared loss, as the layer checks do.
+        invalid_configs: bad constructor arguments, each a pair (overrides of
+            the example config, a word the error must contain, such as the
+            argument's name): building the layer with them, or calling it on
+            the example input, must raise ``ValueError``.
+        rejects: which of ``WRONG_INPUTS`` the built layer must refuse with a
+            ``ValueError`` naming the input's shape or dtype (none by
+            default: a layer without weights may well take any shape).
     """
 
     input_shape: Shape = (4, 8)
@@ -124,6 +145,8 @@ class LayerEntry(_Entry):
     differentiable: bool = True
     mixed_precision_atol: float = 5e-2
     own_loss: bool = False
+    invalid_configs: InvalidConfigs = ()
+    rejects: tuple[str, ...] = ()
 
     @property
     def documented_output_shape(self) -> Shape:
@@ -143,9 +166,14 @@ class ObjectEntry(_Entry):
             used where there is no twin.
         example_shape: the weight shape its checks use.
         atol: tolerance of the value check.
+        invalid_configs: bad constructor arguments, each a pair (overrides of
+            the example config, a word the error must contain): making the
+            object with them, or using it on the example weights, must raise
+            ``ValueError``.
     """
 
     twin: Twin | None = None
     reference: Callable[[dict[str, Any], Any], Any] | None = None
     example_shape: Shape = (6, 4)
     atol: float = 1e-5
+    invalid_configs: InvalidConfigs = ()

@@ -43,6 +43,10 @@ def _check_fixup(config: dict, weights: np.ndarray) -> None:
     assert abs(weights.mean()) < 0.05 * expected, f"mean {weights.mean()} is not ~0"
 
 
+#: Every wrong input but a higher rank, which dense layers take, as keras.layers.Dense does.
+_ANY_RANK = tuple(kind for kind in zoo.WRONG_INPUTS if kind != "higher_rank")
+
+
 @zoo.hookimpl
 def register_family():
     return zoo.Family(
@@ -62,11 +66,20 @@ def register_layers():
             output_shape=(4, 4),
             trainable_weights=2,
             twin=zoo.Twin("keras.layers.Dense", lambda c: keras.layers.Dense(**c)),
+            invalid_configs=(
+                ({"units": 0}, "units"),
+                ({"units": -3}, "units"),
+                ({"units": 2.5}, "units"),
+                ({"use_bias": "yes"}, "use_bias"),
+            ),
+            # Like Dense, it maps the last axis of an input of any rank >= 2.
+            rejects=_ANY_RANK,
         ),
         zoo.LayerEntry(
             RunningSum,
             input_shape=(4, 8),
             non_trainable_weights=3,
+            rejects=_ANY_RANK,
         ),
         zoo.LayerEntry(
             MLPBlock,
@@ -75,12 +88,24 @@ def register_layers():
             output_shape=(4, 1),
             trainable_weights=6,
             twin=zoo.Twin("keras.Sequential of keras.layers.Dense", _mlp_twin),
+            invalid_configs=(
+                ({"units": ()}, "units"),
+                ({"units": (16, 0, 1)}, "units"),
+            ),
+            rejects=_ANY_RANK,
         ),
         zoo.LayerEntry(
             Maxout,
             config={"num_units": 4},
             input_shape=(4, 8),
             output_shape=(4, 4),
+            invalid_configs=(
+                ({"num_units": 0}, "num_units"),
+                ({"num_units": 3}, "num_units"),  # does not divide the 8 features
+                ({"axis": 0}, "axis"),
+                ({"axis": 5}, "axis"),
+            ),
+            rejects=zoo.WRONG_INPUTS,
         ),
     ]
 
@@ -93,11 +118,16 @@ def register_initializers():
             config={"gain": 1.0, "seed": 3},
             example_shape=(3, 3, 4, 8),
             reference=_check_delta_orthogonal,
+            invalid_configs=(({"gain": 0.0}, "gain"), ({"seed": "a"}, "seed")),
         ),
         zoo.ObjectEntry(
             FixupNormal,
             config={"num_branches": 8, "seed": 5},
             example_shape=(256, 256),
             reference=_check_fixup,
+            invalid_configs=(
+                ({"num_branches": 0}, "num_branches"),
+                ({"branch_depth": 1}, "branch_depth"),
+            ),
         ),
     ]

@@ -31,6 +31,16 @@ def _weight_normalization_config() -> dict:
     return {"layer": keras.layers.Dense(4)}
 
 
+#: Bad arguments every normalization layer here refuses.
+_BAD_COMMON = (
+    ({"epsilon": 0.0}, "epsilon"),
+    ({"epsilon": -1e-3}, "epsilon"),
+    ({"axis": 0}, "axis"),  # the batch axis
+    ({"axis": 7}, "axis"),  # beyond the input's rank
+    ({"axis": "channels"}, "axis"),
+)
+
+
 @zoo.hookimpl
 def register_family():
     return zoo.Family(
@@ -65,6 +75,14 @@ def register_layers():
             ),
             training_changes_output=True,
             per_sample=False,
+            invalid_configs=(
+                *_BAD_COMMON,
+                ({"momentum": 1.5}, "momentum"),
+                ({"momentum": -0.1}, "momentum"),
+                ({"center": "yes"}, "center"),
+                ({"synchronized": 1}, "synchronized"),
+            ),
+            rejects=zoo.WRONG_INPUTS,
         ),
         zoo.LayerEntry(
             LayerNormalization,
@@ -74,6 +92,8 @@ def register_layers():
                 "keras.layers.LayerNormalization",
                 lambda c: keras.layers.LayerNormalization(**c),
             ),
+            invalid_configs=(*_BAD_COMMON, ({"axis": [1, 1]}, "axis"), ({"scale": 0}, "scale")),
+            rejects=zoo.WRONG_INPUTS,
         ),
         zoo.LayerEntry(
             GroupNormalization,
@@ -84,18 +104,29 @@ def register_layers():
                 "keras.layers.GroupNormalization",
                 lambda c: keras.layers.GroupNormalization(**c),
             ),
+            invalid_configs=(
+                *_BAD_COMMON,
+                ({"groups": 3}, "groups"),  # does not divide the 8 channels
+                ({"groups": 0}, "groups"),
+                ({"groups": 2.0}, "groups"),
+            ),
+            rejects=zoo.WRONG_INPUTS,
         ),
         zoo.LayerEntry(
             InstanceNormalization,
             input_shape=(4, 6, 6, 8),
             trainable_weights=2,
             twin=zoo.Twin("keras.layers.GroupNormalization(groups=-1)", _instance_twin),
+            invalid_configs=_BAD_COMMON,
+            rejects=zoo.WRONG_INPUTS,
         ),
         zoo.LayerEntry(
             RMSNormalization,
             input_shape=(4, 5, 8),
             trainable_weights=1,
             twin=zoo.Twin("keras.layers.RMSNormalization", _rms_twin),
+            invalid_configs=_BAD_COMMON,
+            rejects=zoo.WRONG_INPUTS,
         ),
         zoo.LayerEntry(
             WeightNormalization,
@@ -103,5 +134,8 @@ def register_layers():
             input_shape=(4, 8),
             output_shape=(4, 4),
             trainable_weights=3,
+            invalid_configs=(({"layer": "dense"}, "layer"), ({"layer": None}, "layer")),
+            # The wrapped Dense takes inputs of any rank >= 2.
+            rejects=("last_dimension", "lower_rank", "integer", "string"),
         ),
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from zoo.validation import require
+from zoo.validation import require, require_float_input
 
 # Floor of the squared norm of a kernel column: a zero column stays finite.
 _MIN_SQUARED_NORM = 1e-12
@@ -123,6 +123,7 @@ class WeightNormalization(keras.layers.Wrapper):
         return v * (g * ops.rsqrt(self._squared_norm(v)))
 
     def call(self, inputs):
+        require_float_input(self, inputs)
         # While the wrapped layer runs, its kernel reads as the normalized kernel;
         # gradients flow through it to g and v. Nothing is assigned.
         mapping = [(self.layer.kernel, self.normalized_kernel())]

@@ -40,6 +40,20 @@ def _clip(config: dict, weights: np.ndarray) -> np.ndarray:
     return np.where(weights < low, low, np.where(weights > high, high, weights))
 
 
+#: Layers without weights take inputs of any shape, as their Keras twins do: they
+#: reject only what is not floating-point.
+_NOT_FLOAT = ("integer", "string")
+
+#: Out-of-range, non-numeric and string rates.
+_BAD_RATES = (
+    ({"rate": 1.0}, "rate"),
+    ({"rate": 1.5}, "rate"),
+    ({"rate": -0.1}, "rate"),
+    ({"rate": "0.5"}, "rate"),
+    ({"rate": float("nan")}, "rate"),
+)
+
+
 def _twin(name: str, factory) -> zoo.Twin:
     return zoo.Twin(name, lambda config: factory(**config))
 
@@ -69,6 +83,8 @@ def register_layers():
                 "keras.layers.ActivityRegularization",
                 keras.layers.ActivityRegularization,
             ),
+            invalid_configs=(({"l1": -0.01}, "l1"), ({"l2": float("inf")}, "l2")),
+            rejects=_NOT_FLOAT,
         ),
         zoo.LayerEntry(
             Dropout,
@@ -76,6 +92,13 @@ def register_layers():
             input_shape=(4, 8),
             twin=_twin("keras.layers.Dropout", keras.layers.Dropout),
             training_changes_output=True,
+            invalid_configs=(
+                *_BAD_RATES,
+                ({"seed": 1.5}, "seed"),
+                ({"noise_shape": (4, 0)}, "noise_shape"),
+                ({"noise_shape": (4, 8, 1)}, "noise_shape"),  # one entry per input axis
+            ),
+            rejects=_NOT_FLOAT,
         ),
         zoo.LayerEntry(
             StochasticDepth,
@@ -83,12 +106,22 @@ def register_layers():
             input_shape=_STOCHASTIC_DEPTH_INPUT,
             twin=zoo.Twin("keras.layers.Dropout(noise_shape=(None, 1, 1))", _stochastic_depth_twin),
             training_changes_output=True,
+            invalid_configs=(*_BAD_RATES, ({"seed": "7"}, "seed")),
+            rejects=_NOT_FLOAT,
         ),
         zoo.LayerEntry(
             DropBlock2D,
             config={"rate": 0.3, "block_size": 3, "seed": 11},
             input_shape=(2, 8, 8, 3),
             training_changes_output=True,
+            invalid_configs=(
+                *_BAD_RATES,
+                ({"block_size": 0}, "block_size"),
+                ({"block_size": 9}, "block_size"),  # larger than the 8 x 8 feature map
+                ({"data_format": "channels_middle"}, "data_format"),
+            ),
+            # No weights, but a fixed rank: 2-D feature maps with channels.
+            rejects=("lower_rank", "higher_rank", "integer", "string"),
         ),
     ]
 
@@ -102,12 +135,14 @@ def register_regularizers():
             L1L2,
             config={"l1": 0.01, "l2": 0.002},
             twin=_twin("keras.regularizers.L1L2", keras.regularizers.L1L2),
+            invalid_configs=(({"l1": -1.0}, "l1"), ({"l2": "0.1"}, "l2")),
         ),
         zoo.ObjectEntry(
             GroupLasso,
             config={"strength": 0.05},
             reference=_group_lasso,
             example_shape=(3, 3, 4, 5),
+            invalid_configs=(({"strength": -0.05}, "strength"),),
         ),
     ]
 
@@ -121,6 +156,7 @@ def register_constraints():
             MaxNorm,
             config={"max_value": 1.0, "axis": 0},
             twin=_twin("keras.constraints.MaxNorm", keras.constraints.MaxNorm),
+            invalid_configs=(({"max_value": 0.0}, "max_value"), ({"axis": "0"}, "axis")),
         ),
         zoo.ObjectEntry(
             NonNeg,
@@ -130,15 +166,25 @@ def register_constraints():
             UnitNorm,
             config={"axis": 0},
             twin=_twin("keras.constraints.UnitNorm", keras.constraints.UnitNorm),
+            invalid_configs=(({"axis": 1.5}, "axis"),),
         ),
         zoo.ObjectEntry(
             MinMaxNorm,
             config={"min_value": 0.5, "max_value": 1.5, "rate": 0.8, "axis": 0},
             twin=_twin("keras.constraints.MinMaxNorm", keras.constraints.MinMaxNorm),
+            invalid_configs=(
+                ({"min_value": 2.0, "max_value": 1.5}, "max_value"),
+                ({"min_value": -1.0}, "min_value"),
+                ({"rate": 1.5}, "rate"),
+            ),
         ),
         zoo.ObjectEntry(
             Clip,
             config={"min_value": -0.5, "max_value": 0.5},
             reference=_clip,
+            invalid_configs=(
+                ({"min_value": 1.0, "max_value": 0.5}, "max_value"),
+                ({"min_value": "low"}, "min_value"),
+            ),
         ),
     ]

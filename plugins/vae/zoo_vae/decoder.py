@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 from keras import activations
 
+from zoo.validation import require_float_input
 from zoo_vae._checks import build_once, check_dim
 
 
@@ -68,8 +69,11 @@ class Decoder(keras.layers.Layer):
             )
         build_once(self.hidden, input_shape)
         build_once(self.output_layer, self.hidden.compute_output_shape(input_shape))
+        # Later calls of another rank or size fail here, naming the shape, not in a sublayer.
+        self.input_spec = keras.InputSpec(ndim=2, axes={-1: input_shape[-1]})
 
     def call(self, inputs):
+        require_float_input(self, inputs)
         return self.output_layer(self.hidden(inputs))
 
     def compute_output_shape(self, input_shape):

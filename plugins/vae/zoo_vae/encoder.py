@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 from keras import activations
 
+from zoo.validation import require_float_input
 from zoo_vae._checks import build_once, check_dim, check_seed
 from zoo_vae.sampling import Sampling
 
@@ -90,8 +91,11 @@ class Encoder(keras.layers.Layer):
         hidden_shape = self.hidden.compute_output_shape(input_shape)
         build_once(self.dense_mean, hidden_shape)
         build_once(self.dense_log_var, hidden_shape)
+        # Later calls of another rank or size fail here, naming the shape, not in a sublayer.
+        self.input_spec = keras.InputSpec(ndim=2, axes={-1: input_shape[-1]})
 
     def call(self, inputs, training=False):
+        require_float_input(self, inputs)
         hidden = self.hidden(inputs)
         z_mean = self.dense_mean(hidden)
         z_log_var = self.dense_log_var(hidden)

@@ -51,6 +51,9 @@ def register_layers():
             input_shape=(4, 8),
             output_shape=(4, 4),
             training_changes_output=True,
+            invalid_configs=(({"seed": "5"}, "seed"), ({"seed": 1.5}, "seed")),
+            # Any leading axes are fine; the last must hold [mean, log_var], an even size.
+            rejects=("last_dimension", "integer", "string"),
         ),
         zoo.LayerEntry(
             Encoder,
@@ -59,6 +62,12 @@ def register_layers():
             output_shape=((4, 2), (4, 2), (4, 2)),
             trainable_weights=6,
             training_changes_output=True,
+            invalid_configs=(
+                ({"latent_dim": 0}, "latent_dim"),
+                ({"intermediate_dim": -16}, "intermediate_dim"),
+                ({"seed": "3"}, "seed"),
+            ),
+            rejects=zoo.WRONG_INPUTS,
         ),
         zoo.LayerEntry(
             Decoder,
@@ -66,6 +75,11 @@ def register_layers():
             input_shape=(4, 2),
             output_shape=(4, 8),
             trainable_weights=4,
+            invalid_configs=(
+                ({"original_dim": 0}, "original_dim"),
+                ({"intermediate_dim": 2.5}, "intermediate_dim"),
+            ),
+            rejects=zoo.WRONG_INPUTS,
         ),
         zoo.LayerEntry(
             VAE,
@@ -76,6 +90,13 @@ def register_layers():
             losses=1,
             training_changes_output=True,
             own_loss=True,
+            invalid_configs=(
+                ({"original_dim": 0}, "original_dim"),
+                ({"latent_dim": -2}, "latent_dim"),
+                ({"beta": -1.0}, "beta"),
+                ({"original_dim": 9}, "original_dim"),  # not the example input's 8
+            ),
+            rejects=zoo.WRONG_INPUTS,
         ),
     ]
 
@@ -90,5 +111,6 @@ def register_regularizers():
             config={"strength": 0.5},
             reference=_kl_divergence,
             example_shape=(6, 4),
+            invalid_configs=(({"strength": -0.5}, "strength"),),
         ),
     ]
