@@ -113,7 +113,7 @@ def page():
                 "--disable-sync",
             ],
         )
-        tab = browser.new_page(viewport={"width": 1280, "height": 900})
+        tab = browser.new_page(viewport={"width": 1280, "height": 1200})
         tab.console_errors = []
         tab.on("console", lambda m: m.type == "error" and tab.console_errors.append(m.text))
         tab.on("pageerror", lambda error: tab.console_errors.append(str(error)))
@@ -141,7 +141,10 @@ def test_a_layer_page_shows_output_costs_and_plot(served, page):
     plot.scroll_into_view_if_needed()
     assert plot.evaluate("image => image.complete && image.naturalWidth > 0")
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "layer-page.png"), full_page=True)
+    # The top of the page as a reader first sees it, and the whole page.
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(ARTIFACTS / "layer-page.png"))
+    page.screenshot(path=str(ARTIFACTS / "layer-page-full.png"), full_page=True)
     assert page.console_errors == []
 
 

@@ -284,8 +284,6 @@ def object_page(item: Registered, registry: Registry, costs: dict, conformance: 
         lines.append(f"Parameters: **{obj.count_params():,}**\n")
     else:
         obj = entry.make()
-    config = keras.saving.serialize_keras_object(obj.get_config())
-    lines += ["## Config\n", fenced("json", json.dumps(config, indent=2, default=str))]
     lines.append("## Keras twin\n")
     if entry.twin:
         gap = parity_gap(item) if item.kind == "layer" else None
@@ -332,6 +330,9 @@ def object_page(item: Registered, registry: Registry, costs: dict, conformance: 
             lines += ["## Diagram\n", f"![{item.name} as a model]({item.name}-model.svg)\n"]
         elif parts or isinstance(obj, keras.Model):
             lines.append("*No diagram: keras.utils.plot_model needs graphviz's `dot`.*\n")
+    # The config is long and mostly defaults: after what a reader chooses a layer by.
+    config = keras.saving.serialize_keras_object(obj.get_config())
+    lines += ["## Config\n", fenced("json", json.dumps(config, indent=2, default=str))]
     lines += [
         "## API\n",
         f"::: {cls.__module__}.{cls.__qualname__}\n"
