@@ -220,6 +220,7 @@ BUGS = [
         "was accepted without an error",
     ),
     ("wrong_inputs", AcceptsIntegers, {"rejects": ("integer",)}, "was accepted"),
+    ("mirrored_strategy", BatchDependent, {}, "weights after 3 steps under MirroredStrategy"),
     (
         "wrong_inputs",
         NoInputSpec,
@@ -255,7 +256,13 @@ def outcome(name: str, check: str):
 
 
 @pytest.mark.parametrize(
-    ("check", "cls", "overrides", "message"), BUGS, ids=[f"{b[0]}-{b[1].__name__}" for b in BUGS]
+    ("check", "cls", "overrides", "message"),
+    [
+        # A slow check's bug is caught in the slow run.
+        pytest.param(*bug, marks=[pytest.mark.slow] if CHECKS[bug[0]].slow else [])
+        for bug in BUGS
+    ],
+    ids=[f"{b[0]}-{b[1].__name__}" for b in BUGS],
 )
 def test_check_fails_on_its_bug_and_passes_without_it(plugin, check, cls, overrides, message):
     good = dict(overrides)

@@ -132,6 +132,9 @@ class LayerEntry(_Entry):
         rejects: which of ``WRONG_INPUTS`` the built layer must refuse with a
             ``ValueError`` naming the input's shape or dtype (none by
             default: a layer without weights may well take any shape).
+        distributed_config: overrides of the example config for training
+            under ``tf.distribute`` (e.g. synchronized batch statistics), where
+            the layer must match one device given the same global batch.
     """
 
     input_shape: Shape = (4, 8)
@@ -147,6 +150,7 @@ class LayerEntry(_Entry):
     own_loss: bool = False
     invalid_configs: InvalidConfigs = ()
     rejects: tuple[str, ...] = ()
+    distributed_config: Config = field(default_factory=dict)
 
     @property
     def documented_output_shape(self) -> Shape:

@@ -60,7 +60,7 @@ def load_and_predict(path: Path, inputs: np.ndarray | None) -> Loaded:
             np.save(Path(folder) / "inputs.npy", inputs)
         worker.stdin.write(json.dumps(request) + "\n")
         worker.stdin.flush()
-        answer = _read_answer(worker)
+        answer = read_answer(worker, "zoo.testing.fresh_process")
         if "error" in answer:
             raise AssertionError(f"loading in a new process failed: {answer['error']}")
         arrays = np.load(Path(folder) / "answer.npz")
@@ -69,14 +69,13 @@ def load_and_predict(path: Path, inputs: np.ndarray | None) -> Loaded:
         return Loaded(outputs, state, answer["config"])
 
 
-def _read_answer(worker: subprocess.Popen) -> dict[str, Any]:
+def read_answer(worker: subprocess.Popen, module: str) -> dict[str, Any]:
+    """The next answer of a worker started as ``python -m module``."""
     # Skip whatever else the worker's libraries print on stdout.
     for line in worker.stdout:
         if line.startswith(ANSWER):
             return json.loads(line[len(ANSWER) :])
-    raise RuntimeError(
-        "the fresh-process worker died; run `python -m zoo.testing.fresh_process` to see why"
-    )
+    raise RuntimeError(f"the worker process died; run `python -m {module}` to see why")
 
 
 def _serve() -> None:

@@ -8,6 +8,24 @@ from keras import ops
 from zoo.validation import require_float_input
 
 
+def _sum_over_replicas(value):
+    """``value`` summed over the replicas of a ``tf.distribute`` strategy, if any.
+
+    Each replica sees its share of the global batch; the statistics are those
+    of the global batch, as on one device. (Keras' ``assign_add`` is an
+    ``assign``, so a ``"sum"`` variable aggregation would add the old value
+    once per replica.) Other backends distribute without replica contexts.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return value
+    import tensorflow as tf
+
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return value
+    return context.all_reduce("sum", value)
+
+
 @keras.saving.register_keras_serializable(package="zoo_core")
 class RunningSum(keras.layers.Layer):
     """Passes its input through unchanged, keeping a running sum and mean of it.
@@ -59,6 +77,9 @@ class RunningSum(keras.layers.Layer):
             )
         # Statistics stay in float32 under mixed precision: float16 sums overflow.
         stat = {"initializer": "zeros", "trainable": False, "dtype": "float32"}
+        # Under tf.distribute every replica adds up the same global sums (see call()),
+        # so any one replica's update is the update.
+        stat["aggregation"] = "only_first_replica"
         self.total = self.add_weight(name="total", shape=(features,), **stat)
         self.count = self.add_weight(name="count", shape=(), **stat)
         self.mean = self.add_weight(name="mean", shape=(features,), **stat)
@@ -68,8 +89,10 @@ class RunningSum(keras.layers.Layer):
         require_float_input(self, inputs)
         if training and self.trainable:
             rows = ops.reshape(ops.cast(inputs, "float32"), (-1, ops.shape(inputs)[-1]))
-            self.total.assign_add(ops.sum(rows, axis=0))
-            self.count.assign_add(ops.cast(ops.shape(rows)[0], "float32"))
+            total = _sum_over_replicas(ops.sum(rows, axis=0))
+            count = _sum_over_replicas(ops.cast(ops.shape(rows)[0], "float32"))
+            self.total.assign_add(total)
+            self.count.assign_add(count)
             self.mean.assign(self.total / ops.maximum(self.count, 1.0))
         return inputs
 

@@ -75,6 +75,8 @@ def register_layers():
             ),
             training_changes_output=True,
             per_sample=False,
+            # Unsynchronized, each replica normalizes with its own share of the batch.
+            distributed_config={"synchronized": True},
             invalid_configs=(
                 *_BAD_COMMON,
                 ({"momentum": 1.5}, "momentum"),

@@ -1,0 +1,164 @@
+"""Training under ``tf.distribute.MirroredStrategy`` over two logical CPU devices.
+
+TensorFlow fixes its devices the first time it uses them, so the two logical
+CPUs must be configured before anything else runs: in a process of its own.
+As with loading in a new process (``fresh_process``), one worker serves every
+request of a session, since starting TensorFlow costs seconds.
+
+A request names a saved ``.keras`` model and its training data; the worker
+trains one copy on one device and another copy mirrored over both, with the
+same global batch, and sends back both sets of weights and predictions.
+
+Run as ``python -m zoo.testing.mirrored``: one JSON request a line on stdin,
+one JSON answer a line on stdout.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import importlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from zoo.testing.fresh_process import ANSWER, read_answer
+
+REPLICAS = 2
+#: Training steps of each run: enough for a difference to build up, few enough to be quick.
+STEPS = 3
+_worker: subprocess.Popen | None = None
+
+
+@dataclass
+class Trained:
+    """What one device and two mirrored replicas made of the same model and data."""
+
+    single_weights: list[np.ndarray]
+    mirrored_weights: list[np.ndarray]
+    single_outputs: list[np.ndarray]
+    mirrored_outputs: list[np.ndarray]
+    mirrored_losses: list[float]
+
+
+def _start() -> subprocess.Popen:
+    global _worker
+    if _worker is None or _worker.poll() is not None:
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+        _worker = subprocess.Popen(
+            [sys.executable, "-m", "zoo.testing.mirrored"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=env,
+        )
+        atexit.register(_worker.kill)
+    return _worker
+
+
+def train_both(
+    path: Path,
+    x: np.ndarray,
+    targets: list[np.ndarray] | None,
+    modules: list[str],
+) -> Trained:
+    """Train the model saved at ``path`` for ``STEPS`` steps of the whole of ``x`` (one
+    batch), on one device and mirrored on two; ``targets`` ``None`` for a model with
+    its own loss. ``modules`` are imported first (where the model's classes live)."""
+    worker = _start()
+    with tempfile.TemporaryDirectory() as folder:
+        arrays = {"x": x, **{f"y_{i}": y for i, y in enumerate(targets or [])}}
+        np.savez(Path(folder) / "data.npz", **arrays)
+        request = {
+            "model": str(path),
+            "folder": folder,
+            "targets": len(targets) if targets is not None else None,
+            "modules": modules,
+        }
+        worker.stdin.write(json.dumps(request) + "\n")
+        worker.stdin.flush()
+        answer = read_answer(worker, "zoo.testing.mirrored")
+        if "error" in answer:
+            raise AssertionError(f"training under MirroredStrategy failed: {answer['error']}")
+        found = np.load(Path(folder) / "answer.npz")
+
+        def listed(prefix: str) -> list[np.ndarray]:
+            return [found[f"{prefix}_{i}"] for i in range(answer[prefix])]
+
+        return Trained(
+            listed("single_weights"),
+            listed("mirrored_weights"),
+            listed("single_outputs"),
+            listed("mirrored_outputs"),
+            answer["losses"],
+        )
+
+
+def _train(request: dict[str, Any], strategy: Any, arrays: dict[str, Any]) -> list[float]:
+    import keras
+
+    data = np.load(Path(request["folder"]) / "data.npz")
+    x = data["x"]
+    count = request["targets"]
+    targets = None if count is None else [data[f"y_{i}"] for i in range(count)]
+    if targets is not None and len(targets) == 1:
+        targets = targets[0]
+    losses: list[float] = []
+    for name, scope in (("single", contextlib.nullcontext()), ("mirrored", strategy.scope())):
+        with scope:
+            model = keras.saving.load_model(request["model"], compile=False)
+            model.compile(
+                optimizer=keras.optimizers.SGD(0.1),
+                loss=None if targets is None else "mse",
+            )
+        history = model.fit(x, targets, batch_size=len(x), epochs=STEPS, shuffle=False, verbose=0)
+        losses = [float(v) for v in history.history["loss"]]
+        outputs = keras.tree.flatten(model.predict(x, batch_size=len(x), verbose=0))
+        weights = model.get_weights()
+        for i, value in enumerate(weights):
+            arrays[f"{name}_weights_{i}"] = value
+        for i, value in enumerate(outputs):
+            arrays[f"{name}_outputs_{i}"] = np.asarray(value)
+        arrays[f"{name}_counts"] = (len(weights), len(outputs))
+    return losses
+
+
+def _serve() -> None:
+    import tensorflow as tf
+
+    # Before anything else touches the devices.
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration()] * REPLICAS
+    )
+    import zoo  # noqa: F401  (loads every plugin, which registers its classes)
+
+    strategy = tf.distribute.MirroredStrategy([f"/cpu:{i}" for i in range(REPLICAS)])
+    for line in sys.stdin:
+        request = json.loads(line)
+        try:
+            for module in request["modules"]:
+                importlib.import_module(module)
+            arrays: dict[str, Any] = {}
+            losses = _train(request, strategy, arrays)
+            answer: dict[str, Any] = {"losses": losses}
+            for name in ("single", "mirrored"):
+                weights, outputs = arrays.pop(f"{name}_counts")
+                answer[f"{name}_weights"] = weights
+                answer[f"{name}_outputs"] = outputs
+            np.savez(Path(request["folder"]) / "answer.npz", **arrays)
+        except Exception as error:  # reported to the asking process
+            answer = {"error": f"{type(error).__name__}: {error}"}
+        print(ANSWER + json.dumps(answer), flush=True)
+
+
+if __name__ == "__main__":
+    _serve()
