@@ -176,6 +176,46 @@ class NoInputSpec(Scale):
         self.scale = self.add_weight(name="scale", shape=(input_shape[-1],), initializer="ones")
 
 
+@serializable
+class NoEpsilon(Scale):
+    """Standardizes each sample without an epsilon: 0 / 0 on a constant input."""
+
+    def call(self, inputs, training=None):
+        centred = inputs - ops.mean(inputs, axis=-1, keepdims=True)
+        return centred / ops.sqrt(ops.mean(ops.square(centred), axis=-1, keepdims=True))
+
+
+@serializable
+class UnbiasedBatchVariance(Scale):
+    """In training, divides by the batch variance with Bessel's n - 1: 0 / 0 for one sample."""
+
+    def call(self, inputs, training=None):
+        if not training:
+            return inputs * self.scale
+        n = ops.cast(ops.shape(inputs)[0], inputs.dtype)
+        centred = inputs - ops.mean(inputs, axis=0)
+        variance = ops.sum(ops.square(centred), axis=0) / (n - 1.0)
+        return centred * ops.rsqrt(variance + 1e-3) * self.scale
+
+
+@serializable
+class Float16Statistics(Scale):
+    """Computes E[x^2] - E[x]^2 in the compute dtype: inf - inf in float16 around 1e4."""
+
+    def call(self, inputs, training=None):
+        mean = ops.mean(inputs, axis=-1, keepdims=True)
+        variance = ops.mean(ops.square(inputs), axis=-1, keepdims=True) - ops.square(mean)
+        return (inputs - mean) * ops.rsqrt(variance + 1e-3) * ops.cast(self.scale, inputs.dtype)
+
+
+@serializable
+class UnclippedExp(Scale):
+    """Adds a term in exp(x / 2), as a sampling layer does with log-variances."""
+
+    def call(self, inputs, training=None):
+        return inputs * self.scale + 1e-3 * ops.exp(0.5 * inputs)
+
+
 class NotInFreshProcess(Scale):
     """Registered with Keras only in this process, under a module a new process lacks."""
 
@@ -221,6 +261,21 @@ BUGS = [
     ),
     ("wrong_inputs", AcceptsIntegers, {"rejects": ("integer",)}, "was accepted"),
     ("mirrored_strategy", BatchDependent, {}, "weights after 3 steps under MirroredStrategy"),
+    ("constant_input", NoEpsilon, {}, "is not finite on a constant input"),
+    ("batch_of_one", UnbiasedBatchVariance, {}, "not finite on a batch of one"),
+    (
+        "large_inputs_mixed_float16",
+        Float16Statistics,
+        {"normalizes": True},
+        "not finite on inputs around 10000 under mixed_float16",
+    ),
+    (
+        "identity_config",
+        OffByALittle,
+        {"identity_config": {"init": 1.0}},
+        "not exactly the identity",
+    ),
+    ("extreme_inputs", UnclippedExp, {"finite_up_to": 1e4}, "not finite on inputs of magnitude"),
     (
         "wrong_inputs",
         NoInputSpec,

@@ -135,6 +135,15 @@ class LayerEntry(_Entry):
         distributed_config: overrides of the example config for training
             under ``tf.distribute`` (e.g. synchronized batch statistics), where
             the layer must match one device given the same global batch.
+        normalizes: whether its output's scale does not follow its input's
+            (a normalization): inputs around 1e4 under mixed_float16 must then
+            give finite outputs and gradients.
+        identity_config: overrides of the example config that make it the
+            identity (e.g. a zero drop rate), if any: it must then return its
+            input exactly, in training too.
+        finite_up_to: if set, inputs of magnitude up to this (of either sign)
+            must give finite outputs and gradients, e.g. the extreme
+            log-variances a diverging encoder feeds a sampling layer.
     """
 
     input_shape: Shape = (4, 8)
@@ -151,6 +160,9 @@ class LayerEntry(_Entry):
     invalid_configs: InvalidConfigs = ()
     rejects: tuple[str, ...] = ()
     distributed_config: Config = field(default_factory=dict)
+    normalizes: bool = False
+    identity_config: Config | None = None
+    finite_up_to: float | None = None
 
     @property
     def documented_output_shape(self) -> Shape:

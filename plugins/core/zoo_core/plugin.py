@@ -80,6 +80,7 @@ def register_layers():
             input_shape=(4, 8),
             non_trainable_weights=3,
             rejects=_ANY_RANK,
+            identity_config={},  # it only watches what goes through
         ),
         zoo.LayerEntry(
             MLPBlock,

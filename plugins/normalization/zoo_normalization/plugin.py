@@ -77,6 +77,7 @@ def register_layers():
             per_sample=False,
             # Unsynchronized, each replica normalizes with its own share of the batch.
             distributed_config={"synchronized": True},
+            normalizes=True,
             invalid_configs=(
                 *_BAD_COMMON,
                 ({"momentum": 1.5}, "momentum"),
@@ -95,6 +96,7 @@ def register_layers():
                 lambda c: keras.layers.LayerNormalization(**c),
             ),
             invalid_configs=(*_BAD_COMMON, ({"axis": [1, 1]}, "axis"), ({"scale": 0}, "scale")),
+            normalizes=True,
             rejects=zoo.WRONG_INPUTS,
         ),
         zoo.LayerEntry(
@@ -112,6 +114,7 @@ def register_layers():
                 ({"groups": 0}, "groups"),
                 ({"groups": 2.0}, "groups"),
             ),
+            normalizes=True,
             rejects=zoo.WRONG_INPUTS,
         ),
         zoo.LayerEntry(
@@ -121,6 +124,7 @@ def register_layers():
             twin=zoo.Twin("keras.layers.GroupNormalization(groups=-1)", _instance_twin),
             invalid_configs=_BAD_COMMON,
             rejects=zoo.WRONG_INPUTS,
+            normalizes=True,
         ),
         zoo.LayerEntry(
             RMSNormalization,
@@ -129,6 +133,7 @@ def register_layers():
             twin=zoo.Twin("keras.layers.RMSNormalization", _rms_twin),
             invalid_configs=_BAD_COMMON,
             rejects=zoo.WRONG_INPUTS,
+            normalizes=True,
         ),
         zoo.LayerEntry(
             WeightNormalization,

@@ -85,6 +85,7 @@ def register_layers():
             ),
             invalid_configs=(({"l1": -0.01}, "l1"), ({"l2": float("inf")}, "l2")),
             rejects=_NOT_FLOAT,
+            identity_config={},  # its output is its input; the penalty goes to losses
         ),
         zoo.LayerEntry(
             Dropout,
@@ -99,6 +100,7 @@ def register_layers():
                 ({"noise_shape": (4, 8, 1)}, "noise_shape"),  # one entry per input axis
             ),
             rejects=_NOT_FLOAT,
+            identity_config={"rate": 0.0},
         ),
         zoo.LayerEntry(
             StochasticDepth,
@@ -108,6 +110,7 @@ def register_layers():
             training_changes_output=True,
             invalid_configs=(*_BAD_RATES, ({"seed": "7"}, "seed")),
             rejects=_NOT_FLOAT,
+            identity_config={"rate": 0.0},
         ),
         zoo.LayerEntry(
             DropBlock2D,
@@ -122,6 +125,7 @@ def register_layers():
             ),
             # No weights, but a fixed rank: 2-D feature maps with channels.
             rejects=("lower_rank", "higher_rank", "integer", "string"),
+            identity_config={"rate": 0.0},
         ),
     ]
 

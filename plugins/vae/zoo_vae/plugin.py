@@ -54,6 +54,8 @@ def register_layers():
             invalid_configs=(({"seed": "5"}, "seed"), ({"seed": 1.5}, "seed")),
             # Any leading axes are fine; the last must hold [mean, log_var], an even size.
             rejects=("last_dimension", "integer", "string"),
+            # Means and log-variances of +-1e4: log_var is clipped before exp.
+            finite_up_to=1e4,
         ),
         zoo.LayerEntry(
             Encoder,

@@ -8,6 +8,11 @@ from keras import ops
 from zoo.validation import require_float_input
 from zoo_vae._checks import check_seed
 
+#: `log_var` is clipped to [-LOG_VAR_LIMIT, LOG_VAR_LIMIT] before `exp`: an untrained or
+#: diverging encoder can output log-variances that overflow float32 (`exp(0.5 * 200)`);
+#: the standard deviation then stays within [3e-7, 3.3e6], and `z` finite.
+LOG_VAR_LIMIT = 30.0
+
 
 def split_statistics(inputs):
     """`(mean, log_var)` from a pair, or from one tensor holding both on its last axis."""
@@ -71,6 +76,10 @@ class Sampling(keras.layers.Layer):
     predicts the same after loading. To sample outside `fit`, call it with
     `training=True`.
 
+    So that `z` stays finite whatever the encoder outputs, `log_var` is
+    clipped to `[-30, 30]` (`LOG_VAR_LIMIT`) before the exponential; beyond
+    that range `z` does not depend on it (nor does its gradient flow to it).
+
     The input is either a pair `(mean, log_var)` of tensors of the same
     shape, or one tensor whose last axis holds `mean` and `log_var`
     concatenated (`[mean, log_var]`, an even size), as a
@@ -120,6 +129,7 @@ class Sampling(keras.layers.Layer):
         if not training:
             return mean
         epsilon = keras.random.normal(ops.shape(mean), dtype=mean.dtype, seed=self.seed_generator)
+        log_var = ops.clip(log_var, -LOG_VAR_LIMIT, LOG_VAR_LIMIT)
         return mean + ops.exp(0.5 * log_var) * epsilon
 
     def compute_output_shape(self, input_shape):
