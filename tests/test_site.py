@@ -124,7 +124,7 @@ def page():
 @pytest.mark.browser
 def test_home_catalogue_lists_every_layer(served, page):
     page.goto(served + "/")
-    catalogue = page.locator("table").last.inner_text()
+    catalogue = page.locator("article").inner_text().split("Catalogue", 1)[1]
     for item in zoo.get_registry().layers():
         assert item.name in catalogue
     assert page.console_errors == []

@@ -362,27 +362,27 @@ def family_page(plugin_name: str, registry: Registry) -> str:
 
 
 def catalogue(registry: Registry, costs: dict[str, Any]) -> str:
-    rows = []
-    for item in registry.all():
-        entry = item.entry
-        time, speed = (
-            headline(costs.get("layers", {}).get(item.name, {}))
-            if item.kind == "layer"
-            else ("", "")
-        )
-        rows.append(
-            [
-                f"[{item.name}]({page_path(item)})",
-                item.kind,
-                f"[{item.family}]({family_path(item.family)})",
-                entry.summary,
-                f"`{entry.twin.name}`" if entry.twin else "",
-                time,
-                speed,
-            ]
-        )
-    header = ["name", "kind", "family", "summary", "Keras twin", "fwd+bwd", "vs twin"]
-    return "\n## Catalogue\n\n" + table(header, rows)
+    """The home page's catalogue: one table per family, every object linked to its page."""
+    header = ["name", "kind", "summary", "Keras twin", "fwd+bwd", "vs twin"]
+    parts = ["\n## Catalogue\n"]
+    for plugin_name, family in sorted(registry.families.items(), key=lambda f: f[1].name):
+        rows = []
+        for item in registry.all(plugin=plugin_name):
+            entry = item.entry
+            layer_costs = costs.get("layers", {}).get(item.name, {})
+            time, speed = headline(layer_costs) if item.kind == "layer" else ("", "")
+            twin = entry.twin.name.removeprefix("keras.layers.") if entry.twin else ""
+            rows.append(
+                [f"[{item.name}]({page_path(item)})", item.kind, entry.summary, twin, time, speed]
+            )
+        if rows:
+            parts += [f"### [{family.name}]({family_path(family.name)})\n", table(header, rows)]
+    parts.append(
+        "*fwd+bwd*: median time of a forward and backward pass at the largest benchmarked "
+        "batch, graph mode; *vs twin*: that time over the Keras twin's, measured side by side "
+        "(below 1 is faster). See [how the costs are measured](guides/costs.md).\n"
+    )
+    return "\n".join(parts)
 
 
 def example_page(path: Path) -> str:
