@@ -216,6 +216,20 @@ class UnclippedExp(Scale):
         return inputs * self.scale + 1e-3 * ops.exp(0.5 * inputs)
 
 
+@serializable
+class ForgetsItsSeed(Scale):
+    """Seeded dropout whose seed state Keras does not save: reloaded, it draws anew."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.seed_generator = keras.random.SeedGenerator(3)
+
+    def call(self, inputs, training=None):
+        if training:
+            inputs = keras.random.dropout(inputs, 0.5, seed=self.seed_generator)
+        return inputs * self.scale
+
+
 class NotInFreshProcess(Scale):
     """Registered with Keras only in this process, under a module a new process lacks."""
 
@@ -262,6 +276,12 @@ BUGS = [
     ("wrong_inputs", AcceptsIntegers, {"rejects": ("integer",)}, "was accepted"),
     ("mirrored_strategy", BatchDependent, {}, "weights after 3 steps under MirroredStrategy"),
     ("constant_input", NoEpsilon, {}, "is not finite on a constant input"),
+    (
+        "resume_from_keras_file",
+        ForgetsItsSeed,
+        {},
+        "variables (weights, moving statistics, seed states) after loading",
+    ),
     ("batch_of_one", UnbiasedBatchVariance, {}, "not finite on a batch of one"),
     (
         "large_inputs_mixed_float16",

@@ -87,7 +87,8 @@ def _serve() -> None:
         request = json.loads(line)
         folder = Path(request["folder"])
         try:
-            model = keras.saving.load_model(request["model"])
+            # Explicitly safe: no zoo object may need unsafe (lambda, pickled) deserialization.
+            model = keras.saving.load_model(request["model"], safe_mode=True)
             arrays: dict[str, Any] = {}
             outputs = []
             if (folder / "inputs.npy").exists():

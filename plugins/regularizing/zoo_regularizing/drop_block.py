@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from zoo.random_state import SavesSeedState
 from zoo.validation import is_positive_int, require, require_float_input
 from zoo_regularizing._checks import check_rate, check_seed
 
@@ -12,7 +13,7 @@ DATA_FORMATS = ("channels_last", "channels_first")
 
 
 @keras.saving.register_keras_serializable(package="zoo_regularizing")
-class DropBlock2D(keras.layers.Layer):
+class DropBlock2D(SavesSeedState, keras.layers.Layer):
     """Drops contiguous square blocks of a 2-D feature map in training.
 
     Dropping single units of a convolutional feature map barely regularizes

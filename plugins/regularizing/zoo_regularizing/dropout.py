@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keras
 
+from zoo.random_state import SavesSeedState
 from zoo.validation import is_positive_int, require, require_float_input
 from zoo_regularizing._checks import check_rate, check_seed
 
@@ -26,7 +27,7 @@ def _check_noise_shape(noise_shape) -> tuple | None:
 
 
 @keras.saving.register_keras_serializable(package="zoo_regularizing")
-class Dropout(keras.layers.Layer):
+class Dropout(SavesSeedState, keras.layers.Layer):
     """Sets a random fraction `rate` of the input units to 0 in training.
 
     Inverted dropout: in training (`training=True`) every unit is kept with

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import keras
 
+from zoo.random_state import SavesSeedState
 from zoo.validation import require_float_input
 from zoo_regularizing._checks import check_rate, check_seed
 
 
 @keras.saving.register_keras_serializable(package="zoo_regularizing")
-class StochasticDepth(keras.layers.Layer):
+class StochasticDepth(SavesSeedState, keras.layers.Layer):
     """Drops the output of a residual branch for a random fraction of the samples.
 
     Also called drop path. Put it at the end of a residual branch, before

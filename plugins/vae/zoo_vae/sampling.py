@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from zoo.random_state import SavesSeedState
 from zoo.validation import require_float_input
 from zoo_vae._checks import check_seed
 
@@ -60,7 +61,7 @@ def _statistics_shape(input_shape) -> tuple:
 
 
 @keras.saving.register_keras_serializable(package="zoo_vae")
-class Sampling(keras.layers.Layer):
+class Sampling(SavesSeedState, keras.layers.Layer):
     """Draws `z = mean + exp(0.5 * log_var) * eps`, with `eps ~ N(0, I)`, in training.
 
     The reparameterization trick of a variational autoencoder: `z` is a
