@@ -3,6 +3,8 @@ naming the layer and the check, and passes on the same layer without the bug."""
 
 from __future__ import annotations
 
+import math
+
 import keras
 import pytest
 import tensorflow as tf
@@ -27,7 +29,12 @@ class Scale(keras.layers.Layer):
     """
 
     def __init__(self, init: float = 1.0, **kwargs):
-        if not isinstance(init, int | float) or init <= 0:
+        if not (
+            isinstance(init, int | float)
+            and not isinstance(init, bool)
+            and math.isfinite(init)
+            and init > 0
+        ):
             raise ValueError(f"Invalid `init`: expected a number > 0, received init={init!r}.")
         super().__init__(**kwargs)
         self.init = init
@@ -274,6 +281,18 @@ BUGS = [
         "was accepted without an error",
     ),
     ("wrong_inputs", AcceptsIntegers, {"rejects": ("integer",)}, "was accepted"),
+    (
+        "fuzz_configs",
+        TrustsItsArguments,
+        {"config_space": {"init": (0.1, 10.0)}},
+        "TrustsItsArguments(init=",
+    ),
+    (
+        "fuzz_configs_thoroughly",
+        TrustsItsArguments,
+        {"config_space": {"init": (0.1, 10.0)}},
+        "TrustsItsArguments(init=",
+    ),
     ("mirrored_strategy", BatchDependent, {}, "weights after 3 steps under MirroredStrategy"),
     ("constant_input", NoEpsilon, {}, "is not finite on a constant input"),
     (

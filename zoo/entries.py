@@ -65,6 +65,7 @@ class Twin:
     copy_weights: Callable[[Any, Any], None] = copy_weights_in_order
     atol: float = 1e-5
     invalid_configs: InvalidConfigs = ()
+    config_space: Mapping[str, Any] = field(default_factory=dict)
     rtol: float = 1e-5
     in_training: bool = True
 
@@ -144,6 +145,11 @@ class LayerEntry(_Entry):
         finite_up_to: if set, inputs of magnitude up to this (of either sign)
             must give finite outputs and gradients, e.g. the extreme
             log-variances a diverging encoder feeds a sampling layer.
+        config_space: valid values of some constructor arguments, for config
+            fuzzing: argument -> a list of values, a ``(low, high)`` pair of
+            numbers (integers if both are), or a hypothesis strategy. Any
+            combination of them with the rest of the example config must be
+            valid for the example input.
     """
 
     input_shape: Shape = (4, 8)
@@ -163,6 +169,7 @@ class LayerEntry(_Entry):
     normalizes: bool = False
     identity_config: Config | None = None
     finite_up_to: float | None = None
+    config_space: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def documented_output_shape(self) -> Shape:
@@ -186,6 +193,8 @@ class ObjectEntry(_Entry):
             the example config, a word the error must contain): making the
             object with them, or using it on the example weights, must raise
             ``ValueError``.
+        config_space: valid values of some constructor arguments, for config
+            fuzzing, as for ``LayerEntry.config_space``.
     """
 
     twin: Twin | None = None
@@ -193,3 +202,4 @@ class ObjectEntry(_Entry):
     example_shape: Shape = (6, 4)
     atol: float = 1e-5
     invalid_configs: InvalidConfigs = ()
+    config_space: Mapping[str, Any] = field(default_factory=dict)

@@ -37,7 +37,7 @@ def _first_line(error: BaseException) -> str:
     return " ".join(str(error).split())[:300]
 
 
-def _expect_value_error(action: Callable[[], Any], words: list[str], what: str) -> None:
+def expect_value_error(action: Callable[[], Any], words: list[str], what: str) -> None:
     """``action()`` must raise ``ValueError`` whose message holds one of ``words``."""
     try:
         action()
@@ -54,7 +54,7 @@ def _expect_value_error(action: Callable[[], Any], words: list[str], what: str) 
     raise AssertionError(f"{what} was accepted without an error")
 
 
-def _make_and_use(item: Registered, config: dict[str, Any]) -> None:
+def make_and_use(item: Registered, config: dict[str, Any]) -> None:
     """Make the object from ``config`` and use it once on the example input or weights."""
     obj = item.cls(**config)
     if item.kind == "layer":
@@ -68,8 +68,8 @@ def check_invalid_configs(item: Registered) -> None:
     """Each invalid config the entry declares raises ValueError naming the argument."""
     for overrides, word in item.entry.invalid_configs:
         config = {**item.entry.make_config(), **overrides}
-        _expect_value_error(
-            lambda config=config: _make_and_use(item, config),
+        expect_value_error(
+            lambda config=config: make_and_use(item, config),
             [word],
             f"{item.name}(**{overrides!r})",
         )
@@ -110,7 +110,7 @@ def check_wrong_inputs(item: Registered) -> None:
         layer = entry.make()
         layer(x)
         bad = wrong_input(kind, x)
-        _expect_value_error(
+        expect_value_error(
             lambda layer=layer, bad=bad: layer(bad),
             _names_of(kind, bad),
             f"a call on {kind.replace('_', ' ')} input of shape {bad.shape}, dtype {bad.dtype}",

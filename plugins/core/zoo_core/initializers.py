@@ -54,10 +54,13 @@ class DeltaOrthogonal(keras.initializers.Initializer):
 
     def __init__(self, gain: float = 1.0, seed: int | None = None):
         require(
-            isinstance(gain, int | float) and gain > 0,
+            isinstance(gain, int | float)
+            and not isinstance(gain, bool)
+            and math.isfinite(gain)
+            and gain > 0,
             "gain",
             gain,
-            "a positive number",
+            "a positive, finite number",
         )
         _check_seed(seed)
         self.gain = float(gain)

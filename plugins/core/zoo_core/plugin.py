@@ -74,6 +74,11 @@ def register_layers():
             ),
             # Like Dense, it maps the last axis of an input of any rank >= 2.
             rejects=_ANY_RANK,
+            config_space={
+                "units": (1, 16),
+                "activation": [None, "relu", "tanh", "sigmoid"],
+                "use_bias": [True, False],
+            },
         ),
         zoo.LayerEntry(
             RunningSum,
@@ -94,6 +99,10 @@ def register_layers():
                 ({"units": (16, 0, 1)}, "units"),
             ),
             rejects=_ANY_RANK,
+            config_space={
+                "activation": ["relu", "tanh", "gelu"],
+                "output_activation": [None, "sigmoid"],
+            },
         ),
         zoo.LayerEntry(
             Maxout,
@@ -107,6 +116,7 @@ def register_layers():
                 ({"axis": 5}, "axis"),
             ),
             rejects=zoo.WRONG_INPUTS,
+            config_space={"num_units": [1, 2, 4, 8]},  # divisors of the 8 features
         ),
     ]
 
@@ -120,6 +130,7 @@ def register_initializers():
             example_shape=(3, 3, 4, 8),
             reference=_check_delta_orthogonal,
             invalid_configs=(({"gain": 0.0}, "gain"), ({"seed": "a"}, "seed")),
+            config_space={"gain": (0.1, 3.0), "seed": (0, 1000)},
         ),
         zoo.ObjectEntry(
             FixupNormal,
@@ -130,5 +141,6 @@ def register_initializers():
                 ({"num_branches": 0}, "num_branches"),
                 ({"branch_depth": 1}, "branch_depth"),
             ),
+            config_space={"num_branches": (1, 64), "branch_depth": (2, 4), "seed": (0, 1000)},
         ),
     ]

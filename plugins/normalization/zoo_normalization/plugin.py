@@ -78,6 +78,12 @@ def register_layers():
             # Unsynchronized, each replica normalizes with its own share of the batch.
             distributed_config={"synchronized": True},
             normalizes=True,
+            config_space={
+                "momentum": (0.0, 1.0),
+                "epsilon": (1e-5, 0.1),
+                "center": [True, False],
+                "scale": [True, False],
+            },
             invalid_configs=(
                 *_BAD_COMMON,
                 ({"momentum": 1.5}, "momentum"),
@@ -97,6 +103,12 @@ def register_layers():
             ),
             invalid_configs=(*_BAD_COMMON, ({"axis": [1, 1]}, "axis"), ({"scale": 0}, "scale")),
             normalizes=True,
+            config_space={
+                "epsilon": (1e-5, 0.1),
+                "axis": [-1, 1, 2, [1, 2]],
+                "center": [True, False],
+                "scale": [True, False],
+            },
             rejects=zoo.WRONG_INPUTS,
         ),
         zoo.LayerEntry(
@@ -115,6 +127,11 @@ def register_layers():
                 ({"groups": 2.0}, "groups"),
             ),
             normalizes=True,
+            config_space={
+                "groups": [-1, 1, 2, 4, 8],
+                "epsilon": (1e-5, 0.1),
+                "center": [True, False],
+            },
             rejects=zoo.WRONG_INPUTS,
         ),
         zoo.LayerEntry(
@@ -125,6 +142,7 @@ def register_layers():
             invalid_configs=_BAD_COMMON,
             rejects=zoo.WRONG_INPUTS,
             normalizes=True,
+            config_space={"epsilon": (1e-5, 0.1), "scale": [True, False]},
         ),
         zoo.LayerEntry(
             RMSNormalization,
@@ -134,6 +152,7 @@ def register_layers():
             invalid_configs=_BAD_COMMON,
             rejects=zoo.WRONG_INPUTS,
             normalizes=True,
+            config_space={"epsilon": (1e-5, 0.1), "axis": [-1, 1, 2]},
         ),
         zoo.LayerEntry(
             WeightNormalization,

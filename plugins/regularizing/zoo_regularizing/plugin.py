@@ -86,6 +86,7 @@ def register_layers():
             invalid_configs=(({"l1": -0.01}, "l1"), ({"l2": float("inf")}, "l2")),
             rejects=_NOT_FLOAT,
             identity_config={},  # its output is its input; the penalty goes to losses
+            config_space={"l1": (0.0, 1.0), "l2": (0.0, 1.0)},
         ),
         zoo.LayerEntry(
             Dropout,
@@ -101,6 +102,7 @@ def register_layers():
             ),
             rejects=_NOT_FLOAT,
             identity_config={"rate": 0.0},
+            config_space={"rate": (0.0, 0.95), "seed": (0, 10_000)},
         ),
         zoo.LayerEntry(
             StochasticDepth,
@@ -111,6 +113,7 @@ def register_layers():
             invalid_configs=(*_BAD_RATES, ({"seed": "7"}, "seed")),
             rejects=_NOT_FLOAT,
             identity_config={"rate": 0.0},
+            config_space={"rate": (0.0, 0.95), "seed": (0, 10_000)},
         ),
         zoo.LayerEntry(
             DropBlock2D,
@@ -126,6 +129,7 @@ def register_layers():
             # No weights, but a fixed rank: 2-D feature maps with channels.
             rejects=("lower_rank", "higher_rank", "integer", "string"),
             identity_config={"rate": 0.0},
+            config_space={"rate": (0.0, 0.9), "block_size": (1, 8), "seed": (0, 1000)},
         ),
     ]
 
@@ -140,6 +144,7 @@ def register_regularizers():
             config={"l1": 0.01, "l2": 0.002},
             twin=_twin("keras.regularizers.L1L2", keras.regularizers.L1L2),
             invalid_configs=(({"l1": -1.0}, "l1"), ({"l2": "0.1"}, "l2")),
+            config_space={"l1": (0.0, 1.0), "l2": (0.0, 1.0)},
         ),
         zoo.ObjectEntry(
             GroupLasso,
@@ -147,6 +152,7 @@ def register_regularizers():
             reference=_group_lasso,
             example_shape=(3, 3, 4, 5),
             invalid_configs=(({"strength": -0.05}, "strength"),),
+            config_space={"strength": (0.0, 1.0)},
         ),
     ]
 
@@ -161,6 +167,7 @@ def register_constraints():
             config={"max_value": 1.0, "axis": 0},
             twin=_twin("keras.constraints.MaxNorm", keras.constraints.MaxNorm),
             invalid_configs=(({"max_value": 0.0}, "max_value"), ({"axis": "0"}, "axis")),
+            config_space={"max_value": (0.1, 10.0), "axis": [0, 1]},
         ),
         zoo.ObjectEntry(
             NonNeg,
@@ -171,6 +178,7 @@ def register_constraints():
             config={"axis": 0},
             twin=_twin("keras.constraints.UnitNorm", keras.constraints.UnitNorm),
             invalid_configs=(({"axis": 1.5}, "axis"),),
+            config_space={"axis": [0, 1]},
         ),
         zoo.ObjectEntry(
             MinMaxNorm,
@@ -181,6 +189,8 @@ def register_constraints():
                 ({"min_value": -1.0}, "min_value"),
                 ({"rate": 1.5}, "rate"),
             ),
+            # Drawn apart, so min_value's range ends where max_value's begins.
+            config_space={"min_value": (0.0, 0.5), "max_value": (0.5, 2.0), "rate": (0.0, 1.0)},
         ),
         zoo.ObjectEntry(
             Clip,
@@ -190,5 +200,6 @@ def register_constraints():
                 ({"min_value": 1.0, "max_value": 0.5}, "max_value"),
                 ({"min_value": "low"}, "min_value"),
             ),
+            config_space={"min_value": (-1.0, 0.0), "max_value": (0.0, 1.0)},
         ),
     ]

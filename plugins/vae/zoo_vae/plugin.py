@@ -56,6 +56,7 @@ def register_layers():
             rejects=("last_dimension", "integer", "string"),
             # Means and log-variances of +-1e4: log_var is clipped before exp.
             finite_up_to=1e4,
+            config_space={"seed": (0, 1000)},
         ),
         zoo.LayerEntry(
             Encoder,
@@ -70,6 +71,12 @@ def register_layers():
                 ({"seed": "3"}, "seed"),
             ),
             rejects=zoo.WRONG_INPUTS,
+            config_space={
+                "intermediate_dim": (1, 32),
+                "latent_dim": (1, 8),
+                "activation": ["relu", "tanh"],
+                "seed": (0, 1000),
+            },
         ),
         zoo.LayerEntry(
             Decoder,
@@ -82,6 +89,7 @@ def register_layers():
                 ({"intermediate_dim": 2.5}, "intermediate_dim"),
             ),
             rejects=zoo.WRONG_INPUTS,
+            config_space={"intermediate_dim": (1, 32), "original_dim": (1, 16)},
         ),
         zoo.LayerEntry(
             VAE,
@@ -99,6 +107,13 @@ def register_layers():
                 ({"original_dim": 9}, "original_dim"),  # not the example input's 8
             ),
             rejects=zoo.WRONG_INPUTS,
+            # original_dim stays the example input's 8.
+            config_space={
+                "intermediate_dim": (1, 32),
+                "latent_dim": (1, 4),
+                "beta": (0.0, 4.0),
+                "seed": (0, 1000),
+            },
         ),
     ]
 
@@ -114,5 +129,6 @@ def register_regularizers():
             reference=_kl_divergence,
             example_shape=(6, 4),
             invalid_configs=(({"strength": -0.5}, "strength"),),
+            config_space={"strength": (0.0, 2.0)},
         ),
     ]
