@@ -130,3 +130,17 @@ def test_a_failing_example_is_reported_not_hidden():
 def test_site_configuration_needs_no_edit_for_new_plugins():
     config = Path(__file__).resolve().parents[1].joinpath("mkdocs.yml").read_text()
     assert "reference/" not in config, "mkdocs.yml must not list generated pages"
+
+
+def test_support_matrix_reads_the_recorded_conformance_run():
+    from zoo.docs import SUPPORT, support_row
+    from zoo.testing import cases
+
+    item = zoo.get_registry().get("Linear")
+    record = {case.id: "pass" for case in cases(names=["Linear"])}
+    row = dict(zip(SUPPORT, support_row(item, record), strict=True))
+    assert row["serializable"] == row["XLA"] == row["distribution strategy"] == "✓"
+    assert row["masking"] == "not checked"  # the kit has no masking check yet
+    record["core/Linear/xla"] = "fail"
+    assert dict(zip(SUPPORT, support_row(item, record), strict=True))["XLA"] == "✗"
+    assert set(support_row(item, {})) == {"not checked"}

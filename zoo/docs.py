@@ -35,11 +35,11 @@ EXAMPLE_FIGURES = Path("docs/assets/examples")
 
 #: support-matrix column -> conformance checks that must all pass for a tick
 SUPPORT = {
-    "serializable": ("config_roundtrip", "keras_file", "weights_file"),
+    "serializable": ("config_roundtrip", "keras_file", "weights_file", "resume_from_keras_file"),
     "XLA": ("xla",),
-    "mixed precision": ("mixed_float16", "mixed_bfloat16"),
-    "batch-size invariance": ("batch_invariance",),
-    "distribution strategy": ("distribution",),
+    "mixed precision": ("mixed_float16", "mixed_bfloat16", "large_inputs_mixed_float16"),
+    "batch-size invariance": ("batch_invariance", "batch_of_one"),
+    "distribution strategy": ("mirrored_strategy",),
     "masking": ("masking",),
 }
 
@@ -235,13 +235,25 @@ def headline(costs: dict[str, Any]) -> tuple[str, str]:
 
 
 def support_row(item: Registered, results: dict[str, str]) -> list[str]:
+    """Per support column: ✓ (every applicable check passed), ✗, n/a, or not checked."""
+    from zoo.testing import CHECKS
+
     cells = []
-    for checks in SUPPORT.values():
-        found = [results.get(f"{item.plugin}/{item.name}/{check}") for check in checks]
-        if all(status == "pass" for status in found):
-            cells.append("✓")
-        elif any(status == "fail" for status in found):
+    for names in SUPPORT.values():
+        applicable = [
+            name
+            for name in names
+            if name in CHECKS and item.kind in CHECKS[name].kinds and CHECKS[name].applies(item)
+        ]
+        found = [results.get(f"{item.plugin}/{item.name}/{name}") for name in applicable]
+        if any(status == "fail" for status in found):
             cells.append("✗")
+        elif not any(name in CHECKS for name in names):
+            cells.append("not checked")
+        elif not applicable:
+            cells.append("n/a")
+        elif all(status == "pass" for status in found):
+            cells.append("✓")
         else:
             cells.append("not checked")
     return cells
