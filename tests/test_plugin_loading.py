@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 
 def listing(site, env=None) -> dict:
     result = site.zoo("list", "--json", env=env)
@@ -86,3 +88,15 @@ def test_importing_a_plugin_before_zoo_leaves_it_whole(site):
     result = site("python", "-c", script)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "'Linear'" in result.stdout and "'FixupNormal'" in result.stdout
+
+
+@pytest.mark.slow  # two more `zoo` processes; the listing tests above cover the loading
+def test_zoo_check_fails_for_the_broken_plugin_only(site):
+    site.install("zoo-ghost", {"ghost": "zoo_no_such_module"}, {})
+    # A cheap check keeps this quick; what matters is the exit status.
+    fault = site.zoo("check", "ghost", "--check", "invalid_configs")
+    assert fault.returncode == 1
+    assert "plugin ghost is broken" in fault.stderr and "ModuleNotFoundError" in fault.stderr
+    others = site.zoo("check", "core", "--check", "invalid_configs")
+    assert others.returncode == 0, others.stdout[-2000:] + others.stderr[-2000:]
+    assert "0 failed" in others.stdout

@@ -171,3 +171,19 @@ def test_a_wrong_input_size_is_refused():
         VAE(original_dim=8)(np.zeros((2, 5), dtype="float32"))
     with pytest.raises(ValueError, match="2-D"):
         Encoder(4, 2)(np.zeros((2, 3, 5), dtype="float32"))
+
+
+def test_the_loss_trackers_state_survives_a_keras_file(tmp_path):
+    x = np.random.default_rng(0).uniform(size=(16, 8)).astype("float32")
+    model = VAE(original_dim=8, intermediate_dim=16, latent_dim=2, seed=1)
+    model.compile(optimizer="adam")
+    model.fit(x, batch_size=8, epochs=1, verbose=0)
+    model.save(tmp_path / "vae.keras")
+    loaded = keras.saving.load_model(tmp_path / "vae.keras")  # safe_mode=True
+    for tracker in ("reconstruction_loss_tracker", "kl_loss_tracker"):
+        saved = [np.asarray(v) for v in getattr(model, tracker).variables]
+        assert any(value != 0 for value in saved), f"{tracker} is empty"
+        np.testing.assert_array_equal(
+            [np.asarray(v) for v in getattr(loaded, tracker).variables], saved
+        )
+        assert float(getattr(loaded, tracker).result()) == float(getattr(model, tracker).result())

@@ -10,6 +10,9 @@ from zoo_vae.decoder import Decoder
 from zoo_vae.encoder import Encoder
 from zoo_vae.kl_divergence import kl_divergence
 
+#: The prefix of the loss trackers' state in the model's part of a weights file.
+_TRACKER = "loss_tracker_"
+
 
 def reconstruction_loss(x, reconstruction):
     """Mean over the batch of the binary cross-entropy summed over the features.
@@ -145,6 +148,23 @@ class VAE(keras.Model):
         self.reconstruction_loss_tracker.update_state(reconstruction)
         self.kl_loss_tracker.update_state(added)
         return reconstruction + ops.cast(rest, reconstruction.dtype)
+
+    def _tracker_variables(self) -> list:
+        return [*self.reconstruction_loss_tracker.variables, *self.kl_loss_tracker.variables]
+
+    def save_own_variables(self, store):
+        # Keras saves no metric state; the running loss terms are saved here, so a model
+        # saved mid-epoch reports the same means once loaded.
+        super().save_own_variables(store)
+        for i, variable in enumerate(self._tracker_variables()):
+            store[f"{_TRACKER}{i}"] = ops.convert_to_numpy(variable)
+
+    def load_own_variables(self, store):
+        keys = list(store.keys())  # an H5 group or a dict, depending on the format
+        for i, variable in enumerate(self._tracker_variables()):
+            if f"{_TRACKER}{i}" in keys:  # files saved before hold none
+                variable.assign(store[f"{_TRACKER}{i}"])
+        super().load_own_variables({k: store[k] for k in keys if not k.startswith(_TRACKER)})
 
     def get_config(self):
         return {
