@@ -1,0 +1,63 @@
+"""Conformance check of training over several devices: under
+``tf.distribute.MirroredStrategy`` on two logical CPUs a layer trains to what
+one device gives with the same global batch (see ``zoo.testing.mirrored``).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from zoo.entries import LayerEntry
+from zoo.registry import Registered
+from zoo.testing import mirrored
+from zoo.testing.kit import check
+from zoo.testing.layer_checks import (
+    assert_same,
+    deterministic_in_training,
+    example_input,
+    is_model,
+    model_around,
+    to_numpy,
+)
+
+
+def _distributed_model(entry: LayerEntry, x: np.ndarray) -> keras.Model:
+    config = {**entry.make_config(), **entry.distributed_config}
+    if isinstance(entry.cls, type) and issubclass(entry.cls, keras.Model):
+        model = entry.cls(**config)
+        model(x)
+        return model
+    return model_around(entry.cls(**config), entry)
+
+
+# Slow: a few seconds a layer, after the worker's start.
+@check("layer", slow=True)
+def check_mirrored_strategy(item: Registered) -> None:
+    """Trained under MirroredStrategy on two CPUs, it reaches one device's weights."""
+    entry: LayerEntry = item.entry
+    # Each replica gets a batch of the example's size.
+    x = example_input(entry, batch=mirrored.REPLICAS * entry.input_shape[0])
+    model = _distributed_model(entry, x)
+    random = not deterministic_in_training(model, x)
+    targets = None
+    if not (is_model(item) and entry.own_loss):
+        rng = np.random.default_rng(3)
+        targets = [rng.normal(size=y.shape).astype("float32") for y in to_numpy(model(x))]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.keras"
+        model.save(path)
+        trained = mirrored.train_both(path, x, targets, [item.cls.__module__])
+    losses = trained.mirrored_losses
+    assert np.isfinite(losses).all(), f"training losses under MirroredStrategy: {losses}"
+    for weight in trained.mirrored_weights:
+        assert np.isfinite(weight).all(), "weights are not finite after mirrored training"
+    if random:
+        # Each replica draws its own noise, so only finiteness can be compared.
+        return
+    what = f"after {mirrored.STEPS} steps under MirroredStrategy vs one device"
+    assert_same(trained.mirrored_weights, trained.single_weights, f"weights {what}", 1e-4, 1e-4)
+    assert_same(trained.mirrored_outputs, trained.single_outputs, f"outputs {what}", 1e-4, 1e-4)
