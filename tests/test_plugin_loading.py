@@ -11,9 +11,10 @@ import json
 import pytest
 
 
-def listing(site, env=None) -> dict:
+def listing(site, env=None, broken=False) -> dict:
+    """`zoo list --json`; it exits 1 exactly when some plugin is broken."""
     result = site.zoo("list", "--json", env=env)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == (1 if broken else 0), result.stderr
     return json.loads(result.stdout)
 
 
@@ -23,7 +24,7 @@ def test_plugin_raising_at_import_is_listed_as_broken(site):
         {"broken": "zoo_broken_plugin"},
         {"zoo_broken_plugin": "raise RuntimeError('the plugin is broken on purpose')"},
     )
-    data = listing(site)
+    data = listing(site, broken=True)
     broken = {p["name"]: p for p in data["plugins"]}["broken"]
     assert broken["broken"] is True
     assert "RuntimeError" in broken["errors"][0]
@@ -38,7 +39,7 @@ def test_plugin_raising_at_import_is_listed_as_broken(site):
     assert "zoo plugin 'broken'" in result.stderr and "RuntimeError" in result.stderr
     # The table view names it too.
     table = site.zoo("list")
-    assert table.returncode == 0
+    assert table.returncode == 1  # listed in full, and the fault signalled
     assert "broken" in table.stdout and "RuntimeError" in table.stdout
 
 
@@ -54,7 +55,7 @@ def test_missing_module_duplicate_name_and_old_api_are_reported(site):
         {"ancient": "zoo_ancient"},
         {"zoo_ancient": "ZOO_PLUGIN_API = 0\n"},
     )
-    plugins = {p["name"]: p for p in listing(site)["plugins"]}
+    plugins = {p["name"]: p for p in listing(site, broken=True)["plugins"]}
     assert "ModuleNotFoundError" in plugins["ghost"]["errors"][0]
     # Whichever comes first on sys.path keeps the name; the other is reported, not loaded.
     second = [p for p in plugins.values() if p["name"].startswith("core (")]

@@ -72,7 +72,7 @@ def command_list(args: argparse.Namespace) -> int:
     objects = {f"{kind}s": [_describe(i) for i in registry.all(kind)] for kind in registry.objects}
     if args.json:
         print(json.dumps({"plugins": plugins, **objects}, indent=2))
-        return 0
+        return _status(plugins)
     table = Table(title="Plugins")
     for column in ("plugin", "distribution", "version", "status"):
         table.add_column(column)
@@ -96,7 +96,12 @@ def command_list(args: argparse.Namespace) -> int:
                 row["twin"] or "",
             )
         console.print(table)
-    return 0
+    return _status(plugins)
+
+
+def _status(plugins: list[dict[str, Any]]) -> int:
+    """1 when a plugin is broken (its error is in the listing), as `pip check` does."""
+    return 1 if any(p["broken"] for p in plugins) else 0
 
 
 def command_info(args: argparse.Namespace) -> int:
