@@ -15,13 +15,8 @@ one JSON answer a line on stdout.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import importlib
-import json
-import os
-import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,12 +24,12 @@ from typing import Any
 
 import numpy as np
 
-from zoo.testing.fresh_process import ANSWER, read_answer
+from zoo.testing.worker import Worker, serve
 
 REPLICAS = 2
 #: Training steps of each run: enough for a difference to build up, few enough to be quick.
 STEPS = 3
-_worker: subprocess.Popen | None = None
+_worker = Worker("zoo.testing.mirrored")
 
 
 @dataclass
@@ -48,22 +43,6 @@ class Trained:
     mirrored_losses: list[float]
 
 
-def _start() -> subprocess.Popen:
-    global _worker
-    if _worker is None or _worker.poll() is not None:
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-        _worker = subprocess.Popen(
-            [sys.executable, "-m", "zoo.testing.mirrored"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            env=env,
-        )
-        atexit.register(_worker.kill)
-    return _worker
-
-
 def train_both(
     path: Path,
     x: np.ndarray,
@@ -73,7 +52,6 @@ def train_both(
     """Train the model saved at ``path`` for ``STEPS`` steps of the whole of ``x`` (one
     batch), on one device and mirrored on two; ``targets`` ``None`` for a model with
     its own loss. ``modules`` are imported first (where the model's classes live)."""
-    worker = _start()
     with tempfile.TemporaryDirectory() as folder:
         arrays = {"x": x, **{f"y_{i}": y for i, y in enumerate(targets or [])}}
         np.savez(Path(folder) / "data.npz", **arrays)
@@ -83,9 +61,7 @@ def train_both(
             "targets": len(targets) if targets is not None else None,
             "modules": modules,
         }
-        worker.stdin.write(json.dumps(request) + "\n")
-        worker.stdin.flush()
-        answer = read_answer(worker, "zoo.testing.mirrored")
+        answer = _worker.ask(request)
         if "error" in answer:
             raise AssertionError(f"training under MirroredStrategy failed: {answer['error']}")
         found = np.load(Path(folder) / "answer.npz")
@@ -131,7 +107,21 @@ def _train(request: dict[str, Any], strategy: Any, arrays: dict[str, Any]) -> li
     return losses
 
 
-def _serve() -> None:
+def _answer(request: dict[str, Any], strategy: Any) -> dict[str, Any]:
+    for module in request["modules"]:
+        importlib.import_module(module)
+    arrays: dict[str, Any] = {}
+    losses = _train(request, strategy, arrays)
+    answer: dict[str, Any] = {"losses": losses}
+    for name in ("single", "mirrored"):
+        weights, outputs = arrays.pop(f"{name}_counts")
+        answer[f"{name}_weights"] = weights
+        answer[f"{name}_outputs"] = outputs
+    np.savez(Path(request["folder"]) / "answer.npz", **arrays)
+    return answer
+
+
+if __name__ == "__main__":
     import tensorflow as tf
 
     # Before anything else touches the devices.
@@ -142,23 +132,4 @@ def _serve() -> None:
     import zoo  # noqa: F401  (loads every plugin, which registers its classes)
 
     strategy = tf.distribute.MirroredStrategy([f"/cpu:{i}" for i in range(REPLICAS)])
-    for line in sys.stdin:
-        request = json.loads(line)
-        try:
-            for module in request["modules"]:
-                importlib.import_module(module)
-            arrays: dict[str, Any] = {}
-            losses = _train(request, strategy, arrays)
-            answer: dict[str, Any] = {"losses": losses}
-            for name in ("single", "mirrored"):
-                weights, outputs = arrays.pop(f"{name}_counts")
-                answer[f"{name}_weights"] = weights
-                answer[f"{name}_outputs"] = outputs
-            np.savez(Path(request["folder"]) / "answer.npz", **arrays)
-        except Exception as error:  # reported to the asking process
-            answer = {"error": f"{type(error).__name__}: {error}"}
-        print(ANSWER + json.dumps(answer), flush=True)
-
-
-if __name__ == "__main__":
-    _serve()
+    serve(lambda request: _answer(request, strategy))

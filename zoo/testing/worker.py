@@ -1,0 +1,60 @@
+"""Long-lived helper processes of the kit, spoken to in JSON lines.
+
+Starting Python with TensorFlow costs seconds, so each kind of helper process
+(loading in a new process, training on two logical devices) is started once
+per session and answers all of that session's requests: one JSON request a
+line on its stdin, one JSON answer a line on its stdout, marked, so that
+whatever else its libraries print there is skipped.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+ANSWER = "zoo-answer: "
+
+
+class Worker:
+    """A ``python -m module`` process, started on first use and again if it died."""
+
+    def __init__(self, module: str) -> None:
+        self.module = module
+        self._process: subprocess.Popen | None = None
+
+    def ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        process = self._start()
+        process.stdin.write(json.dumps(request) + "\n")
+        process.stdin.flush()
+        for line in process.stdout:
+            if line.startswith(ANSWER):
+                return json.loads(line[len(ANSWER) :])
+        raise RuntimeError(f"the worker process died; run `python -m {self.module}` to see why")
+
+    def _start(self) -> subprocess.Popen:
+        if self._process is None or self._process.poll() is not None:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", self.module],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+            )
+            atexit.register(self._process.kill)
+        return self._process
+
+
+def serve(handle: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    """The worker's side: answer each request with ``handle``; an error is an answer too."""
+    for line in sys.stdin:
+        try:
+            answer = handle(json.loads(line))
+        except Exception as error:  # reported to the asking process
+            answer = {"error": f"{type(error).__name__}: {error}"}
+        print(ANSWER + json.dumps(answer), flush=True)
