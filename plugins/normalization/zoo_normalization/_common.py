@@ -81,6 +81,68 @@ def resolve_axes(layer: keras.layers.Layer, axis: int | list[int], input_shape) 
     return sorted(resolved)
 
 
+class CenterScale:
+    """The learned `gamma` (scale) and `beta` (center) of a normalization layer:
+    their arguments, weights and config, alike in every layer of the family."""
+
+    def _set_center_scale(
+        self,
+        center,
+        scale,
+        beta_initializer,
+        gamma_initializer,
+        beta_regularizer,
+        gamma_regularizer,
+        beta_constraint,
+        gamma_constraint,
+    ) -> None:
+        check_bool("center", center)
+        check_bool("scale", scale)
+        self.center = center
+        self.scale = scale
+        self.beta_initializer = keras.initializers.get(beta_initializer)
+        self.gamma_initializer = keras.initializers.get(gamma_initializer)
+        self.beta_regularizer = keras.regularizers.get(beta_regularizer)
+        self.gamma_regularizer = keras.regularizers.get(gamma_regularizer)
+        self.beta_constraint = keras.constraints.get(beta_constraint)
+        self.gamma_constraint = keras.constraints.get(gamma_constraint)
+
+    def _add_center_scale_weights(self, shape: tuple[int, ...]) -> None:
+        """`gamma` then `beta` (Keras' order, so weights copy across), or None for each."""
+        self.gamma = None
+        if self.scale:
+            self.gamma = self.add_weight(
+                name="gamma",
+                shape=shape,
+                initializer=self.gamma_initializer,
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+                autocast=False,
+            )
+        self.beta = None
+        if self.center:
+            self.beta = self.add_weight(
+                name="beta",
+                shape=shape,
+                initializer=self.beta_initializer,
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
+                autocast=False,
+            )
+
+    def _center_scale_config(self) -> dict[str, Any]:
+        return {
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": keras.initializers.serialize(self.beta_initializer),
+            "gamma_initializer": keras.initializers.serialize(self.gamma_initializer),
+            "beta_regularizer": keras.regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": keras.regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": keras.constraints.serialize(self.beta_constraint),
+            "gamma_constraint": keras.constraints.serialize(self.gamma_constraint),
+        }
+
+
 def statistics_dtype(inputs) -> str:
     """float32, or float64 for float64 inputs: statistics never in float16/bfloat16."""
     return keras.backend.result_type(inputs.dtype, "float32")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from numbers import Real
 
 import keras
-from keras import constraints, initializers, ops, regularizers
+from keras import initializers, ops
 
 from zoo.validation import require, require_float_input
 from zoo_normalization._common import (
+    CenterScale,
     check_axis,
     check_bool,
     check_epsilon,
@@ -18,7 +19,7 @@ from zoo_normalization._common import (
 
 
 @keras.saving.register_keras_serializable(package="zoo_normalization")
-class BatchNormalization(keras.layers.Layer):
+class BatchNormalization(CenterScale, keras.layers.Layer):
     """Normalizes each channel with the batch's statistics, keeping moving ones.
 
     In training (`training=True`), each channel of `axis` is normalized with
@@ -125,8 +126,6 @@ class BatchNormalization(keras.layers.Layer):
             "a number in [0, 1]",
         )
         epsilon = check_epsilon(epsilon)
-        check_bool("center", center)
-        check_bool("scale", scale)
         check_bool("synchronized", synchronized)
         require(
             not synchronized or keras.backend.backend() == "tensorflow",
@@ -139,16 +138,18 @@ class BatchNormalization(keras.layers.Layer):
         self.axis = axis
         self.momentum = float(momentum)
         self.epsilon = epsilon
-        self.center = center
-        self.scale = scale
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
+        self._set_center_scale(
+            center,
+            scale,
+            beta_initializer,
+            gamma_initializer,
+            beta_regularizer,
+            gamma_regularizer,
+            beta_constraint,
+            gamma_constraint,
+        )
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
         self.synchronized = synchronized
         self.supports_masking = True
 
@@ -166,26 +167,7 @@ class BatchNormalization(keras.layers.Layer):
         self._broadcast_shape = None
         if self._axis != rank - 1:
             self._broadcast_shape = [channels if i == self._axis else 1 for i in range(rank)]
-        self.gamma = None
-        if self.scale:
-            self.gamma = self.add_weight(
-                name="gamma",
-                shape=shape,
-                initializer=self.gamma_initializer,
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
-                autocast=False,
-            )
-        self.beta = None
-        if self.center:
-            self.beta = self.add_weight(
-                name="beta",
-                shape=shape,
-                initializer=self.beta_initializer,
-                regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint,
-                autocast=False,
-            )
+        self._add_center_scale_weights(shape)
         # Moving statistics stay float32 under mixed precision (variables always are).
         self.moving_mean = self.add_weight(
             name="moving_mean",
@@ -258,15 +240,8 @@ class BatchNormalization(keras.layers.Layer):
             "axis": self.axis,
             "momentum": self.momentum,
             "epsilon": self.epsilon,
-            "center": self.center,
-            "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            **self._center_scale_config(),
             "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
             "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
             "synchronized": self.synchronized,
         }

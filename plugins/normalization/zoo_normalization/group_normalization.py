@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import keras
-from keras import constraints, initializers, ops, regularizers
+from keras import ops
 
 from zoo.validation import require, require_float_input
 from zoo_normalization._common import (
+    CenterScale,
     check_axis,
-    check_bool,
     check_epsilon,
     group_normalize,
     is_int,
@@ -18,7 +18,7 @@ from zoo_normalization._common import (
 
 
 @keras.saving.register_keras_serializable(package="zoo_normalization")
-class GroupNormalization(keras.layers.Layer):
+class GroupNormalization(CenterScale, keras.layers.Layer):
     """Normalizes each sample over groups of channels (Wu & He, 2018).
 
     The `channels` entries of `axis` are split into `groups` groups of
@@ -104,20 +104,20 @@ class GroupNormalization(keras.layers.Layer):
         )
         axis = check_axis(axis)
         epsilon = check_epsilon(epsilon)
-        check_bool("center", center)
-        check_bool("scale", scale)
         super().__init__(**kwargs)
         self.groups = groups
         self.axis = axis
         self.epsilon = epsilon
-        self.center = center
-        self.scale = scale
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        self._set_center_scale(
+            center,
+            scale,
+            beta_initializer,
+            gamma_initializer,
+            beta_regularizer,
+            gamma_regularizer,
+            beta_constraint,
+            gamma_constraint,
+        )
         self.supports_masking = True
         # Statistics are computed in float32 from the raw input: no autocast.
         self.autocast = False
@@ -139,26 +139,7 @@ class GroupNormalization(keras.layers.Layer):
                 f"received groups={self.groups}."
             )
         self._groups = groups
-        self.gamma = None
-        if self.scale:
-            self.gamma = self.add_weight(
-                name="gamma",
-                shape=(channels,),
-                initializer=self.gamma_initializer,
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
-                autocast=False,
-            )
-        self.beta = None
-        if self.center:
-            self.beta = self.add_weight(
-                name="beta",
-                shape=(channels,),
-                initializer=self.beta_initializer,
-                regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint,
-                autocast=False,
-            )
+        self._add_center_scale_weights((channels,))
         self.input_spec = keras.InputSpec(ndim=rank, axes={self._axis: channels})
 
     def call(self, inputs):
@@ -179,12 +160,5 @@ class GroupNormalization(keras.layers.Layer):
             "groups": self.groups,
             "axis": self.axis,
             "epsilon": self.epsilon,
-            "center": self.center,
-            "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            **self._center_scale_config(),
         }

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import keras
-from keras import constraints, initializers, ops, regularizers
+from keras import ops
 
 from zoo.validation import require_float_input
 from zoo_normalization._common import (
+    CenterScale,
     check_axis,
-    check_bool,
     check_epsilon,
     normalize,
     resolve_axes,
@@ -17,7 +17,7 @@ from zoo_normalization._common import (
 
 
 @keras.saving.register_keras_serializable(package="zoo_normalization")
-class LayerNormalization(keras.layers.Layer):
+class LayerNormalization(CenterScale, keras.layers.Layer):
     """Normalizes each sample over its feature axes (Ba et al., 2016).
 
     For every sample, the mean and variance are taken over `axis` and the
@@ -83,19 +83,19 @@ class LayerNormalization(keras.layers.Layer):
     ):
         axis = check_axis(axis, allow_many=True)
         epsilon = check_epsilon(epsilon)
-        check_bool("center", center)
-        check_bool("scale", scale)
         super().__init__(**kwargs)
         self.axis = axis
         self.epsilon = epsilon
-        self.center = center
-        self.scale = scale
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        self._set_center_scale(
+            center,
+            scale,
+            beta_initializer,
+            gamma_initializer,
+            beta_regularizer,
+            gamma_regularizer,
+            beta_constraint,
+            gamma_constraint,
+        )
         self.supports_masking = True
         # Statistics are computed in float32 from the raw input: no autocast.
         self.autocast = False
@@ -106,26 +106,7 @@ class LayerNormalization(keras.layers.Layer):
         shape = tuple(input_shape[a] for a in self._axes)
         # gamma and beta are reshaped to size 1 on the other axes, to broadcast.
         self._param_shape = [input_shape[a] if a in self._axes else 1 for a in range(rank)]
-        self.gamma = None
-        if self.scale:
-            self.gamma = self.add_weight(
-                name="gamma",
-                shape=shape,
-                initializer=self.gamma_initializer,
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
-                autocast=False,
-            )
-        self.beta = None
-        if self.center:
-            self.beta = self.add_weight(
-                name="beta",
-                shape=shape,
-                initializer=self.beta_initializer,
-                regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint,
-                autocast=False,
-            )
+        self._add_center_scale_weights(shape)
         self.input_spec = keras.InputSpec(ndim=rank, axes={a: input_shape[a] for a in self._axes})
 
     def _param(self, weight, default, dtype):
@@ -155,12 +136,5 @@ class LayerNormalization(keras.layers.Layer):
             **super().get_config(),
             "axis": self.axis,
             "epsilon": self.epsilon,
-            "center": self.center,
-            "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            **self._center_scale_config(),
         }
