@@ -80,6 +80,22 @@ def fit_step(model: keras.Model, x: np.ndarray) -> keras.callbacks.History:
     return model.fit(x, targets, batch_size=len(x), epochs=1, verbose=0)
 
 
+def reloads_in_new_process(
+    model: keras.Model, x: np.ndarray, expected: list[np.ndarray]
+) -> fresh_process.Loaded:
+    """Save ``model`` to .keras, load it in the fresh-process worker, and assert that the
+    config and the (inference) outputs on ``x`` came back; what was loaded, for more."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.keras"
+        model.save(path)
+        loaded = fresh_process.load_and_predict(path, x)
+    assert loaded.config == config_json(model.get_config()), (
+        "the loaded model's config differs from the saved one"
+    )
+    assert_same(loaded.outputs, expected, "outputs after loading in a new process")
+    return loaded
+
+
 def is_model(item: Registered) -> bool:
     """Whether the registered layer is a ``keras.Model`` (trained, saved, loaded on its own)."""
     return isinstance(item.cls, type) and issubclass(item.cls, keras.Model)
@@ -209,14 +225,7 @@ def check_keras_file(item: Registered) -> None:
     train_calls(model, x)
     expected = to_numpy(model(x, training=False))
     state = to_numpy(model.non_trainable_weights)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "model.keras"
-        model.save(path)
-        loaded = fresh_process.load_and_predict(path, x)
-    assert loaded.config == config_json(model.get_config()), (
-        "the loaded model's config differs from the saved one"
-    )
-    assert_same(loaded.outputs, expected, "outputs after loading in a new process")
+    loaded = reloads_in_new_process(model, x, expected)
     assert_same(loaded.non_trainable, state, "non-trainable state after loading")
 
 
@@ -503,14 +512,7 @@ def check_model_fit_save_load(item: Registered) -> None:
         "one fit step changed none of the trainable weights"
     )
     expected = to_numpy(model(x, training=False))
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "model.keras"
-        model.save(path)
-        loaded = fresh_process.load_and_predict(path, x)
-    assert loaded.config == config_json(model.get_config()), (
-        "the loaded model's config differs from the saved one"
-    )
-    assert_same(loaded.outputs, expected, "outputs after loading in a new process")
+    reloads_in_new_process(model, x, expected)
     if entry.make_config().get("seed") is not None:
         twins = [entry.cls.from_config(model.get_config()) for _ in range(2)]
         for twin in twins:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import keras
@@ -11,13 +9,12 @@ import numpy as np
 
 from zoo.entries import ObjectEntry
 from zoo.registry import Registered
-from zoo.testing import fresh_process
 from zoo.testing.kit import check
 from zoo.testing.layer_checks import (
-    assert_same,
     config_json,
     fit_step,
     init_arguments,
+    reloads_in_new_process,
     to_numpy,
 )
 
@@ -122,11 +119,4 @@ def check_object_keras_file(item: Registered) -> None:
         loss = float(keras.ops.convert_to_numpy(model.losses[0]))
         np.testing.assert_allclose(loss, penalty, rtol=1e-5, err_msg="penalty in model.losses")
     expected = to_numpy(model(x))
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "model.keras"
-        model.save(path)
-        loaded = fresh_process.load_and_predict(path, x)
-    assert loaded.config == config_json(model.get_config()), (
-        "the loaded model's config differs from the saved one"
-    )
-    assert_same(loaded.outputs, expected, "outputs after loading in a new process")
+    reloads_in_new_process(model, x, expected)
