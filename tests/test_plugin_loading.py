@@ -101,3 +101,20 @@ def test_zoo_check_fails_for_the_broken_plugin_only(site):
     others = site.zoo("check", "core", "--check", "invalid_configs")
     assert others.returncode == 0, others.stdout[-2000:] + others.stderr[-2000:]
     assert "0 failed" in others.stdout
+
+
+@pytest.mark.slow  # one new process per family; core is checked in the default run above
+@pytest.mark.parametrize("family", ["regularizing", "normalization", "vae"])
+def test_importing_any_family_before_zoo_leaves_every_plugin_whole(site, family):
+    # Their plugin modules import the family's classes at the top, as core's does.
+    script = (
+        "import warnings; warnings.simplefilter('error')\n"
+        f"import zoo_{family}\n"
+        "import zoo\n"
+        "registry = zoo.get_registry()\n"
+        "assert not registry.broken(), [p.errors for p in registry.broken()]\n"
+        f"print(len(registry.all(plugin='{family}')))\n"
+    )
+    result = site("python", "-c", script)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert int(result.stdout.strip()) > 0

@@ -1,16 +1,18 @@
-"""The normalization family's registration with the zoo: one entry per object.
-
-The classes are imported inside the hooks, not at the top: `import
-zoo_normalization` imports `zoo.validation`, hence `zoo`, which loads every
-plugin, this module included, while `zoo_normalization` is still half-imported.
-The hooks run later, on the registry's first use, when it is complete.
-"""
+"""The normalization family's registration with the zoo: one entry per object."""
 
 from __future__ import annotations
 
 import keras
 
 import zoo
+from zoo_normalization import (
+    BatchNormalization,
+    GroupNormalization,
+    InstanceNormalization,
+    LayerNormalization,
+    RMSNormalization,
+    WeightNormalization,
+)
 
 ZOO_PLUGIN_API = 1
 
@@ -53,15 +55,6 @@ def register_family():
 
 @zoo.hookimpl
 def register_layers():
-    from zoo_normalization import (
-        BatchNormalization,
-        GroupNormalization,
-        InstanceNormalization,
-        LayerNormalization,
-        RMSNormalization,
-        WeightNormalization,
-    )
-
     return [
         zoo.LayerEntry(
             BatchNormalization,

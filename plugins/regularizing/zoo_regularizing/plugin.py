@@ -1,12 +1,4 @@
-"""The regularizing family's registration with the zoo: one entry per object.
-
-The classes are imported inside the hooks, not at the top: `import
-zoo_regularizing` imports `zoo.validation`, hence `zoo`, which loads every
-plugin, this module included, while `zoo_regularizing` is still half-imported.
-The hooks run later, on the registry's first use, when it is complete. (The
-entry point still imports the package first, which registers the classes with
-Keras.)
-"""
+"""The regularizing family's registration with the zoo: one entry per object."""
 
 from __future__ import annotations
 
@@ -14,6 +6,19 @@ import keras
 import numpy as np
 
 import zoo
+from zoo_regularizing import (
+    L1L2,
+    ActivityRegularization,
+    Clip,
+    DropBlock2D,
+    Dropout,
+    GroupLasso,
+    MaxNorm,
+    MinMaxNorm,
+    NonNeg,
+    StochasticDepth,
+    UnitNorm,
+)
 
 ZOO_PLUGIN_API = 1
 
@@ -71,8 +76,6 @@ def register_family():
 
 @zoo.hookimpl
 def register_layers():
-    from zoo_regularizing import ActivityRegularization, DropBlock2D, Dropout, StochasticDepth
-
     return [
         zoo.LayerEntry(
             ActivityRegularization,
@@ -136,8 +139,6 @@ def register_layers():
 
 @zoo.hookimpl
 def register_regularizers():
-    from zoo_regularizing import L1L2, GroupLasso
-
     return [
         zoo.ObjectEntry(
             L1L2,
@@ -159,8 +160,6 @@ def register_regularizers():
 
 @zoo.hookimpl
 def register_constraints():
-    from zoo_regularizing import Clip, MaxNorm, MinMaxNorm, NonNeg, UnitNorm
-
     return [
         zoo.ObjectEntry(
             MaxNorm,

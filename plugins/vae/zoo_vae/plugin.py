@@ -1,17 +1,11 @@
-"""The vae family's registration with the zoo: one entry per object.
-
-The classes are imported inside the hooks, not at the top: `import zoo_vae`
-imports `zoo.validation`, hence `zoo`, which loads every plugin, this module
-included, while `zoo_vae` is still half-imported. The hooks run later, on
-the registry's first use, when it is complete. (The entry point imports the
-package first, which registers the classes with Keras.)
-"""
+"""The vae family's registration with the zoo: one entry per object."""
 
 from __future__ import annotations
 
 import numpy as np
 
 import zoo
+from zoo_vae import VAE, Decoder, Encoder, KLDivergenceRegularizer, Sampling
 
 ZOO_PLUGIN_API = 1
 
@@ -42,8 +36,6 @@ def register_family():
 
 @zoo.hookimpl
 def register_layers():
-    from zoo_vae import VAE, Decoder, Encoder, Sampling
-
     return [
         zoo.LayerEntry(
             Sampling,
@@ -120,8 +112,6 @@ def register_layers():
 
 @zoo.hookimpl
 def register_regularizers():
-    from zoo_vae import KLDivergenceRegularizer
-
     return [
         zoo.ObjectEntry(
             KLDivergenceRegularizer,
