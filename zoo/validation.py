@@ -6,9 +6,12 @@ the argument, the value received, and what was expected.
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any
 
 import keras
+import numpy as np
 
 
 def require(condition: bool, name: str, value: Any, expected: str) -> None:
@@ -19,6 +22,25 @@ def require(condition: bool, name: str, value: Any, expected: str) -> None:
 
 def is_positive_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def is_real(value: Any) -> bool:
+    """A finite Python (or numpy) real number, not a boolean nor a string."""
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool | np.bool_)
+        and math.isfinite(value)
+    )
+
+
+def require_seed(seed: Any) -> None:
+    """Raise ``ValueError`` unless ``seed`` is None or a Python integer."""
+    require(
+        seed is None or (isinstance(seed, int) and not isinstance(seed, bool)),
+        "seed",
+        seed,
+        "None or an integer",
+    )
 
 
 def require_float_input(layer: keras.layers.Layer, inputs: Any) -> None:

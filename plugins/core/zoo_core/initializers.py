@@ -7,16 +7,7 @@ import math
 import keras
 from keras import ops
 
-from zoo.validation import is_positive_int, require
-
-
-def _check_seed(seed) -> None:
-    require(
-        seed is None or (isinstance(seed, int) and not isinstance(seed, bool)),
-        "seed",
-        seed,
-        "None or an integer",
-    )
+from zoo.validation import is_positive_int, require, require_seed
 
 
 @keras.saving.register_keras_serializable(package="zoo_core")
@@ -62,7 +53,7 @@ class DeltaOrthogonal(keras.initializers.Initializer):
             gain,
             "a positive, finite number",
         )
-        _check_seed(seed)
+        require_seed(seed)
         self.gain = float(gain)
         self.seed = seed
 
@@ -136,7 +127,7 @@ class FixupNormal(keras.initializers.Initializer):
             branch_depth,
             "an integer >= 2",
         )
-        _check_seed(seed)
+        require_seed(seed)
         self.num_branches = num_branches
         self.branch_depth = branch_depth
         self.seed = seed

@@ -2,37 +2,15 @@
 
 from __future__ import annotations
 
-import math
-import numbers
 from typing import Any
 
-import numpy as np
-
-from zoo.validation import require
-
-
-def is_real(value: Any) -> bool:
-    """A finite Python (or numpy) real number, not a boolean nor a string."""
-    return (
-        isinstance(value, numbers.Real)
-        and not isinstance(value, bool | np.bool_)
-        and math.isfinite(value)
-    )
+from zoo.validation import is_real, require
 
 
 def check_rate(rate: Any) -> float:
     """`rate` as a float in `[0, 1)`, or a `ValueError` naming it."""
     require(is_real(rate) and 0 <= float(rate) < 1, "rate", rate, "a float in [0, 1)")
     return float(rate)
-
-
-def check_seed(seed: Any) -> None:
-    require(
-        seed is None or (isinstance(seed, int) and not isinstance(seed, bool)),
-        "seed",
-        seed,
-        "None or an integer",
-    )
 
 
 def check_non_negative(value: Any, name: str) -> float:

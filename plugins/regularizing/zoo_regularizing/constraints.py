@@ -10,8 +10,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from zoo.validation import require
-from zoo_regularizing._checks import check_axis, is_real
+from zoo.validation import is_real, require
+from zoo_regularizing._checks import check_axis
 
 
 def _norms(w, axis):

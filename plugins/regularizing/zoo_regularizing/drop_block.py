@@ -6,8 +6,8 @@ import keras
 from keras import ops
 
 from zoo.random_state import SavesSeedState
-from zoo.validation import is_positive_int, require, require_float_input
-from zoo_regularizing._checks import check_rate, check_seed
+from zoo.validation import is_positive_int, require, require_float_input, require_seed
+from zoo_regularizing._checks import check_rate
 
 DATA_FORMATS = ("channels_last", "channels_first")
 
@@ -91,7 +91,7 @@ class DropBlock2D(SavesSeedState, keras.layers.Layer):
     ):
         self.rate = check_rate(rate)
         require(is_positive_int(block_size), "block_size", block_size, "a positive integer")
-        check_seed(seed)
+        require_seed(seed)
         data_format = keras.config.image_data_format() if data_format is None else data_format
         require(
             data_format in DATA_FORMATS,

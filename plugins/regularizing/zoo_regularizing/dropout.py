@@ -5,8 +5,8 @@ from __future__ import annotations
 import keras
 
 from zoo.random_state import SavesSeedState
-from zoo.validation import is_positive_int, require, require_float_input
-from zoo_regularizing._checks import check_rate, check_seed
+from zoo.validation import is_positive_int, require, require_float_input, require_seed
+from zoo_regularizing._checks import check_rate
 
 
 def _check_noise_shape(noise_shape) -> tuple | None:
@@ -80,7 +80,7 @@ class Dropout(SavesSeedState, keras.layers.Layer):
     def __init__(self, rate: float, noise_shape=None, seed: int | None = None, **kwargs):
         self.rate = check_rate(rate)
         self.noise_shape = _check_noise_shape(noise_shape)
-        check_seed(seed)
+        require_seed(seed)
         super().__init__(**kwargs)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import keras
 
 from zoo.random_state import SavesSeedState
-from zoo.validation import require_float_input
-from zoo_regularizing._checks import check_rate, check_seed
+from zoo.validation import require_float_input, require_seed
+from zoo_regularizing._checks import check_rate
 
 
 @keras.saving.register_keras_serializable(package="zoo_regularizing")
@@ -63,7 +63,7 @@ class StochasticDepth(SavesSeedState, keras.layers.Layer):
 
     def __init__(self, rate: float, seed: int | None = None, **kwargs):
         self.rate = check_rate(rate)
-        check_seed(seed)
+        require_seed(seed)
         super().__init__(**kwargs)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)

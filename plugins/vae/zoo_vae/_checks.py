@@ -8,16 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from zoo.validation import is_positive_int, require
+from zoo.validation import is_positive_int, require, require_seed
 
 
 def check_seed(seed: Any) -> int | None:
-    require(
-        seed is None or (isinstance(seed, int | np.integer) and not isinstance(seed, bool)),
-        "seed",
-        seed,
-        "None or an integer",
-    )
+    """`seed` as a Python integer (numpy integers accepted too), or None."""
+    require_seed(int(seed) if isinstance(seed, np.integer) else seed)
     return None if seed is None else int(seed)
 
 
