@@ -82,12 +82,24 @@ def test_several_outputs_and_added_losses_are_differentiated_together():
     x = bench.example_batch(LayerEntry(TwoOutputs, input_shape=(2, 3)), 2)
     layer(x)
     gradients = bench.make_step(layer, x, "graph", "backward")()
-    # d/dx of sum(x * w) + sum(x + w) + mean(x**2), with w = 1
-    expected = 2.0 + 2 * x / 6
+    first, second, loss = bench.upstream_gradients(layer, x)
+    # The upstream gradients are random, one per output, and 1 for the loss.
+    assert first.shape == second.shape == x.shape and float(loss) == 1.0
+    assert float(keras.ops.max(keras.ops.abs(first - second))) > 0.1
+    # d/dx of sum(first * x * w) + sum(second * (x + w)) + mean(x**2), with w = 1
+    expected = first + second + 2 * x / 6
     assert len(gradients) == 2
     assert keras.ops.convert_to_numpy(gradients[0]) == pytest.approx(
         keras.ops.convert_to_numpy(expected)
     )
+
+
+def test_a_bench_sample_shape_replaces_the_example_input_for_timing():
+    entry = LayerEntry(keras.layers.ReLU, input_shape=(4, 5), bench_sample_shape=(3, 7))
+    assert tuple(bench.example_batch(entry, 16).shape) == (16, 3, 7)
+    result = _quick(entry, batches=(2,))
+    assert result["sizes"][0]["input_shape"] == [2, 3, 7]
+    assert tuple(bench.example_batch(DENSE, 16).shape) == (16, 5)
 
 
 def test_what_cannot_be_timed_is_recorded_not_raised():

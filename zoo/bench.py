@@ -4,7 +4,9 @@ One timing core for `zoo bench` and the pytest-benchmark suite. For one
 registry entry it builds the zoo layer and the twin (same config, same
 weights), and times, inside `tf.function` with and without XLA, the forward
 pass and the forward+backward pass (gradients with respect to the input and
-every trainable weight). The zoo layer and its twin are timed in alternating
+every trainable weight, given a random upstream gradient as a training step
+gets one: an upstream of ones, `tape.gradient`'s default, lets the compiler
+fold away work a real step does). The zoo layer and its twin are timed in alternating
 rounds in the same run, so that a neighbour's load or a frequency change hits
 both alike and cancels out of their ratio.
 
@@ -46,14 +48,24 @@ Step = Callable[[], Any]
 # -- building ------------------------------------------------------------------
 
 
-def example_batch(entry: LayerEntry, batch: int, seed: int = 0) -> tf.Tensor:
-    """A reproducible random input of the entry's shape with ``batch`` rows."""
-    shape = (batch, *entry.input_shape[1:])
+def sample_shape(entry: LayerEntry) -> tuple[int, ...]:
+    """The shape of one timed sample: the entry's bench shape, or its example input's."""
+    if entry.bench_sample_shape is not None:
+        return tuple(entry.bench_sample_shape)
+    return tuple(entry.input_shape[1:])
+
+
+def _normal(shape: tuple[int, ...], seed: int) -> tf.Tensor:
     return tf.constant(np.random.default_rng(seed).normal(size=shape).astype("float32"))
 
 
+def example_batch(entry: LayerEntry, batch: int, seed: int = 0) -> tf.Tensor:
+    """A reproducible random input of ``batch`` timed samples."""
+    return _normal((batch, *sample_shape(entry)), seed)
+
+
 def build_pair(entry: LayerEntry) -> tuple[Any, Any | None]:
-    """The zoo layer and its twin (or ``None``), built on the example input, same weights."""
+    """The zoo layer and its twin (or ``None``), built for the timed samples, same weights."""
     x = example_batch(entry, entry.input_shape[0])
     layer = entry.make()
     layer(x)
@@ -88,15 +100,28 @@ def make_step(layer: Any, x: tf.Tensor, mode: str, phase: str) -> Step:
 
         return lambda: forward(x)
 
+    upstream = upstream_gradients(layer, x)
+
     @tf.function(jit_compile=jit, reduce_retracing=True)
-    def backward(x):
+    def backward(x, upstream):
         with tf.GradientTape() as tape:
             tape.watch(x)
             outputs = layer(x, training=True)
             targets = _targets(layer, outputs)
-        return tape.gradient(targets, [x, *layer.trainable_variables])
+        return tape.gradient(targets, [x, *layer.trainable_variables], output_gradients=upstream)
 
-    return lambda: backward(x)
+    return lambda: backward(x, upstream)
+
+
+def upstream_gradients(layer: Any, x: tf.Tensor, seed: int = 1) -> list[tf.Tensor]:
+    """What the backward pass starts from: a reproducible random gradient for each
+    float output, as a training step gets from the layers above, and 1 for each
+    added loss."""
+    outputs = layer(x, training=True)
+    flat = [t for t in keras.tree.flatten(outputs) if t.dtype.is_floating]
+    gradients = [tf.cast(_normal(tuple(t.shape), seed + i), t.dtype) for i, t in enumerate(flat)]
+    losses = [loss for loss in layer.losses if loss.dtype.is_floating]
+    return gradients + [tf.ones_like(loss) for loss in losses]
 
 
 # -- timing --------------------------------------------------------------------

@@ -108,6 +108,11 @@ class LayerEntry(_Entry):
             for values that must not be shared between instances, such as a
             wrapped layer).
         input_shape: example input shape, batch first.
+        bench_sample_shape: the shape of one sample (no batch axis) when
+            timing the layer (`zoo bench`), if not the example input's: for a
+            layer whose cost shows only at working sizes, such as a
+            normalization over a few hundred features, whose example input
+            is sized for fast tests.
         output_shape: documented output shape for that input (``None``: the
             same as the input).
         trainable_weights: how many trainable weights a build creates.
@@ -153,6 +158,7 @@ class LayerEntry(_Entry):
     """
 
     input_shape: Shape = (4, 8)
+    bench_sample_shape: Shape | None = None
     output_shape: Shape | None = None
     trainable_weights: int = 0
     non_trainable_weights: int = 0

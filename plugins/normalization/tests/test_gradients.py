@@ -1,4 +1,4 @@
-"""The hand-written gradient of layer/group/instance normalization, by finite differences."""
+"""The hand-written gradients of layer/RMS/group/instance normalization, by finite differences."""
 
 from __future__ import annotations
 
@@ -6,7 +6,13 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from zoo_normalization import GroupNormalization, InstanceNormalization, LayerNormalization
+from zoo_normalization import (
+    GroupNormalization,
+    InstanceNormalization,
+    LayerNormalization,
+    RMSNormalization,
+    _arithmetic,
+)
 
 CASES = {
     "layer": lambda **kw: LayerNormalization(**kw),
@@ -14,12 +20,18 @@ CASES = {
     "group": lambda **kw: GroupNormalization(groups=2, **kw),
     "group-channels-first": lambda **kw: GroupNormalization(groups=3, axis=1, **kw),
     "instance": lambda **kw: InstanceNormalization(**kw),
+    "rms": lambda center, scale, **kw: RMSNormalization(**kw),
+    "rms-two-axes": lambda center, scale, **kw: RMSNormalization(axis=[1, 2], **kw),
 }
 
 
+@pytest.mark.parametrize("compiled", ["eager", "xla"])
+@pytest.mark.parametrize("device", ["cpu", "accelerator"])
 @pytest.mark.parametrize("affine", [True, False])
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_gradients_match_central_differences(name, affine, rng):
+def test_gradients_match_central_differences(name, affine, device, compiled, rng, monkeypatch):
+    # Which sums are matrix products depends on the device and on XLA: every way.
+    monkeypatch.setattr(_arithmetic, "on_cpu", lambda: device == "cpu")
     layer = CASES[name](center=affine, scale=affine, dtype="float64")
     x = rng.normal(1.0, 2.0, size=(2, 6, 3, 4))
     layer.build(x.shape)
@@ -32,9 +44,15 @@ def test_gradients_match_central_differences(name, affine, rng):
         return tf.reduce_sum(layer(xs) * projection)
 
     variables = [xs, *layer.trainable_weights]
-    with tf.GradientTape() as tape:
-        loss = objective()
-    gradients = tape.gradient(loss, variables)
+
+    def gradient_of_objective():
+        with tf.GradientTape() as tape:
+            loss = objective()
+        return tape.gradient(loss, variables)
+
+    if compiled == "xla":
+        gradient_of_objective = tf.function(gradient_of_objective, jit_compile=True)
+    gradients = gradient_of_objective()
     step = 1e-6
     for variable, gradient in zip(variables, gradients, strict=True):
         values = keras.ops.convert_to_numpy(variable).copy()

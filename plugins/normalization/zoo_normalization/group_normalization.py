@@ -6,11 +6,11 @@ import keras
 from keras import ops
 
 from zoo.validation import require, require_float_input
+from zoo_normalization._arithmetic import group_normalize
 from zoo_normalization._common import (
     CenterScale,
     check_axis,
     check_epsilon,
-    group_normalize,
     is_int,
     resolve_axes,
     statistics_dtype,

@@ -6,11 +6,11 @@ import keras
 from keras import ops
 
 from zoo.validation import require_float_input
+from zoo_normalization._arithmetic import layer_normalize
 from zoo_normalization._common import (
     CenterScale,
     check_axis,
     check_epsilon,
-    normalize,
     resolve_axes,
     statistics_dtype,
 )
@@ -119,7 +119,7 @@ class LayerNormalization(CenterScale, keras.layers.Layer):
         require_float_input(self, inputs)
         dtype = statistics_dtype(inputs)
         x = ops.cast(inputs, dtype)
-        outputs = normalize(
+        outputs = layer_normalize(
             x,
             self._param(self.gamma, 1.0, dtype),
             self._param(self.beta, 0.0, dtype),

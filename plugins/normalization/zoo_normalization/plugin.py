@@ -33,6 +33,12 @@ def _weight_normalization_config() -> dict:
     return {"layer": keras.layers.Dense(4)}
 
 
+#: Timed samples at working sizes (the example inputs are sized for fast tests):
+#: a sequence of 64 tokens of 256 features, and a 16x16 feature map of 64
+#: channels: at the largest timed batch, 64 MiB, more than a CPU's caches hold.
+_TOKENS = (64, 256)
+_IMAGE = (16, 16, 64)
+
 #: Bad arguments every normalization layer here refuses.
 _BAD_COMMON = (
     ({"epsilon": 0.0}, "epsilon"),
@@ -89,6 +95,7 @@ def register_layers():
         zoo.LayerEntry(
             LayerNormalization,
             input_shape=(4, 5, 8),
+            bench_sample_shape=_TOKENS,
             trainable_weights=2,
             twin=zoo.Twin(
                 "keras.layers.LayerNormalization",
@@ -108,6 +115,7 @@ def register_layers():
             GroupNormalization,
             config={"groups": 4},
             input_shape=(4, 6, 6, 8),
+            bench_sample_shape=_IMAGE,
             trainable_weights=2,
             twin=zoo.Twin(
                 "keras.layers.GroupNormalization",
@@ -130,6 +138,7 @@ def register_layers():
         zoo.LayerEntry(
             InstanceNormalization,
             input_shape=(4, 6, 6, 8),
+            bench_sample_shape=_IMAGE,
             trainable_weights=2,
             twin=zoo.Twin("keras.layers.GroupNormalization(groups=-1)", _instance_twin),
             invalid_configs=_BAD_COMMON,
@@ -140,6 +149,7 @@ def register_layers():
         zoo.LayerEntry(
             RMSNormalization,
             input_shape=(4, 5, 8),
+            bench_sample_shape=_TOKENS,
             trainable_weights=1,
             twin=zoo.Twin("keras.layers.RMSNormalization", _rms_twin),
             invalid_configs=_BAD_COMMON,

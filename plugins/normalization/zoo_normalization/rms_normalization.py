@@ -6,6 +6,7 @@ import keras
 from keras import constraints, initializers, ops, regularizers
 
 from zoo.validation import require_float_input
+from zoo_normalization._arithmetic import rms_normalize
 from zoo_normalization._common import check_axis, check_epsilon, resolve_axes, statistics_dtype
 
 
@@ -80,9 +81,8 @@ class RMSNormalization(keras.layers.Layer):
     def build(self, input_shape):
         rank = len(input_shape)
         self._axes = resolve_axes(self, self.axis, input_shape)
-        self._broadcast_shape = None
-        if self._axes != list(range(rank - len(self._axes), rank)):
-            self._broadcast_shape = [input_shape[a] if a in self._axes else 1 for a in range(rank)]
+        # scale is reshaped to size 1 on the other axes, to broadcast.
+        self._broadcast_shape = [input_shape[a] if a in self._axes else 1 for a in range(rank)]
         self.scale = self.add_weight(
             name="scale",
             shape=tuple(input_shape[a] for a in self._axes),
@@ -97,11 +97,8 @@ class RMSNormalization(keras.layers.Layer):
         require_float_input(self, inputs)
         dtype = statistics_dtype(inputs)
         x = ops.cast(inputs, dtype)
-        mean_square = ops.mean(ops.square(x), axis=self._axes, keepdims=True)
-        scale = ops.cast(self.scale, dtype)
-        if self._broadcast_shape is not None:
-            scale = ops.reshape(scale, self._broadcast_shape)
-        outputs = x * ops.rsqrt(mean_square + self.epsilon) * scale
+        scale = ops.reshape(ops.cast(self.scale, dtype), self._broadcast_shape)
+        outputs = rms_normalize(x, scale, self._axes, self.epsilon)
         return ops.cast(outputs, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):

@@ -1,0 +1,244 @@
+"""The arithmetic of layer, RMS and group normalization, with hand-written gradients.
+
+Each function takes a float32 (or float64) input and its weights already cast
+to that dtype, and returns the normalized input; the layers cast around it.
+What bounds these layers on a CPU is passes over memory, not arithmetic
+(docs/benchmarks/report.md), so everything here is written for few passes:
+
+- statistics take two passes, the mean and then the mean square of the
+  centred input, which is as exact as Keras' own;
+- gradients are the textbook ones, written by hand: with ``xhat`` the
+  normalized input and ``g = upstream * gamma``,
+  ``dx = (g - mean(g) - xhat * mean(g * xhat)) / sqrt(variance + epsilon)``,
+  which reads the input and the upstream gradient a fixed few times instead
+  of once per step of the forward computation, as differentiating it would;
+- on a CPU, some sums are matrix-vector products, which ones depending on
+  the compiler. XLA writes the elementwise work feeding a reduction out to
+  memory before reducing it, but fuses it into a product: under XLA, every
+  sum along rows is a product. TensorFlow's own kernels take a plain mean
+  along rows faster than a product, but a weighted sum (a multiply, then a
+  sum) slower, and sum down columns slowly: without XLA, weighted sums along
+  rows and sums down columns are products (each choice measured side by
+  side, docs/benchmarks/report.md). Accelerators may round the inputs of a
+  product (TF32), so there every sum is a reduction.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import keras
+from keras import ops
+
+
+@functools.cache
+def on_cpu() -> bool:
+    """Whether every device is a CPU, where products do not round their inputs."""
+    return all(device.lower().startswith("cpu") for device in keras.distribution.list_devices())
+
+
+def compiled_by_xla() -> bool:
+    """Whether the code being traced now will be compiled by XLA."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        return True
+    if backend != "tensorflow":
+        return False
+    try:  # TensorFlow's own test; no public API tells (a wrong guess only costs speed)
+        import tensorflow as tf
+        from tensorflow.python.ops import control_flow_util
+
+        return bool(control_flow_util.GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph()))
+    except (ImportError, AttributeError):
+        return False
+
+
+class _Sums:
+    """Sums over the normalized axes of an input (one per sample) and over the others."""
+
+    def __init__(self, axes: list[int], rank: int):
+        self.axes = axes
+        self.others = [a for a in range(rank) if a not in axes]
+        self.matrix = rank == 2 and axes == [1] and on_cpu()
+        self.xla = compiled_by_xla()
+
+    def mean(self, t):
+        """The mean of `t` over the normalized axes, kept with size 1."""
+        if self.matrix and self.xla:
+            features = t.shape[1]
+            return ops.matmul(t, ops.full((features, 1), 1.0 / features, t.dtype))
+        return ops.mean(t, axis=self.axes, keepdims=True)
+
+    def per_sample(self, t, weights):
+        """``sum(t * weights)`` over the normalized axes, kept with size 1."""
+        if self.matrix:
+            return ops.matmul(t, ops.expand_dims(weights, -1))
+        return ops.sum(t * weights, axis=self.axes, keepdims=True)
+
+    def per_weight(self, per_sample, t):
+        """``sum(per_sample * t)`` over the other axes, shaped like the weights."""
+        if self.matrix and not self.xla:
+            return ops.matmul(ops.transpose(per_sample), t)[0]
+        return ops.sum(per_sample * t, axis=self.others, keepdims=True)
+
+
+def _normalize_over(x, axes: list[int], *weights, body: Callable):
+    """Runs ``body(x, sums, size, *weights)`` on a matrix view where `axes` end `x`.
+
+    Normalizing over the last axes is normalizing the rows of a
+    ``(samples, features)`` matrix, whose sums can be matrix-vector products.
+    """
+    rank = len(x.shape)
+    if axes == list(range(rank - len(axes), rank)):
+        shape = ops.shape(x)
+        features = 1
+        for a in axes:
+            features *= x.shape[a]
+        rows = ops.reshape(x, (-1, features))
+        flat = [ops.reshape(w, (features,)) for w in weights]
+        outputs = body(rows, _Sums([1], 2), features, *flat)
+        return ops.reshape(outputs, shape)
+    size = 1
+    for a in axes:
+        size *= x.shape[a]
+    return body(x, _Sums(axes, rank), size, *weights)
+
+
+def layer_normalize(x, gamma, beta, axes: list[int], epsilon: float):
+    """``(x - mean) / sqrt(variance + epsilon) * gamma + beta``, statistics over `axes`.
+
+    `gamma` and `beta` have the sizes of `axes` on them and 1 elsewhere
+    (ones and zeros when a layer has none).
+    """
+
+    def body(x, sums: _Sums, size: int, gamma, beta):
+        @ops.custom_gradient
+        def forward(x, gamma, beta):
+            centered = x - sums.mean(x)
+            inv = ops.rsqrt(sums.mean(ops.square(centered)) + epsilon)
+            outputs = centered * (inv * gamma) + beta
+
+            def grad(*args, upstream=None):
+                upstream = args[0] if upstream is None else upstream
+                product = upstream * centered
+                sum_g = sums.per_sample(upstream, gamma)
+                sum_g_centered = sums.per_sample(product, gamma)
+                d_gamma = sums.per_weight(inv, product)
+                d_beta = ops.reshape(ops.sum(upstream, axis=sums.others), beta.shape)
+                d_x = (
+                    upstream * (inv * gamma)
+                    - centered * (inv * inv * inv * sum_g_centered / size)
+                    - inv * sum_g / size
+                )
+                return d_x, ops.reshape(d_gamma, gamma.shape), d_beta
+
+            return outputs, grad
+
+        return forward(x, gamma, beta)
+
+    return _normalize_over(x, axes, gamma, beta, body=body)
+
+
+def rms_normalize(x, scale, axes: list[int], epsilon: float):
+    """``x / sqrt(mean(x ** 2) + epsilon) * scale``, the mean over `axes`.
+
+    `scale` has the sizes of `axes` on them and 1 elsewhere.
+    """
+
+    def body(x, sums: _Sums, size: int, scale):
+        @ops.custom_gradient
+        def forward(x, scale):
+            inv = ops.rsqrt(sums.mean(ops.square(x)) + epsilon)
+            outputs = x * (inv * scale)
+
+            def grad(*args, upstream=None):
+                upstream = args[0] if upstream is None else upstream
+                product = upstream * x
+                sum_g_x = sums.per_sample(product, scale)
+                d_scale = sums.per_weight(inv, product)
+                d_x = upstream * (inv * scale) - x * (inv * inv * inv * sum_g_x / size)
+                return d_x, ops.reshape(d_scale, scale.shape)
+
+            return outputs, grad
+
+        return forward(x, scale)
+
+    return _normalize_over(x, axes, scale, body=body)
+
+
+def group_normalize(x, gamma, beta, axis: int, groups: int, epsilon: float):
+    """Group normalization of `x` over groups of channels on `axis` (one per channel allowed).
+
+    `gamma` and `beta` are per-channel vectors (or `None`). The input is
+    viewed as ``(batch, before, channels, after)`` and every statistic is
+    made from per-(sample, channel) sums over `before` and `after`, which then
+    add up by group in a tensor as small as the weights. Reducing a grouped
+    view over three axes at once, as a literal transcription does, runs
+    TensorFlow's slow strided reduction and costs about five times more; the
+    merged `before` axis is long enough for XLA to reduce it in a tree, which
+    is faster than its fused loops (measured side by side,
+    docs/benchmarks/report.md). The output is one multiply-add per element,
+    and the gradient two per-channel sums and one multiply-add.
+    """
+    shape = ops.shape(x)
+    rank = len(x.shape)
+    channels = x.shape[axis]
+    before = 1
+    for i in range(1, axis):
+        before = before * (x.shape[i] or shape[i])
+    after = 1
+    for i in range(axis + 1, rank):
+        after = after * (x.shape[i] or shape[i])
+    per_group = channels // groups
+    view = ops.reshape(x, (-1, before, channels, after))
+    count = ops.cast(before * after * per_group, x.dtype)
+    gamma = ops.ones((channels,), x.dtype) if gamma is None else gamma
+    beta = ops.zeros((channels,), x.dtype) if beta is None else beta
+
+    def per_channel(t):
+        return ops.sum(t, axis=(1, 3))
+
+    def by_group(per_channel):
+        """Per-(sample, channel) sums -> per-(sample, group) sums, back on channels."""
+        if per_group == 1:
+            return per_channel
+        grouped = ops.reshape(per_channel, (-1, groups, per_group))
+        summed = ops.sum(grouped, axis=-1, keepdims=True)
+        return ops.reshape(ops.broadcast_to(summed, ops.shape(grouped)), (-1, channels))
+
+    def over_batch(per_channel):
+        # XLA would merge a reduction of per_channel sums into one more full
+        # pass over the input; a product keeps it as small as the weights.
+        if on_cpu() and compiled_by_xla():
+            ones = ops.ones((1, ops.shape(per_channel)[0]), per_channel.dtype)
+            return ops.matmul(ones, per_channel)[0]
+        return ops.sum(per_channel, axis=0)
+
+    def column(per_channel):
+        return ops.reshape(per_channel, (-1, 1, channels, 1))
+
+    @ops.custom_gradient
+    def forward(view, gamma, beta):
+        centered = view - column(by_group(per_channel(view)) / count)
+        inv = ops.rsqrt(by_group(per_channel(ops.square(centered))) / count + epsilon)
+        outputs = centered * column(inv * gamma) + column(beta)
+
+        def grad(*args, upstream=None):
+            upstream = args[0] if upstream is None else upstream
+            sum_dy = per_channel(upstream)
+            sum_dy_centered = per_channel(upstream * centered)
+            d_gamma = over_batch(sum_dy_centered * inv)
+            d_beta = over_batch(sum_dy)
+            # dx = inv * (g - mean(g) - xhat * mean(g * xhat)), g = dy * gamma,
+            # means over the group: one multiply-add per element.
+            mean_g = by_group(sum_dy * gamma) / count
+            slope = inv * inv * inv * by_group(sum_dy_centered * gamma) / count
+            d_view = (
+                upstream * column(inv * gamma) - centered * column(slope) - column(inv * mean_g)
+            )
+            return d_view, d_gamma, d_beta
+
+        return outputs, grad
+
+    return ops.reshape(forward(view, gamma, beta), shape)
