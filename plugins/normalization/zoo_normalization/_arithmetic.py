@@ -172,8 +172,8 @@ def group_normalize(x, gamma, beta, axis: int, groups: int, epsilon: float):
 
     `gamma` and `beta` are per-channel vectors (or `None`). The input is
     viewed as ``(batch, before, channels, after)`` and every statistic is
-    made from per-(sample, channel) sums over `before` and `after`, which then
-    add up by group in a tensor as small as the weights. Reducing a grouped
+    made from per-(sample, channel) moments over `before` and `after`, which
+    then combine by group in a tensor as small as the weights. Reducing a grouped
     view over three axes at once, as a literal transcription does, runs
     TensorFlow's slow strided reduction and costs about five times more; the
     merged `before` axis is long enough for XLA to reduce it in a tree, which
@@ -220,12 +220,19 @@ def group_normalize(x, gamma, beta, axis: int, groups: int, epsilon: float):
 
     @ops.custom_gradient
     def forward(view, gamma, beta):
-        centered = view - column(by_group(per_channel(view)) / count)
-        inv = ops.rsqrt(by_group(per_channel(ops.square(centered))) / count + epsilon)
-        outputs = centered * column(inv * gamma) + column(beta)
+        # Per-channel moments (one fused pass for the variance in TensorFlow),
+        # then the group's: the mean of the channels' variances plus the
+        # variance of their means.
+        channel_mean, channel_variance = ops.moments(view, axes=(1, 3))
+        mean = by_group(channel_mean) / per_group
+        spread = ops.square(channel_mean - mean)
+        inv = ops.rsqrt(by_group(channel_variance + spread) / per_group + epsilon)
+        scale = inv * gamma
+        outputs = view * column(scale) + column(beta - mean * scale)
 
         def grad(*args, upstream=None):
             upstream = args[0] if upstream is None else upstream
+            centered = view - column(mean)
             sum_dy = per_channel(upstream)
             sum_dy_centered = per_channel(upstream * centered)
             d_gamma = over_batch(sum_dy_centered * inv)

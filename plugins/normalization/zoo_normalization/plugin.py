@@ -66,6 +66,7 @@ def register_layers():
             BatchNormalization,
             config={"momentum": 0.8},
             input_shape=(4, 6, 6, 8),
+            bench_sample_shape=_IMAGE,
             trainable_weights=2,
             non_trainable_weights=2,
             twin=zoo.Twin(
