@@ -33,6 +33,12 @@ def is_real(value: Any) -> bool:
     )
 
 
+def require_non_negative(value: Any, name: str) -> float:
+    """``value`` as a float, or ``ValueError`` unless it is a finite real number >= 0."""
+    require(is_real(value) and value >= 0, name, value, "a finite number >= 0")
+    return float(value)
+
+
 def require_seed(seed: Any) -> None:
     """Raise ``ValueError`` unless ``seed`` is None or a Python integer."""
     require(

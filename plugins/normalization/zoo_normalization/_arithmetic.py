@@ -12,15 +12,16 @@ What bounds these layers on a CPU is passes over memory, not arithmetic
   ``dx = (g - mean(g) - xhat * mean(g * xhat)) / sqrt(variance + epsilon)``,
   which reads the input and the upstream gradient a fixed few times instead
   of once per step of the forward computation, as differentiating it would;
-- on a CPU, some sums are matrix-vector products, which ones depending on
-  the compiler. XLA writes the elementwise work feeding a reduction out to
-  memory before reducing it, but fuses it into a product: under XLA, every
-  sum along rows is a product. TensorFlow's own kernels take a plain mean
-  along rows faster than a product, but a weighted sum (a multiply, then a
-  sum) slower, and sum down columns slowly: without XLA, weighted sums along
-  rows and sums down columns are products (each choice measured side by
-  side, docs/benchmarks/report.md). Accelerators may round the inputs of a
-  product (TF32), so there every sum is a reduction.
+- on a CPU, sums along rows are matrix-vector products: XLA (which Keras'
+  `fit` and `predict` use by default) writes the elementwise work feeding a
+  reduction out to memory before reducing it, but fuses it into a product,
+  and without XLA TensorFlow's products beat its reductions of a product.
+  Sums down columns are products too from about a million elements (below,
+  XLA emits that product as a loop slower than its reduction). Each choice
+  was measured side by side (docs/benchmarks/report.md); the one cost is
+  RMS normalization's forward pass without XLA, where a plain mean would
+  be up to a tenth faster. Accelerators may round the inputs of a product
+  (TF32), so there every sum is a reduction.
 """
 
 from __future__ import annotations
@@ -38,20 +39,14 @@ def on_cpu() -> bool:
     return all(device.lower().startswith("cpu") for device in keras.distribution.list_devices())
 
 
-def compiled_by_xla() -> bool:
-    """Whether the code being traced now will be compiled by XLA."""
-    backend = keras.backend.backend()
-    if backend == "jax":
-        return True
-    if backend != "tensorflow":
-        return False
-    try:  # TensorFlow's own test; no public API tells (a wrong guess only costs speed)
-        import tensorflow as tf
-        from tensorflow.python.ops import control_flow_util
+#: From this many elements, XLA on a CPU hands a matrix-vector product to its
+#: library instead of emitting it as a loop of its own.
+_LIBRARY_PRODUCT_ELEMENTS = 2**20
 
-        return bool(control_flow_util.GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph()))
-    except (ImportError, AttributeError):
-        return False
+
+def _large(matrix) -> bool:
+    rows, features = matrix.shape
+    return rows is None or rows * features >= _LIBRARY_PRODUCT_ELEMENTS
 
 
 class _Sums:
@@ -61,11 +56,10 @@ class _Sums:
         self.axes = axes
         self.others = [a for a in range(rank) if a not in axes]
         self.matrix = rank == 2 and axes == [1] and on_cpu()
-        self.xla = compiled_by_xla()
 
     def mean(self, t):
         """The mean of `t` over the normalized axes, kept with size 1."""
-        if self.matrix and self.xla:
+        if self.matrix:
             features = t.shape[1]
             return ops.matmul(t, ops.full((features, 1), 1.0 / features, t.dtype))
         return ops.mean(t, axis=self.axes, keepdims=True)
@@ -78,7 +72,7 @@ class _Sums:
 
     def per_weight(self, per_sample, t):
         """``sum(per_sample * t)`` over the other axes, shaped like the weights."""
-        if self.matrix and not self.xla:
+        if self.matrix and _large(t):
             return ops.matmul(ops.transpose(per_sample), t)[0]
         return ops.sum(per_sample * t, axis=self.others, keepdims=True)
 
@@ -210,7 +204,7 @@ def group_normalize(x, gamma, beta, axis: int, groups: int, epsilon: float):
     def over_batch(per_channel):
         # XLA would merge a reduction of per_channel sums into one more full
         # pass over the input; a product keeps it as small as the weights.
-        if on_cpu() and compiled_by_xla():
+        if on_cpu():
             ones = ops.ones((1, ops.shape(per_channel)[0]), per_channel.dtype)
             return ops.matmul(ones, per_channel)[0]
         return ops.sum(per_channel, axis=0)

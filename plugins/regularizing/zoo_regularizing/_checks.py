@@ -13,11 +13,6 @@ def check_rate(rate: Any) -> float:
     return float(rate)
 
 
-def check_non_negative(value: Any, name: str) -> float:
-    require(is_real(value) and float(value) >= 0, name, value, "a number >= 0")
-    return float(value)
-
-
 def check_axis(axis: Any) -> int | list[int]:
     """`axis` as an integer or a list of integers (JSON keeps lists, not tuples)."""
 

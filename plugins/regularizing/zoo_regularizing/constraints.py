@@ -10,7 +10,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from zoo.validation import is_real, require
+from zoo.validation import is_real, require, require_non_negative
 from zoo_regularizing._checks import check_axis
 
 
@@ -162,12 +162,7 @@ class MinMaxNorm(keras.constraints.Constraint):
     """
 
     def __init__(self, min_value: float = 0.0, max_value: float = 1.0, rate=1.0, axis=0):
-        require(
-            is_real(min_value) and min_value >= 0,
-            "min_value",
-            min_value,
-            "a number >= 0",
-        )
+        require_non_negative(min_value, "min_value")
         require(
             is_real(max_value) and max_value >= min_value,
             "max_value",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import numbers
 from typing import Any
 
 import numpy as np
@@ -20,17 +18,6 @@ def check_seed(seed: Any) -> int | None:
 def check_dim(value: Any, name: str) -> int:
     require(is_positive_int(value), name, value, "a positive integer")
     return value
-
-
-def check_non_negative(value: Any, name: str) -> float:
-    ok = (
-        isinstance(value, numbers.Real)
-        and not isinstance(value, bool | np.bool_)
-        and math.isfinite(value)
-        and value >= 0
-    )
-    require(ok, name, value, "a finite number >= 0")
-    return float(value)
 
 
 def build_once(layer: Any, input_shape: Any) -> None:

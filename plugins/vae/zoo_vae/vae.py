@@ -5,7 +5,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from zoo_vae._checks import build_once, check_dim, check_non_negative, check_seed
+from zoo.validation import require_non_negative
+from zoo_vae._checks import build_once, check_dim, check_seed
 from zoo_vae.decoder import Decoder
 from zoo_vae.encoder import Encoder
 from zoo_vae.kl_divergence import kl_divergence
@@ -103,7 +104,7 @@ class VAE(keras.Model):
         self.original_dim = check_dim(original_dim, "original_dim")
         self.intermediate_dim = check_dim(intermediate_dim, "intermediate_dim")
         self.latent_dim = check_dim(latent_dim, "latent_dim")
-        self.beta = check_non_negative(beta, "beta")
+        self.beta = require_non_negative(beta, "beta")
         self.seed = check_seed(seed)
         super().__init__(**kwargs)
         self.encoder = Encoder(
