@@ -25,6 +25,7 @@ def pages(tmp_path_factory) -> dict[str, str]:
                         "sizes": [
                             {
                                 "batch": batch,
+                                "input_shape": [batch, 8],
                                 "graph": {
                                     "forward": {
                                         "zoo": {"median_s": 1e-4 * batch},
@@ -75,7 +76,7 @@ def test_layer_pages_show_weights_output_costs_and_support(pages):
     assert output.startswith("[[ 6.  6.  6.]\n [22. 22. 22.]]")
     assert "| linear" in page and "/kernel | (8, 4) | float32 | yes |" in page
     assert "Parameters: **36**" in page
-    assert "| 16 | graph | forward + backward | 4.8 ms | 4.8 ms | 1.00× |" in page
+    assert "| 16×8 | graph | forward + backward | 4.8 ms | 4.8 ms | 1.00× |" in page
     assert "![Cost of Linear against batch size](Linear-cost.svg)" in page
     assert pages["reference/core/Linear-cost.svg"].lstrip().startswith("<?xml")
     assert "| serializable | XLA |" in page

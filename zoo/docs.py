@@ -166,6 +166,7 @@ def model_diagram(layer: Any, item: Registered) -> str | None:
 def cost_rows(costs: dict[str, Any]) -> list[list[str]]:
     rows = []
     for size in costs.get("sizes", []):
+        shape = size.get("input_shape") or [size.get("batch")]
         for mode in ("graph", "xla"):
             for phase, label in (("forward", "forward"), ("backward", "forward + backward")):
                 cell = size.get(mode, {}).get(phase, {})
@@ -173,7 +174,7 @@ def cost_rows(costs: dict[str, Any]) -> list[list[str]]:
                 twin_time = (cell.get("twin") or {}).get("median_s")
                 rows.append(
                     [
-                        str(size.get("batch")),
+                        "×".join(map(str, shape)),
                         "XLA" if mode == "xla" else "graph",
                         label,
                         seconds(zoo_time),
@@ -320,7 +321,7 @@ def object_page(item: Registered, registry: Registry, costs: dict, conformance: 
                 f"TensorFlow {machine.get('tensorflow', '?')}; "
                 "ratio = zoo / twin, below 1 is faster than Keras.\n"
             )
-            lines.append(table(["batch", "mode", "phase", "zoo", "twin", "ratio"], rows))
+            lines.append(table(["input", "mode", "phase", "zoo", "twin", "ratio"], rows))
             svg = cost_plot(item.name, layer_costs)
             if svg:
                 files[f"reference/{item.family}/{item.name}-cost.svg"] = svg
