@@ -141,7 +141,13 @@ def test_support_matrix_reads_the_recorded_conformance_run():
     record = {case.id: "pass" for case in cases(names=["Linear"])}
     row = dict(zip(SUPPORT, support_row(item, record), strict=True))
     assert row["serializable"] == row["XLA"] == row["distribution strategy"] == "✓"
-    assert row["masking"] == "not checked"  # the kit has no masking check yet
+    # Linear's example input has no axis a mask covers: the masking check does not apply.
+    assert row["masking"] == "n/a"
+    layer_norm = zoo.get_registry().get("LayerNormalization")
+    record = {case.id: "pass" for case in cases(names=["LayerNormalization"])}
+    assert dict(zip(SUPPORT, support_row(layer_norm, record), strict=True))["masking"] == "✓"
+    record = {case.id: "pass" for case in cases(names=["Linear"])}
     record["core/Linear/xla"] = "fail"
     assert dict(zip(SUPPORT, support_row(item, record), strict=True))["XLA"] == "✗"
-    assert set(support_row(item, {})) == {"not checked"}
+    # Nothing recorded: every column that applies is "not checked".
+    assert set(support_row(item, {})) == {"not checked", "n/a"}

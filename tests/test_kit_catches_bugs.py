@@ -38,6 +38,8 @@ class Scale(keras.layers.Layer):
             raise ValueError(f"Invalid `init`: expected a number > 0, received init={init!r}.")
         super().__init__(**kwargs)
         self.init = init
+        # Each position is scaled on its own: a mask passes through.
+        self.supports_masking = True
 
     def build(self, input_shape):
         self.scale = self.add_weight(
@@ -91,6 +93,12 @@ class WrongOutputShape(Scale):
 class OffByALittle(Scale):
     def call(self, inputs, training=None):
         return inputs * self.scale + 1e-3
+
+
+@serializable
+class ChangesTheMask(Scale):
+    def compute_mask(self, inputs, mask=None):
+        return None if mask is None else ops.logical_not(mask)
 
 
 @serializable
@@ -267,6 +275,7 @@ BUGS = [
         "output vs Scale (inference)",
     ),
     ("training_flag", IgnoresTraining, {"training_changes_output": True}, "the same output"),
+    ("masking", ChangesTheMask, {"input_shape": (4, 3, 8)}, "not the one it was given"),
     ("losses", SecretLoss, {}, "expected 0 each time"),
     ("finite_differences", WrongGradient, {}, "by finite differences"),
     ("batch_invariance", BatchDependent, {}, "batch of one"),

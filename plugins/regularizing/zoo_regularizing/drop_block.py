@@ -105,6 +105,8 @@ class DropBlock2D(SavesSeedState, keras.layers.Layer):
         self.data_format = data_format
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.input_spec = keras.InputSpec(ndim=4)
+        # Like keras.layers.SpatialDropout2D: a mask passes through unchanged.
+        self.supports_masking = True
 
     def _spatial_axes(self) -> tuple[int, int]:
         return (1, 2) if self.data_format == "channels_last" else (2, 3)
