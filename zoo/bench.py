@@ -79,14 +79,21 @@ def build_pair(entry: LayerEntry) -> tuple[Any, Any | None]:
     return layer, twin
 
 
+def _float_outputs(outputs: Any) -> list[tf.Tensor]:
+    return [t for t in keras.tree.flatten(outputs) if t.dtype.is_floating]
+
+
+def _float_losses(layer: Any) -> list[tf.Tensor]:
+    return [loss for loss in layer.losses if loss.dtype.is_floating]
+
+
 def _targets(layer: Any, outputs: Any) -> list[tf.Tensor]:
     """What the backward pass differentiates: every output, and every added loss.
 
     Several outputs (a model returning a tuple) are differentiated together,
     which is the gradient of their sum.
     """
-    flat = [t for t in keras.tree.flatten(outputs) if t.dtype.is_floating]
-    return flat + [loss for loss in layer.losses if loss.dtype.is_floating]
+    return _float_outputs(outputs) + _float_losses(layer)
 
 
 def make_step(layer: Any, x: tf.Tensor, mode: str, phase: str) -> Step:
@@ -117,11 +124,9 @@ def upstream_gradients(layer: Any, x: tf.Tensor, seed: int = 1) -> list[tf.Tenso
     """What the backward pass starts from: a reproducible random gradient for each
     float output, as a training step gets from the layers above, and 1 for each
     added loss."""
-    outputs = layer(x, training=True)
-    flat = [t for t in keras.tree.flatten(outputs) if t.dtype.is_floating]
-    gradients = [tf.cast(_normal(tuple(t.shape), seed + i), t.dtype) for i, t in enumerate(flat)]
-    losses = [loss for loss in layer.losses if loss.dtype.is_floating]
-    return gradients + [tf.ones_like(loss) for loss in losses]
+    outputs = _float_outputs(layer(x, training=True))
+    gradients = [tf.cast(_normal(tuple(t.shape), seed + i), t.dtype) for i, t in enumerate(outputs)]
+    return gradients + [tf.ones_like(loss) for loss in _float_losses(layer)]
 
 
 # -- timing --------------------------------------------------------------------

@@ -27,6 +27,7 @@ What bounds these layers on a CPU is passes over memory, not arithmetic
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 
 import keras
@@ -84,18 +85,12 @@ def _normalize_over(x, axes: list[int], *weights, body: Callable):
     ``(samples, features)`` matrix, whose sums can be matrix-vector products.
     """
     rank = len(x.shape)
+    size = math.prod(x.shape[a] for a in axes)
     if axes == list(range(rank - len(axes), rank)):
         shape = ops.shape(x)
-        features = 1
-        for a in axes:
-            features *= x.shape[a]
-        rows = ops.reshape(x, (-1, features))
-        flat = [ops.reshape(w, (features,)) for w in weights]
-        outputs = body(rows, _Sums([1], 2), features, *flat)
-        return ops.reshape(outputs, shape)
-    size = 1
-    for a in axes:
-        size *= x.shape[a]
+        rows = ops.reshape(x, (-1, size))
+        flat = [ops.reshape(w, (size,)) for w in weights]
+        return ops.reshape(body(rows, _Sums([1], 2), size, *flat), shape)
     return body(x, _Sums(axes, rank), size, *weights)
 
 
