@@ -29,6 +29,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: a slower check, deselect with -m 'not slow'")
+    config.addinivalue_line(
+        "markers",
+        "backends(*names): a test about these Keras backends only (tensorflow, jax, torch); "
+        "skipped, saying so, on the others",
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    marker = item.get_closest_marker("backends")
+    if marker is None:
+        return
+    import keras
+
+    if keras.backend.backend() not in marker.args:
+        pytest.skip(f"about the {', '.join(marker.args)} backend(s), not {keras.backend.backend()}")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

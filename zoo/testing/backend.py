@@ -1,0 +1,127 @@
+"""What differs per Keras backend, for the kit: the one seam between the checks
+and TensorFlow, JAX or PyTorch.
+
+Everything else in the kit is written with ``keras`` and ``numpy`` alone. Here,
+and only here, the kit takes gradients (a TensorFlow tape, ``jax.grad`` over
+the variables' values in a ``keras.StatelessScope``, torch autograd) and runs
+at double precision. Compiled execution and data-parallel training go through
+Keras itself (``Model.compile(jit_compile=True)``; ``zoo.testing.data_parallel``).
+The backend is the one Keras runs on, chosen by ``KERAS_BACKEND``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import keras
+import numpy as np
+
+#: Every backend the zoo supports, the default first.
+BACKENDS = ("tensorflow", "jax", "torch")
+
+#: Backends with a string tensor type, where a string input reaches a layer as strings
+#: (elsewhere Keras has nothing to hold them and refuses or converts them itself).
+STRING_TENSORS = ("tensorflow",)
+
+
+def current() -> str:
+    """The backend Keras runs on in this process."""
+    return keras.backend.backend()
+
+
+Gradients = tuple[float, list[np.ndarray | None], list[np.ndarray | None]]
+
+
+def gradients(
+    objective: Callable[..., Any], inputs: Sequence[np.ndarray], layer: keras.layers.Layer
+) -> Gradients:
+    """The value of ``objective(*inputs)``, a scalar computed with ``layer``, and its
+    gradients with respect to each input and each of ``layer.trainable_weights``, as
+    numpy arrays.
+
+    A gradient is ``None`` where the backend says the objective does not depend on
+    that input or weight at all (TensorFlow, torch); JAX gives zeros there. Updates
+    the objective makes to the layer's other variables (moving statistics, seed
+    states) are kept, as an eager call keeps them.
+    """
+    return _GRADIENTS[current()](objective, list(inputs), layer)
+
+
+def _tensorflow_gradients(objective, inputs, layer) -> Gradients:
+    import tensorflow as tf
+
+    tensors = [tf.constant(x) for x in inputs]
+    with tf.GradientTape() as tape:
+        tape.watch(tensors)
+        loss = objective(*tensors)
+    found = tape.gradient(loss, [*tensors, *layer.trainable_weights])
+    return _numpy_result(loss, found, len(tensors))
+
+
+def _jax_gradients(objective, inputs, layer) -> Gradients:
+    import jax
+
+    trainable = list(layer.trainable_weights)
+    others = [v for v in layer.variables if not any(v is t for t in trainable)]
+
+    def pure(input_values, trainable_values):
+        mapping = [*zip(trainable, trainable_values), *((v, v.value) for v in others)]
+        with keras.StatelessScope(state_mapping=mapping) as scope:
+            loss = objective(*input_values)
+        # Updates of the other variables leave the trace as values, applied below.
+        return loss, [scope.get_current_value(v) for v in others]
+
+    (loss, updates), found = jax.value_and_grad(pure, argnums=(0, 1), has_aux=True)(
+        [jax.numpy.asarray(x) for x in inputs], [v.value for v in trainable]
+    )
+    for variable, value in zip(others, updates, strict=True):
+        variable.assign(value)
+    return _numpy_result(loss, [*found[0], *found[1]], len(inputs))
+
+
+def _torch_gradients(objective, inputs, layer) -> Gradients:
+    import torch
+
+    tensors = [keras.ops.convert_to_tensor(x).detach().requires_grad_(True) for x in inputs]
+    loss = objective(*tensors)
+    sources = [*tensors, *(v.value for v in layer.trainable_weights)]
+    found = torch.autograd.grad(loss, sources, allow_unused=True)
+    return _numpy_result(loss, list(found), len(tensors))
+
+
+def _numpy_result(loss: Any, found: list[Any], count: int) -> Gradients:
+    arrays = [None if g is None else np.asarray(keras.ops.convert_to_numpy(g)) for g in found]
+    return float(keras.ops.convert_to_numpy(loss)), arrays[:count], arrays[count:]
+
+
+_GRADIENTS = {
+    "tensorflow": _tensorflow_gradients,
+    "jax": _jax_gradients,
+    "torch": _torch_gradients,
+}
+
+
+@contextlib.contextmanager
+def float64() -> Iterator[None]:
+    """Compute in float64: floatx and the dtype policy, and JAX's 64-bit mode, which is
+    off by default (JAX would silently compute in float32)."""
+    previous = keras.config.floatx(), keras.config.dtype_policy()
+    jax_x64 = None
+    if current() == "jax":
+        import jax
+
+        jax_x64 = jax.config.read("jax_enable_x64")
+        jax.config.update("jax_enable_x64", True)
+    keras.config.set_floatx("float64")
+    keras.config.set_dtype_policy("float64")
+    try:
+        yield
+    finally:
+        keras.config.set_floatx(previous[0])
+        keras.config.set_dtype_policy(previous[1])
+        if jax_x64 is not None:
+            import jax
+
+            jax.config.update("jax_enable_x64", jax_x64)
