@@ -39,7 +39,7 @@ SUPPORT = {
     "XLA": ("xla",),
     "mixed precision": ("mixed_float16", "mixed_bfloat16", "large_inputs_mixed_float16"),
     "batch-size invariance": ("batch_invariance", "batch_of_one"),
-    "distribution strategy": ("mirrored_strategy",),
+    "data parallel": ("data_parallel",),
     "masking": ("masking",),
 }
 

@@ -28,7 +28,9 @@ InvalidConfigs = tuple[tuple[Config, str], ...]
 #: - ``"lower_rank"``: one sample without its batch axis;
 #: - ``"higher_rank"``: an extra axis of size 2 before the last;
 #: - ``"integer"``: the example input as int32;
-#: - ``"string"``: strings of the example shape.
+#: - ``"string"``: strings of the example shape (on TensorFlow only: on JAX and
+#:   PyTorch, which have no string tensors, Keras itself converts them to numbers
+#:   before a layer sees them).
 WRONG_INPUTS = ("last_dimension", "lower_rank", "higher_rank", "integer", "string")
 
 
@@ -108,6 +110,10 @@ class LayerEntry(_Entry):
             for values that must not be shared between instances, such as a
             wrapped layer).
         input_shape: example input shape, batch first.
+        input_range: the interval valid inputs lie in, if not every real number
+            (e.g. ``(0.0, 1.0)`` for a model whose loss is a Bernoulli likelihood,
+            which PyTorch refuses outside it): example inputs are then drawn
+            uniformly from it instead of from a standard normal.
         bench_sample_shape: the shape of one sample (no batch axis) when
             timing the layer (`zoo bench`), if not the example input's: for a
             layer whose cost shows only at working sizes, such as a
@@ -155,9 +161,13 @@ class LayerEntry(_Entry):
             numbers (integers if both are), or a hypothesis strategy. Any
             combination of them with the rest of the example config must be
             valid for the example input.
+        backend_tolerance: how far outputs and gradients computed on two Keras
+            backends with the same weights may be apart, relative to their
+            scale (float32 arithmetic in another order).
     """
 
     input_shape: Shape = (4, 8)
+    input_range: tuple[float, float] | None = None
     bench_sample_shape: Shape | None = None
     output_shape: Shape | None = None
     trainable_weights: int = 0
@@ -176,6 +186,7 @@ class LayerEntry(_Entry):
     identity_config: Config | None = None
     finite_up_to: float | None = None
     config_space: Mapping[str, Any] = field(default_factory=dict)
+    backend_tolerance: float = 1e-4
 
     @property
     def documented_output_shape(self) -> Shape:

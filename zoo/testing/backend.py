@@ -67,7 +67,7 @@ def _jax_gradients(objective, inputs, layer) -> Gradients:
     others = [v for v in layer.variables if not any(v is t for t in trainable)]
 
     def pure(input_values, trainable_values):
-        mapping = [*zip(trainable, trainable_values), *((v, v.value) for v in others)]
+        mapping = [*zip(trainable, trainable_values, strict=True), *((v, v.value) for v in others)]
         with keras.StatelessScope(state_mapping=mapping) as scope:
             loss = objective(*input_values)
         # Updates of the other variables leave the trace as values, applied below.

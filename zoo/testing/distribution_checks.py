@@ -1,6 +1,8 @@
-"""Conformance check of training over several devices: under
-``tf.distribute.MirroredStrategy`` on two logical CPUs a layer trains to what
-one device gives with the same global batch (see ``zoo.testing.mirrored``).
+"""Conformance check of training over several devices: data-parallel over two
+devices of this machine (``tf.distribute.MirroredStrategy`` on TensorFlow,
+``keras.distribution.DataParallel`` on JAX), a layer trains to what one device
+gives with the same global batch (see ``zoo.testing.data_parallel``). PyTorch
+has no data-parallel engine that Keras drives in one process: "n/a" there.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import numpy as np
 
 from zoo.entries import LayerEntry
 from zoo.registry import Registered
-from zoo.testing import mirrored
+from zoo.testing import data_parallel
 from zoo.testing.kit import check
 from zoo.testing.layer_checks import (
     assert_same,
@@ -35,12 +37,12 @@ def _distributed_model(entry: LayerEntry, x: np.ndarray) -> keras.Model:
 
 
 # Slow: a few seconds a layer, after the worker's start.
-@check("layer", slow=True)
-def check_mirrored_strategy(item: Registered) -> None:
-    """Trained under MirroredStrategy on two CPUs, it reaches one device's weights."""
+@check("layer", slow=True, backends=tuple(data_parallel.SUPPORTED))
+def check_data_parallel(item: Registered) -> None:
+    """Trained data-parallel on two CPU devices, it reaches one device's weights."""
     entry: LayerEntry = item.entry
     # Each replica gets a batch of the example's size.
-    x = example_input(entry, batch=mirrored.REPLICAS * entry.input_shape[0])
+    x = example_input(entry, batch=data_parallel.REPLICAS * entry.input_shape[0])
     model = _distributed_model(entry, x)
     random = not deterministic_in_training(model, x)
     targets = None
@@ -50,14 +52,15 @@ def check_mirrored_strategy(item: Registered) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "model.keras"
         model.save(path)
-        trained = mirrored.train_both(path, x, targets, [item.cls.__module__])
-    losses = trained.mirrored_losses
-    assert np.isfinite(losses).all(), f"training losses under MirroredStrategy: {losses}"
-    for weight in trained.mirrored_weights:
-        assert np.isfinite(weight).all(), "weights are not finite after mirrored training"
+        trained = data_parallel.train_both(path, x, targets, [item.cls.__module__])
+    engine = data_parallel.SUPPORTED[keras.backend.backend()]
+    losses = trained.parallel_losses
+    assert np.isfinite(losses).all(), f"training losses under {engine}: {losses}"
+    for weight in trained.parallel_weights:
+        assert np.isfinite(weight).all(), f"weights are not finite after training under {engine}"
     if random:
         # Each replica draws its own noise, so only finiteness can be compared.
         return
-    what = f"after {mirrored.STEPS} steps under MirroredStrategy vs one device"
-    assert_same(trained.mirrored_weights, trained.single_weights, f"weights {what}", 1e-4, 1e-4)
-    assert_same(trained.mirrored_outputs, trained.single_outputs, f"outputs {what}", 1e-4, 1e-4)
+    what = f"after {data_parallel.STEPS} steps under {engine} vs one device"
+    assert_same(trained.parallel_weights, trained.single_weights, f"weights {what}", 1e-4, 1e-4)
+    assert_same(trained.parallel_outputs, trained.single_outputs, f"outputs {what}", 1e-4, 1e-4)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from zoo.registry import Registered, get_registry
+from zoo.testing.backend import BACKENDS, current
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,8 @@ class Check:
     kinds: tuple[str, ...]
     applies: Callable[[Registered], bool]
     slow: bool
+    #: The Keras backends it can apply on; elsewhere it is "n/a", never a pass.
+    backends: tuple[str, ...] = BACKENDS
 
     @property
     def doc(self) -> str:
@@ -36,6 +39,7 @@ def check(
     *kinds: str,
     slow: bool = False,
     applies: Callable[[Registered], bool] = lambda item: True,
+    backends: tuple[str, ...] = BACKENDS,
 ) -> Callable[[Callable[[Registered], None]], Callable[[Registered], None]]:
     """Declare a check of objects of ``kinds``; its name is the function's name."""
 
@@ -43,7 +47,7 @@ def check(
         name = function.__name__.removeprefix("check_")
         if name in CHECKS:
             raise ValueError(f"two conformance checks are named {name!r}")
-        CHECKS[name] = Check(name, function, kinds, applies, slow)
+        CHECKS[name] = Check(name, function, kinds, applies, slow, backends)
         return function
 
     return declare
@@ -87,7 +91,8 @@ def cases(
     checks: list[str] | None = None,
     include_slow: bool = True,
 ) -> list[Case]:
-    """Every (object, check) pair of the chosen plugins, objects and checks."""
+    """Every (object, check) pair of the chosen plugins, objects and checks that can
+    apply on the current backend."""
     if checks:
         unknown = sorted(set(checks) - set(CHECKS))
         if unknown:
@@ -100,6 +105,8 @@ def cases(
             continue
         for found in CHECKS.values():
             if item.kind not in found.kinds or not found.applies(item):
+                continue
+            if current() not in found.backends:
                 continue
             if checks and found.name not in checks:
                 continue

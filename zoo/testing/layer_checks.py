@@ -17,11 +17,10 @@ from typing import Any
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from zoo.entries import LayerEntry
 from zoo.registry import Registered
-from zoo.testing import fresh_process
+from zoo.testing import backend, fresh_process
 from zoo.testing.kit import check
 
 UNNAMED = re.compile(r"variable(_\d+)?")
@@ -31,9 +30,13 @@ UNNAMED = re.compile(r"variable(_\d+)?")
 
 
 def example_input(entry: LayerEntry, batch: int | None = None, seed: int = 0) -> np.ndarray:
-    """A reproducible random input of the entry's shape (optionally another batch size)."""
+    """A reproducible random input of the entry's shape (optionally another batch size),
+    within the entry's input range."""
     shape = entry.input_shape if batch is None else (batch, *entry.input_shape[1:])
-    return np.random.default_rng(seed).normal(size=shape).astype("float32")
+    rng = np.random.default_rng(seed)
+    if entry.input_range is not None:
+        return rng.uniform(*entry.input_range, size=shape).astype("float32")
+    return rng.normal(size=shape).astype("float32")
 
 
 def to_numpy(structure: Any) -> list[np.ndarray]:
@@ -59,6 +62,23 @@ def assert_same(actual: Any, expected: Any, what: str, atol=1e-6, rtol=1e-6) -> 
     assert len(actual) == len(expected), f"{what}: {len(actual)} tensors, not {len(expected)}"
     for a, e in zip(actual, expected, strict=True):
         np.testing.assert_allclose(a, e, atol=atol, rtol=rtol, err_msg=what)
+
+
+def projections_for(outputs: Any, seed: int = 1, dtype: str = "float32") -> list[np.ndarray]:
+    """Fixed random weights, one array per output tensor, for a scalar objective.
+
+    A plain sum would do less: its gradient through a normalization is zero."""
+    rng = np.random.default_rng(seed)
+    return [rng.normal(size=t.shape).astype(dtype) for t in to_numpy(outputs)]
+
+
+def projected(outputs: Any, projections: list[np.ndarray]) -> Any:
+    """``sum(output * projection)`` over every output tensor, as a backend scalar."""
+    flat = keras.tree.flatten(outputs)
+    return sum(
+        keras.ops.sum(keras.ops.multiply(keras.ops.cast(y, p.dtype), p))
+        for y, p in zip(flat, projections, strict=True)
+    )
 
 
 def is_stateful(entry: LayerEntry) -> bool:
@@ -109,16 +129,6 @@ def dtype_policy(name: str) -> Iterator[None]:
         yield
     finally:
         keras.config.set_dtype_policy(previous)
-
-
-@contextlib.contextmanager
-def floatx(name: str) -> Iterator[None]:
-    previous = keras.config.floatx()
-    keras.config.set_floatx(name)
-    try:
-        yield
-    finally:
-        keras.config.set_floatx(previous)
 
 
 def config_json(config: dict) -> str:
@@ -234,23 +244,15 @@ def check_gradients(item: Registered) -> None:
     """Gradients reach every trainable weight, finite and not all zero."""
     entry = item.entry
     layer = entry.make()
-    x = tf.constant(example_input(entry))
-    layer(x)
-    projections = [
-        np.random.default_rng(1).normal(size=t.shape).astype("float32") for t in to_numpy(layer(x))
-    ]
-    with tf.GradientTape() as tape:
-        outputs = keras.tree.flatten(layer(x, training=True))
-        loss = sum(
-            tf.reduce_sum(tf.cast(y, "float32") * p)
-            for y, p in zip(outputs, projections, strict=True)
-        )
-    gradients = tape.gradient(loss, layer.trainable_weights)
-    for weight, gradient in zip(layer.trainable_weights, gradients, strict=True):
+    x = example_input(entry)
+    projections = projections_for(layer(x))
+    _, _, found = backend.gradients(
+        lambda t: projected(layer(t, training=True), projections), [x], layer
+    )
+    for weight, gradient in zip(layer.trainable_weights, found, strict=True):
         assert gradient is not None, f"no gradient reaches {weight.path}"
-        value = keras.ops.convert_to_numpy(tf.convert_to_tensor(gradient))
-        assert np.isfinite(value).all(), f"gradient of {weight.path} is not finite"
-        assert np.any(value != 0), f"gradient of {weight.path} is all zero"
+        assert np.isfinite(gradient).all(), f"gradient of {weight.path} is not finite"
+        assert np.any(gradient != 0), f"gradient of {weight.path} is all zero"
 
 
 @check("layer")
@@ -337,28 +339,34 @@ def check_losses(item: Registered) -> None:
     )
 
 
-def _graph_check(item: Registered, jit_compile: bool) -> None:
+def _compiled_check(item: Registered, jit_compile: bool) -> None:
     entry = item.entry
+    x = example_input(entry)
     layer = entry.make()
-    x = tf.constant(example_input(entry))
-    eager = layer(x, training=False)
-    graph = tf.function(lambda t: layer(t, training=False), jit_compile=jit_compile)
-    assert_same(graph(x), eager, "graph output vs eager output", atol=1e-5, rtol=1e-5)
-    training = tf.function(lambda t: layer(t, training=True), jit_compile=jit_compile)
-    for value in to_numpy(training(x)):
-        assert np.isfinite(value).all(), "training-mode graph output is not finite"
+    eager = to_numpy(layer(x, training=False))
+    model = model_around(layer, entry)
+    # Keras compiles predict and train steps as fit does: tf.function (with XLA when
+    # jit_compile), jax.jit, torch.compile.
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse", jit_compile=jit_compile)
+    assert_same(
+        model.predict_on_batch(x), eager, "compiled output vs eager output", atol=1e-5, rtol=1e-5
+    )
+    targets = [np.zeros_like(y) for y in eager]
+    loss = model.train_on_batch(x, targets[0] if len(targets) == 1 else targets)
+    loss = np.ravel(to_numpy(loss))
+    assert np.isfinite(loss).all(), f"a compiled training step gives the loss {loss}"
 
 
-@check("layer")
+@check("layer", backends=("tensorflow",))
 def check_tf_function(item: Registered) -> None:
-    """It runs inside tf.function and gives the eager outputs."""
-    _graph_check(item, jit_compile=False)
+    """It runs inside tf.function (Keras' graph mode) and gives the eager outputs."""
+    _compiled_check(item, jit_compile=False)
 
 
 @check("layer", slow=True)
-def check_xla(item: Registered) -> None:
-    """It compiles with XLA (jit_compile=True) and gives the eager outputs."""
-    _graph_check(item, jit_compile=True)
+def check_jit_compile(item: Registered) -> None:
+    """Compiled with jit_compile=True (XLA, jax.jit, torch.compile) it gives the eager outputs."""
+    _compiled_check(item, jit_compile=True)
 
 
 def _mixed_precision_check(item: Registered, policy: str, low: str) -> None:
@@ -444,32 +452,28 @@ def check_finite_differences(item: Registered) -> None:
     """Autodiff gradients agree with central finite differences in float64."""
     entry = item.entry
     rng = np.random.default_rng(2)
-    with floatx("float64"), dtype_policy("float64"):
+    with backend.float64():
         layer = entry.make()
         x = rng.normal(size=(2, *entry.input_shape[1:]))
         layer(x)
         # Random layers are checked in inference, where they are deterministic.
         training = deterministic_in_training(layer, x)
-        projections = [rng.normal(size=t.shape) for t in to_numpy(layer(x))]
+        projections = projections_for(layer(x), seed=3, dtype="float64")
 
-        def objective(inputs: tf.Tensor) -> tf.Tensor:
-            outputs = keras.tree.flatten(layer(inputs, training=training))
-            return sum(
-                tf.reduce_sum(tf.cast(y, "float64") * p)
-                for y, p in zip(outputs, projections, strict=True)
-            )
+        def objective(inputs: Any) -> Any:
+            return projected(layer(inputs, training=training), projections)
 
-        inputs = tf.constant(x)
-        with tf.GradientTape() as tape:
-            tape.watch(inputs)
-            loss = objective(inputs)
-        gradients = tape.gradient(loss, [inputs, *layer.trainable_weights])
+        def value(inputs: Any) -> float:
+            return float(keras.ops.convert_to_numpy(objective(inputs)))
+
+        _, (input_gradient,), weight_gradients = backend.gradients(objective, [x], layer)
         step = 1e-6
         # The input first, then each trainable weight; each probed at a few entries.
-        for position, gradient in enumerate(gradients):
-            weight = layer.trainable_weights[position - 1] if position else None
+        weights = [None, *layer.trainable_weights]
+        for weight, gradient in zip(weights, [input_gradient, *weight_gradients], strict=True):
             name = weight.path if weight is not None else "the input"
             values = x if weight is None else np.array(keras.ops.convert_to_numpy(weight))
+            # No gradient at all must then agree with finite differences of zero.
             grad = np.zeros(values.size) if gradient is None else np.ravel(gradient)
             for index in rng.choice(values.size, size=min(8, values.size), replace=False):
                 numeric = []
@@ -478,10 +482,10 @@ def check_finite_differences(item: Registered) -> None:
                     shifted[index] += sign * step
                     shifted = shifted.reshape(values.shape)
                     if weight is None:
-                        numeric.append(float(objective(tf.constant(shifted))))
+                        numeric.append(value(shifted))
                     else:
                         weight.assign(shifted)
-                        numeric.append(float(objective(inputs)))
+                        numeric.append(value(x))
                 if weight is not None:
                     weight.assign(values)
                 estimate = (numeric[0] - numeric[1]) / (2 * step)

@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -23,9 +24,12 @@ ANSWER = "zoo-answer: "
 class Worker:
     """A ``python -m module`` process, started on first use and again if it died."""
 
-    def __init__(self, module: str) -> None:
+    def __init__(self, module: str, env: dict[str, str] | None = None) -> None:
         self.module = module
+        self.env = env or {}
         self._process: subprocess.Popen | None = None
+        # Its stderr, for the reason when it dies (a pipe nobody reads could fill up).
+        self._stderr = tempfile.TemporaryFile(mode="w+")
 
     def ask(self, request: dict[str, Any]) -> dict[str, Any]:
         process = self._start()
@@ -34,17 +38,21 @@ class Worker:
         for line in process.stdout:
             if line.startswith(ANSWER):
                 return json.loads(line[len(ANSWER) :])
-        raise RuntimeError(f"the worker process died; run `python -m {self.module}` to see why")
+        self._stderr.seek(0)
+        last = "".join(self._stderr.readlines()[-15:])
+        raise RuntimeError(f"the worker process `python -m {self.module}` died; it said:\n{last}")
 
     def _start(self) -> subprocess.Popen:
         if self._process is None or self._process.poll() is not None:
+            self._stderr.seek(0)
+            self._stderr.truncate()
             self._process = subprocess.Popen(
                 [sys.executable, "-m", self.module],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
+                stderr=self._stderr,
                 text=True,
-                env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+                env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **self.env},
             )
             atexit.register(self._process.kill)
         return self._process

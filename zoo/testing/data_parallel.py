@@ -1,16 +1,22 @@
-"""Training under ``tf.distribute.MirroredStrategy`` over two logical CPU devices.
+"""Data-parallel training over two devices of this machine, with the engine each
+backend provides:
 
-TensorFlow fixes its devices the first time it uses them, so the two logical
-CPUs must be configured before anything else runs: in a process of its own.
-As with loading in a new process (``fresh_process``), one worker serves every
-request of a session, since starting TensorFlow costs seconds.
+- TensorFlow: ``tf.distribute.MirroredStrategy`` over two logical CPUs;
+- JAX: ``keras.distribution.DataParallel`` over two host devices
+  (``XLA_FLAGS=--xla_force_host_platform_device_count=2``);
+- PyTorch: none that Keras drives in one process (``SUPPORTED``).
+
+Both TensorFlow and JAX fix their devices the first time they use them, so the
+two devices must be configured before anything else runs: in a process of its
+own. As with loading in a new process (``fresh_process``), one worker serves
+every request of a session, since starting a backend costs seconds.
 
 A request names a saved ``.keras`` model and its training data; the worker
-trains one copy on one device and another copy mirrored over both, with the
-same global batch, and sends back both sets of weights and predictions.
+trains one copy on one device and another copy data-parallel over both, with
+the same global batch, and sends back both sets of weights and predictions.
 
-Run as ``python -m zoo.testing.mirrored``: one JSON request a line on stdin,
-one JSON answer a line on stdout.
+Run as ``python -m zoo.testing.data_parallel``: one JSON request a line on
+stdin, one JSON answer a line on stdout.
 """
 
 from __future__ import annotations
@@ -29,18 +35,26 @@ from zoo.testing.worker import Worker, serve
 REPLICAS = 2
 #: Training steps of each run: enough for a difference to build up, few enough to be quick.
 STEPS = 3
-_worker = Worker("zoo.testing.mirrored")
+#: The backends with a data-parallel engine this kit drives, and its name.
+SUPPORTED = {
+    "tensorflow": "tf.distribute.MirroredStrategy",
+    "jax": "keras.distribution.DataParallel",
+}
+_worker = Worker(
+    "zoo.testing.data_parallel",
+    env={"XLA_FLAGS": f"--xla_force_host_platform_device_count={REPLICAS}"},
+)
 
 
 @dataclass
 class Trained:
-    """What one device and two mirrored replicas made of the same model and data."""
+    """What one device and two data-parallel replicas made of the same model and data."""
 
     single_weights: list[np.ndarray]
-    mirrored_weights: list[np.ndarray]
+    parallel_weights: list[np.ndarray]
     single_outputs: list[np.ndarray]
-    mirrored_outputs: list[np.ndarray]
-    mirrored_losses: list[float]
+    parallel_outputs: list[np.ndarray]
+    parallel_losses: list[float]
 
 
 def train_both(
@@ -50,8 +64,8 @@ def train_both(
     modules: list[str],
 ) -> Trained:
     """Train the model saved at ``path`` for ``STEPS`` steps of the whole of ``x`` (one
-    batch), on one device and mirrored on two; ``targets`` ``None`` for a model with
-    its own loss. ``modules`` are imported first (where the model's classes live)."""
+    batch), on one device and data-parallel on two; ``targets`` ``None`` for a model
+    with its own loss. ``modules`` are imported first (where the model's classes live)."""
     with tempfile.TemporaryDirectory() as folder:
         arrays = {"x": x, **{f"y_{i}": y for i, y in enumerate(targets or [])}}
         np.savez(Path(folder) / "data.npz", **arrays)
@@ -63,7 +77,7 @@ def train_both(
         }
         answer = _worker.ask(request)
         if "error" in answer:
-            raise AssertionError(f"training under MirroredStrategy failed: {answer['error']}")
+            raise AssertionError(f"data-parallel training failed: {answer['error']}")
         found = np.load(Path(folder) / "answer.npz")
 
         def listed(prefix: str) -> list[np.ndarray]:
@@ -71,14 +85,14 @@ def train_both(
 
         return Trained(
             listed("single_weights"),
-            listed("mirrored_weights"),
+            listed("parallel_weights"),
             listed("single_outputs"),
-            listed("mirrored_outputs"),
+            listed("parallel_outputs"),
             answer["losses"],
         )
 
 
-def _train(request: dict[str, Any], strategy: Any, arrays: dict[str, Any]) -> list[float]:
+def _train(request: dict[str, Any], parallel: Any, arrays: dict[str, Any]) -> list[float]:
     import keras
 
     data = np.load(Path(request["folder"]) / "data.npz")
@@ -88,17 +102,19 @@ def _train(request: dict[str, Any], strategy: Any, arrays: dict[str, Any]) -> li
     if targets is not None and len(targets) == 1:
         targets = targets[0]
     losses: list[float] = []
-    for name, scope in (("single", contextlib.nullcontext()), ("mirrored", strategy.scope())):
+    for name, scope in (("single", contextlib.nullcontext()), ("parallel", parallel())):
         with scope:
             model = keras.saving.load_model(request["model"], compile=False)
             model.compile(
                 optimizer=keras.optimizers.SGD(0.1),
                 loss=None if targets is None else "mse",
             )
-        history = model.fit(x, targets, batch_size=len(x), epochs=STEPS, shuffle=False, verbose=0)
+            history = model.fit(
+                x, targets, batch_size=len(x), epochs=STEPS, shuffle=False, verbose=0
+            )
+            outputs = keras.tree.flatten(model.predict(x, batch_size=len(x), verbose=0))
         losses = [float(v) for v in history.history["loss"]]
-        outputs = keras.tree.flatten(model.predict(x, batch_size=len(x), verbose=0))
-        weights = model.get_weights()
+        weights = [np.asarray(w) for w in model.get_weights()]
         for i, value in enumerate(weights):
             arrays[f"{name}_weights_{i}"] = value
         for i, value in enumerate(outputs):
@@ -107,13 +123,13 @@ def _train(request: dict[str, Any], strategy: Any, arrays: dict[str, Any]) -> li
     return losses
 
 
-def _answer(request: dict[str, Any], strategy: Any) -> dict[str, Any]:
+def _answer(request: dict[str, Any], parallel: Any) -> dict[str, Any]:
     for module in request["modules"]:
         importlib.import_module(module)
     arrays: dict[str, Any] = {}
-    losses = _train(request, strategy, arrays)
+    losses = _train(request, parallel, arrays)
     answer: dict[str, Any] = {"losses": losses}
-    for name in ("single", "mirrored"):
+    for name in ("single", "parallel"):
         weights, outputs = arrays.pop(f"{name}_counts")
         answer[f"{name}_weights"] = weights
         answer[f"{name}_outputs"] = outputs
@@ -121,7 +137,7 @@ def _answer(request: dict[str, Any], strategy: Any) -> dict[str, Any]:
     return answer
 
 
-if __name__ == "__main__":
+def _tensorflow_parallel() -> Any:
     import tensorflow as tf
 
     # Before anything else touches the devices.
@@ -129,7 +145,24 @@ if __name__ == "__main__":
     tf.config.set_logical_device_configuration(
         cpu, [tf.config.LogicalDeviceConfiguration()] * REPLICAS
     )
+    strategy = tf.distribute.MirroredStrategy([f"/cpu:{i}" for i in range(REPLICAS)])
+    return strategy.scope
+
+
+def _jax_parallel() -> Any:
+    import jax
+    import keras
+
+    devices = jax.devices("cpu")
+    if len(devices) < REPLICAS:
+        raise RuntimeError(f"{len(devices)} JAX device(s); is XLA_FLAGS set? {devices}")
+    return keras.distribution.DataParallel(devices=devices[:REPLICAS]).scope
+
+
+if __name__ == "__main__":
+    import keras
+
+    parallel = {"tensorflow": _tensorflow_parallel, "jax": _jax_parallel}[keras.backend.backend()]()
     import zoo  # noqa: F401  (loads every plugin, which registers its classes)
 
-    strategy = tf.distribute.MirroredStrategy([f"/cpu:{i}" for i in range(REPLICAS)])
-    serve(lambda request: _answer(request, strategy))
+    serve(lambda request: _answer(request, parallel))
