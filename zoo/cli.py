@@ -10,6 +10,7 @@ import argparse
 import inspect
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -161,7 +162,37 @@ def _resolve_targets(registry, names: list[str]) -> tuple[list[str], list[str]] 
     return plugins, objects
 
 
+def _without(argv: list[str], option: str) -> list[str]:
+    """``argv`` without ``option`` and its value (given as two words or with ``=``)."""
+    kept, skip = [], False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word == option:
+            skip = True
+        elif not word.startswith(option + "="):
+            kept.append(word)
+    return kept
+
+
+def _on_backend(backend: str, argv: list[str], **options: Any) -> subprocess.CompletedProcess:
+    """Run ``zoo`` with ``argv`` in a new process on ``backend`` (Keras picks its backend
+    once, at import)."""
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.run([sys.executable, "-m", "zoo.cli", *argv], env=env, **options)
+
+
+def _current_backend() -> str:
+    import keras
+
+    return keras.backend.backend()
+
+
 def command_check(args: argparse.Namespace) -> int:
+    if args.backend == "all":
+        return _check_every_backend(args)
+    if args.backend and args.backend != _current_backend():
+        return _on_backend(args.backend, args.argv).returncode
     registry = _registry()
     targets = _resolve_targets(registry, args.names or sorted(registry.plugins))
     if targets is None:
@@ -209,20 +240,83 @@ def command_check(args: argparse.Namespace) -> int:
         console.print(outcome.error, markup=False, highlight=False)
     if args.json:
         _record(outcomes, Path(args.json))
-        console.print(f"results recorded in {args.json}")
+        console.print(f"results recorded in {args.json} (backend {_current_backend()})")
     console.print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed or broken or not outcomes else 0
 
 
 def _record(outcomes, path: Path) -> None:
-    """Merge these outcomes into the JSON record at ``path`` (the docs' support matrix)."""
+    """Merge these outcomes into the JSON record at ``path`` (the docs' support matrix),
+    under the current backend."""
     from datetime import UTC, datetime
 
-    record = json.loads(path.read_text()) if path.exists() else {"results": {}}
-    record["date"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    import keras
+
+    record = json.loads(path.read_text()) if path.exists() else {}
+    backend = _current_backend()
+    run = record.get("backends", {}).get(backend, {"results": {}, "errors": {}})
+    run["date"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    run["keras"] = keras.__version__
     for outcome in outcomes:
-        record["results"][outcome.case.id] = "pass" if outcome.passed else "fail"
-    record["results"] = dict(sorted(record["results"].items()))
+        run["results"][outcome.case.id] = "pass" if outcome.passed else "fail"
+        run["errors"].pop(outcome.case.id, None)
+        if not outcome.passed:
+            run["errors"][outcome.case.id] = outcome.error
+    run["results"] = dict(sorted(run["results"].items()))
+    _merge(path, backend, run)
+
+
+def _check_every_backend(args: argparse.Namespace) -> int:
+    """``zoo check --backend all``: each installed backend in its own process, then one
+    table with a column per backend."""
+    import tempfile
+
+    from zoo.testing.cross_backend import installed
+
+    backends = installed()
+    argv = _without(_without(args.argv, "--backend"), "--json")
+    runs, codes = {}, {}
+    with tempfile.TemporaryDirectory() as folder:
+        for backend in backends:
+            errors.print(f"[bold]checking on {backend}[/bold]")
+            path = Path(folder) / f"{backend}.json"
+            done = _on_backend(backend, [*argv, "--json", str(path)], stdout=subprocess.PIPE)
+            codes[backend] = done.returncode
+            record = json.loads(path.read_text()) if path.exists() else {}
+            runs[backend] = record.get("backends", {}).get(backend, {"results": {}, "errors": {}})
+            if args.json:
+                _merge(Path(args.json), backend, runs[backend])
+    cases = sorted({case for run in runs.values() for case in run["results"]})
+    table = Table(title=f"Conformance of {', '.join(args.names) or 'every plugin'} per backend")
+    for column in ("object", "check", *backends):
+        table.add_column(column)
+    cell = {"pass": "[green]pass[/green]", "fail": "[red]FAIL[/red]", None: "n/a"}
+    for case in cases:
+        _, name, check = case.split("/")
+        table.add_row(name, check, *(cell[runs[b]["results"].get(case)] for b in backends))
+    console.print(table)
+    for backend in backends:
+        for case, message in runs[backend].get("errors", {}).items():
+            console.rule(f"[red]{case} on {backend}[/red]")
+            console.print(message, markup=False, highlight=False)
+        if codes[backend] and not runs[backend]["errors"]:
+            errors.print(f"[red]zoo check on {backend} exited {codes[backend]}[/red]")
+    if args.json:
+        console.print(f"results recorded in {args.json}")
+    counts = [
+        f"{b}: {sum(r == 'pass' for r in runs[b]['results'].values())} passed, "
+        f"{sum(r == 'fail' for r in runs[b]['results'].values())} failed"
+        for b in backends
+    ]
+    console.print("; ".join(counts))
+    return 1 if any(codes.values()) else 0
+
+
+def _merge(path: Path, backend: str, run: dict[str, Any]) -> None:
+    """Put one backend's run into the record at ``path``, replacing that backend's."""
+    record = json.loads(path.read_text()) if path.exists() else {}
+    record.setdefault("backends", {})[backend] = run
+    record["backends"] = dict(sorted(record["backends"].items()))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=1) + "\n")
 
@@ -364,6 +458,12 @@ def parser() -> argparse.ArgumentParser:
     checking.add_argument("--check", action="append", help="only this check (repeatable)")
     checking.add_argument("--fast", action="store_true", help="skip the slow checks")
     checking.add_argument("--json", metavar="PATH", help="also record the results in this file")
+    checking.add_argument(
+        "--backend",
+        choices=["tensorflow", "jax", "torch", "all"],
+        help="the Keras backend to check on (default: the current KERAS_BACKEND); "
+        "all: each installed one in its own process, one column each",
+    )
     checking.set_defaults(run=command_check)
     timing = commands.add_parser(
         "bench", help="time layers forward and backward beside their Keras twins"
@@ -395,7 +495,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = parser().parse_args(argv)
+    args.argv = argv
     return args.run(args)
 
 

@@ -36,11 +36,12 @@ EXAMPLE_FIGURES = Path("docs/assets/examples")
 #: support-matrix column -> conformance checks that must all pass for a tick
 SUPPORT = {
     "serializable": ("config_roundtrip", "keras_file", "weights_file", "resume_from_keras_file"),
-    "XLA": ("xla",),
+    "compiled": ("tf_function", "jit_compile"),
     "mixed precision": ("mixed_float16", "mixed_bfloat16", "large_inputs_mixed_float16"),
     "batch-size invariance": ("batch_invariance", "batch_of_one"),
     "data parallel": ("data_parallel",),
     "masking": ("masking",),
+    "same on every backend": ("cross_backend",),
 }
 
 
@@ -235,8 +236,9 @@ def headline(costs: dict[str, Any]) -> tuple[str, str]:
 # -- pages -------------------------------------------------------------------
 
 
-def support_row(item: Registered, results: dict[str, str]) -> list[str]:
-    """Per support column: ✓ (every applicable check passed), ✗, n/a, or not checked."""
+def support_row(item: Registered, results: dict[str, str], backend: str) -> list[str]:
+    """Per support column, on ``backend``: ✓ (every applicable check passed), ✗, n/a
+    (no check of the column applies to this object on this backend), or not checked."""
     from zoo.testing import CHECKS
 
     cells = []
@@ -244,7 +246,10 @@ def support_row(item: Registered, results: dict[str, str]) -> list[str]:
         applicable = [
             name
             for name in names
-            if name in CHECKS and item.kind in CHECKS[name].kinds and CHECKS[name].applies(item)
+            if name in CHECKS
+            and item.kind in CHECKS[name].kinds
+            and backend in CHECKS[name].backends
+            and CHECKS[name].applies(item)
         ]
         found = [results.get(f"{item.plugin}/{item.name}/{name}") for name in applicable]
         if any(status == "fail" for status in found):
@@ -258,6 +263,21 @@ def support_row(item: Registered, results: dict[str, str]) -> list[str]:
         else:
             cells.append("not checked")
     return cells
+
+
+def support_section(item: Registered, conformance: dict) -> list[str]:
+    """The support matrix of one object: a row per backend, from the conformance record."""
+    from zoo.testing.backend import BACKENDS
+
+    runs = conformance.get("backends", {})
+    rows = [
+        [name, *support_row(item, runs.get(name, {}).get("results", {}), name)] for name in BACKENDS
+    ]
+    lines = ["## Support\n", table(["backend", *SUPPORT], rows)]
+    dates = [f"{name} {runs[name]['date']}" for name in BACKENDS if runs.get(name, {}).get("date")]
+    if dates:
+        lines.append(f"From the conformance runs of {', '.join(dates)} (`zoo check --json`).\n")
+    return lines
 
 
 def object_page(item: Registered, registry: Registry, costs: dict, conformance: dict) -> dict:
@@ -328,11 +348,7 @@ def object_page(item: Registered, registry: Registry, costs: dict, conformance: 
                 lines.append(f"![Cost of {item.name} against batch size]({item.name}-cost.svg)\n")
         else:
             lines.append("*Not measured yet: run `zoo bench` and rebuild.*\n")
-        lines.append("## Support\n")
-        results = conformance.get("results", {})
-        lines.append(table(list(SUPPORT), [support_row(item, results)]))
-        if conformance.get("date"):
-            lines.append(f"From the conformance run of {conformance['date']}.\n")
+        lines += support_section(item, conformance)
         parts = sublayers(obj)
         if parts:
             rows = [[p.name, type(p).__name__, f"{p.count_params():,}"] for p in parts]

@@ -3,8 +3,8 @@ and TensorFlow, JAX or PyTorch.
 
 Everything else in the kit is written with ``keras`` and ``numpy`` alone. Here,
 and only here, the kit takes gradients (a TensorFlow tape, ``jax.grad`` over
-the variables' values in a ``keras.StatelessScope``, torch autograd) and runs
-at double precision. Compiled execution and data-parallel training go through
+the variables' values in a ``keras.StatelessScope``, torch autograd) and knows
+the most precise float each computes in. Compiled execution and data-parallel training go through
 Keras itself (``Model.compile(jit_compile=True)``; ``zoo.testing.data_parallel``).
 The backend is the one Keras runs on, chosen by ``KERAS_BACKEND``.
 """
@@ -103,25 +103,22 @@ _GRADIENTS = {
 }
 
 
-@contextlib.contextmanager
-def float64() -> Iterator[None]:
-    """Compute in float64: floatx and the dtype policy, and JAX's 64-bit mode, which is
-    off by default (JAX would silently compute in float32)."""
-    previous = keras.config.floatx(), keras.config.dtype_policy()
-    jax_x64 = None
-    if current() == "jax":
-        import jax
+#: The most precise float Keras computes in, per backend: float64 stays float64 on
+#: TensorFlow only (``keras.backend.result_type`` turns it into float32 on JAX and
+#: PyTorch, as JAX does without its 64-bit mode).
+MOST_PRECISE = {"tensorflow": "float64", "jax": "float32", "torch": "float32"}
 
-        jax_x64 = jax.config.read("jax_enable_x64")
-        jax.config.update("jax_enable_x64", True)
-    keras.config.set_floatx("float64")
-    keras.config.set_dtype_policy("float64")
+
+@contextlib.contextmanager
+def most_precise() -> Iterator[str]:
+    """Compute in the most precise float Keras offers on this backend (floatx and the
+    dtype policy); yields its name."""
+    dtype = MOST_PRECISE[current()]
+    previous = keras.config.floatx(), keras.config.dtype_policy()
+    keras.config.set_floatx(dtype)
+    keras.config.set_dtype_policy(dtype)
     try:
-        yield
+        yield dtype
     finally:
         keras.config.set_floatx(previous[0])
         keras.config.set_dtype_policy(previous[1])
-        if jax_x64 is not None:
-            import jax
-
-            jax.config.update("jax_enable_x64", jax_x64)
