@@ -29,7 +29,7 @@ class Worker:
         self.env = env or {}
         self._process: subprocess.Popen | None = None
         # Its stderr, for the reason when it dies (a pipe nobody reads could fill up).
-        self._stderr = tempfile.TemporaryFile(mode="w+")
+        self._stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (lives with the worker)
 
     def ask(self, request: dict[str, Any]) -> dict[str, Any]:
         process = self._start()
