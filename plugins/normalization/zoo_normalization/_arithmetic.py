@@ -34,10 +34,34 @@ import keras
 from keras import ops
 
 
-@functools.cache
 def on_cpu() -> bool:
-    """Whether every device is a CPU, where products do not round their inputs."""
-    return all(device.lower().startswith("cpu") for device in keras.distribution.list_devices())
+    """Whether we compute on a CPU, where products do not round their inputs.
+
+    Where Keras lists the devices (TensorFlow, JAX), whether every device is
+    a CPU. Where it does not (PyTorch), whether Keras places new tensors on a
+    CPU, which is where it moves every layer's inputs. Never raises: a
+    backend that tells neither gets reductions, right everywhere.
+    """
+    every = _every_device_is_cpu()
+    if every is not None:
+        return every
+    try:
+        device = ops.zeros(()).device
+    except Exception:  # only a choice of arithmetic depends on it
+        return False
+    return str(getattr(device, "type", device)).lower().startswith("cpu")
+
+
+@functools.cache
+def _every_device_is_cpu() -> bool | None:
+    """Whether every device Keras lists is a CPU; None where it lists none."""
+    try:
+        devices = keras.distribution.list_devices()
+    except Exception:  # Keras implements it on some backends only
+        return None
+    if not devices:
+        return None
+    return all(device.lower().startswith("cpu") for device in devices)
 
 
 #: From this many elements, XLA on a CPU hands a matrix-vector product to its
