@@ -58,7 +58,7 @@ class WeightNormalization(keras.layers.Wrapper):
     >>> w = keras.ops.convert_to_numpy(layer.g * kernel / keras.ops.norm(kernel, axis=0))
     >>> print(np.linalg.norm(w, axis=0).round(4))
     [1. 2. 3.]
-    >>> print(np.allclose(layer(x), x @ w, atol=1e-6))
+    >>> print(np.allclose(keras.ops.convert_to_numpy(layer(x)), x @ w, atol=1e-6))
     True
 
     References:
@@ -124,11 +124,32 @@ class WeightNormalization(keras.layers.Wrapper):
 
     def call(self, inputs):
         require_float_input(self, inputs)
-        # While the wrapped layer runs, its kernel reads as the normalized kernel;
-        # gradients flow through it to g and v. Nothing is assigned.
-        mapping = [(self.layer.kernel, self.normalized_kernel())]
-        with keras.StatelessScope(state_mapping=mapping):
-            return self.layer(inputs)
+        # The wrapped layer runs in a stateless scope where its kernel reads as
+        # the normalized kernel; gradients flow through it to g and v, and
+        # nothing is assigned. A scope replaces any enclosing one (Keras' JAX
+        # trainer, jax.grad over a StatelessScope), so it maps every variable
+        # of the wrapped layer, each to the value it has here (a traced value
+        # inside such a scope), and hands on what the wrapped layer updates or
+        # adds as a loss, as the enclosing scope (or eager execution) expects.
+        kernel = self.layer.kernel
+        mapping = [
+            (variable, self.normalized_kernel() if variable is kernel else variable.value)
+            for variable in self.layer.variables
+        ]
+        with keras.StatelessScope(state_mapping=mapping, collect_losses=True) as scope:
+            before = [scope.get_current_value(variable) for variable, _ in mapping]
+            outputs = self.layer(inputs)
+        for (variable, _), value in zip(mapping, before, strict=True):
+            updated = scope.get_current_value(variable)
+            if updated is not value and variable is not kernel:
+                variable.assign(updated)
+        # An enclosing scope counts a loss once per layer that added it, by identity:
+        # the wrapper adds a new tensor for each, and keeps the wrapped layer's alive
+        # until its next call so that no other loss takes their identity meanwhile.
+        self._wrapped_losses = tuple(scope.losses)
+        for loss in self._wrapped_losses:
+            self.add_loss(ops.add(loss, 0))
+        return outputs
 
     def compute_output_shape(self, input_shape):
         return self.layer.compute_output_shape(input_shape)
