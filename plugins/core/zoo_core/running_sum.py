@@ -99,7 +99,7 @@ class RunningSum(keras.layers.Layer):
     def reset_state(self) -> None:
         """Forget everything seen: `total`, `count` and `mean` back to zero."""
         for variable in (self.total, self.count, self.mean):
-            variable.assign(ops.zeros_like(variable))
+            variable.assign(ops.zeros(variable.shape, variable.dtype))
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -10,6 +10,7 @@ import keras
 import numpy as np
 import pytest
 from zoo_normalization import (
+    BatchNormalization,
     GroupNormalization,
     InstanceNormalization,
     LayerNormalization,
@@ -121,3 +122,16 @@ def test_normalizations_fit(name, shape, rng):
     for weight, old, new in zip(model.trainable_weights, before, _weights(model), strict=True):
         assert not np.allclose(old, new), f"{weight.path} did not move"
     assert np.all(np.isfinite(model.predict(x, verbose=0)))
+
+
+def test_batch_normalization_synchronized_as_keras():
+    # Synchronized batch statistics are TensorFlow-only in Keras: elsewhere both refuse.
+    def refused(cls) -> bool:
+        try:
+            cls(synchronized=True)
+        except ValueError:
+            return True
+        return False
+
+    assert refused(BatchNormalization) == refused(keras.layers.BatchNormalization)
+    assert refused(BatchNormalization) == (keras.backend.backend() != "tensorflow")
