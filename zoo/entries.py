@@ -145,8 +145,10 @@ class LayerEntry(_Entry):
             ``ValueError`` naming the input's shape or dtype (none by
             default: a layer without weights may well take any shape).
         distributed_config: overrides of the example config for training
-            under ``tf.distribute`` (e.g. synchronized batch statistics), where
-            the layer must match one device given the same global batch.
+            under ``tf.distribute`` on TensorFlow (e.g. synchronized batch
+            statistics), where the layer must match one device given the same
+            global batch (JAX's ``keras.distribution`` needs none: it computes
+            on the global batch).
         normalizes: whether its output's scale does not follow its input's
             (a normalization): inputs around 1e4 under mixed_float16 must then
             give finite outputs and gradients.

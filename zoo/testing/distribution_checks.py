@@ -28,7 +28,10 @@ from zoo.testing.layer_checks import (
 
 
 def _distributed_model(entry: LayerEntry, x: np.ndarray) -> keras.Model:
-    config = {**entry.make_config(), **entry.distributed_config}
+    # The entry's distributed config is for tf.distribute's replicas (say, synchronized
+    # batch statistics); keras.distribution on JAX computes on the global batch as is.
+    overrides = entry.distributed_config if keras.backend.backend() == "tensorflow" else {}
+    config = {**entry.make_config(), **overrides}
     if isinstance(entry.cls, type) and issubclass(entry.cls, keras.Model):
         model = entry.cls(**config)
         model(x)
