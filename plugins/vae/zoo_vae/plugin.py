@@ -87,6 +87,8 @@ def register_layers():
             VAE,
             config={"original_dim": 8, "intermediate_dim": 16, "latent_dim": 2, "seed": 7},
             input_shape=(4, 8),
+            # Its Bernoulli likelihood wants data in [0, 1] (PyTorch refuses others).
+            input_range=(0.0, 1.0),
             output_shape=(4, 8),
             trainable_weights=10,
             losses=1,
