@@ -11,6 +11,8 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from zoo.testing import backend  # noqa: E402
+
 
 @pytest.fixture
 def rng() -> np.random.Generator:
@@ -31,3 +33,12 @@ def dtype_policy():
             keras.config.set_dtype_policy(previous)
 
     return use
+
+
+@pytest.fixture
+def most_precise():
+    """The most precise float the backend computes in (float64 on TensorFlow, float32
+    on JAX and PyTorch, where Keras turns float64 into float32), as floatx and dtype
+    policy during the test; its name."""
+    with backend.most_precise() as dtype:
+        yield dtype

@@ -5,7 +5,6 @@ from __future__ import annotations
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 from zoo_normalization import (
     GroupNormalization,
     InstanceNormalization,
@@ -13,6 +12,8 @@ from zoo_normalization import (
     RMSNormalization,
     _arithmetic,
 )
+
+from zoo.testing import backend
 
 CASES = {
     "layer": lambda **kw: LayerNormalization(**kw),
@@ -25,48 +26,87 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("compiled", ["eager", "xla"])
+class Objective(keras.Model):
+    """``objective(point)`` with the point held as a weight, next to the layer's own.
+
+    One compiled training step by plain gradient descent with a unit learning rate
+    moves every weight (the point included) by minus its gradient.
+    """
+
+    def __init__(self, objective, point: np.ndarray, layer: keras.layers.Layer):
+        super().__init__(dtype=layer.dtype_policy)
+        self.objective, self.layer = objective, layer
+        self.point = self.add_weight(shape=point.shape, initializer="zeros")
+        self.point.assign(point)
+
+    def call(self, unused):
+        return keras.ops.reshape(self.objective(self.point), (1, 1))
+
+
+def compiled_gradients(objective, x: np.ndarray, layer: keras.layers.Layer):
+    """The gradients of ``objective(x)`` with respect to `x` and each of the layer's
+    trainable weights, taken by Keras' compiled training step (``jit_compile=True``:
+    XLA, jax.jit or torch.compile)."""
+    model = Objective(objective, x, layer)
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=1.0),
+        loss=lambda _, value: keras.ops.sum(value),
+        jit_compile=True,
+    )
+    variables = [model.point, *layer.trainable_weights]
+    before = [keras.ops.convert_to_numpy(v).copy() for v in variables]
+    model.train_on_batch(np.zeros((1, 1)), np.zeros((1, 1)))
+    found = [old - keras.ops.convert_to_numpy(v) for v, old in zip(variables, before, strict=True)]
+    for variable, old in zip(variables, before, strict=True):
+        variable.assign(old)
+    return found[:1], found[1:]
+
+
+@pytest.mark.parametrize("compiled", ["eager", "compiled"])
 @pytest.mark.parametrize("sums", ["cpu-small", "cpu-large", "accelerator"])
 @pytest.mark.parametrize("affine", [True, False])
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_gradients_match_central_differences(name, affine, sums, compiled, rng, monkeypatch):
     # Which sums are matrix products depends on the device and on the input's
-    # size (columns): every way, eagerly and compiled by XLA.
+    # size (columns): every way, eagerly and compiled (jit_compile=True).
     monkeypatch.setattr(_arithmetic, "on_cpu", lambda: sums != "accelerator")
     if sums == "cpu-large":
         monkeypatch.setattr(_arithmetic, "_LIBRARY_PRODUCT_ELEMENTS", 0)
-    layer = CASES[name](center=affine, scale=affine, dtype="float64")
-    x = rng.normal(1.0, 2.0, size=(2, 6, 3, 4))
-    layer.build(x.shape)
-    for weight in layer.trainable_weights:
-        weight.assign(rng.normal(size=weight.shape))
-    projection = rng.normal(size=x.shape)
-    xs = tf.Variable(x)
+    with backend.most_precise() as dtype:
+        # float64 where the backend computes in it (TensorFlow); elsewhere float32, whose
+        # rounding (~1e-7 relative) needs a wider step and tolerance.
+        step, tolerance = (1e-6, 1e-5) if dtype == "float64" else (1e-3, 1e-2)
+        layer = CASES[name](center=affine, scale=affine, dtype=dtype)
+        x = rng.normal(1.0, 2.0, size=(2, 6, 3, 4)).astype(dtype)
+        layer.build(x.shape)
+        for weight in layer.trainable_weights:
+            weight.assign(rng.normal(size=weight.shape).astype(dtype))
+        projection = keras.ops.convert_to_tensor(rng.normal(size=x.shape).astype(dtype))
 
-    def objective():
-        return tf.reduce_sum(layer(xs) * projection)
+        def objective(inputs):
+            return keras.ops.sum(keras.ops.multiply(layer(inputs), projection))
 
-    variables = [xs, *layer.trainable_weights]
-
-    def gradient_of_objective():
-        with tf.GradientTape() as tape:
-            loss = objective()
-        return tape.gradient(loss, variables)
-
-    if compiled == "xla":
-        gradient_of_objective = tf.function(gradient_of_objective, jit_compile=True)
-    gradients = gradient_of_objective()
-    step = 1e-6
-    for variable, gradient in zip(variables, gradients, strict=True):
-        values = keras.ops.convert_to_numpy(variable).copy()
-        flat = np.ravel(gradient)
-        for index in rng.choice(values.size, size=min(6, values.size), replace=False):
-            estimates = []
-            for sign in (1, -1):
-                shifted = values.copy().reshape(-1)
-                shifted[index] += sign * step
-                variable.assign(shifted.reshape(values.shape))
-                estimates.append(float(objective()))
-            variable.assign(values)
-            estimate = (estimates[0] - estimates[1]) / (2 * step)
-            assert abs(estimate - flat[index]) <= 1e-5 * max(1.0, abs(estimate))
+        if compiled == "compiled":
+            input_gradients, weight_gradients = compiled_gradients(objective, x, layer)
+        else:
+            _, input_gradients, weight_gradients = backend.gradients(objective, [x], layer)
+        # The input first, then each trainable weight; each probed at a few entries.
+        probed = [(None, input_gradients[0])]
+        probed += list(zip(layer.trainable_weights, weight_gradients, strict=True))
+        for weight, gradient in probed:
+            values = x if weight is None else keras.ops.convert_to_numpy(weight).copy()
+            flat = np.ravel(gradient)
+            for index in rng.choice(values.size, size=min(6, values.size), replace=False):
+                estimates = []
+                for sign in (1, -1):
+                    shifted = values.copy().reshape(-1)
+                    shifted[index] += sign * step
+                    shifted = shifted.reshape(values.shape)
+                    if weight is not None:
+                        weight.assign(shifted)
+                    point = x if weight is not None else shifted
+                    estimates.append(float(keras.ops.convert_to_numpy(objective(point))))
+                if weight is not None:
+                    weight.assign(values)
+                estimate = (estimates[0] - estimates[1]) / (2 * step)
+                assert abs(estimate - flat[index]) <= tolerance * max(1.0, abs(estimate))

@@ -11,6 +11,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 SCRIPT = textwrap.dedent(
     """
     import numpy as np
@@ -41,6 +43,9 @@ SCRIPT = textwrap.dedent(
 )
 
 
+# Synchronized batch statistics exist on TensorFlow only (tf.distribute), in Keras too;
+# elsewhere BatchNormalization refuses synchronized=True (test_batch_normalization.py).
+@pytest.mark.backends("tensorflow")
 def test_synchronized_statistics_are_those_of_the_global_batch():
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     result = subprocess.run(
