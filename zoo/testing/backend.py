@@ -44,7 +44,8 @@ def gradients(
     A gradient is ``None`` where the backend says the objective does not depend on
     that input or weight at all (TensorFlow, torch); JAX gives zeros there. Updates
     the objective makes to the layer's other variables (moving statistics, seed
-    states) are kept, as an eager call keeps them.
+    states) are kept, as an eager call keeps them. The objective sees the losses
+    layers add (``layer.losses``) on every backend.
     """
     return _GRADIENTS[current()](objective, list(inputs), layer)
 
@@ -68,7 +69,8 @@ def _jax_gradients(objective, inputs, layer) -> Gradients:
 
     def pure(input_values, trainable_values):
         mapping = [*zip(trainable, trainable_values, strict=True), *((v, v.value) for v in others)]
-        with keras.StatelessScope(state_mapping=mapping) as scope:
+        # collect_losses: else the losses layers add (add_loss) vanish from `layer.losses`.
+        with keras.StatelessScope(state_mapping=mapping, collect_losses=True) as scope:
             loss = objective(*input_values)
         # Updates of the other variables leave the trace as values, applied below.
         return loss, [scope.get_current_value(v) for v in others]
