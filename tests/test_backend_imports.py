@@ -1,0 +1,30 @@
+"""Off TensorFlow, nothing of the zoo imports TensorFlow: the framework, the kit,
+the bench, the docs generator and every installed plugin load on JAX and
+PyTorch without it (a user there may well not have it, or not want it loaded)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from zoo.testing.cross_backend import installed
+
+PROBE = """
+import sys
+import zoo, zoo.bench, zoo.cli, zoo.docs, zoo.testing
+for item in zoo.get_registry().all():
+    __import__(item.cls.__module__)
+print(sorted(m for m in sys.modules if m == "tensorflow" or m.startswith("tensorflow.")))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", [b for b in ("jax", "torch") if b in installed()])
+def test_nothing_imports_tensorflow_on_another_backend(backend: str):
+    env = {**os.environ, "KERAS_BACKEND": backend}
+    done = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout
