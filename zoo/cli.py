@@ -215,6 +215,8 @@ def command_check(args: argparse.Namespace) -> int:
     except ValueError as error:
         errors.print(f"[red]{error}[/red]")
         return 2
+    if args.slow:
+        selected = [case for case in selected if case.check.slow]
     outcomes = []
     with Progress(console=errors, transient=True) as progress:
         task = progress.add_task("checking", total=len(selected))
@@ -352,6 +354,17 @@ def _ratio_cell(ratio: float | None) -> str:
 
 
 def command_bench(args: argparse.Namespace) -> int:
+    if args.backend == "all":
+        return _bench_every_backend(args)
+    if args.backend:
+        if "keras" not in sys.modules:  # Keras picks its backend once, at import
+            os.environ["KERAS_BACKEND"] = args.backend
+        if args.backend != _current_backend():
+            return _on_backend(args.backend, args.argv).returncode
+    import warnings
+
+    # torch.compile's notes on what it traced are for the layer's author, not the timing.
+    warnings.filterwarnings("ignore", module=r"torch\._(dynamo|inductor)")
     registry = _registry()
     targets = _resolve_targets(registry, args.names)
     if targets is None:
@@ -365,24 +378,24 @@ def command_bench(args: argparse.Namespace) -> int:
     if not items:
         errors.print("[red]no layer to time[/red]")
         return 2
-    from pathlib import Path
-
     from rich.progress import Progress
 
     from zoo import bench, machine
 
+    backend = bench.backend()
     batches = tuple(args.batch or bench.BATCHES)
     output = Path(args.output)
     previous = {}
     if (plugins or objects) and output.exists() and not args.replace:
         # Timing a few layers updates them in the file; the others keep their figures.
-        previous = json.loads(output.read_text()).get("layers", {})
+        record = json.loads(output.read_text())
+        previous = bench.backend_records(record).get(backend, {}).get("layers", {})
     bandwidth = machine.memory_bandwidth()
     layers = {}
     with Progress(console=errors) as progress:
         task = progress.add_task("timing", total=len(items) * len(batches))
         for item in items:
-            progress.update(task, description=f"{item.name}")
+            progress.update(task, description=f"{item.name} ({backend})")
             layers[item.name] = bench.bench_layer(
                 item,
                 batches=batches,
@@ -391,52 +404,91 @@ def command_bench(args: argparse.Namespace) -> int:
                 on_size=lambda _batch: progress.advance(task),
             )
     layers = {**previous, **layers}
-    result = {
+    part = {
+        "modes": list(bench.MODES),
         "machine": machine.machine_info(),
         "bandwidth_gb_per_s": bandwidth,
         "layers": layers,
         "summary": bench.summarize_run(layers),
     }
+    # Read again just before writing: only this backend's part is replaced.
+    record = json.loads(output.read_text()) if output.exists() else {}
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(result, indent=1) + "\n")
-    # Without vertical rules the table fits an 80-column terminal or log.
+    output.write_text(json.dumps(bench.merge_record(record, backend, part), indent=1) + "\n")
+    console.print(_bench_table(backend, bench.MODES, layers, [item.name for item in items]))
+    summary = part["summary"]
+    for mode in bench.MODES:
+        mean = summary.get(f"geomean_{mode}_ratio")
+        if mean is not None:
+            console.print(f"geometric mean of zoo/twin ({backend}, {mode}): {mean:.3f}")
+    for name, problems in summary["errors"].items():
+        errors.print(f"[yellow]{name}: {'; '.join(problems)}[/yellow]")
+    console.print(f"memory bandwidth: {bandwidth:.1f} GB/s")
+    console.print(f"wrote the {backend} part of {output}")
+    return 0
+
+
+def _bench_table(backend: str, modes: tuple[str, ...], layers: dict, names: list[str]) -> Table:
+    """One row per layer at its largest batch in the backend's first mode, and the
+    ratio in its second mode; without vertical rules it fits an 80-column terminal."""
+    from zoo.bench import MODE_LABELS
+
+    first, others = modes[0], modes[1:]
+    also = "".join(f" ({MODE_LABELS[m]}: the ratio in {m} mode)" for m in others)
     table = Table(
-        title="At the largest batch, graph mode: the zoo layer's forward and forward + "
-        "backward, its Keras twin's forward + backward, their ratio (XLA: the ratio under XLA)",
+        title=f"{backend}, at the largest batch, {first} mode: the zoo layer's forward and "
+        f"forward + backward, its Keras twin's forward + backward, their ratio{also}",
         box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
     )
-    for column in ("layer", "batch", "forward", "fwd+bwd", "twin", "ratio", "XLA"):
+    columns = ("layer", "batch", "forward", "fwd+bwd", "twin", "ratio")
+    for column in (*columns, *(MODE_LABELS[m] for m in others)):
         table.add_column(column, justify="left" if column == "layer" else "right", no_wrap=True)
-    for name in (item.name for item in items):
+    for name in names:
         layer = layers[name]
         headline = layer["headline"]
-        if headline is None:
-            table.add_row(name, "", "", "", "", "", f"[red]{layer.get('error', '')}[/red]")
+        if headline is None:  # what went wrong is printed below the table, in full
+            table.add_row(name, *[""] * (len(columns) + len(others) - 2), "[red]error[/red]")
             continue
         size = next(s for s in layer["sizes"] if s["batch"] == headline["batch"])
-        graph = size.get("graph", {})
-        forward = (graph.get("forward") or {}).get("zoo") or {}
-        backward = graph.get("backward") or {}
+        timings = size.get(first) or {}
+        forward = (timings.get("forward") or {}).get("zoo") or {}
+        backward = timings.get("backward") or {}
         table.add_row(
             name,
             str(headline["batch"]),
             _seconds(forward.get("median_s")),
             _seconds((backward.get("zoo") or {}).get("median_s")),
             _seconds((backward.get("twin") or {}).get("median_s")),
-            _ratio_cell(headline.get("graph_ratio")),
-            _ratio_cell(headline.get("xla_ratio")),
+            *(_ratio_cell(headline.get(f"{mode}_ratio")) for mode in modes),
         )
-    console.print(table)
-    summary = result["summary"]
-    for mode in ("graph", "xla"):
-        mean = summary.get(f"geomean_{mode}_ratio")
-        if mean is not None:
-            console.print(f"geometric mean of zoo/twin ({mode}): {mean:.3f}")
-    for name, problems in summary["errors"].items():
-        errors.print(f"[yellow]{name}: {'; '.join(problems)}[/yellow]")
-    console.print(f"memory bandwidth: {bandwidth:.1f} GB/s")
-    console.print(f"wrote {output}")
-    return 0
+    return table
+
+
+def _bench_every_backend(args: argparse.Namespace) -> int:
+    """``zoo bench --backend all``: each installed backend in its own process, one after
+    the other (they share the machine's cores), each replacing its part of the output."""
+    import importlib.util
+
+    backends = [b for b in ("tensorflow", "jax", "torch") if importlib.util.find_spec(b)]
+    argv = _without(args.argv, "--backend")
+    codes = {}
+    for backend in backends:
+        errors.print(f"[bold]timing on {backend}[/bold]")
+        codes[backend] = _on_backend(backend, [*argv, "--backend", backend]).returncode
+    output = Path(args.output)
+    record = json.loads(output.read_text()) if output.exists() else {}
+    for backend in backends:
+        summary = record.get("backends", {}).get(backend, {}).get("summary", {})
+        means = [
+            f"{key.removeprefix('geomean_').removesuffix('_ratio')} {value:.3f}"
+            for key, value in summary.items()
+            if key.startswith("geomean_") and value is not None
+        ]
+        status = "ok" if codes[backend] == 0 else f"[red]exit {codes[backend]}[/red]"
+        console.print(f"{backend}: {status}; geometric mean of zoo/twin: {', '.join(means)}")
+    return max(codes.values(), default=2)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -456,7 +508,9 @@ def parser() -> argparse.ArgumentParser:
         "names", nargs="*", metavar="NAME", help="plugins or object names (default: all plugins)"
     )
     checking.add_argument("--check", action="append", help="only this check (repeatable)")
-    checking.add_argument("--fast", action="store_true", help="skip the slow checks")
+    pace = checking.add_mutually_exclusive_group()
+    pace.add_argument("--fast", action="store_true", help="skip the slow checks")
+    pace.add_argument("--slow", action="store_true", help="only the slow checks")
     checking.add_argument("--json", metavar="PATH", help="also record the results in this file")
     checking.add_argument(
         "--backend",
