@@ -24,7 +24,8 @@ class WeightNormalization(keras.layers.Wrapper):
     wrapped layer computes exactly what it would unwrapped. Any layer whose
     `kernel` is a weight with the output units last (`Dense`, `Conv1D`,
     `Conv2D`, `Conv3D`, `EinsumDense` with such an equation, ...) can be
-    wrapped; its other weights (the bias) are used unchanged.
+    wrapped; its other weights (the bias) are used unchanged, and its losses
+    (an activity regularizer's) and updates count as if it were unwrapped.
 
     The wrapped layer is built at the wrapper's first call, not before. The
     wrapper and the wrapped layer share one dtype policy: a `dtype` given to
