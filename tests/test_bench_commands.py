@@ -1,6 +1,7 @@
 """`zoo bench` and the pytest-benchmark suite, run as a user runs them (slow: new processes).
 
-No timing is asserted: only that each writes what it promises.
+No timing is asserted: only that each writes what it promises, on the backend it
+was asked for, leaving the other backends' figures alone.
 """
 
 from __future__ import annotations
@@ -13,39 +14,82 @@ from pathlib import Path
 
 import pytest
 
+from zoo import bench
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _run(*args: str) -> subprocess.CompletedProcess:
+def _run(*args: str, backend: str | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    if backend:
+        env["KERAS_BACKEND"] = backend
     return subprocess.run(
-        args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
+        args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200, check=False
     )
+
+
+def _bench(output: Path, *args: str, backend: str | None = None) -> subprocess.CompletedProcess:
+    return _run(
+        sys.executable, "-m", "zoo.cli", "bench", *args,
+        "--rounds", "3", "--output", str(output), backend=backend,
+    )  # fmt: skip
+
+
+def _check_part(part: dict, backend: str, name: str, batches: list[int]) -> None:
+    assert part["modes"] == list(bench.BACKEND_MODES[backend])
+    assert part["machine"]["backend"] == backend and part["bandwidth_gb_per_s"] > 0
+    assert part["machine"]["cores"] >= 1 and part["machine"]["keras"]
+    layer = part["layers"][name]
+    assert [size["batch"] for size in layer["sizes"]] == batches
+    for mode in part["modes"]:
+        for phase in ("forward", "backward"):
+            timing = layer["sizes"][-1][mode][phase]
+            assert timing["zoo"]["median_s"] > 0 and timing["twin"]["median_s"] > 0, timing
+            assert timing["ratio"] > 0
+        assert layer["headline"][f"{mode}_ratio"] > 0
+    assert layer["headline"]["batch"] == batches[-1]
 
 
 def test_zoo_bench_writes_the_json_the_docs_read(tmp_path):
     output = tmp_path / "bench.json"
-    done = _run(
-        sys.executable, "-m", "zoo.cli", "bench", "LayerNormalization",
-        "--batch", "2", "--batch", "4", "--rounds", "3", "--output", str(output),
-    )  # fmt: skip
+    done = _bench(output, "LayerNormalization", "--batch", "2", "--batch", "4")
     assert done.returncode == 0, done.stderr[-2000:]
-    assert str(output) in done.stdout
-    record = json.loads(output.read_text())
-    assert record["machine"]["cores"] >= 1 and record["bandwidth_gb_per_s"] > 0
-    layer = record["layers"]["LayerNormalization"]
+    assert str(output) in done.stdout.replace("\n", "")
+    (backend,) = json.loads(output.read_text())["backends"]
+    assert backend == bench.backend()
+    part = json.loads(output.read_text())["backends"][backend]
+    _check_part(part, backend, "LayerNormalization", [2, 4])
+    layer = part["layers"]["LayerNormalization"]
     assert layer["twin"] == "keras.layers.LayerNormalization"
-    assert [size["batch"] for size in layer["sizes"]] == [2, 4]
     # timed on the entry's working-size sample, not the small example input
     assert layer["sizes"][0]["input_shape"][1:] == [64, 256]
-    for mode in ("graph", "xla"):
-        for phase in ("forward", "backward"):
-            timing = layer["sizes"][-1][mode][phase]
-            assert timing["zoo"]["median_s"] > 0 and timing["twin"]["median_s"] > 0
-            assert timing["ratio"] > 0
-    assert layer["headline"]["batch"] == 4 and layer["headline"]["xla_ratio"] > 0
+
+
+def test_one_backend_replaces_only_its_part_and_all_runs_each(tmp_path):
+    output = tmp_path / "bench.json"
+    # A record from before there were backends: TensorFlow's, and kept as such.
+    old = {"machine": {"tensorflow": "0"}, "layers": {"Dense": {"headline": None}}, "summary": {}}
+    output.write_text(json.dumps(old))
+    # Asked for JAX where KERAS_BACKEND says TensorFlow: it runs on JAX all the same.
+    done = _bench(output, "Linear", "--batch", "2", "--backend", "jax", backend="tensorflow")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "jax, at the largest batch, jit mode" in done.stdout
+    record = json.loads(output.read_text())
+    assert list(record["backends"]) == ["tensorflow", "jax"]
+    assert record["backends"]["tensorflow"]["layers"] == old["layers"]
+    _check_part(record["backends"]["jax"], "jax", "Linear", [2])
+
+    done = _bench(output, "Linear", "--batch", "2", "--backend", "all")
+    assert done.returncode == 0, done.stderr[-2000:]
+    record = json.loads(output.read_text())
+    assert list(record["backends"]) == list(bench.BACKENDS)
+    for backend in bench.BACKENDS:
+        _check_part(record["backends"][backend], backend, "Linear", [2])
+        assert f"{backend}: ok; geometric mean of zoo/twin" in done.stdout
+    # Naming a layer updates it: the old record's Dense stays beside the new Linear.
+    assert "Dense" in record["backends"]["tensorflow"]["layers"]
 
 
 def test_the_benchmark_suite_writes_pytest_benchmark_json(tmp_path):
@@ -58,6 +102,8 @@ def test_the_benchmark_suite_writes_pytest_benchmark_json(tmp_path):
     assert done.returncode == 0, done.stdout[-2000:]
     benchmarks = json.loads(output.read_text())["benchmarks"]
     names = {b["name"] for b in benchmarks}
-    assert "test_layer[Linear-forward-twin-xla]" in names
+    for mode in bench.MODES:
+        assert f"test_layer[Linear-forward-twin-{mode}]" in names
     assert {b["group"] for b in benchmarks} == {"Linear", "RunningSum"}
+    assert {b["extra_info"]["backend"] for b in benchmarks} == {bench.backend()}
     assert all(b["stats"]["median"] > 0 for b in benchmarks)

@@ -1,14 +1,27 @@
 """Forward and forward+backward cost of registered layers, beside their Keras twins.
 
-One timing core for `zoo bench` and the pytest-benchmark suite. For one
-registry entry it builds the zoo layer and the twin (same config, same
-weights), and times, inside `tf.function` with and without XLA, the forward
-pass and the forward+backward pass (gradients with respect to the input and
-every trainable weight, given a random upstream gradient as a training step
-gets one: an upstream of ones, `tape.gradient`'s default, lets the compiler
-fold away work a real step does). The zoo layer and its twin are timed in alternating
-rounds in the same run, so that a neighbour's load or a frequency change hits
-both alike and cancels out of their ratio.
+One timing core for `zoo bench` and the pytest-benchmark suite, on the Keras
+backend this process runs on. For one registry entry it builds the zoo layer
+and the twin (same config, same weights), and times, in each of the backend's
+execution modes, the forward pass and the forward+backward pass (gradients
+with respect to the input and every trainable weight, given a random upstream
+gradient as a training step gets one: an upstream of ones lets the compiler
+fold away work a real step does). The zoo layer and its twin are timed in
+alternating rounds in the same run, so that a neighbour's load or a frequency
+change hits both alike and cancels out of their ratio.
+
+What differs per backend (how a step is compiled and differentiated, how
+matrix-product FLOPs are counted) sits behind one seam, `SEAMS`, at the end of
+this module; everything above it is written with ``keras`` and ``numpy``
+alone, and no framework is imported unless this process runs on it:
+
+- TensorFlow: ``graph`` (`tf.function`) and ``xla`` (``jit_compile=True``);
+  gradients from `tf.GradientTape`.
+- JAX: ``jit``, `jax.jit` over a stateless call of the layer (variables
+  passed in as values in a `keras.StatelessScope`, as Keras' JAX trainer
+  does); gradients from `jax.vjp`.
+- PyTorch: ``eager`` (what Keras' torch trainer runs by default) and
+  ``compiled`` (`torch.compile`); gradients from `torch.autograd.grad`.
 
 Everything comes from the registry entry; nothing here knows a family or a
 layer by name.
@@ -21,19 +34,33 @@ import math
 import statistics
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from zoo.entries import LayerEntry
 from zoo.registry import Registered
 
+#: Every backend the zoo supports, the default first.
+BACKENDS: tuple[str, ...] = ("tensorflow", "jax", "torch")
+#: Execution modes per backend, the one Keras' `fit` uses on a CPU by default first.
+BACKEND_MODES: dict[str, tuple[str, ...]] = {
+    "tensorflow": ("graph", "xla"),
+    "jax": ("jit",),
+    "torch": ("eager", "compiled"),
+}
+#: How the docs and tables name backends and modes.
+BACKEND_LABELS: dict[str, str] = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
+MODE_LABELS: dict[str, str] = {
+    "graph": "graph",
+    "xla": "XLA",
+    "jit": "jit",
+    "eager": "eager",
+    "compiled": "compiled",
+}
 #: Batch sizes each layer is timed at, so the docs can draw cost against work.
 BATCHES: tuple[int, ...] = (1, 16, 128, 1024)
-#: Execution modes: plain graph (`tf.function`) and XLA (`jit_compile=True`).
-MODES: dict[str, bool] = {"graph": False, "xla": True}
 #: "backward" means forward + backward, as a training step pays it.
 PHASES: tuple[str, ...] = ("forward", "backward")
 IMPLEMENTATIONS: tuple[str, ...] = ("zoo", "twin")
@@ -43,6 +70,20 @@ ROUNDS = 31
 ROUND_SECONDS = 0.005
 
 Step = Callable[[], Any]
+
+
+def backend() -> str:
+    """The Keras backend this process runs on (chosen by ``KERAS_BACKEND``)."""
+    return keras.backend.backend()
+
+
+def modes(name: str | None = None) -> tuple[str, ...]:
+    """The execution modes timed on backend ``name`` (default: this process's)."""
+    return BACKEND_MODES[name or backend()]
+
+
+#: The modes of this process's backend.
+MODES: tuple[str, ...] = modes()
 
 
 # -- building ------------------------------------------------------------------
@@ -55,12 +96,13 @@ def sample_shape(entry: LayerEntry) -> tuple[int, ...]:
     return tuple(entry.input_shape[1:])
 
 
-def _normal(shape: tuple[int, ...], seed: int) -> tf.Tensor:
-    return tf.constant(np.random.default_rng(seed).normal(size=shape).astype("float32"))
+def _normal(shape: tuple[int, ...], seed: int, dtype: str = "float32") -> Any:
+    values = np.random.default_rng(seed).normal(size=shape).astype("float32")
+    return keras.ops.convert_to_tensor(values, dtype=dtype)
 
 
-def example_batch(entry: LayerEntry, batch: int, seed: int = 0) -> tf.Tensor:
-    """A reproducible random input of ``batch`` timed samples."""
+def example_batch(entry: LayerEntry, batch: int, seed: int = 0) -> Any:
+    """A reproducible random input of ``batch`` timed samples, a tensor of the backend."""
     return _normal((batch, *sample_shape(entry)), seed)
 
 
@@ -79,54 +121,49 @@ def build_pair(entry: LayerEntry) -> tuple[Any, Any | None]:
     return layer, twin
 
 
-def _float_outputs(outputs: Any) -> list[tf.Tensor]:
-    return [t for t in keras.tree.flatten(outputs) if t.dtype.is_floating]
+def _is_float(tensor: Any) -> bool:
+    return keras.backend.is_float_dtype(keras.backend.standardize_dtype(tensor.dtype))
 
 
-def _float_losses(layer: Any) -> list[tf.Tensor]:
-    return [loss for loss in layer.losses if loss.dtype.is_floating]
+def _float_outputs(outputs: Any) -> list[Any]:
+    return [t for t in keras.tree.flatten(outputs) if _is_float(t)]
 
 
-def _targets(layer: Any, outputs: Any) -> list[tf.Tensor]:
-    """What the backward pass differentiates: every output, and every added loss.
+def _targets(outputs: Any, losses: Iterable[Any]) -> list[Any]:
+    """What the backward pass differentiates: every float output, and every added loss.
 
     Several outputs (a model returning a tuple) are differentiated together,
     which is the gradient of their sum.
     """
-    return _float_outputs(outputs) + _float_losses(layer)
+    return _float_outputs(outputs) + [loss for loss in losses if _is_float(loss)]
 
 
-def make_step(layer: Any, x: tf.Tensor, mode: str, phase: str) -> Step:
-    """One call of ``layer`` on ``x`` as a compiled function (not yet traced)."""
-    jit = MODES[mode]
-    if phase == "forward":
-
-        @tf.function(jit_compile=jit, reduce_retracing=True)
-        def forward(x):
-            return layer(x, training=True)
-
-        return lambda: forward(x)
-
-    upstream = upstream_gradients(layer, x)
-
-    @tf.function(jit_compile=jit, reduce_retracing=True)
-    def backward(x, upstream):
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            outputs = layer(x, training=True)
-            targets = _targets(layer, outputs)
-        return tape.gradient(targets, [x, *layer.trainable_variables], output_gradients=upstream)
-
-    return lambda: backward(x, upstream)
-
-
-def upstream_gradients(layer: Any, x: tf.Tensor, seed: int = 1) -> list[tf.Tensor]:
+def upstream_gradients(layer: Any, x: Any, seed: int = 1) -> list[Any]:
     """What the backward pass starts from: a reproducible random gradient for each
     float output, as a training step gets from the layers above, and 1 for each
     added loss."""
     outputs = _float_outputs(layer(x, training=True))
-    gradients = [tf.cast(_normal(tuple(t.shape), seed + i), t.dtype) for i, t in enumerate(outputs)]
-    return gradients + [tf.ones_like(loss) for loss in _float_losses(layer)]
+    gradients = [
+        _normal(tuple(t.shape), seed + i, keras.backend.standardize_dtype(t.dtype))
+        for i, t in enumerate(outputs)
+    ]
+    losses = [loss for loss in layer.losses if _is_float(loss)]
+    return gradients + [keras.ops.ones_like(loss) for loss in losses]
+
+
+def make_step(layer: Any, x: Any, mode: str, phase: str) -> Step:
+    """One call of ``layer`` on ``x`` in ``mode`` (not yet compiled: the first call does).
+
+    The forward step returns the outputs; the backward step returns the
+    gradients with respect to ``x`` and each of ``layer.trainable_variables``,
+    in that order, from `upstream_gradients`.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode {mode!r} is not one of {backend()}'s: {', '.join(MODES)}")
+    if phase not in PHASES:
+        raise ValueError(f"phase {phase!r} is not one of {', '.join(PHASES)}")
+    upstream = upstream_gradients(layer, x) if phase == "backward" else None
+    return seam().step(layer, x, mode, upstream)
 
 
 # -- timing --------------------------------------------------------------------
@@ -182,44 +219,27 @@ def summarize(samples: list[float]) -> dict[str, float]:
 # -- work size -------------------------------------------------------------------
 
 
-def _matmul_flops(graph: tf.Graph) -> int:
-    """FLOPs of the matrix products in a traced graph (2 per multiply-add)."""
-    flops = 0
-    for op in graph.get_operations():
-        if op.type not in ("MatMul", "BatchMatMulV2", "BatchMatMulV3"):
-            continue
-        a, out = op.inputs[0].shape, op.outputs[0].shape
-        if not (a.is_fully_defined() and out.is_fully_defined()):
-            continue
-        transposed = op.get_attr("transpose_a" if op.type == "MatMul" else "adj_x")
-        inner = a[-2] if transposed else a[-1]
-        flops += 2 * math.prod(out) * inner
-    return flops
+def _nbytes(tensor: Any) -> int:
+    dtype = np.dtype(keras.backend.standardize_dtype(tensor.dtype).replace("bfloat16", "float16"))
+    return math.prod(tensor.shape) * dtype.itemsize
 
 
-def work_size(layer: Any, x: tf.Tensor) -> dict[str, Any]:
+def work_size(layer: Any, x: Any) -> dict[str, Any]:
     """How much work one forward call is: elements in, bytes moved, FLOPs.
 
     Bytes moved is the least a forward call must touch: read the input and
     the weights, write the outputs. FLOPs count matrix products only (where
     a layer has none, FLOPs are not what bounds it, and are ``None``).
     """
-    traced = tf.function(lambda x: layer(x, training=True)).get_concrete_function(
-        tf.TensorSpec(x.shape, x.dtype)
-    )
-    outputs = traced.structured_outputs
-    out_bytes = sum(
-        math.prod(t.shape) * t.dtype.size
-        for t in keras.tree.flatten(outputs)
-        if t.shape.is_fully_defined()
-    )
-    weight_bytes = sum(math.prod(w.shape) * np.dtype(w.dtype).itemsize for w in layer.weights)
-    flops = _matmul_flops(traced.graph)
+    outputs = keras.tree.flatten(layer(x, training=True))
+    out_bytes = sum(_nbytes(t) for t in outputs if None not in tuple(t.shape))
+    weight_bytes = sum(_nbytes(w) for w in layer.weights)
+    flops = seam().matmul_flops(layer, x)
     return {
         "batch": int(x.shape[0]),
         "input_shape": [int(d) for d in x.shape],
         "elements": int(math.prod(x.shape)),
-        "bytes": int(x.shape.num_elements() * x.dtype.size + out_bytes + weight_bytes),
+        "bytes": int(_nbytes(x) + out_bytes + weight_bytes),
         "flops": int(flops) or None,
     }
 
@@ -257,12 +277,13 @@ def bench_size(
     for mode in modes:
         result[mode] = {}
         for phase in PHASES:
-            steps = {"zoo": make_step(zoo_layer, x, mode, phase)}
-            if twin_layer is not None:
-                steps["twin"] = make_step(twin_layer, x, mode, phase)
-            try:
+            try:  # one mode failing (a compiler refusing a layer) must not hide the others
+                seam().fresh()
+                steps = {"zoo": make_step(zoo_layer, x, mode, phase)}
+                if twin_layer is not None:
+                    steps["twin"] = make_step(twin_layer, x, mode, phase)
                 samples = time_alternating(steps, rounds, round_seconds)
-            except Exception as error:  # one mode failing must not hide the others
+            except Exception as error:
                 result[mode][phase] = {"zoo": None, "twin": None, "ratio": None}
                 result[mode][phase]["error"] = _error(error)
                 continue
@@ -287,7 +308,7 @@ def _fastest_forward(size: dict[str, Any], modes: Iterable[str]) -> float | None
 def bench_layer(
     item: Registered,
     batches: Iterable[int] = BATCHES,
-    modes: Iterable[str] = tuple(MODES),
+    modes: Iterable[str] = MODES,
     rounds: int = ROUNDS,
     round_seconds: float = ROUND_SECONDS,
     bandwidth_gb_per_s: float | None = None,
@@ -327,16 +348,14 @@ def bench_layer(
         result["error"] = "no size could be timed"
         return result
     top = max(timed, key=lambda size: size["batch"])
+
+    def ratio(mode: str, phase: str) -> float | None:
+        return ((top.get(mode) or {}).get(phase) or {}).get("ratio")
+
     result["headline"] = {
         "batch": top["batch"],
-        **{
-            f"{mode}_ratio": top[mode]["backward"]["ratio"] if mode in top else None
-            for mode in MODES
-        },
-        **{
-            f"{mode}_forward_ratio": top[mode]["forward"]["ratio"] if mode in top else None
-            for mode in MODES
-        },
+        **{f"{mode}_ratio": ratio(mode, "backward") for mode in MODES},
+        **{f"{mode}_forward_ratio": ratio(mode, "forward") for mode in MODES},
     }
     fastest = _fastest_forward(top, modes)
     if bandwidth_gb_per_s and fastest:
@@ -352,11 +371,15 @@ def geomean(values: Iterable[float | None]) -> float | None:
     return math.exp(sum(map(math.log, present)) / len(present)) if present else None
 
 
-def summarize_run(layers: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Geometric means and worst ratios over every layer with a twin (headline size)."""
-    headlines = {name: layer["headline"] for name, layer in layers.items() if layer["headline"]}
+def summarize_run(
+    layers: dict[str, dict[str, Any]], modes: Iterable[str] | None = None
+) -> dict[str, Any]:
+    """Geometric means and worst ratios over every layer with a twin (headline size),
+    per mode (default: this backend's)."""
+    modes = tuple(modes or MODES)
+    headlines = {name: layer["headline"] for name, layer in layers.items() if layer.get("headline")}
     summary: dict[str, Any] = {"layers": len(layers), "errors": {}}
-    for mode in MODES:
+    for mode in modes:
         ratios = {n: h[f"{mode}_ratio"] for n, h in headlines.items() if h.get(f"{mode}_ratio")}
         summary[f"geomean_{mode}_ratio"] = geomean(ratios.values())
         summary[f"max_{mode}_ratio"] = max(ratios.values(), default=None)
@@ -364,14 +387,253 @@ def summarize_run(layers: dict[str, dict[str, Any]]) -> dict[str, Any]:
         summary[f"layers_with_twin_{mode}"] = len(ratios)
     for name, layer in layers.items():
         problems = [layer["error"]] if "error" in layer else []
-        for size in layer["sizes"]:
+        for size in layer.get("sizes", []):
             if "error" in size:
                 problems.append(f"batch {size['batch']}: {size['error']}")
-            for mode in MODES:
+            for mode in modes:
                 for phase in PHASES:
-                    error = size.get(mode, {}).get(phase, {}).get("error")
+                    error = ((size.get(mode) or {}).get(phase) or {}).get("error")
                     if error:
                         problems.append(f"batch {size['batch']} {mode} {phase}: {error}")
         if problems:
             summary["errors"][name] = problems
     return summary
+
+
+def backend_records(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each backend's part of a `zoo bench` record, by backend name.
+
+    A record is ``{"backends": {name: part}}``, each part holding that
+    backend's ``machine``, ``modes``, ``bandwidth_gb_per_s``, ``layers`` and
+    ``summary``. A record written before there were several backends (those
+    keys at the top level) is TensorFlow's.
+    """
+    if "backends" in record:
+        return dict(record["backends"])
+    if "layers" in record:
+        return {"tensorflow": {"modes": list(BACKEND_MODES["tensorflow"]), **record}}
+    return {}
+
+
+def merge_record(record: dict[str, Any], name: str, part: dict[str, Any]) -> dict[str, Any]:
+    """``record`` with backend ``name``'s part replaced by ``part``, the others kept."""
+    parts = {**backend_records(record), name: part}
+    return {"backends": {b: parts[b] for b in (*BACKENDS, *parts) if b in parts}}
+
+
+# -- the backend seam ----------------------------------------------------------------
+#
+# The only code that differs per backend. Each backend's functions import their
+# framework when called, so a process imports only the framework it runs on.
+
+
+class Seam(NamedTuple):
+    """What the timing core needs from a backend."""
+
+    #: ``step(layer, x, mode, upstream)``: a callable running the forward pass
+    #: (``upstream`` None) or forward and backward from ``upstream``, and
+    #: waiting for the result (JAX dispatches asynchronously).
+    step: Callable[[Any, Any, str, list[Any] | None], Step]
+    #: ``matmul_flops(layer, x)``: FLOPs of the matrix products one forward call runs.
+    matmul_flops: Callable[[Any, Any], int]
+    #: ``fresh()``: drop compiled code from earlier steps before compiling new ones.
+    fresh: Callable[[], None]
+
+
+def seam() -> Seam:
+    """This process's backend's seam."""
+    return SEAMS[backend()]
+
+
+def _nothing() -> None:
+    return None
+
+
+def _product_flops(output_shape: Iterable[int], inner: int) -> int:
+    """2 per multiply-add of a product with this output shape and inner dimension."""
+    return 2 * math.prod(output_shape) * inner
+
+
+# TensorFlow: tf.function, with or without XLA; gradients from a tape.
+
+
+def _tensorflow_step(layer: Any, x: Any, mode: str, upstream: list[Any] | None) -> Step:
+    import tensorflow as tf
+
+    jit = mode == "xla"
+    if upstream is None:
+
+        @tf.function(jit_compile=jit, reduce_retracing=True)
+        def forward(x):
+            return layer(x, training=True)
+
+        return lambda: forward(x)
+
+    @tf.function(jit_compile=jit, reduce_retracing=True)
+    def backward(x, upstream):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            outputs = layer(x, training=True)
+            targets = _targets(outputs, layer.losses)
+        return tape.gradient(targets, [x, *layer.trainable_variables], output_gradients=upstream)
+
+    return lambda: backward(x, upstream)
+
+
+def _tensorflow_matmul_flops(layer: Any, x: Any) -> int:
+    import tensorflow as tf
+
+    traced = tf.function(lambda x: layer(x, training=True)).get_concrete_function(
+        tf.TensorSpec(x.shape, x.dtype)
+    )
+    flops = 0
+    for op in traced.graph.get_operations():
+        if op.type not in ("MatMul", "BatchMatMulV2", "BatchMatMulV3"):
+            continue
+        a, out = op.inputs[0].shape, op.outputs[0].shape
+        if not (a.is_fully_defined() and out.is_fully_defined()):
+            continue
+        transposed = op.get_attr("transpose_a" if op.type == "MatMul" else "adj_x")
+        flops += _product_flops(out, a[-2] if transposed else a[-1])
+    return flops
+
+
+# JAX: jax.jit over the layer's stateless call, variables passed in as values.
+
+
+def _jax_stateless_call(layer: Any, x: Any, trainable: list, non_trainable: list) -> tuple:
+    """``layer(x, training=True)`` on these variable values: outputs, updated
+    non-trainable values (moving statistics, seed states), added losses.
+
+    As `Layer.stateless_call`, but through ``__call__``, which hands ``training``
+    only to a ``call`` that takes it.
+    """
+    variables = [*layer.trainable_variables, *layer.non_trainable_variables]
+    mapping = list(zip(variables, [*trainable, *non_trainable], strict=True))
+    with keras.StatelessScope(state_mapping=mapping, collect_losses=True) as scope:
+        outputs = layer(x, training=True)
+        losses = list(layer.losses)
+    updated = [
+        value if (new := scope.get_current_value(v)) is None else new
+        for v, value in zip(layer.non_trainable_variables, non_trainable, strict=True)
+    ]
+    return outputs, updated, losses
+
+
+def _jax_step(layer: Any, x: Any, mode: str, upstream: list[Any] | None) -> Step:
+    import jax
+
+    trainable = [v.value for v in layer.trainable_variables]
+    non_trainable = [v.value for v in layer.non_trainable_variables]
+
+    def call(x, trainable, non_trainable):
+        return _jax_stateless_call(layer, x, trainable, non_trainable)
+
+    if upstream is None:
+
+        @jax.jit
+        def forward(x, trainable, non_trainable):
+            # The updated state is returned, as a training step keeps it.
+            outputs, non_trainable, _ = call(x, trainable, non_trainable)
+            return outputs, non_trainable
+
+        return lambda: jax.block_until_ready(forward(x, trainable, non_trainable))[0]
+
+    @jax.jit
+    def backward(x, trainable, non_trainable, upstream):
+        def targets(x, trainable):
+            outputs, updated, losses = call(x, trainable, non_trainable)
+            return _targets(outputs, losses), updated
+
+        _, pullback, updated = jax.vjp(targets, x, trainable, has_aux=True)
+        dx, dweights = pullback(upstream)
+        return [dx, *dweights], updated
+
+    return lambda: jax.block_until_ready(backward(x, trainable, non_trainable, upstream))[0]
+
+
+def _jax_matmul_flops(layer: Any, x: Any) -> int:
+    import jax
+
+    trainable = [v.value for v in layer.trainable_variables]
+    non_trainable = [v.value for v in layer.non_trainable_variables]
+    traced = jax.make_jaxpr(lambda x, t, n: _jax_stateless_call(layer, x, t, n)[0])(
+        x, trainable, non_trainable
+    )
+
+    def count(jaxpr) -> int:
+        flops = 0
+        for equation in jaxpr.eqns:
+            if equation.primitive.name == "dot_general":
+                (contracting, _), _ = equation.params["dimension_numbers"]
+                lhs = equation.invars[0].aval.shape
+                inner = math.prod(lhs[d] for d in contracting)
+                flops += _product_flops(equation.outvars[0].aval.shape, inner)
+            for sub in jax.core.jaxprs_in_params(equation.params):
+                flops += count(sub)
+        return flops
+
+    return count(traced.jaxpr)
+
+
+# PyTorch: eager, or torch.compile; gradients from autograd.
+
+
+def _torch_step(layer: Any, x: Any, mode: str, upstream: list[Any] | None) -> Step:
+    import torch
+
+    def call(x):
+        outputs = layer(x, training=True)
+        return outputs, list(layer.losses)
+
+    if mode == "compiled":
+        # Static shapes, as a training loop on fixed-size batches has them.
+        call = torch.compile(call, dynamic=False)
+    if upstream is None:
+
+        def forward():
+            with torch.no_grad():  # as Keras' predict runs: nothing kept for a backward pass
+                return call(x)[0]
+
+        return forward
+    source = x.detach().requires_grad_(True)
+    weights = [v.value for v in layer.trainable_variables]
+
+    def backward():
+        outputs, losses = call(source)
+        found = torch.autograd.grad(
+            _targets(outputs, losses), [source, *weights], upstream, allow_unused=True
+        )
+        return list(found)
+
+    return backward
+
+
+def _torch_matmul_flops(layer: Any, x: Any) -> int:
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    counter = FlopCounterMode(display=False)
+    with torch.no_grad(), counter:
+        layer(x, training=True)
+    products = ("mm", "addmm", "bmm", "baddbmm")
+    return sum(
+        count
+        for operator, count in counter.get_flop_counts().get("Global", {}).items()
+        if str(operator).split(".")[-1] in products
+    )
+
+
+def _torch_fresh() -> None:
+    import torch
+
+    # Compiled code of earlier sizes and layers is dropped: kept, it would count
+    # against dynamo's recompile limit, past which it silently runs eagerly.
+    torch.compiler.reset()
+
+
+SEAMS: dict[str, Seam] = {
+    "tensorflow": Seam(_tensorflow_step, _tensorflow_matmul_flops, _nothing),
+    "jax": Seam(_jax_step, _jax_matmul_flops, _nothing),
+    "torch": Seam(_torch_step, _torch_matmul_flops, _torch_fresh),
+}

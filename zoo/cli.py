@@ -539,6 +539,12 @@ def parser() -> argparse.ArgumentParser:
     timing.add_argument(
         "--rounds", type=int, help="alternating rounds per timing (default: zoo.bench.ROUNDS)"
     )
+    timing.add_argument(
+        "--backend",
+        choices=["tensorflow", "jax", "torch", "all"],
+        help="the Keras backend to time on (default: the current KERAS_BACKEND); all: each "
+        "installed one in its own process; each replaces only its own part of the output",
+    )
     timing.set_defaults(run=command_bench)
     docs = commands.add_parser("docs", help="build or serve the documentation site")
     docs.add_argument("action", choices=["build", "serve"], help="build into site/ or serve")

@@ -163,20 +163,49 @@ def model_diagram(layer: Any, item: Registered) -> str | None:
 
 # -- costs -------------------------------------------------------------------
 
+#: What each backend's modes are, for the sentence above its cost table.
+MODE_NOTES = {
+    "tensorflow": "*graph* is `tf.function`, *XLA* `tf.function(jit_compile=True)`",
+    "jax": "*jit* is `jax.jit` over the layer's stateless call",
+    "torch": "*eager* is what Keras' `fit` runs on PyTorch by default, *compiled* `torch.compile`",
+}
 
-def cost_rows(costs: dict[str, Any]) -> list[list[str]]:
+
+def backend_costs(costs: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each backend's part of the benchmark record (a TensorFlow-only record of old: one)."""
+    from zoo.bench import backend_records
+
+    return backend_records(costs)
+
+
+def _modes(part: dict[str, Any], name: str) -> tuple[str, ...]:
+    from zoo.bench import BACKEND_MODES
+
+    return tuple(part.get("modes") or BACKEND_MODES.get(name, ()))
+
+
+def _label(name: str) -> str:
+    from zoo.bench import BACKEND_LABELS
+
+    return BACKEND_LABELS.get(name, name)
+
+
+def cost_rows(costs: dict[str, Any], modes: tuple[str, ...] = ("graph", "xla")) -> list[list[str]]:
+    """One layer's rows on one backend: per size, mode and phase, zoo, twin and ratio."""
+    from zoo.bench import MODE_LABELS
+
     rows = []
     for size in costs.get("sizes", []):
         shape = size.get("input_shape") or [size.get("batch")]
-        for mode in ("graph", "xla"):
+        for mode in modes:
             for phase, label in (("forward", "forward"), ("backward", "forward + backward")):
-                cell = size.get(mode, {}).get(phase, {})
+                cell = (size.get(mode) or {}).get(phase) or {}
                 zoo_time = (cell.get("zoo") or {}).get("median_s")
                 twin_time = (cell.get("twin") or {}).get("median_s")
                 rows.append(
                     [
                         "×".join(map(str, shape)),
-                        "XLA" if mode == "xla" else "graph",
+                        MODE_LABELS.get(mode, mode),
                         label,
                         seconds(zoo_time),
                         seconds(twin_time),
@@ -186,34 +215,57 @@ def cost_rows(costs: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
-def cost_plot(name: str, costs: dict[str, Any]) -> str | None:
-    """SVG, log-log: forward+backward time against batch size, zoo and twin, graph and XLA."""
-    sizes = costs.get("sizes", [])
-    if not sizes:
+def cost_errors(costs: dict[str, Any], modes: tuple[str, ...]) -> list[str]:
+    """What could not be timed (a compiler refusing the layer, say), each reason once."""
+    found = [costs["error"]] if costs.get("error") else []
+    for size in costs.get("sizes", []):
+        found += [f"batch {size['batch']}: {size['error']}"] if size.get("error") else []
+        for mode in modes:
+            for phase in ("forward", "backward"):
+                error = ((size.get(mode) or {}).get(phase) or {}).get("error")
+                if error:
+                    found.append(f"{mode}, {phase}: {error}")
+    return list(dict.fromkeys(found))
+
+
+def cost_plot(name: str, parts: dict[str, tuple[dict[str, Any], tuple[str, ...]]]) -> str | None:
+    """SVG, log-log, a panel per backend: forward+backward time against batch size, zoo
+    and twin, in each of the backend's modes. ``parts`` maps a backend to this layer's
+    costs there and the backend's modes."""
+    from zoo.bench import MODE_LABELS
+
+    parts = {backend: part for backend, part in parts.items() if part[0].get("sizes")}
+    if not parts:
         return None
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(figsize=(6, 3.6))
-    for mode, style in (("graph", "-"), ("xla", "--")):
-        for who, colour in (("zoo", "tab:blue"), ("twin", "tab:orange")):
-            points = [
-                (size["batch"], ((size.get(mode) or {}).get("backward") or {}).get(who))
-                for size in sizes
-            ]
-            points = [(b, t["median_s"]) for b, t in points if t and t.get("median_s")]
-            if points:
-                batches, times = zip(*points, strict=True)
-                label = f"{'zoo ' + name if who == 'zoo' else 'Keras twin'} ({mode})"
-                axes.plot(batches, times, style, marker="o", color=colour, label=label)
-    axes.set_xscale("log")
-    axes.set_yscale("log")
-    axes.set_xlabel("batch size")
-    axes.set_ylabel("forward + backward time (s)")
-    axes.grid(True, which="both", alpha=0.3)
-    axes.legend(fontsize="small")
+    figure, panels = plt.subplots(
+        1, len(parts), figsize=(1 + 4 * len(parts), 3.6), sharey=True, squeeze=False
+    )
+    for axes, (backend, (costs, modes)) in zip(panels[0], parts.items(), strict=True):
+        for mode, style in zip(modes, ("-", "--", ":"), strict=False):
+            for who, colour in (("zoo", "tab:blue"), ("twin", "tab:orange")):
+                points = [
+                    (size["batch"], ((size.get(mode) or {}).get("backward") or {}).get(who))
+                    for size in costs["sizes"]
+                ]
+                points = [(b, t["median_s"]) for b, t in points if t and t.get("median_s")]
+                if points:
+                    batches, times = zip(*points, strict=True)
+                    label = f"{'zoo ' + name if who == 'zoo' else 'Keras twin'}"
+                    label += f" ({MODE_LABELS.get(mode, mode)})"
+                    axes.plot(batches, times, style, marker="o", color=colour, label=label)
+        axes.set_title(_label(backend), fontsize="medium")
+        axes.set_xscale("log")
+        axes.set_yscale("log")
+        axes.set_xlabel("batch size")
+        axes.grid(True, which="both", alpha=0.3)
+        if axes.get_legend_handles_labels()[0]:
+            axes.legend(fontsize="x-small")
+    panels[0][0].set_ylabel("forward + backward time (s)")
     figure.tight_layout()
     svg = io.StringIO()
     figure.savefig(svg, format="svg")
@@ -221,16 +273,58 @@ def cost_plot(name: str, costs: dict[str, Any]) -> str | None:
     return svg.getvalue()
 
 
-def headline(costs: dict[str, Any]) -> tuple[str, str]:
-    """(zoo forward+backward time, ratio) at the headline size, graph mode."""
+def headline(costs: dict[str, Any], mode: str = "graph") -> tuple[str, str]:
+    """(zoo forward+backward time, ratio) at the headline size, in ``mode``."""
     head = costs.get("headline") or {}
     for size in costs.get("sizes", []):
         if size.get("batch") == head.get("batch"):
-            zoo_time = (((size.get("graph") or {}).get("backward") or {}).get("zoo") or {}).get(
+            zoo_time = (((size.get(mode) or {}).get("backward") or {}).get("zoo") or {}).get(
                 "median_s"
             )
-            return seconds(zoo_time), ratio(head.get("graph_ratio"))
+            return seconds(zoo_time), ratio(head.get(f"{mode}_ratio"))
     return "—", "—"
+
+
+def cost_section(item: Registered, costs: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+    """A layer page's costs: a table per backend measured, and one plot with a panel each."""
+    lines = [
+        "## Cost\n",
+        "Median time per call, the zoo layer and its Keras twin timed side by side in the "
+        "same run; ratio = zoo / twin, below 1 is faster than Keras. "
+        "See [how the costs are measured](../../guides/costs.md).\n",
+    ]
+    files: dict[str, str] = {}
+    plotted = {}
+    for backend, part in backend_costs(costs).items():
+        layer_costs = part.get("layers", {}).get(item.name, {})
+        modes = _modes(part, backend)
+        rows = cost_rows(layer_costs, modes)
+        problems = cost_errors(layer_costs, modes)
+        if not rows and not problems:
+            continue
+        machine = part.get("machine", {})
+        cpu, cores = machine.get("cpu", "the benchmark machine"), machine.get("cores", "?")
+        names = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch", "keras": "Keras"}
+        versions = ", ".join(
+            f"{name} {machine[package]}" for package, name in names.items() if machine.get(package)
+        )
+        lines += [
+            f"### {_label(backend)}\n",
+            f"On {cpu} ({cores} cores), {versions or 'versions not recorded'}; "
+            f"{MODE_NOTES.get(backend, '')}.\n",
+        ]
+        if rows:
+            lines.append(table(["input", "mode", "phase", "zoo", "twin", "ratio"], rows))
+        for problem in problems:
+            lines.append(f"*Not timed:* {problem}\n")
+        plotted[backend] = (layer_costs, modes)
+    if not plotted:
+        return ["## Cost\n", "*Not measured yet: run `zoo bench` and rebuild.*\n"], files
+    svg = cost_plot(item.name, plotted)
+    if svg:
+        files[f"reference/{item.family}/{item.name}-cost.svg"] = svg
+        lines.append(f"![Cost of {item.name} against batch size]({item.name}-cost.svg)\n")
+    return lines, files
 
 
 # -- pages -------------------------------------------------------------------
@@ -330,24 +424,9 @@ def object_page(item: Registered, registry: Registry, costs: dict, conformance: 
     else:
         lines.append("None in Keras; checked against the formula or paper in its docstring.\n")
     if item.kind == "layer":
-        layer_costs = costs.get("layers", {}).get(item.name, {})
-        lines.append("## Cost\n")
-        rows = cost_rows(layer_costs)
-        if rows:
-            machine = costs.get("machine", {})
-            cpu, cores = machine.get("cpu", "the benchmark machine"), machine.get("cores", "?")
-            lines.append(
-                f"Median time per call on {cpu} ({cores} cores), "
-                f"TensorFlow {machine.get('tensorflow', '?')}; "
-                "ratio = zoo / twin, below 1 is faster than Keras.\n"
-            )
-            lines.append(table(["input", "mode", "phase", "zoo", "twin", "ratio"], rows))
-            svg = cost_plot(item.name, layer_costs)
-            if svg:
-                files[f"reference/{item.family}/{item.name}-cost.svg"] = svg
-                lines.append(f"![Cost of {item.name} against batch size]({item.name}-cost.svg)\n")
-        else:
-            lines.append("*Not measured yet: run `zoo bench` and rebuild.*\n")
+        cost_lines, cost_files = cost_section(item, costs)
+        lines += cost_lines
+        files.update(cost_files)
         lines += support_section(item, conformance)
         parts = sublayers(obj)
         if parts:
@@ -392,24 +471,37 @@ def family_page(plugin_name: str, registry: Registry) -> str:
 
 def catalogue(registry: Registry, costs: dict[str, Any]) -> str:
     """The home page's catalogue: one table per family, every object linked to its page."""
-    header = ["name", "kind", "summary", "Keras twin", "fwd+bwd", "vs twin"]
+    # Each backend's headline is its first mode: the one Keras' fit uses on a CPU.
+    measured = {
+        backend: (part, _modes(part, backend)[0])
+        for backend, part in backend_costs(costs).items()
+        if _modes(part, backend)
+    }
+    first = next(iter(measured), None)
+    header = ["name", "kind", "summary", "Keras twin", *(["fwd+bwd"] if measured else [])]
+    header += [f"vs twin, {_label(b)}" if len(measured) > 1 else "vs twin" for b in measured]
     parts = ["\n## Catalogue\n"]
     for plugin_name, family in sorted(registry.families.items(), key=lambda f: f[1].name):
         rows = []
         for item in registry.all(plugin=plugin_name):
             entry = item.entry
-            layer_costs = costs.get("layers", {}).get(item.name, {})
-            time, speed = headline(layer_costs) if item.kind == "layer" else ("", "")
+            cells = []
+            for backend, (part, mode) in measured.items():
+                layer_costs = part.get("layers", {}).get(item.name, {})
+                time, speed = headline(layer_costs, mode) if item.kind == "layer" else ("", "")
+                cells += [time, speed] if backend == first else [speed]
             twin = entry.twin.name.removeprefix("keras.layers.") if entry.twin else ""
             rows.append(
-                [f"[{item.name}]({page_path(item)})", item.kind, entry.summary, twin, time, speed]
+                [f"[{item.name}]({page_path(item)})", item.kind, entry.summary, twin, *cells]
             )
         if rows:
             parts += [f"### [{family.name}]({family_path(family.name)})\n", table(header, rows)]
+    where = ", ".join(f"{_label(b)} {mode} mode" for b, (_, mode) in measured.items())
     parts.append(
         "*fwd+bwd*: median time of a forward and backward pass at the largest benchmarked "
-        "batch, graph mode; *vs twin*: that time over the Keras twin's, measured side by side "
-        "(below 1 is faster). See [how the costs are measured](guides/costs.md).\n"
+        f"batch, {_label(first) if first else ''}; *vs twin*: that time over the Keras "
+        f"twin's, measured side by side (below 1 is faster), on {where or 'each backend'}. "
+        "See [how the costs are measured](guides/costs.md).\n"
     )
     return "\n".join(parts)
 

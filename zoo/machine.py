@@ -8,6 +8,7 @@ same run as the timings.
 from __future__ import annotations
 
 import datetime
+import importlib.metadata
 import os
 import platform
 import time
@@ -35,18 +36,43 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def machine_info() -> dict[str, Any]:
-    """CPU, cores, Python, TensorFlow and Keras versions, and the date, for the JSON."""
-    import keras
-    import tensorflow as tf
+#: The distributions each Keras backend runs on, whose versions a record names.
+FRAMEWORKS: dict[str, tuple[str, ...]] = {
+    "tensorflow": ("tensorflow",),
+    "jax": ("jax", "jaxlib"),
+    "torch": ("torch",),
+}
 
+
+def framework_versions(backend: str) -> dict[str, str | None]:
+    """The installed version of each distribution ``backend`` runs on (None if missing).
+
+    Read from the installed metadata, so that nothing is imported: a TensorFlow
+    process that imports torch can crash (both bring their own LLVM).
+    """
+    found = {}
+    for name in FRAMEWORKS[backend]:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def machine_info() -> dict[str, Any]:
+    """CPU, cores, Python, the Keras backend with its framework's versions, Keras, and
+    the date, for the JSON."""
+    import keras
+
+    backend = keras.backend.backend()
     return {
         "cpu": cpu_model(),
         "cores": usable_cores(),
         "machine_cores": os.cpu_count(),
         "platform": platform.platform(),
         "python": platform.python_version(),
-        "tensorflow": tf.__version__,
+        "backend": backend,
+        **framework_versions(backend),
         "keras": keras.__version__,
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }

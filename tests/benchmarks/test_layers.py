@@ -1,11 +1,14 @@
 """One pytest-benchmark per (layer, phase, implementation, mode), grouped by layer.
 
 Every layer any installed plugin registers is here, with no code per layer:
-the cases come from the registry. The steps are built by zoo.bench, the
-timing core `zoo bench` uses, at the largest batch it times; pytest-benchmark
-does the timing, so `--benchmark-json` and `--benchmark-compare` work as
-usual. (Side-by-side alternation of zoo and twin is `zoo bench`'s job; here
-each benchmark is timed on its own.)
+the cases come from the registry, the modes from the backend Keras runs on
+(``KERAS_BACKEND``: TensorFlow graph and XLA, JAX jit, PyTorch eager and
+compiled). The steps are built by zoo.bench, the timing core `zoo bench`
+uses, at the largest batch it times; pytest-benchmark does the timing, so
+`--benchmark-json` and `--benchmark-compare` work as usual (compare runs of
+the same backend: each benchmark's ``extra_info`` names it). Side-by-side
+alternation of zoo and twin is `zoo bench`'s job; here each benchmark is
+timed on its own.
 """
 
 from __future__ import annotations
@@ -58,10 +61,17 @@ def test_layer(benchmark, name: str, phase: str, implementation: str, mode: str)
     zoo_layer, twin_layer = _pair(name)
     layer = zoo_layer if implementation == "zoo" else twin_layer
     x = bench.example_batch(entry, BATCH)
+    bench.seam().fresh()  # compiled code of earlier cases would count against torch's limits
     step = bench.make_step(layer, x, mode, phase)
     step()  # trace and compile outside the timings
     benchmark.group = name
     benchmark.extra_info.update(
-        {"phase": phase, "implementation": implementation, "mode": mode, "batch": BATCH}
+        {
+            "backend": bench.backend(),
+            "phase": phase,
+            "implementation": implementation,
+            "mode": mode,
+            "batch": BATCH,
+        }
     )
     benchmark(step)
