@@ -52,7 +52,11 @@ SCRIPT = textwrap.dedent(
         x, y, batch_size=8, epochs=3, shuffle=False, verbose=0,
         callbacks=[keras.callbacks.BackupAndRestore(backup), Kill()],
     )
-    np.savez(out, *model.get_weights(), *[v.numpy() for v in model.optimizer.variables])
+    np.savez(
+        out,
+        *model.get_weights(),
+        *[keras.ops.convert_to_numpy(v) for v in model.optimizer.variables],
+    )
     """
 )
 
