@@ -135,3 +135,23 @@ def test_batch_normalization_synchronized_as_keras():
 
     assert refused(BatchNormalization) == refused(keras.layers.BatchNormalization)
     assert refused(BatchNormalization) == (keras.backend.backend() != "tensorflow")
+
+
+@pytest.mark.parametrize(
+    "make, axes",
+    [
+        pytest.param(lambda: BatchNormalization(), (0, 1, 2), id="batch"),
+        pytest.param(lambda: BatchNormalization(axis=1), (0, 2, 3), id="batch_axis1"),
+        pytest.param(lambda: InstanceNormalization(), (1, 2), id="instance"),
+        pytest.param(lambda: GroupNormalization(groups=-1), (1, 2), id="group_of_one"),
+    ],
+)
+def test_statistics_of_inputs_far_from_zero(make, axes, rng):
+    # On PyTorch, Keras' moments take mean(x**2) - mean(x)**2: around 1e4 that gave NaN.
+    x = (1e4 + rng.normal(size=(4, 5, 5, 4))).astype("float32")
+    layer = make()
+    y = numpy_of(layer(x, training=True))
+    wide = x.astype("float64")
+    mean = wide.mean(axis=axes, keepdims=True)
+    want = (wide - mean) / np.sqrt(wide.var(axis=axes, keepdims=True) + layer.epsilon)
+    np.testing.assert_allclose(y, want, atol=1e-2)

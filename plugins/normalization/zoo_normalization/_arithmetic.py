@@ -64,6 +64,29 @@ def _every_device_is_cpu() -> bool | None:
     return all(device.lower().startswith("cpu") for device in devices)
 
 
+#: Backends whose `keras.ops.moments` takes the variance as the mean square of the
+#: centred input, a second pass (TensorFlow fuses it into one kernel).
+_TWO_PASS_MOMENTS = ("tensorflow", "jax")
+
+
+def moments(x, axes):
+    """The mean and variance of `x` over `axes` (dropped), the variance from the centred input.
+
+    Keras' `ops.moments` is exact on TensorFlow and JAX, and used there. On
+    PyTorch it takes ``mean(x ** 2) - mean(x) ** 2``, which cancels when the
+    mean is large beside the spread (inputs around 1e4 gave a negative
+    variance and NaN outputs, around 1e3 outputs wrong by half a standard
+    deviation); there, and on any other backend, the second pass is written
+    out as TensorFlow does it.
+    """
+    if keras.backend.backend() in _TWO_PASS_MOMENTS:
+        return ops.moments(x, axes=axes)
+    mean = ops.mean(x, axis=axes, keepdims=True)
+    # d(variance)/d(mean) is zero: the mean needs no gradient through this pass.
+    variance = ops.mean(ops.square(x - ops.stop_gradient(mean)), axis=axes)
+    return ops.squeeze(mean, axis=axes), variance
+
+
 #: From this many elements, XLA on a CPU hands a matrix-vector product to its
 #: library instead of emitting it as a loop of its own.
 _LIBRARY_PRODUCT_ELEMENTS = 2**20
@@ -236,7 +259,7 @@ def group_normalize(x, gamma, beta, axis: int, groups: int, epsilon: float):
         # Per-channel moments (one fused pass for the variance in TensorFlow),
         # then the group's: the mean of the channels' variances plus the
         # variance of their means.
-        channel_mean, channel_variance = ops.moments(view, axes=(1, 3))
+        channel_mean, channel_variance = moments(view, (1, 3))
         mean = by_group(channel_mean) / per_group
         spread = ops.square(channel_mean - mean)
         inv = ops.rsqrt(by_group(channel_variance + spread) / per_group + epsilon)

@@ -8,6 +8,7 @@ import keras
 from keras import initializers, ops
 
 from zoo.validation import require, require_float_input
+from zoo_normalization._arithmetic import moments
 from zoo_normalization._common import (
     CenterScale,
     check_axis,
@@ -217,7 +218,9 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
     def _moments(self, x, mask):
         axes = self._reduction_axes
         if mask is None:
-            return ops.moments(x, axes=axes, synchronized=self.synchronized)
+            if self.synchronized:  # TensorFlow only, refused elsewhere
+                return ops.moments(x, axes=axes, synchronized=True)
+            return moments(x, axes)
         if len(mask.shape) != len(x.shape) - 1:
             raise ValueError(
                 f"Layer {self.name!r} expects a mask of one rank less than its input "
