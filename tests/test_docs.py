@@ -79,7 +79,8 @@ def test_layer_pages_show_weights_output_costs_and_support(pages):
     assert "| 16×8 | graph | forward + backward | 4.8 ms | 4.8 ms | 1.00× |" in page
     assert "![Cost of Linear against batch size](Linear-cost.svg)" in page
     assert pages["reference/core/Linear-cost.svg"].lstrip().startswith("<?xml")
-    assert "| serializable | XLA |" in page
+    assert "| backend | serializable | compiled |" in page
+    assert "| jax |" in page and "| torch |" in page
     assert "measured largest difference" in page
 
 
