@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from zoo.testing import backend
+
 ROOT = Path(__file__).resolve().parents[1]
 FAMILIES = sorted(
     path.name for path in ROOT.joinpath("plugins").iterdir() if (path / "pyproject.toml").exists()
@@ -37,7 +39,9 @@ def test_each_family_installs_alone_next_to_the_framework(tmp_path):
     venv = tmp_path / "venv"
     python = str(venv / "bin" / "python")
     run(uv, "venv", "--seed", "--python", "3.11", str(venv))
-    run(uv, "pip", "install", "--python", python, str(ROOT))
+    # The framework with the backend these tests run on (JAX and PyTorch are extras).
+    extra = "" if backend.current() == "tensorflow" else f"[{backend.current()}]"
+    run(uv, "pip", "install", "--python", python, f"{ROOT}{extra}")
     env = {**os.environ, "VIRTUAL_ENV": str(venv)}
     env.pop("PYTHONPATH", None)
     zoo = str(venv / "bin" / "zoo")
