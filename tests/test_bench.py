@@ -123,7 +123,8 @@ def test_steps_take_turns_after_warming_up():
     steps = {"zoo": lambda: calls.append("zoo"), "twin": lambda: calls.append("twin")}
     samples = bench.time_alternating(steps, rounds=4, round_seconds=0, warmup=2)
     assert calls[:4] == ["zoo", "zoo", "twin", "twin"]
-    assert calls[-2:] == ["zoo", "twin"]
+    # Each round's pair back to back, the first of a round alternating.
+    assert calls[-8:] == ["zoo", "twin", "twin", "zoo", "zoo", "twin", "twin", "zoo"]
     assert len(samples["zoo"]) == len(samples["twin"]) == 4
 
 

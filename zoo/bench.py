@@ -194,17 +194,20 @@ def time_alternating(
     """Seconds per call of each step, one sample per round, the steps taking turns.
 
     Every step is called ``warmup`` times first (tracing and compiling), then
-    the rounds run A, B, A, B, ...; each round times enough calls to last
-    about ``round_seconds``, so the clock's resolution does not matter.
+    the rounds run A, B, then B, A, and so on, so that neither step always
+    runs first (after the other has warmed the caches, say); each round times
+    enough calls to last about ``round_seconds``, so the clock's resolution
+    does not matter.
     """
     for step in steps.values():
         for _ in range(warmup):
             step()
     calls = {name: _calls_per_round(step, round_seconds) for name, step in steps.items()}
     samples: dict[str, list[float]] = {name: [] for name in steps}
-    for _ in range(rounds):
-        for name, step in steps.items():
-            samples[name].append(_time_calls(step, calls[name]))
+    order = list(steps)
+    for turn in range(rounds):
+        for name in order if turn % 2 == 0 else reversed(order):
+            samples[name].append(_time_calls(steps[name], calls[name]))
     return samples
 
 
@@ -587,8 +590,21 @@ def _torch_step(layer: Any, x: Any, mode: str, upstream: list[Any] | None) -> St
         return outputs, list(layer.losses)
 
     if mode == "compiled":
-        # Static shapes, as a training loop on fixed-size batches has them.
-        call = torch.compile(call, dynamic=False)
+        # Static shapes, as a training loop on fixed-size batches has them. A call
+        # that recompiles every time (a guard on the layer's previous added losses,
+        # say) would silently run eagerly once past dynamo's recompile limit: fail.
+        torch._dynamo.config.fail_on_recompile_limit_hit = True
+        compiled = torch.compile(call, dynamic=False)
+
+        def call(x):
+            try:
+                return compiled(x)
+            except torch._dynamo.exc.FailOnRecompileLimitHit as error:
+                raise RuntimeError(
+                    "torch.compile recompiles this call every time (past its limit it would "
+                    "run eagerly); TORCH_LOGS=recompiles says why"
+                ) from error
+
     if upstream is None:
 
         def forward():
