@@ -456,6 +456,9 @@ def check_finite_differences(item: Registered) -> None:
     with backend.most_precise() as dtype:
         # Steps and tolerances for the float's precision (float32: rounding ~1e-7).
         step, tolerance = (1e-6, 1e-4) if dtype == "float64" else (1e-3, 1e-2)
+        # Unseeded initializers otherwise draw new weights each run, and a float32
+        # step can then straddle a ReLU's kink in one run out of a few.
+        keras.utils.set_random_seed(0)
         layer = entry.make()
         x = example_input(entry, batch=2, seed=2).astype(dtype)
         layer(x)
