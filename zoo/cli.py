@@ -361,10 +361,13 @@ def command_bench(args: argparse.Namespace) -> int:
             os.environ["KERAS_BACKEND"] = args.backend
         if args.backend != _current_backend():
             return _on_backend(args.backend, args.argv).returncode
+    import logging
     import warnings
 
-    # torch.compile's notes on what it traced are for the layer's author, not the timing.
+    # torch.compile's notes on what it traced are for the layer's author, not the timing
+    # (what stops a mode is recorded with its timings).
     warnings.filterwarnings("ignore", module=r"torch\._(dynamo|inductor)")
+    logging.getLogger("torch._dynamo").setLevel(logging.ERROR)
     registry = _registry()
     targets = _resolve_targets(registry, args.names)
     if targets is None:
