@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from zoo.testing.cross_backend import installed
+from zoo.backends import installed
 
 SAVE = """
 import sys

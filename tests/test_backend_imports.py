@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from zoo.testing.cross_backend import installed
+from zoo.backends import installed
 
 PROBE = """
 import sys

@@ -12,6 +12,7 @@ import keras
 import pytest
 
 from zoo import bench
+from zoo.backends import current
 from zoo.entries import LayerEntry, Twin
 from zoo.registry import Registered
 
@@ -172,11 +173,11 @@ def test_every_mode_gives_the_gradients_of_the_upstream(mode):
 
 
 def test_a_mode_of_another_backend_is_refused():
-    others = [m for b, modes in bench.BACKEND_MODES.items() if b != bench.backend() for m in modes]
+    others = [m for b, modes in bench.BACKEND_MODES.items() if b != current() for m in modes]
     layer = keras.layers.Dense(3)
     layer(bench.example_batch(DENSE, 2))
     for mode in set(others) - set(bench.MODES):
-        with pytest.raises(ValueError, match=f"{mode!r} is not one of {bench.backend()}'s"):
+        with pytest.raises(ValueError, match=f"{mode!r} is not one of {current()}'s"):
             bench.make_step(layer, bench.example_batch(DENSE, 2), mode, "forward")
 
 
@@ -184,8 +185,8 @@ def test_the_machine_names_the_backend_and_its_framework_versions():
     from zoo import machine
 
     info = machine.machine_info()
-    assert info["backend"] == bench.backend() and info["keras"] == keras.__version__
-    for package in machine.FRAMEWORKS[bench.backend()]:
+    assert info["backend"] == current() and info["keras"] == keras.__version__
+    for package in machine.FRAMEWORKS[current()]:
         assert info[package], package
 
 

@@ -39,11 +39,11 @@ from typing import Any, NamedTuple
 import keras
 import numpy as np
 
+from zoo.backends import BACKENDS, current
 from zoo.entries import LayerEntry
 from zoo.registry import Registered
 
 #: Every backend the zoo supports, the default first.
-BACKENDS: tuple[str, ...] = ("tensorflow", "jax", "torch")
 #: Execution modes per backend, the one Keras' `fit` uses on a CPU by default first.
 BACKEND_MODES: dict[str, tuple[str, ...]] = {
     "tensorflow": ("graph", "xla"),
@@ -72,14 +72,9 @@ ROUND_SECONDS = 0.005
 Step = Callable[[], Any]
 
 
-def backend() -> str:
-    """The Keras backend this process runs on (chosen by ``KERAS_BACKEND``)."""
-    return keras.backend.backend()
-
-
 def modes(name: str | None = None) -> tuple[str, ...]:
     """The execution modes timed on backend ``name`` (default: this process's)."""
-    return BACKEND_MODES[name or backend()]
+    return BACKEND_MODES[name or current()]
 
 
 #: The modes of this process's backend.
@@ -159,7 +154,7 @@ def make_step(layer: Any, x: Any, mode: str, phase: str) -> Step:
     in that order, from `upstream_gradients`.
     """
     if mode not in MODES:
-        raise ValueError(f"mode {mode!r} is not one of {backend()}'s: {', '.join(MODES)}")
+        raise ValueError(f"mode {mode!r} is not one of {current()}'s: {', '.join(MODES)}")
     if phase not in PHASES:
         raise ValueError(f"phase {phase!r} is not one of {', '.join(PHASES)}")
     upstream = upstream_gradients(layer, x) if phase == "backward" else None
@@ -445,7 +440,7 @@ class Seam(NamedTuple):
 
 def seam() -> Seam:
     """This process's backend's seam."""
-    return SEAMS[backend()]
+    return SEAMS[current()]
 
 
 def _nothing() -> None:

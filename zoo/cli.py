@@ -183,9 +183,9 @@ def _on_backend(backend: str, argv: list[str], **options: Any) -> subprocess.Com
 
 
 def _current_backend() -> str:
-    import keras
+    from zoo.backends import current
 
-    return keras.backend.backend()
+    return current()
 
 
 def command_check(args: argparse.Namespace) -> int:
@@ -273,7 +273,7 @@ def _check_every_backend(args: argparse.Namespace) -> int:
     table with a column per backend."""
     import tempfile
 
-    from zoo.testing.cross_backend import installed
+    from zoo.backends import installed
 
     backends = installed()
     argv = _without(_without(args.argv, "--backend"), "--json")
@@ -385,7 +385,7 @@ def command_bench(args: argparse.Namespace) -> int:
 
     from zoo import bench, machine
 
-    backend = bench.backend()
+    backend = _current_backend()
     batches = tuple(args.batch or bench.BATCHES)
     output = Path(args.output)
     previous = {}
@@ -472,9 +472,9 @@ def _bench_table(backend: str, modes: tuple[str, ...], layers: dict, names: list
 def _bench_every_backend(args: argparse.Namespace) -> int:
     """``zoo bench --backend all``: each installed backend in its own process, one after
     the other (they share the machine's cores), each replacing its part of the output."""
-    import importlib.util
+    from zoo.backends import installed
 
-    backends = [b for b in ("tensorflow", "jax", "torch") if importlib.util.find_spec(b)]
+    backends = installed()
     argv = _without(args.argv, "--backend")
     codes = {}
     for backend in backends:

@@ -361,7 +361,7 @@ def support_row(item: Registered, results: dict[str, str], backend: str) -> list
 
 def support_section(item: Registered, conformance: dict) -> list[str]:
     """The support matrix of one object: a row per backend, from the conformance record."""
-    from zoo.testing.backend import BACKENDS
+    from zoo.backends import BACKENDS
 
     runs = conformance.get("backends", {})
     rows = [

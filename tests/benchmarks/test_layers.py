@@ -56,6 +56,7 @@ def _pair(name: str) -> tuple:
 def test_layer(benchmark, name: str, phase: str, implementation: str, mode: str) -> None:
     import zoo
     from zoo import bench
+    from zoo.backends import current
 
     entry = zoo.get_registry().get(name, "layer").entry
     zoo_layer, twin_layer = _pair(name)
@@ -67,7 +68,7 @@ def test_layer(benchmark, name: str, phase: str, implementation: str, mode: str)
     benchmark.group = name
     benchmark.extra_info.update(
         {
-            "backend": bench.backend(),
+            "backend": current(),
             "phase": phase,
             "implementation": implementation,
             "mode": mode,

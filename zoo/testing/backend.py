@@ -18,17 +18,13 @@ from typing import Any
 import keras
 import numpy as np
 
-#: Every backend the zoo supports, the default first.
-BACKENDS = ("tensorflow", "jax", "torch")
+from zoo.backends import BACKENDS, current
+
+__all__ = ["BACKENDS", "current", "gradients", "most_precise"]
 
 #: Backends with a string tensor type, where a string input reaches a layer as strings
 #: (elsewhere Keras has nothing to hold them and refuses or converts them itself).
 STRING_TENSORS = ("tensorflow",)
-
-
-def current() -> str:
-    """The backend Keras runs on in this process."""
-    return keras.backend.backend()
 
 
 Gradients = tuple[float, list[np.ndarray | None], list[np.ndarray | None]]

@@ -14,10 +14,11 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from zoo.backends import installed
 from zoo.entries import LayerEntry
 from zoo.registry import Registered
 from zoo.testing import backend
-from zoo.testing.cross_backend import ask, compute, installed
+from zoo.testing.cross_backend import ask, compute
 from zoo.testing.kit import check
 from zoo.testing.layer_checks import (
     deterministic_in_training,

@@ -11,7 +11,6 @@ stdin, one JSON answer a line on stdout.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -23,15 +22,7 @@ from zoo.testing import backend
 from zoo.testing.layer_checks import projected, projections_for, to_numpy
 from zoo.testing.worker import Worker, serve
 
-#: The package each backend needs.
-PACKAGES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
-
 _workers: dict[str, Worker] = {}
-
-
-def installed() -> list[str]:
-    """The backends whose framework is installed here."""
-    return [name for name in backend.BACKENDS if importlib.util.find_spec(PACKAGES[name])]
 
 
 def compute(model: keras.Model, x: np.ndarray, training: bool, seed: int) -> list[np.ndarray]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import contextlib
 import inspect
 import json
+import math
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,30 @@ def projected(outputs: Any, projections: list[np.ndarray]) -> Any:
         keras.ops.sum(keras.ops.multiply(keras.ops.cast(y, p.dtype), p))
         for y, p in zip(flat, projections, strict=True)
     )
+
+
+def central_difference(
+    objective: Callable[[Any], Any],
+    x: np.ndarray,
+    weight: keras.Variable | None,
+    index: int,
+    step: float,
+) -> float:
+    """The central finite difference of the scalar ``objective(x)`` along one flat entry
+    of the input ``x`` (``weight`` None) or of ``weight``, which is restored after."""
+    values = x if weight is None else np.array(keras.ops.convert_to_numpy(weight))
+    found = []
+    for sign in (1, -1):
+        shifted = values.copy().reshape(-1)
+        shifted[index] += sign * step
+        shifted = shifted.reshape(values.shape)
+        if weight is not None:
+            weight.assign(shifted)
+        point = shifted if weight is None else x
+        found.append(float(keras.ops.convert_to_numpy(objective(point))))
+    if weight is not None:
+        weight.assign(values)
+    return (found[0] - found[1]) / (2 * step)
 
 
 def is_stateful(entry: LayerEntry) -> bool:
@@ -469,31 +494,16 @@ def check_finite_differences(item: Registered) -> None:
         def objective(inputs: Any) -> Any:
             return projected(layer(inputs, training=training), projections)
 
-        def value(inputs: Any) -> float:
-            return float(keras.ops.convert_to_numpy(objective(inputs)))
-
         _, (input_gradient,), weight_gradients = backend.gradients(objective, [x], layer)
         # The input first, then each trainable weight; each probed at a few entries.
         weights = [None, *layer.trainable_weights]
         for weight, gradient in zip(weights, [input_gradient, *weight_gradients], strict=True):
             name = weight.path if weight is not None else "the input"
-            values = x if weight is None else np.array(keras.ops.convert_to_numpy(weight))
+            size = x.size if weight is None else math.prod(weight.shape)
             # No gradient at all must then agree with finite differences of zero.
-            grad = np.zeros(values.size) if gradient is None else np.ravel(gradient)
-            for index in rng.choice(values.size, size=min(8, values.size), replace=False):
-                numeric = []
-                for sign in (1, -1):
-                    shifted = values.copy().reshape(-1)
-                    shifted[index] += sign * step
-                    shifted = shifted.reshape(values.shape)
-                    if weight is None:
-                        numeric.append(value(shifted))
-                    else:
-                        weight.assign(shifted)
-                        numeric.append(value(x))
-                if weight is not None:
-                    weight.assign(values)
-                estimate = (numeric[0] - numeric[1]) / (2 * step)
+            grad = np.zeros(size) if gradient is None else np.ravel(gradient)
+            for index in rng.choice(size, size=min(8, size), replace=False):
+                estimate = central_difference(objective, x, weight, index, step)
                 assert abs(estimate - grad[index]) <= tolerance * max(1.0, abs(estimate)), (
                     f"gradient w.r.t. {name} at flat index {index} is {grad[index]:.6g} "
                     f"by autodiff but {estimate:.6g} by finite differences ({dtype})"
