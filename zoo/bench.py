@@ -588,12 +588,14 @@ def _torch_step(layer: Any, x: Any, mode: str, upstream: list[Any] | None) -> St
         # Static shapes, as a training loop on fixed-size batches has them. A call
         # that recompiles every time (a guard on the layer's previous added losses,
         # say) would silently run eagerly once past dynamo's recompile limit: fail.
-        torch._dynamo.config.fail_on_recompile_limit_hit = True
         compiled = torch.compile(call, dynamic=False)
 
         def call(x):
+            # Scoped to the bench's own calls: set for the process, it would turn every
+            # later torch.compile user's fallback into a failure (a test suite's, say).
             try:
-                return compiled(x)
+                with torch._dynamo.config.patch(fail_on_recompile_limit_hit=True):
+                    return compiled(x)
             except torch._dynamo.exc.FailOnRecompileLimitHit as error:
                 raise RuntimeError(
                     "torch.compile recompiles this call every time (past its limit it would "
