@@ -22,6 +22,9 @@ What bounds these layers on a CPU is passes over memory, not arithmetic
   RMS normalization's forward pass without XLA, where a plain mean would
   be up to a tenth faster. Accelerators may round the inputs of a product
   (TF32), so there every sum is a reduction.
+- what is fastest depends on the compiler behind the backend: under JAX the
+  forward means are reductions, and on PyTorch layer normalization over the
+  last axes is the framework's own fused kernel.
 """
 
 from __future__ import annotations
@@ -104,10 +107,14 @@ class _Sums:
         self.axes = axes
         self.others = [a for a in range(rank) if a not in axes]
         self.matrix = rank == 2 and axes == [1] and on_cpu()
+        # XLA:CPU under JAX fuses the elementwise work into a reduction (its
+        # YNNPACK fusions) and not into a product: there the forward means are
+        # reductions (RMS normalization 1.04 -> 0.86-0.94 of its twin).
+        self.matrix_means = self.matrix and keras.backend.backend() != "jax"
 
     def mean(self, t):
         """The mean of `t` over the normalized axes, kept with size 1."""
-        if self.matrix:
+        if self.matrix_means:
             features = t.shape[1]
             return ops.matmul(t, ops.full((features, 1), 1.0 / features, t.dtype))
         return ops.mean(t, axis=self.axes, keepdims=True)
@@ -125,6 +132,10 @@ class _Sums:
         return ops.sum(per_sample * t, axis=self.others, keepdims=True)
 
 
+def _trailing(axes: list[int], rank: int) -> bool:
+    return axes == list(range(rank - len(axes), rank))
+
+
 def _normalize_over(x, axes: list[int], *weights, body: Callable):
     """Runs ``body(x, sums, size, *weights)`` on a matrix view where `axes` end `x`.
 
@@ -133,7 +144,7 @@ def _normalize_over(x, axes: list[int], *weights, body: Callable):
     """
     rank = len(x.shape)
     size = math.prod(x.shape[a] for a in axes)
-    if axes == list(range(rank - len(axes), rank)):
+    if _trailing(axes, rank):
         shape = ops.shape(x)
         rows = ops.reshape(x, (-1, size))
         flat = [ops.reshape(w, (size,)) for w in weights]
@@ -145,8 +156,21 @@ def layer_normalize(x, gamma, beta, axes: list[int], epsilon: float):
     """``(x - mean) / sqrt(variance + epsilon) * gamma + beta``, statistics over `axes`.
 
     `gamma` and `beta` have the sizes of `axes` on them and 1 elsewhere
-    (ones and zeros when a layer has none).
+    (ones and zeros when a layer has none). On PyTorch, over the last axes,
+    this is `torch.nn.functional.layer_norm` (through Keras' op): a fused
+    native kernel each way, which eager arithmetic of `keras.ops` cannot
+    match (4.8x its time, docs/benchmarks/report.md).
     """
+    rank = len(x.shape)
+    if keras.backend.backend() == "torch" and _trailing(axes, rank):
+        normalized = tuple(x.shape[a] for a in axes)
+        return ops.layer_normalization(
+            x,
+            ops.reshape(gamma, normalized),
+            ops.reshape(beta, normalized),
+            axis=axes,
+            epsilon=epsilon,
+        )
 
     def body(x, sums: _Sums, size: int, gamma, beta):
         @ops.custom_gradient
@@ -227,13 +251,21 @@ def group_normalize(x, gamma, beta, axis: int, groups: int, epsilon: float):
     for i in range(axis + 1, rank):
         after = after * (x.shape[i] or shape[i])
     per_group = channels // groups
-    view = ops.reshape(x, (-1, before, channels, after))
+    # Channels last (after == 1) gets a view without the unit axis: a unit axis
+    # sends XLA:CPU's reductions on JAX down a slow path (2.6x the twin, against
+    # 0.8x without it; docs/benchmarks/report.md).
+    if after == 1:
+        view = ops.reshape(x, (-1, before, channels))
+        axes, column_shape = (1,), (-1, 1, channels)
+    else:
+        view = ops.reshape(x, (-1, before, channels, after))
+        axes, column_shape = (1, 3), (-1, 1, channels, 1)
     count = ops.cast(before * after * per_group, x.dtype)
     gamma = ops.ones((channels,), x.dtype) if gamma is None else gamma
     beta = ops.zeros((channels,), x.dtype) if beta is None else beta
 
     def per_channel(t):
-        return ops.sum(t, axis=(1, 3))
+        return ops.sum(t, axis=axes)
 
     def by_group(per_channel):
         """Per-(sample, channel) sums -> per-(sample, group) sums, back on channels."""
@@ -252,14 +284,14 @@ def group_normalize(x, gamma, beta, axis: int, groups: int, epsilon: float):
         return ops.sum(per_channel, axis=0)
 
     def column(per_channel):
-        return ops.reshape(per_channel, (-1, 1, channels, 1))
+        return ops.reshape(per_channel, column_shape)
 
     @ops.custom_gradient
     def forward(view, gamma, beta):
         # Per-channel moments (one fused pass for the variance in TensorFlow),
         # then the group's: the mean of the channels' variances plus the
         # variance of their means.
-        channel_mean, channel_variance = moments(view, (1, 3))
+        channel_mean, channel_variance = moments(view, axes)
         mean = by_group(channel_mean) / per_group
         spread = ops.square(channel_mean - mean)
         inv = ops.rsqrt(by_group(channel_variance + spread) / per_group + epsilon)
