@@ -143,5 +143,9 @@ class CenterScale:
 
 
 def statistics_dtype(inputs) -> str:
-    """float32, or float64 for float64 inputs: statistics never in float16/bfloat16."""
+    """float32, or float64 where Keras keeps float64 inputs (TensorFlow): never float16/bfloat16.
+
+    Keras' `result_type` on JAX and PyTorch makes float64 float32, and the
+    statistics follow it there.
+    """
     return keras.backend.result_type(inputs.dtype, "float32")
