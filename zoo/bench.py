@@ -623,9 +623,7 @@ def _torch_step(layer: Any, x: Any, mode: str, upstream: list[Any] | None) -> St
 
     def backward():
         outputs, losses = call(source)
-        found = torch.autograd.grad(
-            _targets(outputs, losses), sources, upstream, allow_unused=True
-        )
+        found = torch.autograd.grad(_targets(outputs, losses), sources, upstream, allow_unused=True)
         return list(found) if floating else [None, *found]
 
     return backward

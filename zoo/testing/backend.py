@@ -55,9 +55,7 @@ def gradients(
             merged[i] = value
         return objective(*merged)
 
-    loss, found, weights = _GRADIENTS[current()](
-        over_floats, [inputs[i] for i in floating], layer
-    )
+    loss, found, weights = _GRADIENTS[current()](over_floats, [inputs[i] for i in floating], layer)
     by_input: list[np.ndarray | None] = [None] * len(inputs)
     for i, gradient in zip(floating, found, strict=True):
         by_input[i] = gradient

@@ -21,7 +21,7 @@ def numpy_of(x) -> np.ndarray:
 def weighted_sum_gradients(layer, x, projection):
     """Gradients of sum(layer(x) * projection) w.r.t. x and the trainable weights."""
     _, (dx,), dweights = gradients(
-        lambda t: keras.ops.sum(layer(t) * projection), [x], layer
+        lambda t: keras.ops.sum(keras.ops.multiply(layer(t), projection)), [x], layer
     )
     return dx, dweights
 
@@ -44,9 +44,7 @@ def simplex_projection(z: np.ndarray) -> np.ndarray:
 
 def test_sparsemax_of_the_issue_example():
     x = np.array([[0.1, 0.2, 0.3]], dtype="float32")
-    np.testing.assert_allclose(
-        numpy_of(Sparsemax()(x)), [[0.23333, 0.33333, 0.43333]], atol=1e-5
-    )
+    np.testing.assert_allclose(numpy_of(Sparsemax()(x)), [[0.23333, 0.33333, 0.43333]], atol=1e-5)
 
 
 @pytest.mark.parametrize("scale", [0.1, 1.0, 3.0, 30.0])
@@ -319,7 +317,9 @@ def test_embedding_bag_weights_and_their_gradients():
     np.testing.assert_allclose(out, bag_reference(table, indices, weights), rtol=1e-5)
     projection = rng.normal(size=out.shape).astype("float32")
     _, dweights, (dtable,) = gradients(
-        lambda i, w: keras.ops.sum(layer(i, w) * projection), [indices, weights], layer
+        lambda i, w: keras.ops.sum(keras.ops.multiply(layer(i, w), projection)),
+        [indices, weights],
+        layer,
     )
     # Each row's gradient is the sum of the upstream of every bag it is in, weighted.
     expected = np.zeros_like(table)
@@ -349,6 +349,4 @@ def test_embedding_bag_under_mixed_precision_keeps_a_float32_table():
         layer = EmbeddingBag(9, 5)
         out = numpy_of(layer(indices))
     assert layer.embeddings.dtype == "float32" and out.dtype == np.float16
-    np.testing.assert_allclose(
-        out, bag_reference(numpy_of(layer.embeddings), indices), atol=2e-3
-    )
+    np.testing.assert_allclose(out, bag_reference(numpy_of(layer.embeddings), indices), atol=2e-3)

@@ -9,9 +9,7 @@ from zoo.validation import is_positive_int, is_real, require, require_float_inpu
 
 
 def _is_shape(value) -> bool:
-    return isinstance(value, list | tuple) and all(
-        d is None or isinstance(d, int) for d in value
-    )
+    return isinstance(value, list | tuple) and all(d is None or isinstance(d, int) for d in value)
 
 
 @keras.saving.register_keras_serializable(package="zoo_core")

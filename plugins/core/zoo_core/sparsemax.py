@@ -38,7 +38,8 @@ def sparsemax(logits: Any, axis: int = -1) -> Any:
     # (Martins & Astudillo 2016, eq. 8): a prefix of the sorted order.
     in_support = 1.0 + rank * descending > ops.cumsum(descending, axis=-1)
     size = ops.sum(ops.cast(in_support, work), axis=-1, keepdims=True)
-    threshold = (ops.sum(ops.where(in_support, descending, 0.0), axis=-1, keepdims=True) - 1.0) / size
+    top = ops.sum(ops.where(in_support, descending, 0.0), axis=-1, keepdims=True)
+    threshold = (top - 1.0) / size
     # The threshold is found on sorted values; the gradient is taken through a recomputation
     # on the unsorted ones with the support held fixed, which is exactly the projection's
     # Jacobian and needs no gradient of sort. (An entry equal to the threshold changes
@@ -93,9 +94,7 @@ class Sparsemax(keras.layers.Layer):
     """
 
     def __init__(self, axis: int = -1, **kwargs):
-        require(
-            isinstance(axis, int) and not isinstance(axis, bool), "axis", axis, "an integer"
-        )
+        require(isinstance(axis, int) and not isinstance(axis, bool), "axis", axis, "an integer")
         super().__init__(**kwargs)
         self.axis = axis
         self.supports_masking = True

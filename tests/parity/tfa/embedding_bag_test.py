@@ -23,12 +23,11 @@ of TF Addons' private op `_embedding_bag` in test_backward goes through the laye
 # TODO Test gradients as well
 # TODO Test a few shapes with weird dimensions to make sure the op handles them correctly
 
-import pytest
-import numpy as np
 import keras
-
-from zoo_core import EmbeddingBag
 import layer_test as test_utils
+import numpy as np
+import pytest
+from zoo_core import EmbeddingBag
 
 
 def manual_embedding_bag(indices, values, weights):
@@ -41,9 +40,7 @@ def manual_embedding_bag(indices, values, weights):
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 @pytest.mark.parametrize("indices_dtype", [np.int32, np.int64])
 def test_foward(input_dim, dtype, indices_dtype):
-    indices = np.random.randint(low=0, high=input_dim, size=(16, 32)).astype(
-        indices_dtype
-    )
+    indices = np.random.randint(low=0, high=input_dim, size=(16, 32)).astype(indices_dtype)
     values = np.random.random(size=(input_dim, 16)).astype(dtype)
     weights = np.random.random(size=indices.shape).astype(dtype)
     expected = manual_embedding_bag(indices, values, weights)
@@ -61,9 +58,7 @@ def test_foward(input_dim, dtype, indices_dtype):
 def test_backward(input_dim, dtype, indices_dtype):
     import tensorflow as tf
 
-    indices = np.random.randint(low=0, high=input_dim, size=(16, 32)).astype(
-        indices_dtype
-    )
+    indices = np.random.randint(low=0, high=input_dim, size=(16, 32)).astype(indices_dtype)
     values = np.random.random(size=(input_dim, 16)).astype(dtype)
     weights = np.random.random(size=indices.shape).astype(dtype)
 
