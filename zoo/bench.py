@@ -98,6 +98,12 @@ def _normal(shape: tuple[int, ...], seed: int, dtype: str = "float32") -> Any:
 
 def example_batch(entry: LayerEntry, batch: int, seed: int = 0) -> Any:
     """A reproducible random input of ``batch`` timed samples, a tensor of the backend."""
+    if entry.integer_input:
+        # Indices (an embedding's input), drawn as the kit draws them.
+        low, high = entry.input_range or (0, 2)
+        shape = (batch, *sample_shape(entry))
+        values = np.random.default_rng(seed).integers(int(low), int(high), size=shape)
+        return keras.ops.convert_to_tensor(values, dtype=entry.input_dtype)
     return _normal((batch, *sample_shape(entry)), seed)
 
 
@@ -609,15 +615,16 @@ def _torch_step(layer: Any, x: Any, mode: str, upstream: list[Any] | None) -> St
                 return call(x)[0]
 
         return forward
-    source = x.detach().requires_grad_(True)
+    # Indices (an embedding's input) have no gradient: autograd refuses to track them.
+    floating = x.is_floating_point()
+    source = x.detach().requires_grad_(True) if floating else x
     weights = [v.value for v in layer.trainable_variables]
+    sources = [source, *weights] if floating else weights
 
     def backward():
         outputs, losses = call(source)
-        found = torch.autograd.grad(
-            _targets(outputs, losses), [source, *weights], upstream, allow_unused=True
-        )
-        return list(found)
+        found = torch.autograd.grad(_targets(outputs, losses), sources, upstream, allow_unused=True)
+        return list(found) if floating else [None, *found]
 
     return backward
 

@@ -114,6 +114,10 @@ class LayerEntry(_Entry):
             (e.g. ``(0.0, 1.0)`` for a model whose loss is a Bernoulli likelihood,
             which PyTorch refuses outside it): example inputs are then drawn
             uniformly from it instead of from a standard normal.
+        input_dtype: the dtype of example inputs. An integer dtype is for layers
+            that take indices (an embedding): inputs are then integers drawn
+            uniformly from ``input_range`` (its upper end excluded), and the
+            checks take no gradient with respect to them.
         bench_sample_shape: the shape of one sample (no batch axis) when
             timing the layer (`zoo bench`), if not the example input's: for a
             layer whose cost shows only at working sizes, such as a
@@ -170,6 +174,7 @@ class LayerEntry(_Entry):
 
     input_shape: Shape = (4, 8)
     input_range: tuple[float, float] | None = None
+    input_dtype: str = "float32"
     bench_sample_shape: Shape | None = None
     output_shape: Shape | None = None
     trainable_weights: int = 0
@@ -189,6 +194,11 @@ class LayerEntry(_Entry):
     finite_up_to: float | None = None
     config_space: Mapping[str, Any] = field(default_factory=dict)
     backend_tolerance: float = 1e-4
+
+    @property
+    def integer_input(self) -> bool:
+        """Whether its example inputs are integers (indices), not floats."""
+        return "int" in self.input_dtype
 
     @property
     def documented_output_shape(self) -> Shape:

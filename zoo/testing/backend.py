@@ -38,12 +38,28 @@ def gradients(
     numpy arrays.
 
     A gradient is ``None`` where the backend says the objective does not depend on
-    that input or weight at all (TensorFlow, torch); JAX gives zeros there. Updates
+    that input or weight at all (TensorFlow, torch); JAX gives zeros there. Inputs
+    that are not floating-point (indices) are passed as they are and get ``None``. Updates
     the objective makes to the layer's other variables (moving statistics, seed
     states) are kept, as an eager call keeps them. The objective sees the losses
     layers add (``layer.losses``) on every backend.
     """
-    return _GRADIENTS[current()](objective, list(inputs), layer)
+    inputs = list(inputs)
+    floating = [i for i, x in enumerate(inputs) if np.issubdtype(np.asarray(x).dtype, np.inexact)]
+    if len(floating) == len(inputs):
+        return _GRADIENTS[current()](objective, inputs, layer)
+
+    def over_floats(*values: Any) -> Any:
+        merged = list(inputs)
+        for i, value in zip(floating, values, strict=True):
+            merged[i] = value
+        return objective(*merged)
+
+    loss, found, weights = _GRADIENTS[current()](over_floats, [inputs[i] for i in floating], layer)
+    by_input: list[np.ndarray | None] = [None] * len(inputs)
+    for i, gradient in zip(floating, found, strict=True):
+        by_input[i] = gradient
+    return loss, by_input, weights
 
 
 def _tensorflow_gradients(objective, inputs, layer) -> Gradients:

@@ -23,7 +23,7 @@ import numpy as np
 
 from zoo.registry import KINDS, Registered
 from zoo.testing.kit import check
-from zoo.testing.layer_checks import assert_same, config_json, example_input, to_numpy
+from zoo.testing.layer_checks import assert_same, config_json, example_input, input_of, to_numpy
 from zoo.testing.object_checks import example_weights, value_of
 from zoo.testing.robustness_checks import expect_value_error, make_and_use
 
@@ -94,7 +94,7 @@ def _valid_layer(item: Registered, config: dict[str, Any]) -> None:
     entry = item.entry
     layer = entry.cls(**config)
     x = example_input(entry)
-    inputs = keras.Input(shape=entry.input_shape[1:])
+    inputs = input_of(entry)
     model = keras.Model(inputs, layer(inputs))
     for training in (False, True):
         for value in to_numpy(model(x, training=training)):

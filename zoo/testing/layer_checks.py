@@ -35,6 +35,9 @@ def example_input(entry: LayerEntry, batch: int | None = None, seed: int = 0) ->
     within the entry's input range."""
     shape = entry.input_shape if batch is None else (batch, *entry.input_shape[1:])
     rng = np.random.default_rng(seed)
+    if entry.integer_input:
+        low, high = entry.input_range or (0, 2)
+        return rng.integers(int(low), int(high), size=shape).astype(entry.input_dtype)
     if entry.input_range is not None:
         return rng.uniform(*entry.input_range, size=shape).astype("float32")
     return rng.normal(size=shape).astype("float32")
@@ -52,9 +55,14 @@ def as_tuples(shape: Any) -> Any:
     return shape
 
 
+def input_of(entry: LayerEntry) -> keras.KerasTensor:
+    """A symbolic input of the entry's example shape (batch axis left out) and dtype."""
+    return keras.Input(shape=entry.input_shape[1:], dtype=entry.input_dtype)
+
+
 def model_around(layer: keras.layers.Layer, entry: LayerEntry) -> keras.Model:
     """A functional model whose only job is to hold ``layer``."""
-    inputs = keras.Input(shape=entry.input_shape[1:])
+    inputs = input_of(entry)
     return keras.Model(inputs, layer(inputs))
 
 
@@ -220,7 +228,7 @@ def check_output_shape(item: Registered) -> None:
         spec = layer.compute_output_spec(keras.KerasTensor(x.shape))
         computed = as_tuples(keras.tree.map_structure(lambda t: tuple(t.shape), spec))
     assert computed == actual, f"compute_output_shape gives {computed}, call gives {actual}"
-    symbolic = entry.make()(keras.Input(shape=entry.input_shape[1:]))
+    symbolic = entry.make()(input_of(entry))
     symbolic_shape = as_tuples(keras.tree.map_structure(lambda t: tuple(t.shape), symbolic))
     expected = keras.tree.map_structure(lambda n: n, actual)
     flat_symbolic = keras.tree.flatten(symbolic_shape)
@@ -485,7 +493,9 @@ def check_finite_differences(item: Registered) -> None:
         # step can then straddle a ReLU's kink in one run out of a few.
         keras.utils.set_random_seed(0)
         layer = entry.make()
-        x = example_input(entry, batch=2, seed=2).astype(dtype)
+        x = example_input(entry, batch=2, seed=2)
+        if not entry.integer_input:
+            x = x.astype(dtype)
         layer(x)
         # Random layers are checked in inference, where they are deterministic.
         training = deterministic_in_training(layer, x)
@@ -495,9 +505,13 @@ def check_finite_differences(item: Registered) -> None:
             return projected(layer(inputs, training=training), projections)
 
         _, (input_gradient,), weight_gradients = backend.gradients(objective, [x], layer)
-        # The input first, then each trainable weight; each probed at a few entries.
+        # The input first (unless it holds indices), then each trainable weight; each
+        # probed at a few entries.
         weights = [None, *layer.trainable_weights]
-        for weight, gradient in zip(weights, [input_gradient, *weight_gradients], strict=True):
+        found = [input_gradient, *weight_gradients]
+        if entry.integer_input:
+            weights, found = weights[1:], found[1:]
+        for weight, gradient in zip(weights, found, strict=True):
             name = weight.path if weight is not None else "the input"
             size = x.size if weight is None else math.prod(weight.shape)
             # No gradient at all must then agree with finite differences of zero.

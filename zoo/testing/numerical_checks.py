@@ -40,7 +40,11 @@ def assert_finite_forward_backward(
         lambda t: projected(layer(t, training=training), projections), [x], layer
     )
     names = ["the input", *(w.path for w in layer.trainable_weights)]
-    for name, gradient in zip(names, [input_gradient, *found], strict=True):
+    found = [input_gradient, *found]
+    if not np.issubdtype(np.asarray(x).dtype, np.floating):
+        # Indices (an embedding's input) have no gradient.
+        names, found = names[1:], found[1:]
+    for name, gradient in zip(names, found, strict=True):
         # In inference a weight may rightly play no part (a VAE's log-variance head
         # when sampling is off); in training, and for the input, a gradient is due.
         if gradient is None and not training and name != "the input":
@@ -54,7 +58,11 @@ def assert_finite_forward_backward(
 def check_constant_input(item: Registered) -> None:
     """A constant input (zero variance everywhere) gives finite outputs and gradients."""
     entry: LayerEntry = item.entry
-    x = np.full(entry.input_shape, 0.5, dtype="float32")
+    x = (
+        np.full(entry.input_shape, int((entry.input_range or (0, 1))[0]), dtype=entry.input_dtype)
+        if entry.integer_input
+        else np.full(entry.input_shape, 0.5, dtype="float32")
+    )
     for training in (False, True):
         layer = entry.make()
         layer(x)

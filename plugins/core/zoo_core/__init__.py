@@ -1,21 +1,33 @@
 """The core family of the layer zoo: `Linear`, `RunningSum`, `MLPBlock`,
-`Maxout`, and the initializers `DeltaOrthogonal` and `FixupNormal`.
+`Maxout`, the layers that came from TensorFlow Addons (`NoisyDense`, `Snake`,
+`Sparsemax`, `PolynomialCrossing`, `EmbeddingBag`), and the initializers
+`DeltaOrthogonal` and `FixupNormal`.
 
 Importing this package registers every class with Keras, so a model saved
 with them loads again after `import zoo_core`.
 """
 
+from zoo_core.embedding_bag import EmbeddingBag
 from zoo_core.initializers import DeltaOrthogonal, FixupNormal
 from zoo_core.linear import Linear
 from zoo_core.maxout import Maxout
 from zoo_core.mlp_block import MLPBlock
+from zoo_core.noisy_dense import NoisyDense
+from zoo_core.polynomial_crossing import PolynomialCrossing
 from zoo_core.running_sum import RunningSum
+from zoo_core.snake import Snake
+from zoo_core.sparsemax import Sparsemax
 
 __all__ = [
     "DeltaOrthogonal",
+    "EmbeddingBag",
     "FixupNormal",
     "Linear",
     "MLPBlock",
     "Maxout",
+    "NoisyDense",
+    "PolynomialCrossing",
     "RunningSum",
+    "Snake",
+    "Sparsemax",
 ]

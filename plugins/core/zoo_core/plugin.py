@@ -6,7 +6,19 @@ import keras
 import numpy as np
 
 import zoo
-from zoo_core import DeltaOrthogonal, FixupNormal, Linear, Maxout, MLPBlock, RunningSum
+from zoo_core import (
+    DeltaOrthogonal,
+    EmbeddingBag,
+    FixupNormal,
+    Linear,
+    Maxout,
+    MLPBlock,
+    NoisyDense,
+    PolynomialCrossing,
+    RunningSum,
+    Snake,
+    Sparsemax,
+)
 
 
 def _mlp_twin(config: dict) -> keras.Sequential:
@@ -52,7 +64,8 @@ def register_family():
     return zoo.Family(
         name="core",
         description="Building blocks: a dense layer, a running-statistics layer, "
-        "an MLP block, maxout, and initializers for deep networks.",
+        "an MLP block, maxout, the layers that came from TensorFlow Addons (noisy dense, "
+        "snake, sparsemax, DCN crossing, embedding bag), and initializers for deep networks.",
     )
 
 
@@ -117,6 +130,96 @@ def register_layers():
             ),
             rejects=zoo.WRONG_INPUTS,
             config_space={"num_units": [1, 2, 4, 8]},  # divisors of the 8 features
+        ),
+        zoo.LayerEntry(
+            NoisyDense,
+            # Seeded: the noise drawn at build is part of the output.
+            config={"units": 4, "activation": "tanh", "seed": 1},
+            input_shape=(4, 8),
+            output_shape=(4, 4),
+            trainable_weights=4,  # mu and sigma of kernel and bias
+            non_trainable_weights=2,  # the noise of kernel and bias
+            invalid_configs=(
+                ({"units": 0}, "units"),
+                ({"units": 2.5}, "units"),
+                ({"sigma": -0.5}, "sigma"),
+                ({"sigma": "big"}, "sigma"),
+                ({"use_factorised": "yes"}, "use_factorised"),
+                ({"use_bias": 1}, "use_bias"),
+                ({"seed": "a"}, "seed"),
+            ),
+            # Integers are cast, as TF Addons' (a tf.keras Dense) did; strings are refused.
+            rejects=("last_dimension", "lower_rank", "string"),
+            config_space={
+                "units": (1, 16),
+                "sigma": (0.01, 1.0),
+                "use_factorised": [True, False],
+                "use_bias": [True, False],
+                "activation": [None, "relu", "tanh"],
+                "seed": (0, 1000),
+            },
+        ),
+        zoo.LayerEntry(
+            Snake,
+            input_shape=(4, 8),
+            trainable_weights=1,
+            rejects=("integer", "string"),
+            config_space={"frequency_initializer": ["ones", "glorot_uniform", "he_normal"]},
+        ),
+        zoo.LayerEntry(
+            Sparsemax,
+            input_shape=(4, 8),
+            invalid_configs=(
+                ({"axis": 0}, "axis"),  # the batch axis
+                ({"axis": 2}, "axis"),
+                ({"axis": 1.5}, "axis"),
+            ),
+            rejects=("lower_rank", "integer", "string"),
+            config_space={"axis": [-1, 1]},
+            # Its outputs stay in [0, 1] whatever the logits' size.
+            finite_up_to=1e6,
+        ),
+        zoo.LayerEntry(
+            PolynomialCrossing,
+            config={"projection_dim": 2, "diag_scale": 0.5},
+            input_shape=(4, 8),
+            trainable_weights=3,  # kernel_u, kernel_v, bias
+            invalid_configs=(
+                ({"projection_dim": 0}, "projection_dim"),
+                ({"projection_dim": 5}, "projection_dim"),  # more than 8 / 2
+                ({"projection_dim": 2.0}, "projection_dim"),
+                ({"diag_scale": -1.0}, "diag_scale"),
+                ({"diag_scale": "x"}, "diag_scale"),
+                ({"use_bias": "no"}, "use_bias"),
+            ),
+            rejects=("last_dimension", "lower_rank", "integer", "string"),
+            config_space={
+                "projection_dim": [None, 1, 2, 4],
+                "diag_scale": (0.0, 2.0),
+                "use_bias": [True, False],
+            },
+        ),
+        zoo.LayerEntry(
+            EmbeddingBag,
+            config={"input_dim": 10, "output_dim": 6},
+            input_shape=(4, 5),
+            input_dtype="int32",
+            input_range=(0, 10),
+            output_shape=(4, 6),
+            trainable_weights=1,
+            invalid_configs=(
+                ({"input_dim": 0}, "input_dim"),
+                ({"output_dim": -1}, "output_dim"),
+                ({"output_dim": 2.0}, "output_dim"),
+                ({"combiner": "max"}, "combiner"),
+                ({"mask_zero": "yes"}, "mask_zero"),
+            ),
+            rejects=("lower_rank", "string"),
+            config_space={
+                "output_dim": (1, 8),
+                "combiner": ["sum", "mean"],
+                "mask_zero": [True, False],
+            },
         ),
     ]
 
