@@ -127,9 +127,13 @@ def register_layers():
                 ({"num_units": 3}, "num_units"),  # does not divide the 8 features
                 ({"axis": 0}, "axis"),
                 ({"axis": 5}, "axis"),
+                ({"grouping": "interleaved"}, "grouping"),
             ),
             rejects=zoo.WRONG_INPUTS,
-            config_space={"num_units": [1, 2, 4, 8]},  # divisors of the 8 features
+            config_space={
+                "num_units": [1, 2, 4, 8],  # divisors of the 8 features
+                "grouping": ["contiguous", "strided"],  # the zoo's order and TF Addons'
+            },
         ),
         zoo.LayerEntry(
             NoisyDense,

@@ -134,7 +134,10 @@ def test_stochastic_depth_trains_a_residual_block():
     np.testing.assert_allclose(to_numpy(model(x)), x + to_numpy(dense(x)), rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("rate", [1.0, -0.5, None])
+# `rate=None` is no longer among them: it means "not given", and with neither `rate`
+# nor `survival_probability` the layer is TF Addons' default pair form (see
+# test_regularizing_stochastic_depth.py).
+@pytest.mark.parametrize("rate", [1.0, -0.5, "0.2"])
 def test_stochastic_depth_rejects_bad_rates(rate):
     with pytest.raises(ValueError, match="rate"):
         StochasticDepth(rate)

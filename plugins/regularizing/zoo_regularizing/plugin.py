@@ -113,7 +113,16 @@ def register_layers():
             input_shape=_STOCHASTIC_DEPTH_INPUT,
             twin=zoo.Twin("keras.layers.Dropout(noise_shape=(None, 1, 1))", _stochastic_depth_twin),
             training_changes_output=True,
-            invalid_configs=(*_BAD_RATES, ({"seed": "7"}, "seed")),
+            invalid_configs=(
+                *_BAD_RATES,
+                ({"seed": "7"}, "seed"),
+                # Both forms at once: the error names the second argument.
+                ({"survival_probability": 0.5}, "survival_probability"),
+                ({"rate": None, "survival_probability": 1.5}, "survival_probability"),
+                # TF Addons' pair form on the example input, a single tensor: the
+                # error says it takes [shortcut, residual].
+                ({"rate": None, "survival_probability": 0.8}, "[shortcut, residual]"),
+            ),
             rejects=_NOT_FLOAT,
             identity_config={"rate": 0.0},
             config_space={"rate": (0.0, 0.95), "seed": (0, 10_000)},

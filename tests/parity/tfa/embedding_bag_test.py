@@ -24,7 +24,7 @@ of TF Addons' private op `_embedding_bag` in test_backward goes through the laye
 # TODO Test a few shapes with weird dimensions to make sure the op handles them correctly
 
 import keras
-import layer_test as test_utils
+from tests.parity.tfa import layer_test as test_utils
 import numpy as np
 import pytest
 from zoo_core import EmbeddingBag

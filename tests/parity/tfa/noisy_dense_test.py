@@ -22,7 +22,7 @@ zoo_core (see DIFFERENCES.md).
 """
 
 import keras
-import layer_test as test_utils
+from tests.parity.tfa import layer_test as test_utils
 import numpy as np
 import pytest
 from zoo_core import NoisyDense

@@ -20,7 +20,7 @@ TF Addons' `snake` activation (the expected values) written out below.
 """
 
 import keras
-import layer_test as test_utils
+from tests.parity.tfa import layer_test as test_utils
 import numpy as np
 import pytest
 from zoo_core import Snake
