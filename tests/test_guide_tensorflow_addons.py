@@ -94,6 +94,8 @@ def test_the_model_definition_changes_in_its_imports_only():
     assert "tensorflow_addons" in tfa and "tensorflow" not in zoo
 
 
+# Slow: a training run and a fresh process (2.5 min on TensorFlow, 10 on PyTorch).
+@pytest.mark.slow
 def test_the_worked_example_trains_saves_and_reloads_in_a_new_process(tmp_path):
     script = code_block("The zoo") + code_block("Train, save, reload")
     # Beyond the page: keep the predictions, for the fresh process below.
