@@ -70,9 +70,11 @@ class Difference:
     kind: str
     reason: str
 
-    def covers(self, test_file: str, test_name: str) -> bool:
+    def covers(self, test_file: str, *test_names: str) -> bool:
+        """Whether a test of `test_file`, named any of `test_names` (its definition's
+        name, and a parameterized case's), is one of this difference's."""
         return test_file == self.test_file and any(
-            fnmatch.fnmatchcase(test_name, pattern) for pattern in self.tests
+            fnmatch.fnmatchcase(name, pattern) for name in test_names for pattern in self.tests
         )
 
 
