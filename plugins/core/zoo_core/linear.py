@@ -49,7 +49,12 @@ class Linear(keras.layers.Layer):
     [('kernel', (4, 3)), ('bias', (3,))]
 
     References:
-        Equivalent to `keras.layers.Dense`, against which it is tested.
+        Equivalent to `keras.layers.Dense`, against which it is tested (Keras'
+        own Dense tests included), masks passed on as Dense passes them. It
+        leaves out Dense's quantization modes (`quantize()`,
+        `quantization_config`) and LoRA (`lora_rank`, `lora_alpha`): for
+        those, use `keras.layers.Dense`, which takes a Linear's weights as
+        they are.
     """
 
     def __init__(

@@ -23,7 +23,9 @@ class RMSNormalization(AnyRankAxes, keras.layers.Layer):
     precision; the output is cast back to the compute dtype.
 
     Built on one input, it takes inputs of another rank as Keras' does, as
-    long as `axis` names axes of the sizes its weights were built for.
+    long as `axis` names axes of the sizes its weights were built for. Like
+    Keras' `RMSNormalization`, it does not pass a mask on to the layers after
+    it.
 
     Args:
         axis: Integer or list of integers, the axes to normalize over
@@ -77,7 +79,10 @@ class RMSNormalization(AnyRankAxes, keras.layers.Layer):
         self.scale_initializer = initializers.get(scale_initializer)
         self.scale_regularizer = regularizers.get(scale_regularizer)
         self.scale_constraint = constraints.get(scale_constraint)
-        self.supports_masking = True
+        # Keras' RMSNormalization drops a mask (layers after it see none), and so
+        # does this one: with the mask kept, a pooling after it would average fewer
+        # positions than after the twin.
+        self.supports_masking = False
         # The mean square is computed in float32 from the raw input: no autocast.
         self.autocast = False
 
