@@ -35,7 +35,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     differences = load_differences()
     config._parity["differences"] = differences
     kept, deselected = [], []
+    here = Path(__file__).parent
     for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.parity)
         cls = getattr(item, "cls", None)
         used = zoo_names_used(cls, item.obj) if cls is not None else None
         if used is None:  # not a generated Keras test
