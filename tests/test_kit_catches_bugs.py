@@ -527,6 +527,7 @@ def test_gradients_check_catches_a_weight_no_gradient_reaches(plugin):
     assert "no gradient reaches" in result.error or "is all zero" in result.error
 
 
+@pytest.mark.backends(*CHECKS["masking_on_other_axes"].backends)
 def test_masking_on_other_axes_catches_a_mask_expanded_at_the_channels_axis(plugin):
     # The check needs a layer with `axis`; Scale has none, so the control is the
     # same layer without the bug. (4, 3, 3, 3) is square: the wrong expansion

@@ -165,7 +165,11 @@ def _behind_masking(layer: Any, shape: tuple[int, ...]) -> keras.Model:
     return keras.Model(inputs, layer(keras.layers.Masking(0.0)(inputs)))
 
 
-@check("layer", applies=_masks_on_other_axes)
+# Not on PyTorch: there Keras' own layer normalization hands "continuous" axes that
+# are not the last ones (axis=1 of a rank-3 input) to torch's layer_norm, which
+# refuses them, so the twin is no reference. What this check catches (which axis a
+# mask is expanded at) is keras.ops code that runs alike on every backend.
+@check("layer", applies=_masks_on_other_axes, backends=("tensorflow", "jax"))
 def check_masking_on_other_axes(item: Registered) -> None:
     """Behind `keras.layers.Masking`, with `axis` not the last, it computes what its
     twin does: a Keras mask covers every axis but the last, whatever `axis` is."""
