@@ -263,6 +263,72 @@ keras.saving.register_keras_serializable(package=PACKAGE, name="NotInFreshProces
 )
 
 
+@serializable
+class NoInitArgument(Scale):
+    """Scale without its twin's `init` argument (fixed at 1.0)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(init=1.0, **kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["init"]
+        return config
+
+
+@serializable
+class DropsTheMask(Scale):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = False
+
+
+@serializable
+class FixedRank(Scale):
+    def build(self, input_shape):
+        super().build(input_shape)
+        self.input_spec = keras.InputSpec(ndim=len(input_shape), axes={-1: input_shape[-1]})
+
+
+@serializable
+class ChannelCentering(keras.layers.Layer):
+    """Subtracts each channel's mean over the batch and every other axis, masked
+    positions left out of the mean (a Keras mask covers every axis but the last).
+
+    Example:
+
+    >>> print(1 + 1)
+    2
+    """
+
+    def __init__(self, axis: int = -1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+        self.supports_masking = True
+
+    def _mask_weights(self, mask, inputs):
+        return ops.cast(ops.expand_dims(mask, axis=-1), inputs.dtype)
+
+    def call(self, inputs, mask=None):
+        axes = [a for a in range(len(inputs.shape)) if a != self.axis % len(inputs.shape)]
+        weights = ops.ones_like(inputs)
+        if mask is not None:
+            weights = ops.broadcast_to(self._mask_weights(mask, inputs), ops.shape(inputs))
+        count = ops.maximum(ops.sum(weights, axis=axes, keepdims=True), 1.0)
+        return inputs - ops.sum(inputs * weights, axis=axes, keepdims=True) / count
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+@serializable
+class MaskAtChannelAxis(ChannelCentering):
+    """The bug Keras' BatchNormalization tests found: the mask expanded at `axis`."""
+
+    def _mask_weights(self, mask, inputs):
+        return ops.cast(ops.expand_dims(mask, axis=self.axis), inputs.dtype)
+
+
 def scale_twin(config):
     return Scale(**config)
 
@@ -334,6 +400,24 @@ BUGS = [
         "not exactly the identity",
     ),
     ("extreme_inputs", UnclippedExp, {"finite_up_to": 1e4}, "not finite on inputs of magnitude"),
+    (
+        "twin_arguments",
+        NoInitArgument,
+        {"config": {}, "twin": zoo.Twin("Scale", scale_twin)},
+        "lacks the twin's argument(s) ['init']",
+    ),
+    (
+        "twin_supports_masking",
+        DropsTheMask,
+        {"twin": zoo.Twin("Scale", scale_twin)},
+        "supports_masking is False, but Scale's is True",
+    ),
+    (
+        "other_rank_after_build",
+        FixedRank,
+        {"input_shape": (4, 3, 8), "twin": zoo.Twin("Scale", scale_twin)},
+        "that Scale takes",
+    ),
     (
         "wrong_inputs",
         NoInputSpec,
@@ -424,6 +508,8 @@ def test_every_layer_check_has_a_bug_it_catches_here():
         "mixed_bfloat16",
         # Needs a keras.Model: test_model_check_catches_a_model_that_does_not_learn below.
         "model_fit_save_load",
+        # Needs a layer with `axis`: its own test below.
+        "masking_on_other_axes",
     }
     assert layer_checks - elsewhere <= caught, sorted(layer_checks - elsewhere - caught)
 
@@ -439,6 +525,21 @@ def test_gradients_check_catches_a_weight_no_gradient_reaches(plugin):
     # None on TensorFlow and PyTorch; zeros on JAX, which has no "no gradient".
     assert not result.passed
     assert "no gradient reaches" in result.error or "is all zero" in result.error
+
+
+@pytest.mark.backends(*CHECKS["masking_on_other_axes"].backends)
+def test_masking_on_other_axes_catches_a_mask_expanded_at_the_channels_axis(plugin):
+    # The check needs a layer with `axis`; Scale has none, so the control is the
+    # same layer without the bug. (4, 3, 3, 3) is square: the wrong expansion
+    # broadcasts without an error and only the numbers tell.
+    twin = zoo.Twin("ChannelCentering", lambda config: ChannelCentering(**config))
+    fields = {"config": {}, "input_shape": (4, 3, 3, 3), "twin": twin, "per_sample": False}
+    plugin(zoo.LayerEntry(MaskAtChannelAxis, **fields), zoo.LayerEntry(ChannelCentering, **fields))
+    bad = outcome("MaskAtChannelAxis", "masking_on_other_axes")
+    assert not bad.passed, "masking_on_other_axes did not catch MaskAtChannelAxis"
+    assert "MaskAtChannelAxis" in bad.error and "axis=1, behind keras.layers.Masking" in bad.error
+    control = outcome("ChannelCentering", "masking_on_other_axes")
+    assert control.passed, control.error
 
 
 def test_model_check_catches_a_model_that_does_not_learn(plugin):

@@ -24,6 +24,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from zoo.docs_parity import parity_section
 from zoo.registry import Registered, Registry, get_registry
 
 Write = Callable[[str, str], None]
@@ -421,6 +422,7 @@ def object_page(item: Registered, registry: Registry, costs: dict, conformance: 
             f"`{entry.twin.name}`: same weights and inputs give outputs within "
             f"atol {entry.twin.atol:g}, rtol {entry.twin.rtol:g}{measured}.\n"
         )
+        lines += parity_section(item.name)
     else:
         lines.append("None in Keras; checked against the formula or paper in its docstring.\n")
     if item.kind == "layer":

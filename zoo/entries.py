@@ -60,6 +60,10 @@ class Twin:
         in_training: whether outputs must also match with ``training=True``
             (off for layers whose training output is random in a way the twin
             draws differently).
+        left_out: constructor arguments of the twin the zoo class leaves out
+            on purpose, each with the reason a user migrating from the twin
+            would read (e.g. Dense's ``lora_rank`` on a teaching layer);
+            the kit fails on any other twin argument the zoo class lacks.
     """
 
     name: str
@@ -70,6 +74,7 @@ class Twin:
     config_space: Mapping[str, Any] = field(default_factory=dict)
     rtol: float = 1e-5
     in_training: bool = True
+    left_out: Mapping[str, str] = field(default_factory=dict)
 
 
 def _docstring_summary(obj: Any) -> str:

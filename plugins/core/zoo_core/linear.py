@@ -49,7 +49,12 @@ class Linear(keras.layers.Layer):
     [('kernel', (4, 3)), ('bias', (3,))]
 
     References:
-        Equivalent to `keras.layers.Dense`, against which it is tested.
+        Equivalent to `keras.layers.Dense`, against which it is tested (Keras'
+        own Dense tests included), masks passed on as Dense passes them. It
+        leaves out Dense's quantization modes (`quantize()`,
+        `quantization_config`) and LoRA (`lora_rank`, `lora_alpha`): for
+        those, use `keras.layers.Dense`, which takes a Linear's weights as
+        they are.
     """
 
     def __init__(
@@ -79,6 +84,9 @@ class Linear(keras.layers.Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
         self.input_spec = keras.InputSpec(min_ndim=2)
+        # Each position is mapped on its own, so a mask over the positions still
+        # holds for the outputs: pass it on, as Dense does.
+        self.supports_masking = True
 
     def build(self, input_shape):
         input_dim = input_shape[-1]
@@ -110,6 +118,9 @@ class Linear(keras.layers.Layer):
         outputs = ops.matmul(inputs, self.kernel)
         if self.bias is not None:
             outputs = ops.add(outputs, self.bias)
+        # `layer.activation = None` after construction means none, as in Dense.
+        if self.activation is None:
+            return outputs
         return self.activation(outputs)
 
     def compute_output_shape(self, input_shape):

@@ -59,6 +59,16 @@ def _check_fixup(config: dict, weights: np.ndarray) -> None:
 _ANY_RANK = tuple(kind for kind in zoo.WRONG_INPUTS if kind != "higher_rank")
 
 
+#: Dense's arguments that Linear, the family's teaching layer, leaves out on purpose.
+_DENSE_LEFT_OUT = {
+    "lora_rank": "LoRA is left out of the teaching layer; use keras.layers.Dense for it",
+    "lora_alpha": "LoRA is left out of the teaching layer; use keras.layers.Dense for it",
+    "quantization_config": (
+        "quantization is left out of the teaching layer; use keras.layers.Dense for it"
+    ),
+}
+
+
 @zoo.hookimpl
 def register_family():
     return zoo.Family(
@@ -78,7 +88,11 @@ def register_layers():
             input_shape=(4, 8),
             output_shape=(4, 4),
             trainable_weights=2,
-            twin=zoo.Twin("keras.layers.Dense", lambda c: keras.layers.Dense(**c)),
+            twin=zoo.Twin(
+                "keras.layers.Dense",
+                lambda c: keras.layers.Dense(**c),
+                left_out=_DENSE_LEFT_OUT,
+            ),
             invalid_configs=(
                 ({"units": 0}, "units"),
                 ({"units": -3}, "units"),

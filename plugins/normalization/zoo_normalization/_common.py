@@ -11,6 +11,12 @@ import keras
 from zoo.validation import require
 
 
+class ArgumentTypeError(TypeError, ValueError):
+    """An argument of the wrong type: a `TypeError` where Keras raises one, and a
+    `ValueError` as every other bad argument of the zoo (numpy's `AxisError` is
+    likewise both a `ValueError` and an `IndexError`)."""
+
+
 def is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -149,3 +155,40 @@ def statistics_dtype(inputs) -> str:
     statistics follow it there.
     """
     return keras.backend.result_type(inputs.dtype, "float32")
+
+
+class AnyRankAxes:
+    """Feature axes resolved for each input rank: like Keras' layer and RMS
+    normalization, a layer built on one rank takes inputs of another, as long as
+    `axis` names axes of the sizes its weights were built for (`axis=-1` is the
+    last axis at every rank)."""
+
+    def _build_axes(self, input_shape) -> tuple[list[int], tuple[int, ...]]:
+        """The axes of the build input and the weights' shape (their sizes)."""
+        axes = resolve_axes(self, self.axis, input_shape)
+        self._weights_shape = tuple(input_shape[a] for a in axes)
+        self._rank_axes = {}
+        # Only the sizes of `axis` are fixed; the rank is not (see the class docstring).
+        keys = self.axis if isinstance(self.axis, list) else [self.axis]
+        # min_ndim: every axis of `axis` exists and none is the batch axis.
+        self.input_spec = keras.InputSpec(
+            min_ndim=max(a + 1 if a >= 0 else 1 - a for a in keys),
+            axes={a: input_shape[a] for a in keys},
+        )
+        return axes, self._weights_shape
+
+    def _axes_at(self, shape) -> tuple[list[int], list[int]]:
+        """The axes of an input of `shape`, and the shape the weights broadcast in."""
+        rank = len(shape)
+        if rank not in self._rank_axes:
+            axes = resolve_axes(self, self.axis, shape)
+            sizes = tuple(shape[a] for a in axes)
+            if sizes != self._weights_shape:
+                raise ValueError(
+                    f"Layer {self.name!r} was built for sizes {self._weights_shape} on "
+                    f"axis={self.axis}, received input shape {tuple(shape)} with sizes "
+                    f"{sizes} there."
+                )
+            broadcast = [shape[a] if a in axes else 1 for a in range(rank)]
+            self._rank_axes[rank] = (axes, broadcast)
+        return self._rank_axes[rank]

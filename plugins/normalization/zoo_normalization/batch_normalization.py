@@ -58,6 +58,20 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
         gamma_regularizer: Regularizer of `gamma`.
         beta_constraint: Constraint of `beta`.
         gamma_constraint: Constraint of `gamma`.
+        renorm: Whether to use batch renormalization (Ioffe, 2017): in
+            training, the batch-normalized output is corrected by
+            `r = stddev / renorm_stddev` and
+            `d = (mean - renorm_mean) / renorm_stddev` (no gradient through
+            either), taken against moving averages of the batch statistics,
+            so training and inference agree even for small or non-i.i.d.
+            batches. Adds the non-trainable weights `moving_stddev`,
+            `renorm_mean` and `renorm_stddev`.
+        renorm_clipping: Optional dict with keys among `"rmax"`, `"rmin"` and
+            `"dmax"`: `r` is clipped to `[rmin, rmax]` and `d` to
+            `[-dmax, dmax]`; a missing key leaves that bound open. Only with
+            `renorm=True`.
+        renorm_momentum: Number in `[0, 1]`, the momentum of `renorm_mean` and
+            `renorm_stddev` (default `0.99`).
         synchronized: Whether, in training under a `tf.distribute` strategy,
             the batch statistics are aggregated over all replicas (the global
             batch) rather than each replica's own; TensorFlow backend only.
@@ -67,9 +81,9 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
         inputs: The input tensor.
         training: Whether to normalize with the batch statistics and update
             the moving ones.
-        mask: Optional boolean tensor of the input's shape without the
-            channels axis: only `True` positions count in the batch
-            statistics.
+        mask: Optional boolean tensor of the input's shape without its last
+            axis, as `keras.layers.Masking` makes it (whatever `axis` is):
+            only `True` positions count in the batch statistics.
 
     Input shape:
         N-D tensor (N >= 2), the number of channels on `axis` known.
@@ -97,7 +111,10 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
     References:
         Ioffe & Szegedy, 2015, Batch Normalization: Accelerating Deep Network
         Training by Reducing Internal Covariate Shift
-        (https://arxiv.org/abs/1502.03167). Equivalent to
+        (https://arxiv.org/abs/1502.03167). Ioffe, 2017, Batch
+        Renormalization: Towards Reducing Minibatch Dependence in
+        Batch-Normalized Models (https://arxiv.org/abs/1702.03275).
+        Equivalent to
         `keras.layers.BatchNormalization`, against which it is tested.
     """
 
@@ -116,17 +133,20 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
         gamma_regularizer=None,
         beta_constraint=None,
         gamma_constraint=None,
+        renorm: bool = False,
+        renorm_clipping: dict | None = None,
+        renorm_momentum: float = 0.99,
         synchronized: bool = False,
         **kwargs,
     ):
         axis = check_axis(axis)
-        require(
-            isinstance(momentum, Real) and not isinstance(momentum, bool) and 0 <= momentum <= 1,
-            "momentum",
-            momentum,
-            "a number in [0, 1]",
-        )
+        require(is_momentum(momentum), "momentum", momentum, "a number in [0, 1]")
         epsilon = check_epsilon(epsilon)
+        check_bool("renorm", renorm)
+        renorm_clipping = _check_renorm_clipping(renorm, renorm_clipping)
+        require(
+            is_momentum(renorm_momentum), "renorm_momentum", renorm_momentum, "a number in [0, 1]"
+        )
         check_bool("synchronized", synchronized)
         require(
             not synchronized or keras.backend.backend() == "tensorflow",
@@ -151,6 +171,9 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
         )
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        self.renorm = renorm
+        self.renorm_clipping = renorm_clipping
+        self.renorm_momentum = float(renorm_momentum)
         self.synchronized = synchronized
         self.supports_masking = True
 
@@ -184,36 +207,108 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
             trainable=False,
             autocast=False,
         )
+        if self.renorm:
+            self._add_renorm_weights(shape)
         self.input_spec = keras.InputSpec(ndim=rank, axes={self._axis: channels})
+
+    def _add_renorm_weights(self, shape):
+        """`moving_stddev`, `renorm_mean`, `renorm_stddev`, in Keras' order and names;
+        the standard deviations start at the square root of the moving variance's start."""
+        variance = self.moving_variance_initializer
+
+        def stddev_initializer(shape, dtype=None):
+            # A fresh copy: a seeded initializer called twice warns, and must give
+            # both standard deviations the same start.
+            fresh = initializers.get(initializers.serialize(variance))
+            return ops.sqrt(fresh(shape, dtype=dtype))
+
+        mean = initializers.get(initializers.serialize(self.moving_mean_initializer))
+        for name, initializer in (
+            ("moving_stddev", stddev_initializer),
+            ("renorm_mean", mean),
+            ("renorm_stddev", stddev_initializer),
+        ):
+            weight = self.add_weight(
+                name=name, shape=shape, initializer=initializer, trainable=False, autocast=False
+            )
+            setattr(self, name, weight)
 
     def call(self, inputs, training=None, mask=None):
         require_float_input(self, inputs)
         dtype = statistics_dtype(inputs)
         x = ops.cast(inputs, dtype)
+        gamma = None if self.gamma is None else ops.cast(self.gamma, dtype)
+        beta = None if self.beta is None else ops.cast(self.beta, dtype)
         if training and self.trainable:
             mean, variance = self._moments(x, mask)
-            momentum = self.momentum
-            self.moving_mean.assign(
-                ops.cast(self.moving_mean, dtype) * momentum + mean * (1.0 - momentum)
-            )
-            self.moving_variance.assign(
-                ops.cast(self.moving_variance, dtype) * momentum + variance * (1.0 - momentum)
-            )
+            if self.renorm:
+                gamma, beta = self._renormalize(mean, variance, gamma, beta)
+            else:
+                momentum = self.momentum
+                self.moving_mean.assign(
+                    ops.cast(self.moving_mean, dtype) * momentum + mean * (1.0 - momentum)
+                )
+                self.moving_variance.assign(
+                    ops.cast(self.moving_variance, dtype) * momentum + variance * (1.0 - momentum)
+                )
         else:
             mean = ops.cast(self.moving_mean, dtype)
             variance = ops.cast(self.moving_variance, dtype)
         # y = x * inv + shift, inv = gamma / sqrt(var + eps), shift = beta - mean * inv:
         # one value per channel, so the input sees a single multiply-add.
         inv = ops.rsqrt(variance + self.epsilon)
-        if self.gamma is not None:
-            inv = inv * ops.cast(self.gamma, dtype)
+        if gamma is not None:
+            inv = inv * gamma
         shift = -mean * inv
-        if self.beta is not None:
-            shift = shift + ops.cast(self.beta, dtype)
+        if beta is not None:
+            shift = shift + beta
         if self._broadcast_shape is not None:
             inv = ops.reshape(inv, self._broadcast_shape)
             shift = ops.reshape(shift, self._broadcast_shape)
         return ops.cast(x * inv + shift, self.compute_dtype)
+
+    def _renormalize(self, mean, variance, gamma, beta):
+        """The renormalized `gamma` and `beta` of a training step, and the statistics'
+        updates: `(x_hat * r + d) * gamma + beta` is `x_hat * (r * gamma) + (d * gamma + beta)`.
+
+        `r` and `d` are taken against the renorm statistics before this batch moves
+        them, and carry no gradient (Ioffe, 2017, section 3).
+        """
+        dtype = mean.dtype
+        stddev = ops.sqrt(variance + self.epsilon)
+        renorm_mean = ops.cast(self.renorm_mean, dtype)
+        renorm_stddev = ops.cast(self.renorm_stddev, dtype)
+        # A moving stddev that collapsed to zero must not divide by zero.
+        floor = ops.maximum(renorm_stddev, ops.sqrt(ops.cast(self.epsilon, dtype)))
+        r = stddev / floor
+        d = (mean - renorm_mean) / floor
+        clipping = self.renorm_clipping or {}
+        if clipping.get("rmin") is not None:
+            r = ops.maximum(r, clipping["rmin"])
+        if clipping.get("rmax") is not None:
+            r = ops.minimum(r, clipping["rmax"])
+        if clipping.get("dmax") is not None:
+            d = ops.clip(d, -clipping["dmax"], clipping["dmax"])
+        r, d = ops.stop_gradient(r), ops.stop_gradient(d)
+        if gamma is None:
+            gamma, beta_from_d = r, d
+        else:
+            gamma, beta_from_d = r * gamma, d * gamma
+        beta = beta_from_d if beta is None else beta_from_d + beta
+
+        renorm_momentum, momentum = self.renorm_momentum, self.momentum
+        self.renorm_mean.assign(renorm_mean * renorm_momentum + mean * (1.0 - renorm_momentum))
+        self.renorm_stddev.assign(
+            renorm_stddev * renorm_momentum + stddev * (1.0 - renorm_momentum)
+        )
+        self.moving_mean.assign(
+            ops.cast(self.moving_mean, dtype) * momentum + mean * (1.0 - momentum)
+        )
+        moving_stddev = ops.cast(self.moving_stddev, dtype) * momentum + stddev * (1.0 - momentum)
+        self.moving_stddev.assign(moving_stddev)
+        # Inference uses the variance the moving stddev stands for.
+        self.moving_variance.assign(ops.relu(moving_stddev * moving_stddev - self.epsilon))
+        return gamma, beta
 
     def _moments(self, x, mask):
         axes = self._reduction_axes
@@ -227,7 +322,9 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
                 f"(no channels axis), received mask shape {tuple(mask.shape)} for "
                 f"input shape {tuple(x.shape)}."
             )
-        weights = ops.cast(ops.expand_dims(mask, axis=self._axis), x.dtype)
+        # A Keras mask covers every axis but the last (keras.layers.Masking reduces
+        # over the last), whatever the channels axis: it broadcasts along the last.
+        weights = ops.cast(ops.expand_dims(mask, axis=-1), x.dtype)
         weights = ops.broadcast_to(weights, ops.shape(x))
         count = ops.maximum(ops.sum(weights, axis=axes, keepdims=True), 1.0)
         mean = ops.sum(x * weights, axis=axes, keepdims=True) / count
@@ -246,5 +343,50 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
             **self._center_scale_config(),
             "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
             "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
+            "renorm": self.renorm,
+            "renorm_clipping": self.renorm_clipping,
+            "renorm_momentum": self.renorm_momentum,
             "synchronized": self.synchronized,
         }
+
+
+def is_momentum(value) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool) and 0 <= value <= 1
+
+
+_CLIPPING_KEYS = ("rmax", "rmin", "dmax")
+
+
+def _check_renorm_clipping(renorm: bool, clipping):
+    """`renorm_clipping` checked: None, or a dict of bounds among rmax, rmin, dmax.
+
+    With `renorm=True`, None becomes `{}` (no clipping), as in Keras.
+    """
+    if clipping is None:
+        return {} if renorm else None
+    expected = "None or a dict with keys among 'rmax', 'rmin', 'dmax' and number values"
+    require(isinstance(clipping, dict), "renorm_clipping", clipping, expected)
+    unknown = sorted(set(clipping) - set(_CLIPPING_KEYS))
+    require(not unknown, "renorm_clipping", clipping, f"{expected} (unknown keys {unknown})")
+    for key, value in clipping.items():
+        require(
+            value is None or (isinstance(value, Real) and not isinstance(value, bool)),
+            "renorm_clipping",
+            clipping,
+            f"{expected} ({key!r} is not a number)",
+        )
+    rmax, rmin, dmax = (clipping.get(key) for key in _CLIPPING_KEYS)
+    require(
+        rmax is None or rmin is None or rmin <= rmax,
+        "renorm_clipping",
+        clipping,
+        "rmin <= rmax (r is clipped to [rmin, rmax])",
+    )
+    require(
+        dmax is None or dmax >= 0,
+        "renorm_clipping",
+        clipping,
+        "dmax >= 0 (d is clipped to [-dmax, dmax])",
+    )
+    require(renorm, "renorm_clipping", clipping, "None unless renorm=True")
+    return dict(clipping)

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import warnings
+
 import keras
 from keras import ops
 
 from zoo.validation import require_float_input
 from zoo_normalization._arithmetic import layer_normalize
 from zoo_normalization._common import (
+    AnyRankAxes,
+    ArgumentTypeError,
     CenterScale,
     check_axis,
+    check_bool,
     check_epsilon,
-    resolve_axes,
     statistics_dtype,
 )
 
 
 @keras.saving.register_keras_serializable(package="zoo_normalization")
-class LayerNormalization(CenterScale, keras.layers.Layer):
+class LayerNormalization(AnyRankAxes, CenterScale, keras.layers.Layer):
     """Normalizes each sample over its feature axes (Ba et al., 2016).
 
     For every sample, the mean and variance are taken over `axis` and the
@@ -26,6 +30,9 @@ class LayerNormalization(CenterScale, keras.layers.Layer):
     compute the same thing. Statistics are computed in float32 (float64 for
     float64 inputs) whatever the compute dtype, and the output is cast back to
     the compute dtype.
+
+    Built on one input, it takes inputs of another rank as Keras' does, as
+    long as `axis` names axes of the sizes its weights were built for.
 
     Args:
         axis: Integer or list of integers, the axes to normalize over
@@ -40,6 +47,10 @@ class LayerNormalization(CenterScale, keras.layers.Layer):
         gamma_regularizer: Regularizer of `gamma`.
         beta_constraint: Constraint of `beta`.
         gamma_constraint: Constraint of `gamma`.
+        rms_scaling: Deprecated, as in Keras (which warns likewise): scales by
+            `gamma / sqrt(variance + epsilon)` without centring, and has no
+            `beta`. It divides by the standard deviation, not the root mean
+            square: for RMS normalization use `RMSNormalization`.
         **kwargs: Base layer arguments (`name`, `dtype`, `trainable`).
 
     Input shape:
@@ -79,9 +90,24 @@ class LayerNormalization(CenterScale, keras.layers.Layer):
         gamma_regularizer=None,
         beta_constraint=None,
         gamma_constraint=None,
+        rms_scaling: bool = False,
         **kwargs,
     ):
+        if not isinstance(axis, int | list | tuple):
+            # Keras raises TypeError for an axis of the wrong type; so do we.
+            raise ArgumentTypeError(
+                f"Invalid `axis`: expected an integer or a list of integers, received "
+                f"axis={axis!r} of type {type(axis).__name__}."
+            )
         axis = check_axis(axis, allow_many=True)
+        check_bool("rms_scaling", rms_scaling)
+        if rms_scaling:
+            warnings.warn(
+                "LayerNormalization(rms_scaling=True) is deprecated, as in Keras: it "
+                "divides by the standard deviation, not the root mean square. For RMS "
+                "normalization use zoo_normalization.RMSNormalization.",
+                stacklevel=2,
+            )
         epsilon = check_epsilon(epsilon)
         super().__init__(**kwargs)
         self.axis = axis
@@ -96,36 +122,46 @@ class LayerNormalization(CenterScale, keras.layers.Layer):
             beta_constraint,
             gamma_constraint,
         )
+        self.rms_scaling = rms_scaling
         self.supports_masking = True
         # Statistics are computed in float32 from the raw input: no autocast.
         self.autocast = False
 
     def build(self, input_shape):
-        rank = len(input_shape)
-        self._axes = resolve_axes(self, self.axis, input_shape)
-        shape = tuple(input_shape[a] for a in self._axes)
-        # gamma and beta are reshaped to size 1 on the other axes, to broadcast.
-        self._param_shape = [input_shape[a] if a in self._axes else 1 for a in range(rank)]
-        self._add_center_scale_weights(shape)
-        self.input_spec = keras.InputSpec(ndim=rank, axes={a: input_shape[a] for a in self._axes})
-
-    def _param(self, weight, default, dtype):
-        """`weight` (or `default` if the layer has none) shaped to broadcast against x."""
-        if weight is None:
-            return ops.full(self._param_shape, default, dtype=dtype)
-        return ops.reshape(ops.cast(weight, dtype), self._param_shape)
+        _, shape = self._build_axes(input_shape)
+        if self.rms_scaling:
+            # Keras' deprecated mode: gamma whatever `scale` says, and no beta.
+            self.gamma = self.add_weight(
+                name="gamma",
+                shape=shape,
+                initializer=self.gamma_initializer,
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+                autocast=False,
+            )
+            self.beta = None
+        else:
+            self._add_center_scale_weights(shape)
 
     def call(self, inputs):
         require_float_input(self, inputs)
         dtype = statistics_dtype(inputs)
         x = ops.cast(inputs, dtype)
-        outputs = layer_normalize(
-            x,
-            self._param(self.gamma, 1.0, dtype),
-            self._param(self.beta, 0.0, dtype),
-            self._axes,
-            self.epsilon,
-        )
+        axes, broadcast = self._axes_at(x.shape)
+
+        def param(weight, default):
+            # gamma and beta get size 1 on the other axes, to broadcast.
+            if weight is None:
+                return ops.full(broadcast, default, dtype=dtype)
+            return ops.reshape(ops.cast(weight, dtype), broadcast)
+
+        if self.rms_scaling:
+            variance = ops.var(x, axis=axes, keepdims=True)
+            outputs = x * ops.rsqrt(variance + self.epsilon) * param(self.gamma, 1.0)
+        else:
+            outputs = layer_normalize(
+                x, param(self.gamma, 1.0), param(self.beta, 0.0), axes, self.epsilon
+            )
         return ops.cast(outputs, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
@@ -137,4 +173,5 @@ class LayerNormalization(CenterScale, keras.layers.Layer):
             "axis": self.axis,
             "epsilon": self.epsilon,
             **self._center_scale_config(),
+            "rms_scaling": self.rms_scaling,
         }

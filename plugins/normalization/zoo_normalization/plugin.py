@@ -40,6 +40,10 @@ _TOKENS = (64, 256)
 _IMAGE = (16, 16, 64)
 
 #: Bad arguments every normalization layer here refuses.
+#: Layer and RMS normalization take inputs of another rank after build, as Keras'
+#: do (the sizes on `axis` must match): only these wrong inputs are refused.
+_ANY_RANK_REJECTS = tuple(w for w in zoo.WRONG_INPUTS if w not in ("lower_rank", "higher_rank"))
+
 _BAD_COMMON = (
     ({"epsilon": 0.0}, "epsilon"),
     ({"epsilon": -1e-3}, "epsilon"),
@@ -110,7 +114,7 @@ def register_layers():
                 "center": [True, False],
                 "scale": [True, False],
             },
-            rejects=zoo.WRONG_INPUTS,
+            rejects=_ANY_RANK_REJECTS,
         ),
         zoo.LayerEntry(
             GroupNormalization,
@@ -154,7 +158,7 @@ def register_layers():
             trainable_weights=1,
             twin=zoo.Twin("keras.layers.RMSNormalization", _rms_twin),
             invalid_configs=_BAD_COMMON,
-            rejects=zoo.WRONG_INPUTS,
+            rejects=_ANY_RANK_REJECTS,
             normalizes=True,
             config_space={"epsilon": (1e-5, 0.1), "axis": [-1, 1, 2]},
         ),

@@ -7,11 +7,11 @@ from keras import constraints, initializers, ops, regularizers
 
 from zoo.validation import require_float_input
 from zoo_normalization._arithmetic import rms_normalize
-from zoo_normalization._common import check_axis, check_epsilon, resolve_axes, statistics_dtype
+from zoo_normalization._common import AnyRankAxes, check_axis, check_epsilon, statistics_dtype
 
 
 @keras.saving.register_keras_serializable(package="zoo_normalization")
-class RMSNormalization(keras.layers.Layer):
+class RMSNormalization(AnyRankAxes, keras.layers.Layer):
     """Divides each sample by its root mean square over `axis`, then scales it.
 
     The output is `x / sqrt(mean(x ** 2) + epsilon) * scale`, the mean taken
@@ -21,6 +21,11 @@ class RMSNormalization(keras.layers.Layer):
     The mean square is computed in float32 (float64 for float64 inputs)
     whatever the compute dtype, so a small `epsilon` is safe under mixed
     precision; the output is cast back to the compute dtype.
+
+    Built on one input, it takes inputs of another rank as Keras' does, as
+    long as `axis` names axes of the sizes its weights were built for. Like
+    Keras' `RMSNormalization`, it does not pass a mask on to the layers after
+    it.
 
     Args:
         axis: Integer or list of integers, the axes to normalize over
@@ -74,31 +79,32 @@ class RMSNormalization(keras.layers.Layer):
         self.scale_initializer = initializers.get(scale_initializer)
         self.scale_regularizer = regularizers.get(scale_regularizer)
         self.scale_constraint = constraints.get(scale_constraint)
-        self.supports_masking = True
+        # Keras' RMSNormalization drops a mask (layers after it see none), and so
+        # does this one: with the mask kept, a pooling after it would average fewer
+        # positions than after the twin.
+        self.supports_masking = False
         # The mean square is computed in float32 from the raw input: no autocast.
         self.autocast = False
 
     def build(self, input_shape):
-        rank = len(input_shape)
-        self._axes = resolve_axes(self, self.axis, input_shape)
-        # scale is reshaped to size 1 on the other axes, to broadcast.
-        self._broadcast_shape = [input_shape[a] if a in self._axes else 1 for a in range(rank)]
+        _, shape = self._build_axes(input_shape)
         self.scale = self.add_weight(
             name="scale",
-            shape=tuple(input_shape[a] for a in self._axes),
+            shape=shape,
             initializer=self.scale_initializer,
             regularizer=self.scale_regularizer,
             constraint=self.scale_constraint,
             autocast=False,
         )
-        self.input_spec = keras.InputSpec(ndim=rank, axes={a: input_shape[a] for a in self._axes})
 
     def call(self, inputs):
         require_float_input(self, inputs)
         dtype = statistics_dtype(inputs)
         x = ops.cast(inputs, dtype)
-        scale = ops.reshape(ops.cast(self.scale, dtype), self._broadcast_shape)
-        outputs = rms_normalize(x, scale, self._axes, self.epsilon)
+        axes, broadcast = self._axes_at(x.shape)
+        # scale gets size 1 on the other axes, to broadcast.
+        scale = ops.reshape(ops.cast(self.scale, dtype), broadcast)
+        outputs = rms_normalize(x, scale, axes, self.epsilon)
         return ops.cast(outputs, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):

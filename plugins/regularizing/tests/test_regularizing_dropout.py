@@ -61,15 +61,24 @@ def test_dropout_noise_shape_shares_the_mask_along_axes_of_size_one():
     assert (y == 0).any() and (y != 0).any()
 
 
-@pytest.mark.parametrize("rate", [1.0, -0.1, 1.5, True, "0.5", float("nan")])
+@pytest.mark.parametrize("rate", [-0.1, 1.5, True, "0.5", float("nan")])
 def test_dropout_rejects_rates_outside_zero_one(rate):
     with pytest.raises(ValueError, match="rate"):
         Dropout(rate)
 
 
+def test_dropout_rate_one_drops_everything_in_training_only_as_keras_does():
+    x = np.random.default_rng(0).normal(size=(4, 5)).astype("float32")
+    layer = Dropout(1.0, seed=3)
+    twin = keras.layers.Dropout(1.0, seed=3)
+    assert np.array_equal(to_numpy(layer(x, training=True)), np.zeros_like(x))
+    assert np.array_equal(to_numpy(layer(x, training=True)), to_numpy(twin(x, training=True)))
+    assert np.array_equal(to_numpy(layer(x)), x)
+
+
 def test_dropout_argument_messages_name_the_argument_and_value():
-    with pytest.raises(ValueError, match=r"rate=1\.0"):
-        Dropout(1.0)
+    with pytest.raises(ValueError, match=r"rate=1\.5"):
+        Dropout(1.5)
     with pytest.raises(ValueError, match="seed"):
         Dropout(0.5, seed=1.5)
     with pytest.raises(ValueError, match="noise_shape"):

@@ -7,9 +7,12 @@ from typing import Any
 from zoo.validation import is_real, require
 
 
-def check_rate(rate: Any) -> float:
-    """`rate` as a float in `[0, 1)`, or a `ValueError` naming it."""
-    require(is_real(rate) and 0 <= float(rate) < 1, "rate", rate, "a float in [0, 1)")
+def check_rate(rate: Any, allow_one: bool = False) -> float:
+    """`rate` as a float in `[0, 1)` (`[0, 1]` if `allow_one`), or a `ValueError` naming it."""
+    if allow_one:
+        require(is_real(rate) and 0 <= float(rate) <= 1, "rate", rate, "a float in [0, 1]")
+    else:
+        require(is_real(rate) and 0 <= float(rate) < 1, "rate", rate, "a float in [0, 1)")
     return float(rate)
 
 

@@ -54,6 +54,9 @@ class ActivityRegularization(keras.layers.Layer):
         super().__init__(**kwargs)
         self.supports_masking = True
         self.input_spec = keras.InputSpec(min_ndim=1)
+        # No weights to make: built at once, as Keras' stateless layers are (not a
+        # subclass with a build of its own, which must still run).
+        self.built = type(self).build is keras.layers.Layer.build
 
     def call(self, inputs):
         require_float_input(self, inputs)

@@ -39,8 +39,9 @@ class Dropout(SavesSeedState, keras.layers.Layer):
     and a different mask at each call.
 
     Args:
-        rate: Float in `[0, 1)`, the fraction of the input units to drop.
-            `0` makes the layer the identity.
+        rate: Float in `[0, 1]`, the fraction of the input units to drop.
+            `0` makes the layer the identity; `1` drops every unit (zeros in
+            training), as Keras' does.
         noise_shape: Shape of the binary mask multiplied with the input, with
             `None` for "the input's size on this axis". For an input of shape
             `(batch_size, timesteps, features)`, `noise_shape=(None, 1, None)`
@@ -78,24 +79,28 @@ class Dropout(SavesSeedState, keras.layers.Layer):
     """
 
     def __init__(self, rate: float, noise_shape=None, seed: int | None = None, **kwargs):
-        self.rate = check_rate(rate)
+        self.rate = check_rate(rate, allow_one=True)
         self.noise_shape = _check_noise_shape(noise_shape)
         require_seed(seed)
         super().__init__(**kwargs)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.supports_masking = True
-
-    def build(self, input_shape):
-        if self.noise_shape is not None and len(self.noise_shape) != len(input_shape):
-            raise ValueError(
-                f"Invalid `noise_shape`: expected {len(input_shape)} entries, one per "
-                f"axis of the input of shape {input_shape}, "
-                f"received noise_shape={self.noise_shape}."
-            )
+        # No weights to make: built at once, as Keras' stateless layers are (not a
+        # subclass with a build of its own, which must still run).
+        self.built = type(self).build is keras.layers.Layer.build
 
     def call(self, inputs, training=False):
         require_float_input(self, inputs)
+        if self.noise_shape is not None and len(self.noise_shape) != len(inputs.shape):
+            raise ValueError(
+                f"Invalid `noise_shape`: expected {len(inputs.shape)} entries, one per "
+                f"axis of the input of shape {tuple(inputs.shape)}, "
+                f"received noise_shape={self.noise_shape}."
+            )
+        if training and self.rate == 1.0:
+            # Every unit dropped; zeros without dividing by 1 - rate = 0.
+            return keras.ops.zeros_like(inputs)
         if training and self.rate > 0:
             return keras.random.dropout(
                 inputs,

@@ -98,7 +98,8 @@ def register_layers():
             twin=_twin("keras.layers.Dropout", keras.layers.Dropout),
             training_changes_output=True,
             invalid_configs=(
-                *_BAD_RATES,
+                # rate=1.0 drops everything, and Keras' Dropout accepts it too.
+                *(bad for bad in _BAD_RATES if bad[0] != {"rate": 1.0}),
                 ({"seed": 1.5}, "seed"),
                 ({"noise_shape": (4, 0)}, "noise_shape"),
                 ({"noise_shape": (4, 8, 1)}, "noise_shape"),  # one entry per input axis
