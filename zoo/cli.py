@@ -1,7 +1,9 @@
-"""The ``zoo`` command: ``zoo list | info | check | docs``.
+"""The ``zoo`` command: ``zoo list | info | check | bench | docs | new``.
 
-Heavy modules (TensorFlow through ``zoo``, the conformance kit) are imported
-inside the commands, so ``zoo --help`` answers at once.
+Heavy modules (Keras and TensorFlow, the plugins, the conformance kit) are imported
+inside the commands that need them, so ``zoo --help`` answers at once; Keras is
+imported through ``zoo.quiet_import``, so TensorFlow's C++ start-up lines stay off
+the terminal.
 """
 
 from __future__ import annotations
@@ -13,31 +15,55 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich import box
-from rich.console import Console
-from rich.table import Table
-
-console = Console()
-errors = Console(stderr=True)
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
-def _quiet_tensorflow() -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+class _Console:
+    """A rich Console made on first use: importing rich costs a third of `zoo --help`."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+console = _Console()
+errors = _Console(stderr=True)
+
+
+def _table(*args: Any, **options: Any) -> Table:
+    from rich.table import Table
+
+    return Table(*args, **options)
 
 
 def _registry():
-    _quiet_tensorflow()
     import warnings
 
     from zoo.plugins import PluginWarning
+    from zoo.quiet_import import import_keras
 
     # Broken plugins are shown in the output; a warning on top would say it twice.
     warnings.simplefilter("ignore", PluginWarning)
+    import_keras()
     import zoo
 
     return zoo.get_registry()
+
+
+def _print_whole(table: Table) -> None:
+    """Print ``table`` no narrower than its longest unbreakable cell, so that no name is
+    ever cut to "ActivityRe…": in a narrow terminal the lines wrap instead."""
+    console.print(table, width=max(console.width, console.measure(table).minimum))
 
 
 def _describe(item) -> dict[str, Any]:
@@ -58,6 +84,8 @@ def _describe(item) -> dict[str, Any]:
 
 
 def command_list(args: argparse.Namespace) -> int:
+    from zoo.plugins import hooks_of
+
     registry = _registry()
     plugins = [
         {
@@ -66,6 +94,8 @@ def command_list(args: argparse.Namespace) -> int:
             "distribution": p.distribution,
             "version": p.version,
             "family": registry.families[p.name].name if p.name in registry.families else None,
+            "hooks": hooks_of(p.name),
+            "status": "broken" if p.broken else "ok",
             "broken": p.broken,
             "errors": p.errors,
         }
@@ -75,19 +105,19 @@ def command_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"plugins": plugins, **objects}, indent=2))
         return _status(plugins)
-    table = Table(title="Plugins")
+    table = _table(title="Plugins")
     for column in ("plugin", "distribution", "version", "status"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column != "status")
     for p in plugins:
         status = "[red]broken: " + "; ".join(p["errors"]) + "[/red]" if p["broken"] else "ok"
         table.add_row(p["name"], p["distribution"] or "(in-process)", p["version"] or "", status)
-    console.print(table)
+    _print_whole(table)
     for kind, rows in objects.items():
         if not rows:
             continue
-        table = Table(title=kind.capitalize())
+        table = _table(title=kind.capitalize())
         for column in ("name", "family", "plugin", "version", "Keras name", "twin"):
-            table.add_column(column)
+            table.add_column(column, no_wrap=True)
         for row in rows:
             table.add_row(
                 row["name"],
@@ -97,7 +127,7 @@ def command_list(args: argparse.Namespace) -> int:
                 row["keras_name"],
                 row["twin"] or "",
             )
-        console.print(table)
+        _print_whole(table)
     return _status(plugins)
 
 
@@ -124,7 +154,7 @@ def command_info(args: argparse.Namespace) -> int:
         from zoo.testing.layer_checks import example_input
 
         obj(example_input(entry))
-        table = Table(title=f"Weights on input shape {entry.input_shape}")
+        table = _table(title=f"Weights on input shape {entry.input_shape}")
         for column in ("name", "shape", "dtype", "trainable"):
             table.add_column(column)
         for weight in obj.weights:
@@ -178,13 +208,16 @@ def _without(argv: list[str], option: str) -> list[str]:
 def _on_backend(backend: str, argv: list[str], **options: Any) -> subprocess.CompletedProcess:
     """Run ``zoo`` with ``argv`` in a new process on ``backend`` (Keras picks its backend
     once, at import)."""
-    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = {**os.environ, "KERAS_BACKEND": backend}
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     return subprocess.run([sys.executable, "-m", "zoo.cli", *argv], env=env, **options)
 
 
 def _current_backend() -> str:
     from zoo.backends import current
+    from zoo.quiet_import import import_keras
 
+    import_keras()
     return current()
 
 
@@ -225,7 +258,7 @@ def command_check(args: argparse.Namespace) -> int:
             outcomes.append(run(case))
             progress.advance(task)
     failed = [o for o in outcomes if not o.passed]
-    table = Table(title=f"Conformance of {', '.join(args.names) or 'every plugin'}")
+    table = _table(title=f"Conformance of {', '.join(args.names) or 'every plugin'}")
     for column in ("object", "check", "result", "seconds"):
         table.add_column(column)
     for outcome in outcomes:
@@ -259,6 +292,16 @@ def _record(outcomes, path: Path) -> None:
     run = record.get("backends", {}).get(backend, {"results": {}, "errors": {}})
     run["date"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     run["keras"] = keras.__version__
+    # The plugin versions checked: a result counts for these versions only (zoo.records).
+    plugins = _registry().plugins
+    run["versions"] = dict(
+        sorted(
+            {
+                **run.get("versions", {}),
+                **{o.case.item.plugin: plugins[o.case.item.plugin].version for o in outcomes},
+            }.items()
+        )
+    )
     for outcome in outcomes:
         run["results"][outcome.case.id] = "pass" if outcome.passed else "fail"
         run["errors"].pop(outcome.case.id, None)
@@ -289,7 +332,7 @@ def _check_every_backend(args: argparse.Namespace) -> int:
             if args.json:
                 _merge(Path(args.json), backend, runs[backend])
     cases = sorted({case for run in runs.values() for case in run["results"]})
-    table = Table(title=f"Conformance of {', '.join(args.names) or 'every plugin'} per backend")
+    table = _table(title=f"Conformance of {', '.join(args.names) or 'every plugin'} per backend")
     for column in ("object", "check", *backends):
         table.add_column(column)
     cell = {"pass": "[green]pass[/green]", "fail": "[red]FAIL[/red]", None: "n/a"}
@@ -324,17 +367,80 @@ def _merge(path: Path, backend: str, run: dict[str, Any]) -> None:
 
 
 def command_docs(args: argparse.Namespace) -> int:
-    import subprocess
+    """``zoo docs build|serve``: the site of the installed plugins (of this folder's, in a
+    plugin's repository; of ``--plugin`` ones when given), after filling the records it
+    lacks when asked to."""
+    import tempfile
 
-    if not Path("mkdocs.yml").exists():
-        errors.print("[red]no mkdocs.yml here: run `zoo docs` from the zoo's checkout[/red]")
+    from zoo.docs_site.config import docs_dir, project_plugins, site_config
+
+    folder = Path.cwd()
+    selected = args.plugin or project_plugins(folder)
+    if selected:
+        # Read by zoo.plugins in this process and in the build's.
+        os.environ["ZOO_PLUGINS"] = ",".join(selected)
+    if args.check or args.bench:
+        code = _fill_records(args, docs_dir(folder))
+        if code:
+            return code
+    with tempfile.TemporaryDirectory() as scratch:
+        config = site_config(folder, Path(scratch))
+        command = [sys.executable, "-m", "mkdocs", args.action, "--config-file", str(config)]
+        if args.action == "build":
+            command += ["--strict", "--site-dir", args.site_dir]
+        else:
+            command += ["--dev-addr", args.address]
+        errors.print(f"[bold]{args.action}ing the site[/bold] with {config}", highlight=False)
+        return subprocess.call(command)
+
+
+def _fill_records(args: argparse.Namespace, sources: Path) -> int:
+    """``--check``: the kit on every object without a result recorded for its plugin's
+    version; ``--bench``: the bench on every layer without a cost record. Each plugin's
+    records go to ``sources/records/PLUGIN/VERSION/``, on each backend asked for."""
+    from zoo.backends import installed
+    from zoo.records import Records, plugin_folder
+
+    registry = _registry()
+    broken = [p for p in registry.plugins.values() if p.broken]
+    for plugin in broken:
+        errors.print(f"[red]plugin {plugin.name} is broken: {'; '.join(plugin.errors)}[/red]")
+    if not registry.plugins:
+        errors.print("[red]no zoo plugin is installed: nothing to document[/red]")
         return 2
-    command = [sys.executable, "-m", "mkdocs", args.action]
-    if args.action == "build":
-        command += ["--strict", "--site-dir", args.site_dir]
-    else:
-        command += ["--dev-addr", args.address]
-    return subprocess.call(command)
+    backends = installed() if args.backend == "all" else [args.backend or _current_backend()]
+    steps = []
+    for backend in backends:
+        records = Records.beside(sources, registry)
+        if args.check:
+            steps += [("check", backend, records.unchecked(backend))]
+        if args.bench:
+            steps += [("bench", backend, records.unmeasured(backend))]
+    for command, backend, items in steps:
+        by_plugin: dict[str, list[str]] = {}
+        for item in items:
+            by_plugin.setdefault(item.plugin, []).append(item.name)
+        if not by_plugin:
+            errors.print(f"{command} on {backend}: every record is there", highlight=False)
+        for plugin, names in by_plugin.items():
+            folder = plugin_folder(sources, plugin, registry.plugins[plugin].version)
+            if command == "check":
+                argv = ["check", *names, "--json", str(folder / "conformance.json")]
+            else:
+                argv = ["bench", *names, "--output", str(folder / "benchmarks.json")]
+            errors.print(
+                f"[bold]{command} on {backend}[/bold]: {plugin} ({', '.join(names)})",
+                highlight=False,
+            )
+            # In this process on its backend (Keras is imported already), else in a new one.
+            if backend == _current_backend():
+                code = main(argv)
+            else:
+                code = _on_backend(backend, argv).returncode
+            if code not in (0, 1):  # 1: a check failed, which the page shows as such
+                errors.print(f"[red]zoo {command} on {backend} exited {code}[/red]")
+                return code
+    return 0
 
 
 def _seconds(value: float | None) -> str:
@@ -388,11 +494,12 @@ def command_bench(args: argparse.Namespace) -> int:
     backend = _current_backend()
     batches = tuple(args.batch or bench.BATCHES)
     output = Path(args.output)
-    previous = {}
+    previous, versions = {}, {}
     if (plugins or objects) and output.exists() and not args.replace:
         # Timing a few layers updates them in the file; the others keep their figures.
         record = json.loads(output.read_text())
         previous = bench.backend_records(record).get(backend, {}).get("layers", {})
+        versions = bench.backend_records(record).get(backend, {}).get("versions", {})
     bandwidth = machine.memory_bandwidth()
     layers = {}
     with Progress(console=errors) as progress:
@@ -413,6 +520,10 @@ def command_bench(args: argparse.Namespace) -> int:
         "bandwidth_gb_per_s": bandwidth,
         "layers": layers,
         "summary": bench.summarize_run(layers),
+        # The plugin versions timed: a cost counts for these versions only (zoo.records).
+        "versions": dict(
+            sorted({**versions, **{i.plugin: _version(registry, i.plugin) for i in items}}.items())
+        ),
     }
     # Read again just before writing: only this backend's part is replaced.
     record = json.loads(output.read_text()) if output.exists() else {}
@@ -431,17 +542,23 @@ def command_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version(registry, plugin: str) -> str | None:
+    return registry.plugins[plugin].version
+
+
 def _bench_table(backend: str, modes: tuple[str, ...], layers: dict, names: list[str]) -> Table:
     """One row per layer at its largest batch in the backend's first mode, and the
     ratio in its second mode; without vertical rules it fits an 80-column terminal."""
+    from rich.box import SIMPLE_HEAD
+
     from zoo.bench import MODE_LABELS
 
     first, others = modes[0], modes[1:]
     also = "".join(f" ({MODE_LABELS[m]}: the ratio in {m} mode)" for m in others)
-    table = Table(
+    table = _table(
         title=f"{backend}, at the largest batch, {first} mode: the zoo layer's forward and "
         f"forward + backward, its Keras twin's forward + backward, their ratio{also}",
-        box=box.SIMPLE_HEAD,
+        box=SIMPLE_HEAD,
         pad_edge=False,
         collapse_padding=True,
     )
@@ -492,6 +609,26 @@ def _bench_every_backend(args: argparse.Namespace) -> int:
         status = "ok" if codes[backend] == 0 else f"[red]exit {codes[backend]}[/red]"
         console.print(f"{backend}: {status}; geometric mean of zoo/twin: {', '.join(means)}")
     return max(codes.values(), default=2)
+
+
+def command_new(args: argparse.Namespace) -> int:
+    from zoo.scaffold import ScaffoldError, create
+
+    try:
+        folder = create(args.name, Path.cwd())
+    except ScaffoldError as error:
+        errors.print(f"[red]{error}[/red]", markup=True, highlight=False)
+        return 2
+    console.print(f"wrote {folder.name}/, a zoo plugin with one layer. Next:", highlight=False)
+    console.print(
+        f"  cd {folder.name}\n"
+        "  pip install -e .                # or: uv pip install -e .\n"
+        f"  zoo check {args.name}\n"
+        "  zoo docs serve --check --bench",
+        markup=False,
+        highlight=False,
+    )
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -549,11 +686,42 @@ def parser() -> argparse.ArgumentParser:
         "installed one in its own process; each replaces only its own part of the output",
     )
     timing.set_defaults(run=command_bench)
-    docs = commands.add_parser("docs", help="build or serve the documentation site")
+    docs = commands.add_parser(
+        "docs",
+        help="build or serve the documentation site of the installed plugins",
+        description="Build or serve the site of the installed plugins, with this folder's "
+        "mkdocs.yml if it has one, else with the zoo's own configuration (in a plugin's "
+        "folder, of that plugin alone). Support and cost come from the records beside the "
+        "site's sources; --check and --bench fill those that are missing.",
+    )
     docs.add_argument("action", choices=["build", "serve"], help="build into site/ or serve")
     docs.add_argument("--address", default="127.0.0.1:8000", help="where `serve` listens")
     docs.add_argument("--site-dir", default="site", help="where `build` writes the site")
+    docs.add_argument(
+        "--plugin",
+        action="append",
+        metavar="NAME",
+        help="document this plugin (repeatable; default: every installed one, or in a "
+        "plugin's folder that plugin)",
+    )
+    docs.add_argument(
+        "--check",
+        action="store_true",
+        help="first run the kit on every object with no result recorded for its version",
+    )
+    docs.add_argument(
+        "--bench", action="store_true", help="first time every layer with no cost recorded"
+    )
+    docs.add_argument(
+        "--backend",
+        choices=["tensorflow", "jax", "torch", "all"],
+        help="the backend --check and --bench run on (default: the current KERAS_BACKEND); "
+        "all: each installed one",
+    )
     docs.set_defaults(run=command_docs)
+    new = commands.add_parser("new", help="write a new plugin, zoo-NAME/, that passes the kit")
+    new.add_argument("name", metavar="NAME", help="the plugin's name, e.g. shapes")
+    new.set_defaults(run=command_new)
     return main
 
 
