@@ -28,12 +28,17 @@ class _Console:
         self._options = options
         self._console = None
 
-    def __getattr__(self, name: str) -> Any:
+    @property
+    def rich(self) -> Any:
+        """The Console itself, for what takes one (a Progress)."""
         if self._console is None:
             from rich.console import Console
 
             self._console = Console(**self._options)
-        return getattr(self._console, name)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.rich, name)
 
 
 console = _Console()
@@ -62,8 +67,15 @@ def _registry():
 
 def _print_whole(table: Table) -> None:
     """Print ``table`` no narrower than its longest unbreakable cell, so that no name is
-    ever cut to "ActivityRe…": in a narrow terminal the lines wrap instead."""
-    console.print(table, width=max(console.width, console.measure(table).minimum))
+    ever cut to "ActivityRe…", in a narrow terminal (whose lines then wrap) or piped."""
+    out = console.rich
+    needed = out.measure(table, options=out.options.update_width(10**4)).minimum
+    width = out.width
+    out.width = max(width, needed)  # console.print(width=...) cannot exceed it
+    try:
+        out.print(table)
+    finally:
+        out.width = width
 
 
 def _describe(item) -> dict[str, Any]:
@@ -251,7 +263,7 @@ def command_check(args: argparse.Namespace) -> int:
     if args.slow:
         selected = [case for case in selected if case.check.slow]
     outcomes = []
-    with Progress(console=errors, transient=True) as progress:
+    with Progress(console=errors.rich, transient=True) as progress:
         task = progress.add_task("checking", total=len(selected))
         for case in selected:
             progress.update(task, description=f"{case.item.name}: {case.check.name}")
@@ -387,11 +399,16 @@ def command_docs(args: argparse.Namespace) -> int:
         config = site_config(folder, Path(scratch))
         command = [sys.executable, "-m", "mkdocs", args.action, "--config-file", str(config)]
         if args.action == "build":
-            command += ["--strict", "--site-dir", args.site_dir]
+            # Absolute: mkdocs reads a relative one against the config file's folder.
+            command += ["--strict", "--site-dir", str(Path(args.site_dir).resolve())]
         else:
             command += ["--dev-addr", args.address]
         errors.print(f"[bold]{args.action}ing the site[/bold] with {config}", highlight=False)
-        return subprocess.call(command)
+        # mkdocs-material's notice about MkDocs 2 says nothing about this site (the zoo
+        # pins mkdocs<2); it would bury the build's own warnings.
+        environment = {**os.environ}
+        environment.setdefault("DISABLE_MKDOCS_2_WARNING", "true")
+        return subprocess.call(command, env=environment)
 
 
 def _fill_records(args: argparse.Namespace, sources: Path) -> int:
@@ -502,7 +519,7 @@ def command_bench(args: argparse.Namespace) -> int:
         versions = bench.backend_records(record).get(backend, {}).get("versions", {})
     bandwidth = machine.memory_bandwidth()
     layers = {}
-    with Progress(console=errors) as progress:
+    with Progress(console=errors.rich) as progress:
         task = progress.add_task("timing", total=len(items) * len(batches))
         for item in items:
             progress.update(task, description=f"{item.name} ({backend})")
@@ -617,7 +634,7 @@ def command_new(args: argparse.Namespace) -> int:
     try:
         folder = create(args.name, Path.cwd())
     except ScaffoldError as error:
-        errors.print(f"[red]{error}[/red]", markup=True, highlight=False)
+        errors.print(f"[red]{error}[/red]", highlight=False, soft_wrap=True)
         return 2
     console.print(f"wrote {folder.name}/, a zoo plugin with one layer. Next:", highlight=False)
     console.print(
