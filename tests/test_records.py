@@ -74,7 +74,7 @@ def test_a_page_names_the_command_that_fills_what_is_missing():
     checked = conformance({"core/Linear/config_roundtrip": "pass"})
     lines = "".join(support_section(linear(), checked))
     assert "| tensorflow |" in lines and "| jax |" not in lines
-    assert f"*Not checked on JAX, PyTorch: `{CHECK_COMMAND} --backend all`" in lines
+    assert f"*Checked on TensorFlow only: `{CHECK_COMMAND} --backend all` adds JAX" in lines
     cost, _ = cost_section(linear(), {})
     assert f"`{BENCH_COMMAND}` measures it" in "".join(cost)
 

@@ -404,10 +404,11 @@ def command_docs(args: argparse.Namespace) -> int:
         else:
             command += ["--dev-addr", args.address]
         errors.print(f"[bold]{args.action}ing the site[/bold] with {config}", highlight=False)
-        # mkdocs-material's notice about MkDocs 2 says nothing about this site (the zoo
-        # pins mkdocs<2); it would bury the build's own warnings.
+        # The theme's and MkDocs' notices about MkDocs 2 say nothing about this site (the
+        # zoo pins mkdocs<2); they would bury the build's own warnings.
         environment = {**os.environ}
         environment.setdefault("DISABLE_MKDOCS_2_WARNING", "true")
+        environment.setdefault("NO_MKDOCS_2_WARNING", "1")
         return subprocess.call(command, env=environment)
 
 

@@ -391,8 +391,8 @@ def support_section(item: Registered, conformance: dict) -> list[str]:
     missing = [_label(name) for name in BACKENDS if name not in checked]
     if missing and checked:
         lines.append(
-            f"*Not checked on {', '.join(missing)}: `{CHECK_COMMAND} --backend all` checks "
-            "it on every installed backend.*\n"
+            f"*Checked on {', '.join(_label(name) for name in checked)} only: "
+            f"`{CHECK_COMMAND} --backend all` adds {', '.join(missing)}.*\n"
         )
     elif missing:
         lines.append(
