@@ -46,6 +46,10 @@ def test_a_result_counts_for_the_version_it_was_recorded_for(tmp_path):
     # A record of old, with no versions, counts for every version (the committed ones).
     legacy = write(tmp_path / "legacy.json", conformance({key: "pass"}))
     assert linear() not in Records(registry, [legacy]).unchecked("tensorflow")
+    # Older still: one run, TensorFlow's, from before the backends had a part each.
+    oldest = write(tmp_path / "oldest.json", {"date": "2025", "results": {key: "pass"}})
+    assert linear() not in Records(registry, [oldest]).unchecked("tensorflow")
+    assert linear() in Records(registry, [oldest]).unchecked("jax")
 
 
 def test_records_beside_the_sources_are_per_plugin_and_version(tmp_path):

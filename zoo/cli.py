@@ -382,12 +382,34 @@ def command_docs(args: argparse.Namespace) -> int:
     """``zoo docs build|serve``: the site of the installed plugins (of this folder's, in a
     plugin's repository; of ``--plugin`` ones when given), after filling the records it
     lacks when asked to."""
+    import importlib.metadata
+    import importlib.util
     import tempfile
 
+    needed = ("mkdocs", "material", "mkdocstrings", "mkdocs_gen_files")
+    absent = [name for name in needed if importlib.util.find_spec(name) is None]
+    if absent:
+        errors.print(
+            f"[red]zoo docs needs {', '.join(absent)}: pip install 'zoo[docs]'[/red]",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return 2
+    # After the check above: it reads YAML with mkdocs' own dependency.
     from zoo.docs_site.config import docs_dir, project_plugins, site_config
 
     folder = Path.cwd()
     selected = args.plugin or project_plugins(folder)
+    known = {ep.name for ep in importlib.metadata.entry_points(group="zoo")}
+    unknown = sorted(set(selected) - known)
+    if unknown:
+        errors.print(
+            f"[red]no installed zoo plugin named {', '.join(unknown)}; installed: "
+            f"{', '.join(sorted(known)) or 'none'}[/red]",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return 2
     if selected:
         # Read by zoo.plugins in this process and in the build's.
         os.environ["ZOO_PLUGINS"] = ",".join(selected)
@@ -403,62 +425,92 @@ def command_docs(args: argparse.Namespace) -> int:
             command += ["--strict", "--site-dir", str(Path(args.site_dir).resolve())]
         else:
             command += ["--dev-addr", args.address]
-        errors.print(f"[bold]{args.action}ing the site[/bold] with {config}", highlight=False)
+        doing = {"build": "building", "serve": "serving"}[args.action]
+        errors.print(f"[bold]{doing} the site[/bold] with {config}", highlight=False)
         # The theme's and MkDocs' notices about MkDocs 2 say nothing about this site (the
         # zoo pins mkdocs<2); they would bury the build's own warnings.
         environment = {**os.environ}
         environment.setdefault("DISABLE_MKDOCS_2_WARNING", "true")
         environment.setdefault("NO_MKDOCS_2_WARNING", "1")
-        return subprocess.call(command, env=environment)
+        try:
+            return subprocess.call(command, env=environment)
+        except KeyboardInterrupt:  # Ctrl-C ends `serve`; mkdocs has stopped with it
+            return 130
 
 
 def _fill_records(args: argparse.Namespace, sources: Path) -> int:
-    """``--check``: the kit on every object without a result recorded for its plugin's
-    version; ``--bench``: the bench on every layer without a cost record. Each plugin's
-    records go to ``sources/records/PLUGIN/VERSION/``, on each backend asked for."""
+    """``--check``: the kit's checks with no result recorded for the installed version of
+    their object's plugin; ``--bench``: the bench on every layer without a cost record.
+    Each plugin's records go to ``sources/records/PLUGIN/VERSION/``, on each backend
+    asked for (the current one by default)."""
     from zoo.backends import installed
     from zoo.records import Records, plugin_folder
 
     registry = _registry()
-    broken = [p for p in registry.plugins.values() if p.broken]
-    for plugin in broken:
-        errors.print(f"[red]plugin {plugin.name} is broken: {'; '.join(plugin.errors)}[/red]")
+    for plugin in registry.plugins.values():
+        if plugin.broken:
+            errors.print(f"[red]plugin {plugin.name} is broken: {'; '.join(plugin.errors)}[/red]")
     if not registry.plugins:
         errors.print("[red]no zoo plugin is installed: nothing to document[/red]")
         return 2
-    backends = installed() if args.backend == "all" else [args.backend or _current_backend()]
-    steps = []
+    here = _current_backend()
+    backends = installed() if args.backend == "all" else [args.backend or here]
     for backend in backends:
         records = Records.beside(sources, registry)
+        runs = []  # (plugin, what to run: a zoo command line without its output option)
         if args.check:
-            steps += [("check", backend, records.unchecked(backend))]
+            runs += [(p, ["check", *names]) for p, names in _unchecked(records, backend, here)]
         if args.bench:
-            steps += [("bench", backend, records.unmeasured(backend))]
-    for command, backend, items in steps:
-        by_plugin: dict[str, list[str]] = {}
-        for item in items:
-            by_plugin.setdefault(item.plugin, []).append(item.name)
-        if not by_plugin:
-            errors.print(f"{command} on {backend}: every record is there", highlight=False)
-        for plugin, names in by_plugin.items():
+            by_plugin: dict[str, list[str]] = {}
+            for item in records.unmeasured(backend):
+                by_plugin.setdefault(item.plugin, []).append(item.name)
+            runs += [(plugin, ["bench", *names]) for plugin, names in by_plugin.items()]
+        if not runs:
+            errors.print(f"{backend}: every record asked for is there", highlight=False)
+        for plugin, argv in runs:
             folder = plugin_folder(sources, plugin, registry.plugins[plugin].version)
-            if command == "check":
-                argv = ["check", *names, "--json", str(folder / "conformance.json")]
+            if argv[0] == "check":
+                argv = [*argv, "--json", str(folder / "conformance.json")]
             else:
-                argv = ["bench", *names, "--output", str(folder / "benchmarks.json")]
-            errors.print(
-                f"[bold]{command} on {backend}[/bold]: {plugin} ({', '.join(names)})",
-                highlight=False,
-            )
+                argv = [*argv, "--output", str(folder / "benchmarks.json")]
+            errors.print(f"[bold]zoo {' '.join(argv[:-2])}[/bold] on {backend}", highlight=False)
             # In this process on its backend (Keras is imported already), else in a new one.
-            if backend == _current_backend():
-                code = main(argv)
-            else:
-                code = _on_backend(backend, argv).returncode
+            code = main(argv) if backend == here else _on_backend(backend, argv).returncode
             if code not in (0, 1):  # 1: a check failed, which the page shows as such
-                errors.print(f"[red]zoo {command} on {backend} exited {code}[/red]")
+                errors.print(f"[red]zoo {argv[0]} on {backend} exited {code}[/red]")
                 return code
     return 0
+
+
+def _unchecked(records, backend: str, here: str) -> list[tuple[str, list[str]]]:
+    """What to check on ``backend``, per plugin, as ``zoo check`` arguments: on this
+    process's backend, exactly the (object, check) pairs without a result (objects that
+    lack the same checks go together); on another, whose checks this process cannot
+    list, every object without any result there."""
+    if backend != here:
+        by_plugin: dict[str, list[str]] = {}
+        for item in records.unchecked(backend):
+            by_plugin.setdefault(item.plugin, []).append(item.name)
+        return list(by_plugin.items())
+    from zoo.testing import cases
+
+    missing: dict[tuple[str, str], list[str]] = {}
+    every: dict[tuple[str, str], int] = {}
+    for case in cases(plugins=sorted(records.registry.plugins)):
+        key = (case.item.plugin, case.item.name)
+        every[key] = every.get(key, 0) + 1
+        results = records.conformance(case.item.plugin)["backends"].get(backend, {})
+        if case.id not in results.get("results", {}):
+            missing.setdefault(key, []).append(case.check.name)
+    groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for key, checks in missing.items():
+        # An object never checked gets every check: no --check options to list.
+        chosen = () if len(checks) == every[key] else tuple(checks)
+        groups.setdefault((key[0], chosen), []).append(key[1])
+    return [
+        (plugin, [*names, *(f"--check={check}" for check in checks)])
+        for (plugin, checks), names in groups.items()
+    ]
 
 
 def _seconds(value: float | None) -> str:

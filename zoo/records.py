@@ -39,6 +39,14 @@ def _counts_for(part: dict[str, Any], plugin: str, version: str | None) -> bool:
     return recorded is None or recorded == version
 
 
+def _conformance_parts(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each backend's run in a conformance record; a record of old, from before the
+    backends had a part each (``{"results", "date"}``), is TensorFlow's."""
+    if "backends" in record:
+        return record["backends"]
+    return {"tensorflow": record} if "results" in record else {}
+
+
 def _bench_parts(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
     from zoo.bench import backend_records
 
@@ -77,7 +85,7 @@ class Records:
         runs: dict[str, dict[str, Any]] = {}
         prefix = f"{plugin}/"
         for path in self.conformance_files:
-            for backend, part in load_json(path).get("backends", {}).items():
+            for backend, part in _conformance_parts(load_json(path)).items():
                 results = {k: v for k, v in part.get("results", {}).items() if k.startswith(prefix)}
                 if not results or not _counts_for(part, plugin, version):
                     continue
