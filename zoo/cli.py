@@ -66,10 +66,11 @@ def _registry():
 
 
 def _print_whole(table: Table) -> None:
-    """Print ``table`` no narrower than its longest unbreakable cell, so that no name is
-    ever cut to "ActivityRe…", in a narrow terminal (whose lines then wrap) or piped."""
+    """Print ``table`` at its natural width at least, so that no name is ever cut to
+    "ActivityRe…", in a narrow terminal (whose lines then wrap) or piped. (Its minimum
+    width is not enough: rich still trims a no-wrap column there.)"""
     out = console.rich
-    needed = out.measure(table, options=out.options.update_width(10**4)).minimum
+    needed = out.measure(table, options=out.options.update_width(10**4)).maximum
     width = out.width
     out.width = max(width, needed)  # console.print(width=...) cannot exceed it
     try:
