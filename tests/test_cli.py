@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -48,3 +50,70 @@ def test_unknown_names_exit_2_with_a_suggestion():
     assert "Did you mean Linear" in result.stderr
     result = zoo("info", "Nope")
     assert result.returncode == 2
+
+
+# -- an interactive command line ----------------------------------------------
+
+HEAVY = ("keras", "tensorflow", "jax", "torch")
+
+PROBE = """
+import sys
+import zoo.cli
+try:
+    zoo.cli.main(sys.argv[1:])
+except SystemExit:
+    pass
+print(sorted(m for m in sys.modules if m.split(".")[0] in {heavy!r}))
+"""
+
+
+def test_import_and_help_do_not_import_keras_or_tensorflow():
+    # What makes `zoo --help` answer in a fraction of a second (no timing asserted: the
+    # machine may be busy); each command imports Keras when it needs it.
+    for argv in ([], ["--help"], ["check", "--help"], ["docs", "--help"], ["new", "--help"]):
+        probe = PROBE.format(heavy=set(HEAVY))
+        result = subprocess.run(
+            [sys.executable, "-c", probe, *argv], capture_output=True, text=True, timeout=120
+        )
+        assert result.stdout.strip().splitlines()[-1] == "[]", (argv, result.stdout)
+
+
+def test_no_tensorflow_start_up_line_reaches_the_terminal():
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run(
+        [str(ZOO), "list"], capture_output=True, text=True, timeout=600, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    noisy = [
+        line
+        for line in result.stderr.splitlines()
+        if line[:5] in ("I0000", "W0000", "E0000") or "absl::InitializeLog" in line
+    ]
+    assert not noisy, noisy
+
+
+def test_list_piped_into_a_narrow_terminal_shows_every_name_whole():
+    names = {item["name"] for kind in ("layers", "initializers") for item in listing()[kind]}
+    keras_names = {item["keras_name"] for item in listing()["layers"]}
+    env = {**os.environ, "COLUMNS": "40"}
+    result = subprocess.run(
+        [str(ZOO), "list"], capture_output=True, text=True, timeout=600, env=env
+    )
+    assert "…" not in result.stdout, result.stdout
+    words = set(result.stdout.replace("│", " ").replace("┃", " ").split())
+    assert names <= words, names - words
+    assert keras_names <= words, keras_names - words
+
+
+def test_list_json_says_each_plugins_distribution_version_hooks_and_status():
+    core = next(p for p in listing()["plugins"] if p["name"] == "core")
+    assert core["distribution"] == "zoo-core" and core["version"] == "0.1.0"
+    assert core["status"] == "ok"
+    assert {"register_family", "register_layers", "register_initializers"} <= set(core["hooks"])
+
+
+@functools.cache
+def listing() -> dict:
+    result = zoo("list", "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)

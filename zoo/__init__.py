@@ -1,9 +1,12 @@
 """The layer zoo: custom Keras 3 layers from installed plugins.
 
 ``import zoo`` imports every installed plugin, which registers its objects
-with Keras, so ``keras.saving.load_model`` can rebuild them.
+with Keras, so ``keras.saving.load_model`` can rebuild them: at once if Keras
+is imported already, else right after Keras is (``zoo.after_import``), so that
+``zoo --help`` does not pay for importing Keras and TensorFlow.
 """
 
+from zoo.after_import import after_import
 from zoo.entries import WRONG_INPUTS, Family, LayerEntry, ObjectEntry, Twin
 from zoo.hookspecs import hookimpl
 from zoo.plugins import load_plugins
@@ -22,4 +25,4 @@ __all__ = [
 ]
 
 # Last, so that a plugin importing ``zoo`` while it is loaded finds the names above.
-load_plugins()
+after_import("keras", load_plugins)

@@ -1,7 +1,9 @@
-"""The ``zoo`` command: ``zoo list | info | check | docs``.
+"""The ``zoo`` command: ``zoo list | info | check | bench | docs | new``.
 
-Heavy modules (TensorFlow through ``zoo``, the conformance kit) are imported
-inside the commands, so ``zoo --help`` answers at once.
+Heavy modules (Keras and TensorFlow, the plugins, the conformance kit) are imported
+inside the commands that need them, so ``zoo --help`` answers at once; Keras is
+imported through ``zoo.quiet_import``, so TensorFlow's C++ start-up lines stay off
+the terminal.
 """
 
 from __future__ import annotations
@@ -13,31 +15,68 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich import box
-from rich.console import Console
-from rich.table import Table
-
-console = Console()
-errors = Console(stderr=True)
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
-def _quiet_tensorflow() -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+class _Console:
+    """A rich Console made on first use: importing rich costs a third of `zoo --help`."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console = None
+
+    @property
+    def rich(self) -> Any:
+        """The Console itself, for what takes one (a Progress)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.rich, name)
+
+
+console = _Console()
+errors = _Console(stderr=True)
+
+
+def _table(*args: Any, **options: Any) -> Table:
+    from rich.table import Table
+
+    return Table(*args, **options)
 
 
 def _registry():
-    _quiet_tensorflow()
     import warnings
 
     from zoo.plugins import PluginWarning
+    from zoo.quiet_import import import_keras
 
     # Broken plugins are shown in the output; a warning on top would say it twice.
     warnings.simplefilter("ignore", PluginWarning)
+    import_keras()
     import zoo
 
     return zoo.get_registry()
+
+
+def _print_whole(table: Table) -> None:
+    """Print ``table`` at its natural width at least, so that no name is ever cut to
+    "ActivityRe…", in a narrow terminal (whose lines then wrap) or piped. (Its minimum
+    width is not enough: rich still trims a no-wrap column there.)"""
+    out = console.rich
+    needed = out.measure(table, options=out.options.update_width(10**4)).maximum
+    width = out.width
+    out.width = max(width, needed)  # console.print(width=...) cannot exceed it
+    try:
+        out.print(table)
+    finally:
+        out.width = width
 
 
 def _describe(item) -> dict[str, Any]:
@@ -58,6 +97,8 @@ def _describe(item) -> dict[str, Any]:
 
 
 def command_list(args: argparse.Namespace) -> int:
+    from zoo.plugins import hooks_of
+
     registry = _registry()
     plugins = [
         {
@@ -66,6 +107,8 @@ def command_list(args: argparse.Namespace) -> int:
             "distribution": p.distribution,
             "version": p.version,
             "family": registry.families[p.name].name if p.name in registry.families else None,
+            "hooks": hooks_of(p.name),
+            "status": "broken" if p.broken else "ok",
             "broken": p.broken,
             "errors": p.errors,
         }
@@ -75,19 +118,19 @@ def command_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"plugins": plugins, **objects}, indent=2))
         return _status(plugins)
-    table = Table(title="Plugins")
+    table = _table(title="Plugins")
     for column in ("plugin", "distribution", "version", "status"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column != "status")
     for p in plugins:
         status = "[red]broken: " + "; ".join(p["errors"]) + "[/red]" if p["broken"] else "ok"
         table.add_row(p["name"], p["distribution"] or "(in-process)", p["version"] or "", status)
-    console.print(table)
+    _print_whole(table)
     for kind, rows in objects.items():
         if not rows:
             continue
-        table = Table(title=kind.capitalize())
+        table = _table(title=kind.capitalize())
         for column in ("name", "family", "plugin", "version", "Keras name", "twin"):
-            table.add_column(column)
+            table.add_column(column, no_wrap=True)
         for row in rows:
             table.add_row(
                 row["name"],
@@ -97,7 +140,7 @@ def command_list(args: argparse.Namespace) -> int:
                 row["keras_name"],
                 row["twin"] or "",
             )
-        console.print(table)
+        _print_whole(table)
     return _status(plugins)
 
 
@@ -124,7 +167,7 @@ def command_info(args: argparse.Namespace) -> int:
         from zoo.testing.layer_checks import example_input
 
         obj(example_input(entry))
-        table = Table(title=f"Weights on input shape {entry.input_shape}")
+        table = _table(title=f"Weights on input shape {entry.input_shape}")
         for column in ("name", "shape", "dtype", "trainable"):
             table.add_column(column)
         for weight in obj.weights:
@@ -178,13 +221,16 @@ def _without(argv: list[str], option: str) -> list[str]:
 def _on_backend(backend: str, argv: list[str], **options: Any) -> subprocess.CompletedProcess:
     """Run ``zoo`` with ``argv`` in a new process on ``backend`` (Keras picks its backend
     once, at import)."""
-    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = {**os.environ, "KERAS_BACKEND": backend}
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     return subprocess.run([sys.executable, "-m", "zoo.cli", *argv], env=env, **options)
 
 
 def _current_backend() -> str:
     from zoo.backends import current
+    from zoo.quiet_import import import_keras
 
+    import_keras()
     return current()
 
 
@@ -218,14 +264,14 @@ def command_check(args: argparse.Namespace) -> int:
     if args.slow:
         selected = [case for case in selected if case.check.slow]
     outcomes = []
-    with Progress(console=errors, transient=True) as progress:
+    with Progress(console=errors.rich, transient=True) as progress:
         task = progress.add_task("checking", total=len(selected))
         for case in selected:
             progress.update(task, description=f"{case.item.name}: {case.check.name}")
             outcomes.append(run(case))
             progress.advance(task)
     failed = [o for o in outcomes if not o.passed]
-    table = Table(title=f"Conformance of {', '.join(args.names) or 'every plugin'}")
+    table = _table(title=f"Conformance of {', '.join(args.names) or 'every plugin'}")
     for column in ("object", "check", "result", "seconds"):
         table.add_column(column)
     for outcome in outcomes:
@@ -259,6 +305,16 @@ def _record(outcomes, path: Path) -> None:
     run = record.get("backends", {}).get(backend, {"results": {}, "errors": {}})
     run["date"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     run["keras"] = keras.__version__
+    # The plugin versions checked: a result counts for these versions only (zoo.records).
+    plugins = _registry().plugins
+    run["versions"] = dict(
+        sorted(
+            {
+                **run.get("versions", {}),
+                **{o.case.item.plugin: plugins[o.case.item.plugin].version for o in outcomes},
+            }.items()
+        )
+    )
     for outcome in outcomes:
         run["results"][outcome.case.id] = "pass" if outcome.passed else "fail"
         run["errors"].pop(outcome.case.id, None)
@@ -289,7 +345,7 @@ def _check_every_backend(args: argparse.Namespace) -> int:
             if args.json:
                 _merge(Path(args.json), backend, runs[backend])
     cases = sorted({case for run in runs.values() for case in run["results"]})
-    table = Table(title=f"Conformance of {', '.join(args.names) or 'every plugin'} per backend")
+    table = _table(title=f"Conformance of {', '.join(args.names) or 'every plugin'} per backend")
     for column in ("object", "check", *backends):
         table.add_column(column)
     cell = {"pass": "[green]pass[/green]", "fail": "[red]FAIL[/red]", None: "n/a"}
@@ -324,17 +380,138 @@ def _merge(path: Path, backend: str, run: dict[str, Any]) -> None:
 
 
 def command_docs(args: argparse.Namespace) -> int:
-    import subprocess
+    """``zoo docs build|serve``: the site of the installed plugins (of this folder's, in a
+    plugin's repository; of ``--plugin`` ones when given), after filling the records it
+    lacks when asked to."""
+    import importlib.metadata
+    import importlib.util
+    import tempfile
 
-    if not Path("mkdocs.yml").exists():
-        errors.print("[red]no mkdocs.yml here: run `zoo docs` from the zoo's checkout[/red]")
+    needed = ("mkdocs", "material", "mkdocstrings", "mkdocs_gen_files")
+    absent = [name for name in needed if importlib.util.find_spec(name) is None]
+    if absent:
+        errors.print(
+            f"[red]zoo docs needs {', '.join(absent)}: pip install 'zoo[docs]'[/red]",
+            highlight=False,
+            soft_wrap=True,
+        )
         return 2
-    command = [sys.executable, "-m", "mkdocs", args.action]
-    if args.action == "build":
-        command += ["--strict", "--site-dir", args.site_dir]
-    else:
-        command += ["--dev-addr", args.address]
-    return subprocess.call(command)
+    # After the check above: it reads YAML with mkdocs' own dependency.
+    from zoo.docs_site.config import docs_dir, project_plugins, site_config
+
+    folder = Path.cwd()
+    selected = args.plugin or project_plugins(folder)
+    known = {ep.name for ep in importlib.metadata.entry_points(group="zoo")}
+    unknown = sorted(set(selected) - known)
+    if unknown:
+        errors.print(
+            f"[red]no installed zoo plugin named {', '.join(unknown)}; installed: "
+            f"{', '.join(sorted(known)) or 'none'}[/red]",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return 2
+    if selected:
+        # Read by zoo.plugins in this process and in the build's.
+        os.environ["ZOO_PLUGINS"] = ",".join(selected)
+    if args.check or args.bench:
+        code = _fill_records(args, docs_dir(folder))
+        if code:
+            return code
+    with tempfile.TemporaryDirectory() as scratch:
+        config = site_config(folder, Path(scratch))
+        command = [sys.executable, "-m", "mkdocs", args.action, "--config-file", str(config)]
+        if args.action == "build":
+            # Absolute: mkdocs reads a relative one against the config file's folder.
+            command += ["--strict", "--site-dir", str(Path(args.site_dir).resolve())]
+        else:
+            command += ["--dev-addr", args.address]
+        doing = {"build": "building", "serve": "serving"}[args.action]
+        errors.print(f"[bold]{doing} the site[/bold] with {config}", highlight=False)
+        # The theme's and MkDocs' notices about MkDocs 2 say nothing about this site (the
+        # zoo pins mkdocs<2); they would bury the build's own warnings.
+        environment = {**os.environ}
+        environment.setdefault("DISABLE_MKDOCS_2_WARNING", "true")
+        environment.setdefault("NO_MKDOCS_2_WARNING", "1")
+        try:
+            return subprocess.call(command, env=environment)
+        except KeyboardInterrupt:  # Ctrl-C ends `serve`; mkdocs has stopped with it
+            return 130
+
+
+def _fill_records(args: argparse.Namespace, sources: Path) -> int:
+    """``--check``: the kit's checks with no result recorded for the installed version of
+    their object's plugin; ``--bench``: the bench on every layer without a cost record.
+    Each plugin's records go to ``sources/records/PLUGIN/VERSION/``, on each backend
+    asked for (the current one by default)."""
+    from zoo.backends import installed
+    from zoo.records import Records, plugin_folder
+
+    registry = _registry()
+    for plugin in registry.plugins.values():
+        if plugin.broken:
+            errors.print(f"[red]plugin {plugin.name} is broken: {'; '.join(plugin.errors)}[/red]")
+    if not registry.plugins:
+        errors.print("[red]no zoo plugin is installed: nothing to document[/red]")
+        return 2
+    here = _current_backend()
+    backends = installed() if args.backend == "all" else [args.backend or here]
+    for backend in backends:
+        records = Records.beside(sources, registry)
+        runs = []  # (plugin, what to run: a zoo command line without its output option)
+        if args.check:
+            runs += [(p, ["check", *names]) for p, names in _unchecked(records, backend, here)]
+        if args.bench:
+            by_plugin: dict[str, list[str]] = {}
+            for item in records.unmeasured(backend):
+                by_plugin.setdefault(item.plugin, []).append(item.name)
+            runs += [(plugin, ["bench", *names]) for plugin, names in by_plugin.items()]
+        if not runs:
+            errors.print(f"{backend}: every record asked for is there", highlight=False)
+        for plugin, argv in runs:
+            folder = plugin_folder(sources, plugin, registry.plugins[plugin].version)
+            if argv[0] == "check":
+                argv = [*argv, "--json", str(folder / "conformance.json")]
+            else:
+                argv = [*argv, "--output", str(folder / "benchmarks.json")]
+            errors.print(f"[bold]zoo {' '.join(argv[:-2])}[/bold] on {backend}", highlight=False)
+            # In this process on its backend (Keras is imported already), else in a new one.
+            code = main(argv) if backend == here else _on_backend(backend, argv).returncode
+            if code not in (0, 1):  # 1: a check failed, which the page shows as such
+                errors.print(f"[red]zoo {argv[0]} on {backend} exited {code}[/red]")
+                return code
+    return 0
+
+
+def _unchecked(records, backend: str, here: str) -> list[tuple[str, list[str]]]:
+    """What to check on ``backend``, per plugin, as ``zoo check`` arguments: on this
+    process's backend, exactly the (object, check) pairs without a result (objects that
+    lack the same checks go together); on another, whose checks this process cannot
+    list, every object without any result there."""
+    if backend != here:
+        by_plugin: dict[str, list[str]] = {}
+        for item in records.unchecked(backend):
+            by_plugin.setdefault(item.plugin, []).append(item.name)
+        return list(by_plugin.items())
+    from zoo.testing import cases
+
+    missing: dict[tuple[str, str], list[str]] = {}
+    every: dict[tuple[str, str], int] = {}
+    for case in cases(plugins=sorted(records.registry.plugins)):
+        key = (case.item.plugin, case.item.name)
+        every[key] = every.get(key, 0) + 1
+        results = records.conformance(case.item.plugin)["backends"].get(backend, {})
+        if case.id not in results.get("results", {}):
+            missing.setdefault(key, []).append(case.check.name)
+    groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for key, checks in missing.items():
+        # An object never checked gets every check: no --check options to list.
+        chosen = () if len(checks) == every[key] else tuple(checks)
+        groups.setdefault((key[0], chosen), []).append(key[1])
+    return [
+        (plugin, [*names, *(f"--check={check}" for check in checks)])
+        for (plugin, checks), names in groups.items()
+    ]
 
 
 def _seconds(value: float | None) -> str:
@@ -388,14 +565,15 @@ def command_bench(args: argparse.Namespace) -> int:
     backend = _current_backend()
     batches = tuple(args.batch or bench.BATCHES)
     output = Path(args.output)
-    previous = {}
+    previous, versions = {}, {}
     if (plugins or objects) and output.exists() and not args.replace:
         # Timing a few layers updates them in the file; the others keep their figures.
         record = json.loads(output.read_text())
         previous = bench.backend_records(record).get(backend, {}).get("layers", {})
+        versions = bench.backend_records(record).get(backend, {}).get("versions", {})
     bandwidth = machine.memory_bandwidth()
     layers = {}
-    with Progress(console=errors) as progress:
+    with Progress(console=errors.rich) as progress:
         task = progress.add_task("timing", total=len(items) * len(batches))
         for item in items:
             progress.update(task, description=f"{item.name} ({backend})")
@@ -413,6 +591,10 @@ def command_bench(args: argparse.Namespace) -> int:
         "bandwidth_gb_per_s": bandwidth,
         "layers": layers,
         "summary": bench.summarize_run(layers),
+        # The plugin versions timed: a cost counts for these versions only (zoo.records).
+        "versions": dict(
+            sorted({**versions, **{i.plugin: _version(registry, i.plugin) for i in items}}.items())
+        ),
     }
     # Read again just before writing: only this backend's part is replaced.
     record = json.loads(output.read_text()) if output.exists() else {}
@@ -431,17 +613,23 @@ def command_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version(registry, plugin: str) -> str | None:
+    return registry.plugins[plugin].version
+
+
 def _bench_table(backend: str, modes: tuple[str, ...], layers: dict, names: list[str]) -> Table:
     """One row per layer at its largest batch in the backend's first mode, and the
     ratio in its second mode; without vertical rules it fits an 80-column terminal."""
+    from rich.box import SIMPLE_HEAD
+
     from zoo.bench import MODE_LABELS
 
     first, others = modes[0], modes[1:]
     also = "".join(f" ({MODE_LABELS[m]}: the ratio in {m} mode)" for m in others)
-    table = Table(
+    table = _table(
         title=f"{backend}, at the largest batch, {first} mode: the zoo layer's forward and "
         f"forward + backward, its Keras twin's forward + backward, their ratio{also}",
-        box=box.SIMPLE_HEAD,
+        box=SIMPLE_HEAD,
         pad_edge=False,
         collapse_padding=True,
     )
@@ -492,6 +680,26 @@ def _bench_every_backend(args: argparse.Namespace) -> int:
         status = "ok" if codes[backend] == 0 else f"[red]exit {codes[backend]}[/red]"
         console.print(f"{backend}: {status}; geometric mean of zoo/twin: {', '.join(means)}")
     return max(codes.values(), default=2)
+
+
+def command_new(args: argparse.Namespace) -> int:
+    from zoo.scaffold import ScaffoldError, create
+
+    try:
+        folder = create(args.name, Path.cwd())
+    except ScaffoldError as error:
+        errors.print(f"[red]{error}[/red]", highlight=False, soft_wrap=True)
+        return 2
+    console.print(f"wrote {folder.name}/, a zoo plugin with one layer. Next:", highlight=False)
+    console.print(
+        f"  cd {folder.name}\n"
+        "  pip install -e .                # or: uv pip install -e .\n"
+        f"  zoo check {args.name}\n"
+        "  zoo docs serve --check --bench",
+        markup=False,
+        highlight=False,
+    )
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -549,11 +757,42 @@ def parser() -> argparse.ArgumentParser:
         "installed one in its own process; each replaces only its own part of the output",
     )
     timing.set_defaults(run=command_bench)
-    docs = commands.add_parser("docs", help="build or serve the documentation site")
+    docs = commands.add_parser(
+        "docs",
+        help="build or serve the documentation site of the installed plugins",
+        description="Build or serve the site of the installed plugins, with this folder's "
+        "mkdocs.yml if it has one, else with the zoo's own configuration (in a plugin's "
+        "folder, of that plugin alone). Support and cost come from the records beside the "
+        "site's sources; --check and --bench fill those that are missing.",
+    )
     docs.add_argument("action", choices=["build", "serve"], help="build into site/ or serve")
     docs.add_argument("--address", default="127.0.0.1:8000", help="where `serve` listens")
     docs.add_argument("--site-dir", default="site", help="where `build` writes the site")
+    docs.add_argument(
+        "--plugin",
+        action="append",
+        metavar="NAME",
+        help="document this plugin (repeatable; default: every installed one, or in a "
+        "plugin's folder that plugin)",
+    )
+    docs.add_argument(
+        "--check",
+        action="store_true",
+        help="first run the kit on every object with no result recorded for its version",
+    )
+    docs.add_argument(
+        "--bench", action="store_true", help="first time every layer with no cost recorded"
+    )
+    docs.add_argument(
+        "--backend",
+        choices=["tensorflow", "jax", "torch", "all"],
+        help="the backend --check and --bench run on (default: the current KERAS_BACKEND); "
+        "all: each installed one",
+    )
     docs.set_defaults(run=command_docs)
+    new = commands.add_parser("new", help="write a new plugin, zoo-NAME/, that passes the kit")
+    new.add_argument("name", metavar="NAME", help="the plugin's name, e.g. shapes")
+    new.set_defaults(run=command_new)
     return main
 
 

@@ -1,11 +1,13 @@
 """Page generation for the docs site, from the registry alone.
 
-mkdocs-gen-files runs ``docs/gen_pages.py`` at every build, which calls
+mkdocs-gen-files runs ``zoo/docs_site/gen_pages.py`` at every build, which calls
 ``generate``: each family and each registered object gets its page, written
 anew, so a plugin installed since the last build appears with no edit of
 ``mkdocs.yml`` or ``docs/``. Snippet outputs are those of running the
-snippets now; costs come from the committed benchmark run; the support
-matrix from the last recorded conformance run.
+snippets now; costs and the support matrix come from the records beside the
+site's sources (``zoo.records``), and where one is missing the page names the
+command that fills it. A page is a list of sections, each made by one function
+from the object and the records, so a new kind of evidence is one more section.
 """
 
 from __future__ import annotations
@@ -25,14 +27,22 @@ import keras
 import numpy as np
 
 from zoo.docs_parity import parity_section
+from zoo.records import Records
 from zoo.registry import Registered, Registry, get_registry
 
 Write = Callable[[str, str], None]
 
-BENCHMARKS = Path("docs/benchmarks/latest.json")
-CONFORMANCE = Path("docs/conformance/latest.json")
+DOCS = Path("docs")
+BENCHMARKS = DOCS / "benchmarks/latest.json"
+CONFORMANCE = DOCS / "conformance/latest.json"
 EXAMPLES = Path("examples")
-EXAMPLE_FIGURES = Path("docs/assets/examples")
+EXAMPLE_FIGURES = DOCS / "assets/examples"
+#: The guide the cost sections link to, where the site has it (the zoo's own does).
+COSTS_GUIDE = Path("guides/costs.md")
+
+#: The commands that fill a missing part of a page, as the page tells its reader.
+CHECK_COMMAND = "zoo docs build --check"
+BENCH_COMMAND = "zoo docs build --bench"
 
 #: support-matrix column -> conformance checks that must all pass for a tick
 SUPPORT = {
@@ -55,10 +65,6 @@ def page_path(item: Registered) -> str:
 
 def family_path(family: str) -> str:
     return f"reference/{family}/index.md"
-
-
-def load_json(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text()) if path.exists() else {}
 
 
 def seconds(value: float | None) -> str:
@@ -286,13 +292,15 @@ def headline(costs: dict[str, Any], mode: str = "graph") -> tuple[str, str]:
     return "—", "—"
 
 
-def cost_section(item: Registered, costs: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+def cost_section(
+    item: Registered, costs: dict[str, Any], guide: bool = True
+) -> tuple[list[str], dict[str, str]]:
     """A layer page's costs: a table per backend measured, and one plot with a panel each."""
+    see = " See [how the costs are measured](../../guides/costs.md)." if guide else ""
     lines = [
         "## Cost\n",
         "Median time per call, the zoo layer and its Keras twin timed side by side in the "
-        "same run; ratio = zoo / twin, below 1 is faster than Keras. "
-        "See [how the costs are measured](../../guides/costs.md).\n",
+        f"same run; ratio = zoo / twin, below 1 is faster than Keras.{see}\n",
     ]
     files: dict[str, str] = {}
     plotted = {}
@@ -320,7 +328,7 @@ def cost_section(item: Registered, costs: dict[str, Any]) -> tuple[list[str], di
             lines.append(f"*Not timed:* {problem}\n")
         plotted[backend] = (layer_costs, modes)
     if not plotted:
-        return ["## Cost\n", "*Not measured yet: run `zoo bench` and rebuild.*\n"], files
+        return ["## Cost\n", f"*Not measured yet: `{BENCH_COMMAND}` measures it.*\n"], files
     svg = cost_plot(item.name, plotted)
     if svg:
         files[f"reference/{item.family}/{item.name}-cost.svg"] = svg
@@ -361,21 +369,43 @@ def support_row(item: Registered, results: dict[str, str], backend: str) -> list
 
 
 def support_section(item: Registered, conformance: dict) -> list[str]:
-    """The support matrix of one object: a row per backend, from the conformance record."""
+    """The support matrix of one object: a row per backend checked (every backend, each
+    "not checked", when none is), from the conformance record; the backends not checked
+    are named with the command that checks them."""
     from zoo.backends import BACKENDS
 
     runs = conformance.get("backends", {})
+    prefix = f"{item.plugin}/{item.name}/"
+    checked = [
+        name
+        for name in BACKENDS
+        if any(key.startswith(prefix) for key in runs.get(name, {}).get("results", {}))
+    ]
+    shown = checked or list(BACKENDS)
     rows = [
-        [name, *support_row(item, runs.get(name, {}).get("results", {}), name)] for name in BACKENDS
+        [name, *support_row(item, runs.get(name, {}).get("results", {}), name)] for name in shown
     ]
     lines = ["## Support\n", table(["backend", *SUPPORT], rows)]
-    dates = [f"{name} {runs[name]['date']}" for name in BACKENDS if runs.get(name, {}).get("date")]
+    dates = [f"{name} {runs[name]['date']}" for name in checked if runs[name].get("date")]
     if dates:
-        lines.append(f"From the conformance runs of {', '.join(dates)} (`zoo check --json`).\n")
+        lines.append(f"From the conformance runs of {', '.join(dates)}.\n")
+    missing = [_label(name) for name in BACKENDS if name not in checked]
+    if missing and checked:
+        lines.append(
+            f"*Checked on {', '.join(_label(name) for name in checked)} only: "
+            f"`{CHECK_COMMAND} --backend all` adds {', '.join(missing)}.*\n"
+        )
+    elif missing:
+        lines.append(
+            f"*Not checked yet: `{CHECK_COMMAND}` checks it on this backend, "
+            f"`{CHECK_COMMAND} --backend all` on every installed one.*\n"
+        )
     return lines
 
 
-def object_page(item: Registered, registry: Registry, costs: dict, conformance: dict) -> dict:
+def object_page(
+    item: Registered, registry: Registry, costs: dict, conformance: dict, guide: bool = True
+) -> dict:
     """The markdown of one object's page, and any files it links to."""
     entry = item.entry
     cls = entry.cls
@@ -426,7 +456,7 @@ def object_page(item: Registered, registry: Registry, costs: dict, conformance: 
     else:
         lines.append("None in Keras; checked against the formula or paper in its docstring.\n")
     if item.kind == "layer":
-        cost_lines, cost_files = cost_section(item, costs)
+        cost_lines, cost_files = cost_section(item, costs, guide)
         lines += cost_lines
         files.update(cost_files)
         lines += support_section(item, conformance)
@@ -471,7 +501,7 @@ def family_page(plugin_name: str, registry: Registry) -> str:
     return "\n".join(lines)
 
 
-def catalogue(registry: Registry, costs: dict[str, Any]) -> str:
+def catalogue(registry: Registry, costs: dict[str, Any], guide: bool = True) -> str:
     """The home page's catalogue: one table per family, every object linked to its page."""
     # Each backend's headline is its first mode: the one Keras' fit uses on a CPU.
     measured = {
@@ -499,11 +529,14 @@ def catalogue(registry: Registry, costs: dict[str, Any]) -> str:
         if rows:
             parts += [f"### [{family.name}]({family_path(family.name)})\n", table(header, rows)]
     where = ", ".join(f"{_label(b)} {mode} mode" for b, (_, mode) in measured.items())
+    see = " See [how the costs are measured](guides/costs.md)." if guide else ""
     parts.append(
         "*fwd+bwd*: median time of a forward and backward pass at the largest benchmarked "
         f"batch, {_label(first) if first else ''}; *vs twin*: that time over the Keras "
-        f"twin's, measured side by side (below 1 is faster), on {where or 'each backend'}. "
-        "See [how the costs are measured](guides/costs.md).\n"
+        f"twin's, measured side by side (below 1 is faster), on {where or 'each backend'}."
+        f"{see}\n"
+        if measured
+        else f"\n*Costs not measured yet: `{BENCH_COMMAND}` measures them.*\n"
     )
     return "\n".join(parts)
 
@@ -535,18 +568,31 @@ def generate(
     append_home: Callable[[str], None],
     benchmarks: Path = BENCHMARKS,
     conformance_record: Path = CONFORMANCE,
+    docs_dir: Path | None = None,
 ) -> list[str]:
-    """Write every generated page with ``write(path, text)``; returns the paths written."""
+    """Write every generated page with ``write(path, text)``; returns the paths written.
+
+    With ``docs_dir`` (a site's sources), the records are those beside it
+    (``zoo.records``); without, the two record files given.
+    """
     registry = get_registry()
-    costs = load_json(benchmarks)
-    conformance = load_json(conformance_record)
+    if docs_dir is None:
+        records = Records(registry, [conformance_record], [benchmarks])
+        guide = True
+    else:
+        records = Records.beside(docs_dir, registry)
+        guide = (docs_dir / COSTS_GUIDE).exists()
+    costs = records.costs()
     written = []
     for plugin_name in registry.families:
         path = family_path(registry.families[plugin_name].name)
         write(path, family_page(plugin_name, registry))
         written.append(path)
     for item in registry.all():
-        for path, text in object_page(item, registry, costs, conformance).items():
+        pages = object_page(
+            item, registry, records.costs([item.plugin]), records.conformance(item.plugin), guide
+        )
+        for path, text in pages.items():
             write(path, text)
             written.append(path)
     for example in sorted(EXAMPLES.glob("*.py")):
@@ -555,6 +601,6 @@ def generate(
         written.append(path)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     append_home(
-        catalogue(registry, costs) + f"\n*Generated from the installed plugins, {stamp}.*\n"
+        catalogue(registry, costs, guide) + f"\n*Generated from the installed plugins, {stamp}.*\n"
     )
     return written

@@ -184,3 +184,12 @@ def plugins() -> dict[str, Plugin]:
     """Every plugin found, loaded or not, by name."""
     plugin_manager()
     return dict(_plugins)
+
+
+def hooks_of(name: str) -> list[str]:
+    """The hooks the plugin ``name`` implements, by name (none for a broken one)."""
+    manager = plugin_manager()
+    module = manager.get_plugin(name)
+    if module is None:
+        return []
+    return sorted(caller.name for caller in manager.get_hookcallers(module) or [])

@@ -14,8 +14,6 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-import keras
-
 from zoo import plugins as plugin_loading
 from zoo.entries import Family, LayerEntry, ObjectEntry
 
@@ -47,6 +45,8 @@ class Registered:
 
     @property
     def keras_name(self) -> str:
+        import keras  # here, not at the top: `import zoo` stays light (zoo.after_import)
+
         return keras.saving.get_registered_name(self.entry.cls)
 
 
@@ -132,6 +132,8 @@ def _call(manager: Any, hook: str, plugin: plugin_loading.Plugin) -> Any:
 
 def _keras_problem(cls: type) -> str | None:
     """Why Keras could not rebuild ``cls`` from a saved file, if it could not."""
+    import keras
+
     name = keras.saving.get_registered_name(cls)
     if ">" not in name:
         return f"{cls.__qualname__} is not registered with keras.saving.register_keras_serializable"

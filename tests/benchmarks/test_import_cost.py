@@ -1,5 +1,8 @@
 """`import zoo` (every installed plugin) costs at most 10% more than `import keras`.
 
+`import zoo` loads the plugins when Keras is imported (so that `zoo --help` needs
+neither), hence `import zoo, keras` is what pays for them.
+
 Measured in fresh processes, alternating the two so that machine drift hits
 both alike; the medians are compared.
 """
@@ -28,11 +31,11 @@ def _import_seconds(module: str) -> float:
 
 def test_import_zoo_costs_at_most_ten_percent_more_than_keras():
     _import_seconds("keras")  # warm the file cache for both
-    _import_seconds("zoo")
+    _import_seconds("zoo, keras")
     keras_times, zoo_times = [], []
     for _ in range(ROUNDS):
         keras_times.append(_import_seconds("keras"))
-        zoo_times.append(_import_seconds("zoo"))
+        zoo_times.append(_import_seconds("zoo, keras"))
     keras_s, zoo_s = statistics.median(keras_times), statistics.median(zoo_times)
     ratio = zoo_s / keras_s
     print(f"import keras {keras_s:.2f} s, import zoo {zoo_s:.2f} s, ratio {ratio:.3f}")

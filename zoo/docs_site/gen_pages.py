@@ -1,8 +1,15 @@
 """Writes the generated pages at build time (mkdocs-gen-files); the work is in zoo/docs.py."""
 
+from pathlib import Path
+
 import mkdocs_gen_files
 
-from zoo.docs import generate
+from zoo.quiet_import import import_keras
+
+# Before zoo.docs imports Keras: TensorFlow's C++ start-up lines stay off the build's log.
+import_keras()
+
+from zoo.docs import generate  # noqa: E402
 
 
 def write(path: str, text: str) -> None:
@@ -15,4 +22,4 @@ def append_home(text: str) -> None:
         file.write(text)
 
 
-generate(write, append_home)
+generate(write, append_home, docs_dir=Path(mkdocs_gen_files.FilesEditor.current().config.docs_dir))

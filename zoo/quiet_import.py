@@ -1,0 +1,68 @@
+"""Importing Keras without TensorFlow's C++ start-up lines on the terminal.
+
+TensorFlow's native libraries write to file descriptor 2 as they load ("I0000 ...
+oneDNN custom operations are on", "cudart_stub", "cpu_feature_guard"), some of them
+before ``TF_CPP_MIN_LOG_LEVEL`` is read. The ``zoo`` command imports Keras (and
+through it the plugins) with descriptor 2 pointed at a file, then writes back what
+was captured except those lines, or all of it if the import failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterator
+
+#: Lines TensorFlow's C++ side writes while it starts: glog's "I0000 00:00:..." form,
+#: absl's note before its log is set up, cpu_feature_guard's second line.
+START_UP_LINE = re.compile(
+    r"^([IWEF]\d{4} \d\d:\d\d:\d\d|WARNING: All log messages before absl::InitializeLog"
+    r"|To enable the following instructions:)"
+)
+
+
+def quiet_environment() -> None:
+    """Ask TensorFlow for errors only, in this process and in those it starts, unless
+    the user chose a level."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+@contextlib.contextmanager
+def start_up_lines_dropped() -> Iterator[None]:
+    """Within the block, descriptor 2 goes to a file; after it, everything but
+    TensorFlow's start-up lines is written to stderr (everything, on an exception)."""
+    quiet_environment()
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as captured:
+        os.dup2(captured.fileno(), 2)
+        failed = True
+        try:
+            yield
+            failed = False
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            text = captured.read().decode(errors="replace")
+            kept = (
+                text
+                if failed
+                else "".join(
+                    line for line in text.splitlines(keepends=True) if not START_UP_LINE.match(line)
+                )
+            )
+            sys.stderr.write(kept)
+            sys.stderr.flush()
+
+
+def import_keras() -> None:
+    """Import Keras (its backend, and with it every installed zoo plugin) quietly."""
+    if "keras" in sys.modules:
+        return
+    with start_up_lines_dropped():
+        import keras  # noqa: F401
