@@ -6,6 +6,7 @@ with Keras, so ``keras.saving.load_model`` can rebuild them.
 
 from zoo.entries import WRONG_INPUTS, Family, LayerEntry, ObjectEntry, Twin
 from zoo.hookspecs import hookimpl
+from zoo.layouts import layout_hints, layout_map
 from zoo.plugins import load_plugins
 from zoo.registry import custom_objects, get_registry
 
@@ -18,6 +19,8 @@ __all__ = [
     "custom_objects",
     "get_registry",
     "hookimpl",
+    "layout_hints",
+    "layout_map",
     "load_plugins",
 ]
 
