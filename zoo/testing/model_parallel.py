@@ -48,11 +48,17 @@ class Trained:
 
 
 def train_both(
-    path: Path, x: np.ndarray, targets: list[np.ndarray] | None, modules: list[str]
+    path: Path,
+    x: np.ndarray,
+    targets: list[np.ndarray] | None,
+    modules: list[str],
+    hints: dict[str, dict[str, list]] | None = None,
 ) -> Trained:
     """Train the model saved at ``path`` for ``STEPS`` steps of ``x`` (one batch),
     unsharded and sharded by its layout hints; ``targets`` ``None`` for a model with
-    its own loss; ``modules`` are imported first (where the model's classes live)."""
+    its own loss; ``modules`` are imported first (where the model's classes live).
+    ``hints`` (Keras class name -> layout hint) add to the worker's registered ones:
+    a plugin registered in this process only is unknown there."""
     with tempfile.TemporaryDirectory() as folder:
         arrays = {"x": x, **{f"y_{i}": y for i, y in enumerate(targets or [])}}
         np.savez(Path(folder) / "data.npz", **arrays)
@@ -61,6 +67,7 @@ def train_both(
             "folder": folder,
             "targets": len(targets) if targets is not None else None,
             "modules": modules,
+            "hints": hints or {},
         }
         answer = _worker.ask(request)
         if "error" in answer:
@@ -104,7 +111,10 @@ def _answer(request: dict[str, Any]) -> dict[str, Any]:
     mesh = keras.distribution.DeviceMesh(
         (1, DEVICES), ("batch", "model"), devices=jax.devices("cpu")[:DEVICES]
     )
-    layouts = zoo.layout_map(single, mesh)
+    hints = zoo.layout_hints()
+    for name, hint in request["hints"].items():
+        hints[keras.saving.get_registered_object(name)] = {k: tuple(v) for k, v in hint.items()}
+    layouts = zoo.layout_map(single, mesh, hints)
     _fit(single, x, targets)
     distribution = keras.distribution.ModelParallel(layout_map=layouts, batch_dim_name="batch")
     with distribution.scope():

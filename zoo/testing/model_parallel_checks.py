@@ -52,7 +52,8 @@ def check_model_parallel(item: Registered) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "model.keras"
         model.save(path)
-        trained = model_parallel.train_both(path, x, targets, [item.cls.__module__])
+        hints = {item.keras_name: {k: list(v) for k, v in entry.layout.items()}}
+        trained = model_parallel.train_both(path, x, targets, [item.cls.__module__], hints)
     engine = model_parallel.ENGINE
     hinted = sorted(entry.layout)
     assert trained.split, (
