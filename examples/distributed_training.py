@@ -59,6 +59,20 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--timeout", type=float, default=600, help="seconds the workers may take")
     parser.add_argument(
+        "--backup-dir",
+        type=Path,
+        help="TensorFlow workers: keep a keras.callbacks.BackupAndRestore backup there "
+        "every epoch, and resume from it when restarted",
+    )
+    parser.add_argument(
+        "--restarts", type=int, default=0, help="restart the cluster this often if a worker fails"
+    )
+    parser.add_argument(
+        "--crash-at-step",
+        type=int,
+        help="for trying out resuming: worker 1 dies at this global step of a fresh run",
+    )
+    parser.add_argument(
         "--tolerance",
         type=float,
         default=0.02,
@@ -176,11 +190,33 @@ def worker(args: argparse.Namespace) -> int:
     def step(batches):
         return strategy.run(model.train_step, args=(next(batches),))
 
+    # BackupAndRestore is a fit callback; driven by hand here, it still keeps what a
+    # resumed run needs: weights, optimizer slots and step count, seed states. Each
+    # worker keeps its own backup (all hold the same values), as each machine would.
+    backup = None
+    if args.backup_dir:
+        backup = keras.callbacks.BackupAndRestore(str(args.backup_dir / f"worker_{index}"))
+        backup.set_model(model)
+        backup.on_train_begin()  # restores the last epoch's backup, if there is one
+    steps = len(x_train) // args.batch
+    done = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
+    if done:
+        print(f"worker {index}: resumed from the backup after {done} steps")
     times = []
-    for _ in range(args.epochs * len(x_train) // args.batch):
-        start = time.perf_counter()
-        step(batches)
-        times.append(time.perf_counter() - start)
+    for epoch in range(done // steps, args.epochs):
+        for batch in range(steps):
+            if not done and epoch * steps + batch == args.crash_at_step and index == 1:
+                print(f"worker {index}: dies at step {args.crash_at_step}", flush=True)
+                os._exit(3)  # as a preempted machine: no clean-up at all
+            start = time.perf_counter()
+            step(batches)
+            times.append(time.perf_counter() - start)
+            if backup:
+                backup.on_train_batch_end(batch)
+        if backup:
+            backup.on_epoch_end(epoch)
+    if backup:
+        backup.on_train_end()  # training is over: the backup goes
     # The chief saves the model for anywhere: synchronized batch statistics are a
     # TensorFlow training matter (Keras refuses them on JAX and PyTorch), so the file
     # holds plain BatchNormalization layers with the trained statistics.
@@ -191,7 +227,7 @@ def worker(args: argparse.Namespace) -> int:
     predictions = keras.ops.convert_to_numpy(model(x_test, training=False))
     accuracy = float(np.mean(np.argmax(predictions, axis=-1) == y_test))
     np.savez(args.output / f"worker_{index}.npz", *model.get_weights())
-    report = {"step": float(np.median(times[1:])), "accuracy": accuracy}
+    report = {"step": float(np.median(times[1:] or times)), "accuracy": accuracy}
     (args.output / f"worker_{index}.json").write_text(json.dumps(report))
     print(f"worker {index}: {report['step'] * 1e3:.1f} ms a step, accuracy {accuracy:.4f}")
     # A last collective as a barrier; then the chief, which hosts the cluster's
@@ -212,9 +248,14 @@ def free_ports(count: int) -> list[int]:
     return ports
 
 
-def launch_workers(args: argparse.Namespace) -> list[dict]:
-    """Start ``args.workers`` copies of this script as one cluster on this machine; wait
-    for them all, killing every one (process group and all) on failure or timeout."""
+class WorkerFailed(Exception):
+    pass
+
+
+def run_cluster(args: argparse.Namespace) -> None:
+    """Start ``args.workers`` copies of this script as one cluster on this machine and
+    wait for them all; if one fails, or they take too long, kill every one (process
+    group and all) and raise ``WorkerFailed``."""
     ports = free_ports(args.workers)
     cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
     command = [sys.executable, __file__, *sys.argv[1:]]
@@ -225,17 +266,35 @@ def launch_workers(args: argparse.Namespace) -> list[dict]:
         processes.append(subprocess.Popen(command, env=env, start_new_session=True))
     deadline = time.monotonic() + args.timeout
     try:
-        for process in processes:
-            code = process.wait(timeout=max(1.0, deadline - time.monotonic()))
-            if code != 0:
-                raise SystemExit(f"a worker exited with status {code}")
-    except subprocess.TimeoutExpired:
-        raise SystemExit(f"the workers took longer than {args.timeout:.0f} s") from None
+        while any(p.poll() is None for p in processes):
+            failed = [i for i, p in enumerate(processes) if p.poll() not in (None, 0)]
+            if failed:
+                codes = [processes[i].returncode for i in failed]
+                raise WorkerFailed(f"worker(s) {failed} exited with status {codes}")
+            if time.monotonic() > deadline:
+                raise WorkerFailed(f"the workers took longer than {args.timeout:.0f} s")
+            time.sleep(0.2)
+        failed = [i for i, p in enumerate(processes) if p.returncode != 0]
+        if failed:
+            raise WorkerFailed(f"worker(s) {failed} failed")
     finally:
         for process in processes:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+def launch_workers(args: argparse.Namespace) -> list[dict]:
+    """Run the cluster; when a worker fails, restart them all (up to ``args.restarts``
+    times), as a cluster manager would, to resume from the backup."""
+    for attempt in range(args.restarts + 1):
+        try:
+            run_cluster(args)
+            break
+        except WorkerFailed as error:
+            if attempt == args.restarts:
+                raise SystemExit(f"{error}; no restarts left") from None
+            print(f"{error}: every worker killed; restarting the cluster", flush=True)
     return [json.loads((args.output / f"worker_{i}.json").read_text()) for i in range(args.workers)]
 
 

@@ -206,3 +206,35 @@ def test_distributed_example_two_jax_devices_match_one_process(tmp_path):
     assert number_after("2 devices", output) > 0 and number_after("one process", output) > 0
     assert number_after("relative distance of the weights from the one-process run:", output) < 1e-3
     assert (tmp_path / "model.keras").is_file()
+
+
+@pytest.mark.slow
+@pytest.mark.backends("tensorflow")
+def test_distributed_example_killed_mid_epoch_resumes_to_the_uninterrupted_weights(tmp_path):
+    common = ("--workers", "2", "--epochs", "2")
+    env = {"KERAS_BACKEND": "tensorflow"}
+    run_example("distributed_training", *common, "--output", str(tmp_path / "whole"), env=env)
+    # 22 steps an epoch: worker 1 dies at step 30, mid-way through the second epoch.
+    output = run_example(
+        "distributed_training",
+        *common,
+        "--output",
+        str(tmp_path / "resumed"),
+        "--backup-dir",
+        str(tmp_path / "backup"),
+        "--crash-at-step",
+        "30",
+        "--restarts",
+        "1",
+        env=env,
+    )
+    assert "worker 1: dies at step 30" in output
+    assert "every worker killed; restarting the cluster" in output
+    # Not from scratch (which would end alike too): from the first epoch's backup.
+    for worker in (0, 1):
+        assert f"worker {worker}: resumed from the backup after 22 steps" in output
+    whole = np.load(tmp_path / "whole" / "worker_0.npz")
+    resumed = np.load(tmp_path / "resumed" / "worker_0.npz")
+    assert whole.files == resumed.files
+    for name in whole.files:
+        np.testing.assert_allclose(resumed[name], whole[name], atol=1e-6, rtol=1e-6, err_msg=name)
