@@ -53,6 +53,8 @@ STEPS = 3
 #: Seconds a pair may take to start and answer one request (TensorFlow's import and the
 #: cluster's handshake take most of it on a loaded machine).
 TIMEOUT = float(os.environ.get("ZOO_MULTI_WORKER_TIMEOUT", "300"))
+#: Seconds the other workers get to answer once one has failed.
+ERROR_GRACE = 20.0
 ENGINE = "tf.distribute.MultiWorkerMirroredStrategy"
 
 
@@ -113,6 +115,10 @@ class WorkerGroup:
                 said = self._said()
                 self.close()
                 raise AssertionError(f"worker {index} of {ENGINE} died. The workers said:\n{said}")
+            if "error" in answer:
+                # The others may wait forever in a collective the failed one left:
+                # give them a little while to report, not the whole timeout.
+                deadline = min(deadline, time.monotonic() + ERROR_GRACE)
             answers.append(answer)
         if any("error" in answer for answer in answers):
             # A worker that failed mid-step leaves the others' collectives waiting for

@@ -23,7 +23,6 @@ across hosts, checked in one process by ``data_parallel`` and ``model_parallel``
 from __future__ import annotations
 
 import tempfile
-import time
 from pathlib import Path
 
 import keras
@@ -40,10 +39,6 @@ from zoo.testing.layer_checks import (
     model_around,
     to_numpy,
 )
-
-#: Seconds each layer's last run took, training alone and in all (for ``zoo check``'s
-#: report and CI budgets): layer name -> (training, total).
-TIMINGS: dict[str, tuple[float, float]] = {}
 
 
 def _distributed_model(entry: LayerEntry, x: np.ndarray) -> keras.Model:
@@ -70,7 +65,6 @@ def _one_device(path: Path, x: np.ndarray, targets: list[np.ndarray] | None) -> 
 def check_multi_worker(item: Registered) -> None:
     """Trained by two worker processes under MultiWorkerMirroredStrategy, it reaches
     one device's variables (seed states only, for a random layer)."""
-    began = time.perf_counter()
     entry: LayerEntry = item.entry
     x = example_input(entry, batch=multi_worker.WORKERS * entry.input_shape[0])
     model = _distributed_model(entry, x)
@@ -84,7 +78,6 @@ def check_multi_worker(item: Registered) -> None:
         model.save(path)
         trained = multi_worker.train(path, x, targets, [item.cls.__module__])
         single = _one_device(path, x, targets)
-    TIMINGS[item.name] = (max(trained.seconds), time.perf_counter() - began)
     engine = multi_worker.ENGINE
     for worker, losses in enumerate(trained.losses):
         assert np.isfinite(losses).all(), f"training losses of worker {worker}: {losses}"
