@@ -147,3 +147,94 @@ def test_every_family_example_explains_a_missing_graphviz(tmp_path):
     assert "No diagram" in output and "apt-get install graphviz" in output
     assert not (tmp_path / "model.png").exists()
     assert (tmp_path / "every_family_model.keras").is_file()
+
+
+# examples/distributed_training.py: two TensorFlow worker processes, or two JAX devices,
+# each beside the one-process run (slow: TensorFlow or JAX starts three times).
+
+
+@pytest.mark.slow
+@pytest.mark.backends("tensorflow")
+def test_distributed_example_two_workers_agree_and_save_a_file_jax_loads(tmp_path):
+    output = run_example(
+        "distributed_training",
+        "--workers",
+        "2",
+        "--epochs",
+        "2",
+        "--output",
+        str(tmp_path),
+        env={"KERAS_BACKEND": "tensorflow"},
+    )
+    for run in ("worker 0", "worker 1", "one process"):
+        assert number_after(run, output) > 0, f"no step time for {run}"
+    assert "worker 1 vs worker 0: largest weight difference 0\n" in output
+    assert number_after("relative distance of the weights from the one-process run:", output) < 0.02
+    assert number_after("loaded back, its accuracy is", output) > 0.5
+    # The chief's file loads on another backend, in a new process that imports only zoo.
+    path = tmp_path / "model.keras"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, keras, zoo; m = keras.saving.load_model(sys.argv[1]); "
+            "print(m.predict(keras.ops.zeros((3, 64)), verbose=0).shape)",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"},
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "(3, 10)" in result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.backends("jax")
+def test_distributed_example_two_jax_devices_match_one_process(tmp_path):
+    output = run_example(
+        "distributed_training",
+        "--devices",
+        "2",
+        "--epochs",
+        "2",
+        "--output",
+        str(tmp_path),
+        env={"KERAS_BACKEND": "jax"},
+    )
+    assert number_after("2 devices", output) > 0 and number_after("one process", output) > 0
+    assert number_after("relative distance of the weights from the one-process run:", output) < 1e-3
+    assert (tmp_path / "model.keras").is_file()
+
+
+@pytest.mark.slow
+@pytest.mark.backends("tensorflow")
+def test_distributed_example_killed_mid_epoch_resumes_to_the_uninterrupted_weights(tmp_path):
+    common = ("--workers", "2", "--epochs", "2")
+    env = {"KERAS_BACKEND": "tensorflow"}
+    run_example("distributed_training", *common, "--output", str(tmp_path / "whole"), env=env)
+    # 22 steps an epoch: worker 1 dies at step 30, mid-way through the second epoch.
+    output = run_example(
+        "distributed_training",
+        *common,
+        "--output",
+        str(tmp_path / "resumed"),
+        "--backup-dir",
+        str(tmp_path / "backup"),
+        "--crash-at-step",
+        "30",
+        "--restarts",
+        "1",
+        env=env,
+    )
+    assert "worker 1: dies at step 30" in output
+    assert "every worker killed; restarting the cluster" in output
+    # Not from scratch (which would end alike too): from the first epoch's backup.
+    for worker in (0, 1):
+        assert f"worker {worker}: resumed from the backup after 22 steps" in output
+    whole = np.load(tmp_path / "whole" / "worker_0.npz")
+    resumed = np.load(tmp_path / "resumed" / "worker_0.npz")
+    assert whole.files == resumed.files
+    for name in whole.files:
+        np.testing.assert_allclose(resumed[name], whole[name], atol=1e-6, rtol=1e-6, err_msg=name)

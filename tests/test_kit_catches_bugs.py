@@ -254,6 +254,62 @@ class ForgetsItsSeed(Scale):
         return inputs * self.scale
 
 
+def _per_replica_sum(rows):
+    """The sum of ``rows`` over this replica's share of the batch only: the all-reduce
+    over replicas (``tf.distribute``) or the ``psum`` over devices (JAX) forgotten."""
+    if keras.backend.backend() != "jax":
+        # In a tf.distribute replica context a reduction sees this replica's share.
+        return ops.sum(rows, axis=0)
+    import jax
+
+    distribution = keras.distribution.distribution()
+    if distribution is None:
+        return ops.sum(rows, axis=0)
+    # A per-device fast path, as a JAX-minded author might write one; out_specs=P()
+    # claims the per-device sums agree, so device 0's is taken for all.
+    spec = jax.sharding.PartitionSpec
+    per_device = jax.shard_map(
+        lambda r: jax.numpy.sum(r, axis=0),
+        mesh=distribution.device_mesh.backend_mesh,
+        in_specs=spec(distribution.batch_dim_name),
+        out_specs=spec(),
+        check_vma=False,
+    )
+    return per_device(rows)
+
+
+@serializable
+class PerReplicaSum(Scale):
+    """Keeps a running sum of its inputs, meant over the global batch but summed per
+    replica: each replica's update is its own share's sum."""
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        self.total = self.add_weight(
+            name="total",
+            shape=(input_shape[-1],),
+            initializer="zeros",
+            trainable=False,
+            # Every replica is meant to add the same global sum: any one's update will do.
+            aggregation="only_first_replica",
+        )
+
+    def call(self, inputs, training=None):
+        if training:
+            self.total.assign_add(_per_replica_sum(inputs))
+        return inputs * self.scale
+
+
+@serializable
+class RenamedWeight(Scale):
+    """Its weight renamed ("gain") while its layout hint still names "scale"."""
+
+    def build(self, input_shape):
+        self.scale = self.add_weight(
+            name="gain", shape=(input_shape[-1],), initializer=keras.initializers.Constant(0.5)
+        )
+
+
 class NotInFreshProcess(Scale):
     """Registered with Keras only in this process, under a module a new process lacks."""
 
@@ -378,6 +434,11 @@ BUGS = [
         "TrustsItsArguments(init=",
     ),
     ("data_parallel", BatchDependent, {}, "weights after 3 steps under"),
+    ("data_parallel", PerReplicaSum, {}, "weights after 3 steps under"),
+    # Each worker's first replica updates its own copy: the workers drift apart.
+    ("multi_worker", PerReplicaSum, {}, "total: worker 0 and worker 1 disagree"),
+    ("multi_worker", BatchDependent, {}, "under tf.distribute.MultiWorkerMirroredStrategy"),
+    ("model_parallel", RenamedWeight, {"layout": {"scale": ("model",)}}, "no weight was split"),
     ("cross_backend", BackendDependent, {}, "(relative) from"),
     ("constant_input", NoEpsilon, {}, "is not finite on a constant input"),
     (

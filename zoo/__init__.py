@@ -9,6 +9,7 @@ is imported already, else right after Keras is (``zoo.after_import``), so that
 from zoo.after_import import after_import
 from zoo.entries import WRONG_INPUTS, Family, LayerEntry, ObjectEntry, Twin
 from zoo.hookspecs import hookimpl
+from zoo.layouts import layout_hints, layout_map
 from zoo.plugins import load_plugins
 from zoo.registry import custom_objects, get_registry
 
@@ -21,6 +22,8 @@ __all__ = [
     "custom_objects",
     "get_registry",
     "hookimpl",
+    "layout_hints",
+    "layout_map",
     "load_plugins",
 ]
 

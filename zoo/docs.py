@@ -51,6 +51,8 @@ SUPPORT = {
     "mixed precision": ("mixed_float16", "mixed_bfloat16", "large_inputs_mixed_float16"),
     "batch-size invariance": ("batch_invariance", "batch_of_one"),
     "data parallel": ("data_parallel",),
+    "multi-worker": ("multi_worker",),
+    "model parallel": ("model_parallel",),
     "masking": ("masking",),
     "same on every backend": ("cross_backend",),
 }

@@ -175,6 +175,11 @@ class LayerEntry(_Entry):
         backend_tolerance: how far outputs and gradients computed on two Keras
             backends with the same weights may be apart, relative to their
             scale (float32 arithmetic in another order).
+        layout: how its weights shard over a ``keras.distribution`` device
+            mesh: weight name -> one mesh axis name (or ``None``) per
+            dimension, e.g. ``{"kernel": (None, "model")}``. ``zoo.layout_map``
+            builds a model's ``LayoutMap`` from these hints, and the
+            ``model_parallel`` check trains the layer sharded so (JAX).
     """
 
     input_shape: Shape = (4, 8)
@@ -199,6 +204,7 @@ class LayerEntry(_Entry):
     finite_up_to: float | None = None
     config_space: Mapping[str, Any] = field(default_factory=dict)
     backend_tolerance: float = 1e-4
+    layout: Mapping[str, tuple[str | None, ...]] = field(default_factory=dict)
 
     @property
     def integer_input(self) -> bool:

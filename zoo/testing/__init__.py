@@ -13,7 +13,12 @@ named with ``--zoo-plugin NAME``.
 from zoo.testing import layer_checks, object_checks, source_checks  # noqa: E402, F401, I001
 from zoo.testing import numerical_checks, resume_checks, robustness_checks  # noqa: E402, F401, I001
 from zoo.testing import distribution_checks, fuzz_checks, masking_checks  # noqa: E402, F401, I001
-from zoo.testing import backend_checks, twin_checks  # noqa: E402, F401, I001
+from zoo.testing import (  # noqa: E402, F401, I001
+    backend_checks,
+    model_parallel_checks,
+    multi_worker_checks,
+    twin_checks,
+)
 from zoo.testing.kit import CHECKS, Case, Check, Outcome, cases, run
 
 

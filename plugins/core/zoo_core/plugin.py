@@ -58,6 +58,10 @@ def _check_fixup(config: dict, weights: np.ndarray) -> None:
 #: Every wrong input but a higher rank, which dense layers take, as keras.layers.Dense does.
 _ANY_RANK = tuple(kind for kind in zoo.WRONG_INPUTS if kind != "higher_rank")
 
+#: A dense kernel split by output units over the mesh's "model" axis (its bias too),
+#: as tensor parallelism splits it; MLPBlock's hint covers its Linear sublayers.
+_DENSE_LAYOUT = {"kernel": (None, "model"), "bias": ("model",)}
+
 
 #: Dense's arguments that Linear, the family's teaching layer, leaves out on purpose.
 _DENSE_LEFT_OUT = {
@@ -101,6 +105,7 @@ def register_layers():
             ),
             # Like Dense, it maps the last axis of an input of any rank >= 2.
             rejects=_ANY_RANK,
+            layout=_DENSE_LAYOUT,
             config_space={
                 "units": (1, 16),
                 "activation": [None, "relu", "tanh", "sigmoid"],
@@ -121,6 +126,7 @@ def register_layers():
             output_shape=(4, 1),
             trainable_weights=6,
             twin=zoo.Twin("keras.Sequential of keras.layers.Dense", _mlp_twin),
+            layout=_DENSE_LAYOUT,
             invalid_configs=(
                 ({"units": ()}, "units"),
                 ({"units": (16, 0, 1)}, "units"),
