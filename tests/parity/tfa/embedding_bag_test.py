@@ -24,10 +24,11 @@ of TF Addons' private op `_embedding_bag` in test_backward goes through the laye
 # TODO Test a few shapes with weird dimensions to make sure the op handles them correctly
 
 import keras
-from tests.parity.tfa import layer_test as test_utils
 import numpy as np
 import pytest
 from zoo_core import EmbeddingBag
+
+from tests.parity.tfa import layer_test as test_utils
 
 
 def manual_embedding_bag(indices, values, weights):

@@ -22,10 +22,11 @@ zoo_core (see DIFFERENCES.md).
 """
 
 import keras
-from tests.parity.tfa import layer_test as test_utils
 import numpy as np
 import pytest
 from zoo_core import NoisyDense
+
+from tests.parity.tfa import layer_test as test_utils
 
 
 @pytest.mark.parametrize("input_shape", [(3, 2), (3, 4, 2), (None, None, 2), (3, 4, 5, 2)])

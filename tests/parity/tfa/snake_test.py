@@ -20,10 +20,11 @@ TF Addons' `snake` activation (the expected values) written out below.
 """
 
 import keras
-from tests.parity.tfa import layer_test as test_utils
 import numpy as np
 import pytest
 from zoo_core import Snake
+
+from tests.parity.tfa import layer_test as test_utils
 
 
 def snake(x, frequency=1):

@@ -15,10 +15,11 @@
 """Ported from tensorflow/addons, tensorflow_addons/layers/tests/sparsemax_test.py:
 only the import changed (zoo_core, and the test_utils stand-in)."""
 
-from tests.parity.tfa import layer_test as test_utils
 import numpy as np
 import pytest
 from zoo_core import Sparsemax
+
+from tests.parity.tfa import layer_test as test_utils
 
 test_obs = 17
 
