@@ -169,7 +169,14 @@ def register_layers():
             input_shape=(4, 8),
             output_shape=(4, 4),
             trainable_weights=3,
-            invalid_configs=(({"layer": "dense"}, "layer"), ({"layer": None}, "layer")),
+            # data_init's flag and its offsets of g and of the bias.
+            non_trainable_weights=3,
+            invalid_configs=(
+                ({"layer": "dense"}, "layer"),
+                ({"layer": None}, "layer"),
+                ({"data_init": "yes"}, "data_init"),
+            ),
+            config_space={"data_init": [True, False]},
             # The wrapped Dense takes inputs of any rank >= 2.
             rejects=("last_dimension", "lower_rank", "integer", "string"),
         ),
