@@ -12,9 +12,10 @@ from zoo.validation import require, require_float_input
 from zoo_normalization._common import is_int, statistics_dtype
 
 #: Squared norms below this are treated as this: such vectors are far inside the
-#: ball and left as they are, and the reciprocal square root stays finite (a zero
-#: vector would otherwise give 0 * inf in the gradient).
-_MIN_SQUARED_NORM = 1e-30
+#: ball and left as they are, and the reciprocal square root and its derivative
+#: stay finite in float32 (a zero vector would otherwise give 0 * inf, NaN, in the
+#: gradient; a floor of 1e-30 still does, its derivative 5e44 overflowing).
+_MIN_SQUARED_NORM = 1e-12
 
 
 @keras.saving.register_keras_serializable(package="zoo_normalization")
