@@ -144,7 +144,9 @@ class WeightNormalization(keras.layers.Wrapper):
             self.layer.built = True
         kernel = self._kernel_variable()
         if not isinstance(kernel, keras.Variable) or len(kernel.shape) < 2:
-            what = "whose cell contains a `recurrent_kernel`" if self.is_rnn else "that contains a `kernel`"
+            what = "that contains a `kernel`"
+            if self.is_rnn:
+                what = "whose cell contains a `recurrent_kernel`"
             raise ValueError(
                 f"Invalid `layer`: expected a layer {what} weight of rank 2 or "
                 f"more (output units last), received layer={self.layer!r} whose kernel "

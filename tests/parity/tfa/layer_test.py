@@ -130,9 +130,7 @@ def layer_test(
     actual_output_shape = actual_output.shape
     _assert_shapes_equal(computed_output_shape, actual_output_shape)
     _assert_shapes_equal(tuple(computed_output_signature.shape), actual_output_shape)
-    if keras.backend.standardize_dtype(computed_output_signature.dtype) != str(
-        actual_output.dtype
-    ):
+    if keras.backend.standardize_dtype(computed_output_signature.dtype) != str(actual_output.dtype):
         raise AssertionError(
             f"When testing layer {layer_cls.__name__}, for input {x}, found output_dtype="
             f"{actual_output.dtype} but expected to find {computed_output_signature.dtype}.\n"

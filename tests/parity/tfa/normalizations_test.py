@@ -450,7 +450,9 @@ def test_with_beta(dtype):
     set_random_seed()
     inputs = np.random.rand(28, 28, 1).astype(dtype)
     inputs = np.expand_dims(inputs, axis=0)
-    frn = FilterResponseNormalization(beta_initializer="ones", gamma_initializer="ones", dtype=dtype)
+    frn = FilterResponseNormalization(
+        beta_initializer="ones", gamma_initializer="ones", dtype=dtype
+    )
     frn.build((None, 28, 28, 1))
     observed = frn(inputs)
     expected = calculate_frn(inputs, beta=1, gamma=1, dtype=dtype)
@@ -496,7 +498,9 @@ def test_with_epsilon(dtype):
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_keras_model(dtype):
     set_random_seed()
-    frn = FilterResponseNormalization(beta_initializer="ones", gamma_initializer="ones", dtype=dtype)
+    frn = FilterResponseNormalization(
+        beta_initializer="ones", gamma_initializer="ones", dtype=dtype
+    )
     random_inputs = np.random.rand(10, 32, 32, 3).astype(dtype)
     random_labels = np.random.randint(2, size=(10,)).astype(dtype)
     input_layer = keras.layers.Input(shape=(32, 32, 3))
@@ -510,7 +514,9 @@ def test_keras_model(dtype):
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_serialization(dtype):
-    frn = FilterResponseNormalization(beta_initializer="ones", gamma_initializer="ones", dtype=dtype)
+    frn = FilterResponseNormalization(
+        beta_initializer="ones", gamma_initializer="ones", dtype=dtype
+    )
     serialized_frn = keras.layers.serialize(frn)
     new_layer = keras.layers.deserialize(serialized_frn)
     assert frn.get_config() == new_layer.get_config()
