@@ -103,6 +103,8 @@ class GroupNormalization(CenterScale, keras.layers.Layer):
             "a positive integer dividing the number of channels, or -1 for one group per channel",
         )
         axis = check_axis(axis)
+        # The batch axis is refused at once, as TF Addons did (other axes need the rank).
+        require(axis != 0, "axis", axis, "the channels axis, not the batch axis 0")
         epsilon = check_epsilon(epsilon)
         super().__init__(**kwargs)
         self.groups = groups

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import keras
 
 from zoo_normalization.group_normalization import GroupNormalization
@@ -30,7 +32,9 @@ class InstanceNormalization(GroupNormalization):
         gamma_regularizer: Regularizer of `gamma`.
         beta_constraint: Constraint of `beta`.
         gamma_constraint: Constraint of `gamma`.
-        **kwargs: Base layer arguments (`name`, `dtype`, `trainable`).
+        **kwargs: Base layer arguments (`name`, `dtype`, `trainable`). A
+            `groups` argument, which TF Addons' InstanceNormalization took
+            and overwrote, is accepted with a warning and ignored, as there.
 
     Input shape:
         N-D tensor (N >= 3 to have something to normalize over), the number
@@ -75,6 +79,16 @@ class InstanceNormalization(GroupNormalization):
         gamma_constraint=None,
         **kwargs,
     ):
+        if "groups" in kwargs:
+            # TF Addons' InstanceNormalization took `groups` and overwrote it: code
+            # written for it must still run, and is told its value is not used.
+            groups = kwargs.pop("groups")
+            warnings.warn(
+                f"InstanceNormalization ignores groups={groups!r}: it always has one "
+                "group per channel (use GroupNormalization for other groupings).",
+                UserWarning,
+                stacklevel=2,
+            )
         super().__init__(
             groups=-1,
             axis=axis,

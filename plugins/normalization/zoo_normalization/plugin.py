@@ -6,10 +6,13 @@ import keras
 
 import zoo
 from zoo_normalization import (
+    TLU,
     BatchNormalization,
+    FilterResponseNormalization,
     GroupNormalization,
     InstanceNormalization,
     LayerNormalization,
+    PoincareNormalize,
     RMSNormalization,
     WeightNormalization,
 )
@@ -59,7 +62,9 @@ def register_family():
         name="normalization",
         description="Normalization layers: batch normalization with moving statistics, "
         "layer, group, instance and RMS normalization computing their statistics in "
-        "float32 under mixed precision, and the weight normalization wrapper.",
+        "float32 under mixed precision, and the weight normalization wrapper; from TF "
+        "Addons, filter response normalization with its thresholded linear unit (TLU) "
+        "and the Poincare ball projection.",
     )
 
 
@@ -168,8 +173,63 @@ def register_layers():
             input_shape=(4, 8),
             output_shape=(4, 4),
             trainable_weights=3,
-            invalid_configs=(({"layer": "dense"}, "layer"), ({"layer": None}, "layer")),
+            # data_init's flag and its offsets of g and of the bias.
+            non_trainable_weights=3,
+            invalid_configs=(
+                ({"layer": "dense"}, "layer"),
+                ({"layer": None}, "layer"),
+                ({"data_init": "yes"}, "data_init"),
+            ),
+            config_space={"data_init": [True, False]},
             # The wrapped Dense takes inputs of any rank >= 2.
             rejects=("last_dimension", "lower_rank", "integer", "string"),
+        ),
+        zoo.LayerEntry(
+            FilterResponseNormalization,
+            input_shape=(4, 6, 6, 8),
+            bench_sample_shape=_IMAGE,
+            trainable_weights=2,
+            normalizes=True,
+            invalid_configs=(
+                ({"epsilon": 0.0}, "epsilon"),
+                ({"epsilon": -1e-3}, "epsilon"),
+                ({"axis": [0, 1]}, "axis"),  # the batch axis
+                ({"axis": [1, 3]}, "axis"),  # the channels axis
+                ({"axis": [1, 7]}, "axis"),  # beyond the input's rank
+                ({"axis": [1, 1]}, "axis"),
+                ({"axis": 1}, "axis"),  # TF Addons' is a list
+                ({"learned_epsilon": "yes"}, "learned_epsilon"),
+            ),
+            config_space={
+                "epsilon": (1e-6, 0.1),
+                "axis": [[1, 2], [1], [2]],
+                "learned_epsilon": [True, False],
+            },
+            rejects=zoo.WRONG_INPUTS,
+        ),
+        zoo.LayerEntry(
+            TLU,
+            config={"affine": True},
+            input_shape=(4, 5, 8),
+            bench_sample_shape=_TOKENS,
+            trainable_weights=2,
+            invalid_configs=(({"affine": 1}, "affine"), ({"affine": "yes"}, "affine")),
+            config_space={"affine": [True, False]},
+            rejects=zoo.WRONG_INPUTS,
+        ),
+        zoo.LayerEntry(
+            PoincareNormalize,
+            config={"axis": -1, "epsilon": 1e-5},
+            input_shape=(4, 5, 8),
+            bench_sample_shape=_TOKENS,
+            invalid_configs=(
+                ({"epsilon": 1.0}, "epsilon"),
+                ({"epsilon": -1e-3}, "epsilon"),
+                ({"axis": 7}, "axis"),  # beyond the input's rank
+                ({"axis": [1, 1]}, "axis"),
+                ({"axis": "features"}, "axis"),
+            ),
+            config_space={"epsilon": (0.0, 0.5), "axis": [-1, 1, 2, [1, 2]]},
+            rejects=("integer", "string"),
         ),
     ]
