@@ -20,9 +20,10 @@ see DIFFERENCES.md beside this file for every edit.
 
 import unittest
 
-from tests.parity.tfa import layer_test as test_utils
 import numpy as np
 from zoo_normalization import PoincareNormalize
+
+from tests.parity.tfa import layer_test as test_utils
 
 
 class PoincareNormalizeTest(unittest.TestCase):

@@ -18,10 +18,11 @@ Ported from tensorflow/addons, tensorflow_addons/layers/tlu_test.py (Apache-2.0)
 see DIFFERENCES.md beside this file for every edit.
 """
 
-from tests.parity.tfa import layer_test as test_utils
 import numpy as np
 import pytest
 from zoo_normalization import TLU
+
+from tests.parity.tfa import layer_test as test_utils
 
 # float64 is TensorFlow's alone: Keras computes in float32 on JAX and PyTorch.
 FLOAT64 = pytest.param(np.float64, marks=pytest.mark.backends("tensorflow"))

@@ -19,10 +19,11 @@ import os
 import tempfile
 
 import keras
-from tests.parity.tfa import layer_test as test_utils
 import numpy as np
 import pytest
 import zoo_normalization as wrappers
+
+from tests.parity.tfa import layer_test as test_utils
 
 
 def test_basic():
