@@ -307,8 +307,11 @@ class VAE(keras.Model):
             )
         reconstruction = ops.cast(reconstruction, _float_dtype(reconstruction))
         added = ops.sum([ops.cast(loss, reconstruction.dtype) for loss in self.losses])
-        self.reconstruction_loss_tracker.update_state(reconstruction)
-        self.kl_loss_tracker.update_state(added)
+        # Weighted by the batch size, as Keras weighs its `loss` tracker, so that the three
+        # epoch means add up when the last batch is smaller.
+        batch_size = ops.shape(keras.tree.flatten(target)[0])[0]
+        self.reconstruction_loss_tracker.update_state(reconstruction, sample_weight=batch_size)
+        self.kl_loss_tracker.update_state(added, sample_weight=batch_size)
         return reconstruction + added
 
     def _tracker_variables(self) -> list:
