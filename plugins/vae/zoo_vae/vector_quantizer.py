@@ -147,7 +147,8 @@ class VectorQuantizer(keras.layers.Layer):
                 dtype="float32",
                 autocast=False,
             )
-            self.embedding_sum.assign(self.embeddings)
+            # A copy: on JAX two variables sharing one buffer cannot both be donated to a step.
+            self.embedding_sum.assign(ops.copy(self.embeddings))
         self.perplexity = self.add_weight(
             name="perplexity", shape=(), initializer="zeros", trainable=False, dtype="float32"
         )
