@@ -60,7 +60,9 @@ def test_the_input_gradient_is_the_identity(data):
     x, codebook = data
     layer = quantizer_with(codebook)
     weights = np.random.default_rng(1).normal(size=x.shape).astype("float32")
-    _, (gradient,), _ = backend.gradients(lambda t: keras.ops.sum(layer(t) * weights), [x], layer)
+    _, (gradient,), _ = backend.gradients(
+        lambda t: keras.ops.sum(keras.ops.multiply(layer(t), weights)), [x], layer
+    )
     np.testing.assert_allclose(gradient, weights, rtol=1e-6)
 
 
@@ -172,7 +174,9 @@ def test_hard_is_straight_through():
     for hard in (False, True):
         layer = GumbelSoftmaxSampling(0.5, hard=hard, seed=3)
         _, (g,), _ = backend.gradients(
-            lambda t, layer=layer: keras.ops.sum(layer(t) * weights), [logits], layer
+            lambda t, layer=layer: keras.ops.sum(keras.ops.multiply(layer(t), weights)),
+            [logits],
+            layer,
         )
         grads.append(g)
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-5, atol=1e-6)

@@ -306,7 +306,9 @@ class VAE(keras.Model):
                 target, y_pred, self.reconstruction, sample_weight=sample_weight
             )
         reconstruction = ops.cast(reconstruction, _float_dtype(reconstruction))
-        added = ops.sum([ops.cast(loss, reconstruction.dtype) for loss in self.losses])
+        added = ops.zeros((), reconstruction.dtype)  # none in Keras' symbolic build of the loss
+        for loss in self.losses:
+            added = added + ops.cast(ops.sum(loss), reconstruction.dtype)
         # Weighted by the batch size, as Keras weighs its `loss` tracker, so that the three
         # epoch means add up when the last batch is smaller.
         batch_size = ops.shape(keras.tree.flatten(target)[0])[0]
