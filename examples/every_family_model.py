@@ -92,7 +92,8 @@ def build_model(seed: int = 0) -> keras.Model:
         activity_regularizer=KLDivergenceRegularizer(strength=1e-3),  # vae
         name="z_statistics",
     )(x)
-    z = Sampling(seed=seed, name="sampling")(statistics)  # vae: [z_mean, z_log_var] -> z
+    # vae: [z_mean, z_log_var] -> z, sampled in training; a classifier predicts from z_mean.
+    z = Sampling(seed=seed, mean_in_inference=True, name="sampling")(statistics)
     z = ActivityRegularization(l2=1e-4, name="activity_penalty")(z)  # regularizing
     outputs = MLPBlock(units=(64, 10), output_activation="softmax", name="classifier")(z)  # core
     return keras.Model(inputs, outputs, name="every_family")

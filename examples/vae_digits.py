@@ -12,8 +12,16 @@ samples of the prior N(0, I) (`samples.png`).
 
     uv run python examples/vae_digits.py --epochs 30 --output vae_digits
 
-`vae_digits_custom_loop.py` trains the same model in a hand-written
-`tf.GradientTape` loop, with the helpers of this script.
+With `--loss mse` it is the tutorials' `fit` instead: compiled with
+`loss=keras.losses.MeanSquaredError()` and fit on `(x, x)`, the compiled
+loss is the reconstruction term (it replaces the binary cross-entropy; the
+KL term is still added). The VAE samples `z` on every call, as the
+tutorials' does, so the reconstructions drawn are samples too.
+
+`vae_digits_custom_loop.py` trains the same model in the tutorials'
+`tf.GradientTape` loop, with the helpers of this script; `conv_vae_digits.py`
+a convolutional one, `vq_vae_digits.py` a VQ-VAE and `kl_warmup_digits.py`
+compares training with and without KL warm-up.
 """
 
 from __future__ import annotations
@@ -50,6 +58,13 @@ def parse_args(description: str, default_output: str) -> argparse.Namespace:
         help=f"folder for the model and the images (default {default_output})",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--loss",
+        choices=["bernoulli", "mse"],
+        default="bernoulli",
+        help="the reconstruction term: the VAE's own binary cross-entropy (default), or a "
+        "compiled MeanSquaredError as in the tutorials",
+    )
     return parser.parse_args()
 
 
@@ -77,47 +92,64 @@ def make_optimizer() -> keras.optimizers.Optimizer:
     return keras.optimizers.Adam(LEARNING_RATE)
 
 
-def save_grids(vae: VAE, x_test: np.ndarray, folder: Path, seed: int = 0) -> list[Path]:
-    """Save reconstructions.png and samples.png in ``folder``; return their paths.
-
-    The 8 x 8 images are drawn with bilinear smoothing, which reads more like
-    handwriting than the raw pixel blocks.
-    """
+def pyplot():
+    """matplotlib's pyplot on the Agg backend (files only, no display needed)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def grid(rows: list[np.ndarray], labels: list[str], title: str, path: Path) -> Path:
+    """Save rows of 8 x 8 digit images (any shape with 64 values each) as one figure.
+
+    The images are drawn with bilinear smoothing, which reads more like
+    handwriting than the raw pixel blocks.
+    """
+    plt = pyplot()
+    columns = len(rows[0])
+    figure, axes = plt.subplots(
+        len(rows), columns, figsize=(columns * 0.7, len(rows) * 0.8), squeeze=False
+    )
+    for r, (images, label) in enumerate(zip(rows, labels, strict=True)):
+        for c, image in enumerate(images):
+            axis = axes[r][c]
+            axis.imshow(
+                np.clip(image, 0, 1).reshape(IMAGE_SIDE, IMAGE_SIDE),
+                cmap="gray_r",
+                vmin=0,
+                vmax=1,
+                interpolation="bilinear",
+            )
+            axis.set_xticks([])
+            axis.set_yticks([])
+        axes[r][0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
+    figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
+def save_grids(
+    vae: VAE, x_test: np.ndarray, folder: Path, seed: int = 0, latent_shape: tuple | None = None
+) -> list[Path]:
+    """Save reconstructions.png and samples.png in ``folder``; return their paths.
+
+    The reconstructions are decoded from samples of each digit's latent
+    Gaussian (the VAE samples on every call); the samples are decoded from
+    draws of the prior N(0, I), of ``latent_shape`` (default: the VAE's
+    ``latent_dim``).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     originals = x_test[:16]
-    reconstructions = keras.ops.convert_to_numpy(vae(originals, training=False))
-    prior = np.random.default_rng(seed).normal(size=(32, vae.latent_dim)).astype("float32")
+    reconstructions = keras.ops.convert_to_numpy(vae(originals))
+    shape = latent_shape or (vae.latent_dim,)
+    prior = np.random.default_rng(seed).normal(size=(32, *shape)).astype("float32")
     samples = keras.ops.convert_to_numpy(vae.decoder(prior))
-
-    def grid(rows: list[np.ndarray], labels: list[str], title: str, path: Path) -> Path:
-        columns = len(rows[0])
-        figure, axes = plt.subplots(
-            len(rows), columns, figsize=(columns * 0.7, len(rows) * 0.8), squeeze=False
-        )
-        for r, (images, label) in enumerate(zip(rows, labels, strict=True)):
-            for c, image in enumerate(images):
-                axis = axes[r][c]
-                axis.imshow(
-                    image.reshape(IMAGE_SIDE, IMAGE_SIDE),
-                    cmap="gray_r",
-                    vmin=0,
-                    vmax=1,
-                    interpolation="bilinear",
-                )
-                axis.set_xticks([])
-                axis.set_yticks([])
-            axes[r][0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
-        figure.suptitle(title, fontsize=10)
-        figure.tight_layout()
-        figure.savefig(path, dpi=100)
-        plt.close(figure)
-        return path
-
+    latent = "x".join(str(n) for n in shape)
     return [
         grid(
             [originals, reconstructions],
@@ -128,7 +160,7 @@ def save_grids(vae: VAE, x_test: np.ndarray, folder: Path, seed: int = 0) -> lis
         grid(
             [samples[:16], samples[16:]],
             ["", ""],
-            f"Decoded from samples of the prior N(0, I), latent_dim={vae.latent_dim}",
+            f"Decoded from samples of the prior N(0, I), latent size {latent}",
             folder / "samples.png",
         ),
     ]
@@ -141,10 +173,17 @@ def main() -> int:
     )
     x_train, x_test = load_data(args.seed)
     vae = make_vae(args.seed)
-    vae.compile(optimizer=make_optimizer())
+    if args.loss == "mse":
+        # The tutorials' fit: the compiled loss is the reconstruction term, plus the KL term.
+        vae.compile(make_optimizer(), loss=keras.losses.MeanSquaredError())
+        targets = x_train
+    else:
+        vae.compile(optimizer=make_optimizer())  # the VAE's own binary cross-entropy
+        targets = None
     start = time.perf_counter()
     history = vae.fit(
         x_train,
+        targets,
         epochs=args.epochs,
         batch_size=BATCH_SIZE,
         verbose=1 if sys.stdout.isatty() else 2,
@@ -157,7 +196,13 @@ def main() -> int:
         f"{losses[-1]:.4f} (reconstruction {history['reconstruction_loss'][-1]:.4f}, "
         f"KL {history['kl_loss'][-1]:.4f})"
     )
-    test = vae.evaluate(x_test, batch_size=len(x_test), verbose=0, return_dict=True)
+    test = vae.evaluate(
+        x_test,
+        None if targets is None else x_test,
+        batch_size=len(x_test),
+        verbose=0,
+        return_dict=True,
+    )
     print(f"held-out loss: {test['loss']:.4f}")
     args.output.mkdir(parents=True, exist_ok=True)
     path = args.output / "vae_digits.keras"

@@ -13,7 +13,11 @@ class Linear(keras.layers.Layer):
     """A densely-connected layer: `outputs = activation(inputs @ kernel + bias)`.
 
     The kernel's input size is read from the last axis of the first input, so
-    the layer is built lazily, at its first call.
+    the layer is built lazily, at its first call; or, given `input_dim`, the
+    weights are made at construction, as in the tutorials' first `Linear`
+    (and Keras 2's `Dense(units, input_dim=...)`). The second positional
+    argument is `activation`, as in `Dense`: write `Linear(4, input_dim=2)`,
+    not the tutorials' `Linear(4, 2)`.
 
     Args:
         units: Positive integer, the size of the last axis of the output.
@@ -27,6 +31,8 @@ class Linear(keras.layers.Layer):
         activity_regularizer: Regularizer of the output.
         kernel_constraint: Constraint applied to the kernel after each update.
         bias_constraint: Constraint applied to the bias after each update.
+        input_dim: Positive integer, the size of the input's last axis, to
+            make the weights now; `None` to make them at the first call.
         **kwargs: Base layer arguments (`name`, `dtype`, `trainable`).
 
     Input shape:
@@ -69,9 +75,23 @@ class Linear(keras.layers.Layer):
         activity_regularizer=None,
         kernel_constraint=None,
         bias_constraint=None,
+        input_dim: int | None = None,
         **kwargs,
     ):
         require(is_positive_int(units), "units", units, "a positive integer")
+        if isinstance(activation, int) and not isinstance(activation, bool):
+            # The tutorials' Linear(units, input_dim) order; here, as in Dense, it is activation.
+            raise ValueError(
+                f"Invalid `activation`: Linear's second positional argument is the activation, "
+                f"received activation={activation!r}. To give the input size, name it: "
+                f"Linear({units}, input_dim={activation})."
+            )
+        require(
+            input_dim is None or is_positive_int(input_dim),
+            "input_dim",
+            input_dim,
+            "None or a positive integer",
+        )
         require(isinstance(use_bias, bool), "use_bias", use_bias, "True or False")
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = units
@@ -83,10 +103,23 @@ class Linear(keras.layers.Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
+        self.input_dim = input_dim
         self.input_spec = keras.InputSpec(min_ndim=2)
         # Each position is mapped on its own, so a mask over the positions still
         # holds for the outputs: pass it on, as Dense does.
         self.supports_masking = True
+        if input_dim is not None:
+            self.build((None, input_dim))
+
+    @property
+    def w(self):
+        """The kernel, by the tutorials' name."""
+        return self.kernel
+
+    @property
+    def b(self):
+        """The bias, by the tutorials' name."""
+        return self.bias
 
     def build(self, input_shape):
         input_dim = input_shape[-1]
@@ -139,4 +172,5 @@ class Linear(keras.layers.Layer):
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
+            "input_dim": self.input_dim,
         }

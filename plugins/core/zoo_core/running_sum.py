@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from zoo.validation import require_float_input
+from zoo.validation import is_positive_int, require, require_float_input
 
 
 def _sum_over_replicas(value):
@@ -37,7 +37,12 @@ class RunningSum(keras.layers.Layer):
     not change in inference, nor while the layer is frozen
     (`trainable=False`). Sums are kept in float32 whatever the compute dtype.
 
+    Given `input_dim`, the statistics are made at construction, as in the
+    tutorials' `ComputeSum(input_dim)`; otherwise at the first call.
+
     Args:
+        input_dim: Positive integer, the number of features, to make the
+            statistics now; `None` to make them at the first call.
         **kwargs: Base layer arguments (`name`, `dtype`, `trainable`).
 
     Input shape:
@@ -64,9 +69,18 @@ class RunningSum(keras.layers.Layer):
         The running mean formula; checked against numpy in the family's tests.
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, input_dim: int | None = None, **kwargs):
+        require(
+            input_dim is None or is_positive_int(input_dim),
+            "input_dim",
+            input_dim,
+            "None or a positive integer",
+        )
         super().__init__(**kwargs)
         self.supports_masking = True
+        self.input_dim = input_dim
+        if input_dim is not None:
+            self.build((None, input_dim))
 
     def build(self, input_shape):
         features = input_shape[-1]
@@ -103,3 +117,6 @@ class RunningSum(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "input_dim": self.input_dim}

@@ -71,9 +71,27 @@ def test_seeded_layers_repeat_and_new_calls_draw_anew():
     assert not np.array_equal(first_a, to_numpy(a((z_mean, z_log_var), training=True)))
 
 
-def test_inference_returns_the_mean():
+def test_it_samples_on_every_call_by_default_as_the_tutorials_layer():
+    # The tutorials' loop calls the model without training=True; predict passes False.
     z_mean, z_log_var = statistics(8, [1.0, 2.0], [3.0, 4.0])
-    np.testing.assert_array_equal(to_numpy(Sampling(seed=1)((z_mean, z_log_var))), z_mean)
+    layer = Sampling(seed=1)
+    unset, inference = (
+        to_numpy(layer((z_mean, z_log_var))),
+        to_numpy(layer((z_mean, z_log_var), training=False)),
+    )
+    assert not np.allclose(unset, z_mean) and not np.allclose(inference, z_mean)
+    assert not np.array_equal(unset, inference)
+
+
+def test_deterministic_inference_is_an_explicit_choice():
+    z_mean, z_log_var = statistics(8, [1.0, 2.0], [3.0, 4.0])
+    layer = Sampling(seed=1, mean_in_inference=True)
+    np.testing.assert_array_equal(to_numpy(layer((z_mean, z_log_var))), z_mean)
+    np.testing.assert_array_equal(to_numpy(layer((z_mean, z_log_var), training=False)), z_mean)
+    assert not np.allclose(to_numpy(layer((z_mean, z_log_var), training=True)), z_mean)
+    assert Sampling.from_config(layer.get_config()).mean_in_inference is True
+    with pytest.raises(ValueError, match="mean_in_inference"):
+        Sampling(mean_in_inference="yes")
 
 
 def test_gradients_follow_the_reparameterization():

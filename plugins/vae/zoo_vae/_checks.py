@@ -20,6 +20,16 @@ def check_dim(value: Any, name: str) -> int:
     return value
 
 
+def check_bool(value: Any, name: str) -> bool:
+    require(isinstance(value, bool | np.bool_), name, value, "True or False")
+    return bool(value)
+
+
+def check_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
+    require(value in choices, name, value, "one of " + ", ".join(repr(c) for c in choices))
+    return value
+
+
 def build_once(layer: Any, input_shape: Any) -> None:
     """Build a sublayer unless it is built already (called on its own before its parent)."""
     if not layer.built:

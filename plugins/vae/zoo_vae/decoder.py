@@ -1,4 +1,4 @@
-"""`Decoder`: maps a latent point back to the input space, with a sigmoid output."""
+"""`Decoder`: maps a latent point back to the input space, with a sigmoid output by default."""
 
 from __future__ import annotations
 
@@ -11,31 +11,37 @@ from zoo_vae._checks import build_once, check_dim
 
 @keras.saving.register_keras_serializable(package="zoo_vae")
 class Decoder(keras.layers.Layer):
-    """Decodes a latent point `z` into an input-space point with values in `(0, 1)`.
+    """Decodes a latent point `z` into an input-space point, by default with values in `(0, 1)`.
 
     The tutorial architecture: a `Dense(intermediate_dim)` hidden layer and
     a `Dense(original_dim, activation="sigmoid")` output, read as the
     Bernoulli means of the `original_dim` inputs (pixels scaled to `[0, 1]`,
-    say). The input size (`latent_dim`) is taken from the first call.
+    say). The arguments come in the tutorials' order,
+    `Decoder(original_dim, intermediate_dim=64)`. For real-valued data
+    (a Gaussian likelihood) pass `output_activation=None`. The input size
+    (`latent_dim`) is taken from the first call.
 
     Args:
-        intermediate_dim: Positive integer, the size of the hidden layer.
         original_dim: Positive integer, the size of the output.
+        intermediate_dim: Positive integer, the size of the hidden layer.
         activation: Activation of the hidden layer.
+        output_activation: Activation of the output layer (`"sigmoid"`:
+            Bernoulli means; `None`: unbounded Gaussian means).
         **kwargs: Base layer arguments (`name`, `dtype`, `trainable`).
 
     Input shape:
         2-D tensor of shape `(batch_size, latent_dim)`.
 
     Output shape:
-        2-D tensor of shape `(batch_size, original_dim)`, values in `(0, 1)`.
+        2-D tensor of shape `(batch_size, original_dim)`, values in `(0, 1)`
+        with the default sigmoid output.
 
     Example:
 
     >>> import keras
     >>> import numpy as np
     >>> from zoo_vae import Decoder
-    >>> decoder = Decoder(intermediate_dim=16, original_dim=64)
+    >>> decoder = Decoder(64, intermediate_dim=16)
     >>> z = np.random.default_rng(0).normal(size=(5, 2)).astype("float32")
     >>> y = keras.ops.convert_to_numpy(decoder(z))
     >>> print(y.shape, bool(((y > 0) & (y < 1)).all()), decoder.count_params())
@@ -46,11 +52,19 @@ class Decoder(keras.layers.Layer):
         (https://arxiv.org/abs/1312.6114), appendix C.1 (Bernoulli MLP decoder).
     """
 
-    def __init__(self, intermediate_dim: int, original_dim: int, activation="relu", **kwargs):
-        self.intermediate_dim = check_dim(intermediate_dim, "intermediate_dim")
+    def __init__(
+        self,
+        original_dim: int,
+        intermediate_dim: int = 64,
+        activation="relu",
+        output_activation="sigmoid",
+        **kwargs,
+    ):
         self.original_dim = check_dim(original_dim, "original_dim")
+        self.intermediate_dim = check_dim(intermediate_dim, "intermediate_dim")
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
+        self.output_activation = activations.get(output_activation)
         self.hidden = keras.layers.Dense(
             self.intermediate_dim,
             activation=self.activation,
@@ -58,7 +72,10 @@ class Decoder(keras.layers.Layer):
             dtype=self.dtype_policy,
         )
         self.output_layer = keras.layers.Dense(
-            self.original_dim, activation="sigmoid", name="output", dtype=self.dtype_policy
+            self.original_dim,
+            activation=self.output_activation,
+            name="output",
+            dtype=self.dtype_policy,
         )
 
     def build(self, input_shape):
@@ -82,7 +99,8 @@ class Decoder(keras.layers.Layer):
     def get_config(self):
         return {
             **super().get_config(),
-            "intermediate_dim": self.intermediate_dim,
             "original_dim": self.original_dim,
+            "intermediate_dim": self.intermediate_dim,
             "activation": activations.serialize(self.activation),
+            "output_activation": activations.serialize(self.output_activation),
         }

@@ -6,7 +6,7 @@ import keras
 from keras import activations
 
 from zoo.validation import require_float_input
-from zoo_vae._checks import build_once, check_dim, check_seed
+from zoo_vae._checks import build_once, check_bool, check_dim, check_seed
 from zoo_vae.sampling import Sampling
 
 
@@ -17,14 +17,18 @@ class Encoder(keras.layers.Layer):
     The tutorial architecture: a `Dense(intermediate_dim)` hidden layer,
     then two `Dense(latent_dim)` heads, `z_mean` and `z_log_var` (no
     activation), and a `Sampling` layer drawing `z` from
-    `N(z_mean, exp(z_log_var))`. In inference (`training=False`) `z` is
-    `z_mean`; in training it is a random sample (see `Sampling`).
+    `N(z_mean, exp(z_log_var))`. As in the tutorials, `z` is a fresh sample
+    on every call; with `mean_in_inference=True` it is `z_mean` in calls that
+    are not training (see `Sampling`). The arguments come in the tutorials'
+    order, `Encoder(latent_dim=32, intermediate_dim=64)`.
 
     Args:
-        intermediate_dim: Positive integer, the size of the hidden layer.
         latent_dim: Positive integer, the size of the latent space.
+        intermediate_dim: Positive integer, the size of the hidden layer.
         activation: Activation of the hidden layer.
         seed: Integer seed of the sampling; `None` for a random one.
+        mean_in_inference: Whether `z` is `z_mean` in calls that are not
+            training (default `False`: always a sample).
         **kwargs: Base layer arguments (`name`, `dtype`, `trainable`).
 
     Input shape:
@@ -39,7 +43,7 @@ class Encoder(keras.layers.Layer):
     >>> import keras
     >>> import numpy as np
     >>> from zoo_vae import Encoder
-    >>> encoder = Encoder(intermediate_dim=16, latent_dim=2, seed=0)
+    >>> encoder = Encoder(latent_dim=2, intermediate_dim=16, seed=0)
     >>> x = np.random.default_rng(0).uniform(size=(5, 64)).astype("float32")
     >>> z_mean, z_log_var, z = encoder(x)
     >>> print(tuple(z_mean.shape), tuple(z_log_var.shape), tuple(z.shape))
@@ -56,15 +60,17 @@ class Encoder(keras.layers.Layer):
 
     def __init__(
         self,
-        intermediate_dim: int,
-        latent_dim: int,
+        latent_dim: int = 32,
+        intermediate_dim: int = 64,
         activation="relu",
         seed: int | None = None,
+        mean_in_inference: bool = False,
         **kwargs,
     ):
-        self.intermediate_dim = check_dim(intermediate_dim, "intermediate_dim")
         self.latent_dim = check_dim(latent_dim, "latent_dim")
+        self.intermediate_dim = check_dim(intermediate_dim, "intermediate_dim")
         self.seed = check_seed(seed)
+        self.mean_in_inference = check_bool(mean_in_inference, "mean_in_inference")
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
         self.hidden = keras.layers.Dense(
@@ -79,7 +85,12 @@ class Encoder(keras.layers.Layer):
         self.dense_log_var = keras.layers.Dense(
             self.latent_dim, name="z_log_var", dtype=self.dtype_policy
         )
-        self.sampling = Sampling(seed=self.seed, name="sampling", dtype=self.dtype_policy)
+        self.sampling = Sampling(
+            seed=self.seed,
+            mean_in_inference=self.mean_in_inference,
+            name="sampling",
+            dtype=self.dtype_policy,
+        )
 
     def build(self, input_shape):
         if len(input_shape) != 2 or input_shape[-1] is None:
@@ -94,7 +105,7 @@ class Encoder(keras.layers.Layer):
         # Later calls of another rank or size fail here, naming the shape, not in a sublayer.
         self.input_spec = keras.InputSpec(ndim=2, axes={-1: input_shape[-1]})
 
-    def call(self, inputs, training=False):
+    def call(self, inputs, training=None):
         require_float_input(self, inputs)
         hidden = self.hidden(inputs)
         z_mean = self.dense_mean(hidden)
@@ -109,8 +120,9 @@ class Encoder(keras.layers.Layer):
     def get_config(self):
         return {
             **super().get_config(),
-            "intermediate_dim": self.intermediate_dim,
             "latent_dim": self.latent_dim,
+            "intermediate_dim": self.intermediate_dim,
             "activation": activations.serialize(self.activation),
             "seed": self.seed,
+            "mean_in_inference": self.mean_in_inference,
         }

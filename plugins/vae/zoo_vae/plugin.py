@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 import zoo
-from zoo_vae import VAE, Decoder, Encoder, KLDivergenceRegularizer, Sampling
+from zoo_vae import (
+    VAE,
+    CategoricalKLRegularizer,
+    Decoder,
+    Encoder,
+    GumbelSoftmaxSampling,
+    KLDivergenceRegularizer,
+    Sampling,
+    VectorQuantizer,
+)
 
 ZOO_PLUGIN_API = 1
 
@@ -24,13 +33,39 @@ def _kl_divergence(config: dict, statistics: np.ndarray) -> float:
     return config.get("strength", 1.0) * float(per_dimension.sum())
 
 
+def _categorical_kl(config: dict, logits: np.ndarray) -> float:
+    """`sum(q * log(q / (1 / K)))` over the last axis, `q` the softmax of the logits."""
+    values = logits.astype("float64")
+    q = np.exp(values - values.max(axis=-1, keepdims=True))
+    q /= q.sum(axis=-1, keepdims=True)
+    uniform = 1.0 / values.shape[-1]
+    return config.get("strength", 1.0) * float(np.sum(q * np.log(q / uniform)))
+
+
+#: Random layers sample on every call by default, as the tutorials' Sampling does. The kit
+#: compares inference outputs across saving, compiling and batching, which needs inference to
+#: be deterministic: the entries use the explicit deterministic choice, mean_in_inference=True.
+#: Sampling in inference (the default) is tested in the family's tests.
+DETERMINISTIC = {"mean_in_inference": True}
+
+
 @zoo.hookimpl
 def register_family():
     return zoo.Family(
         name="vae",
-        description="Variational autoencoders: the reparameterized `Sampling` layer, a dense "
-        "`Encoder` and `Decoder`, the `VAE` model that joins them and adds the (beta-weighted) "
-        "KL divergence as a loss, and a KL-divergence activity regularizer.",
+        description="Variational autoencoders, and which piece for which job. "
+        "A VAE on flat data, as in the Keras tutorials: `VAE(original_dim, intermediate_dim, "
+        "latent_dim)`, trained with `fit` (its own loss, or a compiled loss as the "
+        "reconstruction term) or a custom loop. On images or any other data: "
+        "`VAE(encoder=..., decoder=...)` with your own Keras models (convolutional ones, say). "
+        "Building a Gaussian latent into your own functional model: `Sampling` after a layer "
+        "whose `activity_regularizer` is `KLDivergenceRegularizer`, or the dense `Encoder` "
+        "and `Decoder` blocks. A discrete latent: `VectorQuantizer` for a VQ-VAE (a learned "
+        "codebook, gradient or moving-average updates), or `GumbelSoftmaxSampling` with "
+        "`CategoricalKLRegularizer` for categorical latents trained by relaxation. Posterior "
+        "collapse (latents unused): the `KLWarmup` callback raises `beta` from 0, linearly "
+        "or in cycles. All sampling layers sample on every call; `mean_in_inference=True` "
+        "makes inference deterministic.",
     )
 
 
@@ -39,7 +74,7 @@ def register_layers():
     return [
         zoo.LayerEntry(
             Sampling,
-            config={"seed": 5},
+            config={"seed": 5, **DETERMINISTIC},
             input_shape=(4, 8),
             output_shape=(4, 4),
             training_changes_output=True,
@@ -52,7 +87,7 @@ def register_layers():
         ),
         zoo.LayerEntry(
             Encoder,
-            config={"intermediate_dim": 16, "latent_dim": 2, "seed": 3},
+            config={"latent_dim": 2, "intermediate_dim": 16, "seed": 3, **DETERMINISTIC},
             input_shape=(4, 8),
             output_shape=((4, 2), (4, 2), (4, 2)),
             trainable_weights=6,
@@ -72,7 +107,7 @@ def register_layers():
         ),
         zoo.LayerEntry(
             Decoder,
-            config={"intermediate_dim": 16, "original_dim": 8},
+            config={"original_dim": 8, "intermediate_dim": 16},
             input_shape=(4, 2),
             output_shape=(4, 8),
             trainable_weights=4,
@@ -81,16 +116,27 @@ def register_layers():
                 ({"intermediate_dim": 2.5}, "intermediate_dim"),
             ),
             rejects=zoo.WRONG_INPUTS,
-            config_space={"intermediate_dim": (1, 32), "original_dim": (1, 16)},
+            config_space={
+                "intermediate_dim": (1, 32),
+                "original_dim": (1, 16),
+                "output_activation": ["sigmoid", None],
+            },
         ),
         zoo.LayerEntry(
             VAE,
-            config={"original_dim": 8, "intermediate_dim": 16, "latent_dim": 2, "seed": 7},
+            config={
+                "original_dim": 8,
+                "intermediate_dim": 16,
+                "latent_dim": 2,
+                "seed": 7,
+                **DETERMINISTIC,
+            },
             input_shape=(4, 8),
             # Its Bernoulli likelihood wants data in [0, 1] (PyTorch refuses others).
             input_range=(0.0, 1.0),
             output_shape=(4, 8),
             trainable_weights=10,
+            non_trainable_weights=1,  # kl_weight
             losses=1,
             training_changes_output=True,
             own_loss=True,
@@ -99,6 +145,8 @@ def register_layers():
                 ({"latent_dim": -2}, "latent_dim"),
                 ({"beta": -1.0}, "beta"),
                 ({"original_dim": 9}, "original_dim"),  # not the example input's 8
+                ({"reconstruction": "poisson"}, "reconstruction"),
+                ({"encoder": "dense"}, "encoder"),
             ),
             rejects=zoo.WRONG_INPUTS,
             # original_dim stays the example input's 8.
@@ -106,8 +154,49 @@ def register_layers():
                 "intermediate_dim": (1, 32),
                 "latent_dim": (1, 4),
                 "beta": (0.0, 4.0),
+                "reconstruction": ["bernoulli", "gaussian"],
                 "seed": (0, 1000),
             },
+        ),
+        zoo.LayerEntry(
+            VectorQuantizer,
+            # The moving-average codebook: with decay=None the codebook learns through the
+            # codebook loss alone (add_loss), which the kit's output-gradient check cannot
+            # see; the family's tests check that path.
+            config={"num_embeddings": 6, "embedding_dim": 4, "decay": 0.9},
+            input_shape=(4, 5, 4),
+            non_trainable_weights=4,  # embeddings, cluster_size, embedding_sum, perplexity
+            losses=1,
+            # Straight-through: the gradient is the identity, not the derivative of the
+            # piecewise-constant quantization that finite differences would measure.
+            differentiable=False,
+            invalid_configs=(
+                ({"num_embeddings": 0}, "num_embeddings"),
+                ({"embedding_dim": 2.5}, "embedding_dim"),
+                ({"beta": -0.25}, "beta"),
+                ({"decay": 1.0}, "decay"),
+                ({"epsilon": 0.0}, "epsilon"),
+            ),
+            rejects=("last_dimension", "integer", "string"),
+            config_space={
+                "num_embeddings": (1, 16),
+                "beta": (0.0, 1.0),
+                "decay": [0.5, 0.9, 0.99],
+            },
+        ),
+        zoo.LayerEntry(
+            GumbelSoftmaxSampling,
+            config={"temperature": 0.5, "seed": 3, **DETERMINISTIC},
+            input_shape=(4, 6),
+            non_trainable_weights=1,  # the temperature, a variable for annealing
+            training_changes_output=True,
+            invalid_configs=(
+                ({"temperature": 0.0}, "temperature"),
+                ({"hard": "yes"}, "hard"),
+                ({"seed": 2.5}, "seed"),
+            ),
+            rejects=("integer", "string"),
+            config_space={"temperature": (0.1, 5.0), "seed": (0, 1000)},
         ),
     ]
 
@@ -119,6 +208,14 @@ def register_regularizers():
             KLDivergenceRegularizer,
             config={"strength": 0.5},
             reference=_kl_divergence,
+            example_shape=(6, 4),
+            invalid_configs=(({"strength": -0.5}, "strength"),),
+            config_space={"strength": (0.0, 2.0)},
+        ),
+        zoo.ObjectEntry(
+            CategoricalKLRegularizer,
+            config={"strength": 0.5},
+            reference=_categorical_kl,
             example_shape=(6, 4),
             invalid_configs=(({"strength": -0.5}, "strength"),),
             config_space={"strength": (0.0, 2.0)},

@@ -7,7 +7,7 @@ from keras import ops
 
 from zoo.random_state import SavesSeedState
 from zoo.validation import require_float_input
-from zoo_vae._checks import check_seed
+from zoo_vae._checks import check_bool, check_seed
 
 #: `log_var` is clipped to [-LOG_VAR_LIMIT, LOG_VAR_LIMIT] before `exp`: an untrained or
 #: diverging encoder can output log-variances that overflow float32 (`exp(0.5 * 200)`);
@@ -62,20 +62,23 @@ def _statistics_shape(input_shape) -> tuple:
 
 @keras.saving.register_keras_serializable(package="zoo_vae")
 class Sampling(SavesSeedState, keras.layers.Layer):
-    """Draws `z = mean + exp(0.5 * log_var) * eps`, with `eps ~ N(0, I)`, in training.
+    """Draws `z = mean + exp(0.5 * log_var) * eps`, with `eps ~ N(0, I)`, on every call.
 
     The reparameterization trick of a variational autoencoder: `z` is a
     sample of the Gaussian `N(mean, exp(log_var))`, written so that gradients
     flow to `mean` and `log_var`. The noise `eps` comes from a
     `keras.random.SeedGenerator`: a layer built with an integer `seed` draws
     the same sequence of samples as another built with that seed, and new
-    noise at every call.
+    noise at every call. Its state is saved with the model, so a reloaded
+    model goes on drawing where the saved one was.
 
-    In training (`training=True`, as inside `fit`) the layer samples; in
-    inference (`training=False`, the default) it returns `mean`, the most
-    likely `z`, so that a trained encoder is deterministic and a saved model
-    predicts the same after loading. To sample outside `fit`, call it with
-    `training=True`.
+    By default the layer samples on every call, in training or not, as the
+    tutorials' `Sampling` (and Keras' VAE example) do: a custom training loop
+    that calls `vae(x)` without `training=True` trains a real VAE, and
+    `predict` returns samples. Deterministic inference is an explicit
+    choice: with `mean_in_inference=True` a call that is not training
+    (`training=False` or unset, as in `predict` and `evaluate`) returns
+    `mean`, the most likely `z`.
 
     So that `z` stays finite whatever the encoder outputs, `log_var` is
     clipped to `[-30, 30]` (`LOG_VAR_LIMIT`) before the exponential; beyond
@@ -88,6 +91,8 @@ class Sampling(SavesSeedState, keras.layers.Layer):
 
     Args:
         seed: Integer seed of the random draws; `None` for a random one.
+        mean_in_inference: Whether calls that are not training return
+            `mean` instead of a sample (default `False`: always sample).
         **kwargs: Base layer arguments (`name`, `dtype`, `trainable`).
 
     Input shape:
@@ -104,11 +109,12 @@ class Sampling(SavesSeedState, keras.layers.Layer):
     >>> from zoo_vae import Sampling
     >>> mean = np.full((20000, 2), 3.0, dtype="float32")
     >>> log_var = np.full((20000, 2), np.log(4.0), dtype="float32")
-    >>> z = keras.ops.convert_to_numpy(Sampling(seed=1)((mean, log_var), training=True))
+    >>> z = keras.ops.convert_to_numpy(Sampling(seed=1)((mean, log_var)))
     >>> print(z.shape, np.round(z.mean(), 1), np.round(z.var(), 1))
     (20000, 2) 3.0 4.0
     >>> both = np.concatenate([mean, log_var], axis=-1)
-    >>> print(np.array_equal(keras.ops.convert_to_numpy(Sampling()(both)), mean))
+    >>> deterministic = Sampling(mean_in_inference=True)
+    >>> print(np.array_equal(keras.ops.convert_to_numpy(deterministic(both)), mean))
     True
 
     References:
@@ -116,18 +122,19 @@ class Sampling(SavesSeedState, keras.layers.Layer):
         (https://arxiv.org/abs/1312.6114), section 2.4.
     """
 
-    def __init__(self, seed: int | None = None, **kwargs):
+    def __init__(self, seed: int | None = None, mean_in_inference: bool = False, **kwargs):
         self.seed = check_seed(seed)
+        self.mean_in_inference = check_bool(mean_in_inference, "mean_in_inference")
         super().__init__(**kwargs)
         self.seed_generator = keras.random.SeedGenerator(self.seed)
 
     def build(self, input_shape):
         _statistics_shape(input_shape)
 
-    def call(self, inputs, training=False):
+    def call(self, inputs, training=None):
         mean, log_var = split_statistics(inputs)
         require_float_input(self, mean)
-        if not training:
+        if self.mean_in_inference and not training:
             return mean
         epsilon = keras.random.normal(ops.shape(mean), dtype=mean.dtype, seed=self.seed_generator)
         log_var = ops.clip(log_var, -LOG_VAR_LIMIT, LOG_VAR_LIMIT)
@@ -137,4 +144,8 @@ class Sampling(SavesSeedState, keras.layers.Layer):
         return _statistics_shape(input_shape)
 
     def get_config(self):
-        return {**super().get_config(), "seed": self.seed}
+        return {
+            **super().get_config(),
+            "seed": self.seed,
+            "mean_in_inference": self.mean_in_inference,
+        }

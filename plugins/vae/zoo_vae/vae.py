@@ -2,70 +2,140 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import keras
 from keras import ops
 
-from zoo.validation import require_non_negative
-from zoo_vae._checks import build_once, check_dim, check_seed
+from zoo.validation import require, require_non_negative
+from zoo_vae._checks import build_once, check_bool, check_choice, check_dim, check_seed
 from zoo_vae.decoder import Decoder
 from zoo_vae.encoder import Encoder
 from zoo_vae.kl_divergence import kl_divergence
+from zoo_vae.sampling import Sampling
 
 #: The prefix of the loss trackers' state in the model's part of a weights file.
 _TRACKER = "loss_tracker_"
 
+#: The built-in reconstruction terms: the negative log-likelihood of the data under
+#: independent Bernoulli distributions (data in [0, 1]) or unit-variance Gaussians.
+RECONSTRUCTIONS = ("bernoulli", "gaussian")
 
-def reconstruction_loss(x, reconstruction):
-    """Mean over the batch of the binary cross-entropy summed over the features.
 
-    The negative log-likelihood of `x` (values in `[0, 1]`) under independent
-    Bernoulli distributions of means `reconstruction`, computed in float32
-    (float64 for float64 inputs).
+def per_sample(values):
+    """`values` as `(batch_size, features)`: every axis but the first flattened."""
+    if len(values.shape) == 2:
+        return values
+    return ops.reshape(values, (-1, math.prod(values.shape[1:])))
+
+
+def _float_dtype(x) -> str:
+    return "float64" if keras.backend.standardize_dtype(x.dtype) == "float64" else "float32"
+
+
+def reconstruction_loss(x, reconstruction, distribution: str = "bernoulli", sample_weight=None):
+    """Mean over the batch of a per-sample reconstruction loss summed over the features.
+
+    `distribution="bernoulli"`: the binary cross-entropy, the negative
+    log-likelihood of `x` (values in `[0, 1]`) under independent Bernoulli
+    distributions of means `reconstruction`. `"gaussian"`: the sum of squared
+    errors, the negative log-likelihood under unit-variance Gaussians of means
+    `reconstruction` up to a constant (and a factor 2), for real-valued data.
+    Every axis but the first is a feature axis (images too). Computed in
+    float32 (float64 for float64 inputs); `sample_weight`, if given, weighs
+    each sample's term.
     """
-    dtype = "float64" if keras.backend.standardize_dtype(x.dtype) == "float64" else "float32"
+    check_choice(distribution, "distribution", RECONSTRUCTIONS)
+    dtype = _float_dtype(x)
     x = ops.cast(x, dtype)
     reconstruction = ops.cast(reconstruction, dtype)
-    per_feature = ops.binary_crossentropy(x, reconstruction)
-    return ops.mean(ops.sum(per_feature, axis=-1))
+    if distribution == "bernoulli":
+        per_feature = ops.binary_crossentropy(x, reconstruction)
+    else:
+        per_feature = ops.square(x - reconstruction)
+    per_example = ops.sum(per_sample(per_feature), axis=-1)
+    if sample_weight is not None:
+        per_example = per_example * ops.reshape(ops.cast(sample_weight, dtype), (-1,))
+    return ops.mean(per_example)
+
+
+def _as_layer(value: Any, name: str) -> keras.layers.Layer | None:
+    """A given encoder or decoder: a layer, or a layer's serialized config (from a file)."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        value = keras.saving.deserialize_keras_object(value)
+    require(isinstance(value, keras.layers.Layer), name, value, "a Keras layer or model, or None")
+    return value
 
 
 @keras.saving.register_keras_serializable(package="zoo_vae")
 class VAE(keras.Model):
-    """A variational autoencoder: `Encoder` and `Decoder` joined, with the KL term as a loss.
+    """A variational autoencoder: an encoder and a decoder joined, with the KL term as a loss.
 
-    `call(x)` encodes `x` into `(z_mean, z_log_var, z)`, decodes `z` and
-    returns the reconstruction; it adds
+    `call(x)` encodes `x` into `(z_mean, z_log_var)` and a sample `z`,
+    decodes `z` and returns the reconstruction; it adds
     `beta * mean(KL(N(z_mean, exp(z_log_var)) || N(0, I)))` (the mean over
-    the batch of the per-sample KL, see `KLDivergenceRegularizer`) with
-    `add_loss`, so `model.losses` holds it after a call. In training `z` is
-    sampled; in inference it is `z_mean`, so predictions are deterministic.
+    the batch of the per-sample KL, summed over every latent axis) with
+    `add_loss`, so `model.losses` holds it after a call.
 
-    The model brings its own loss: compile it with an optimizer alone and
-    fit it on the inputs, `model.fit(x)`. Its `compute_loss` adds the
-    reconstruction loss (the binary cross-entropy summed over the features,
-    averaged over the batch; the inputs must lie in `[0, 1]`) to
-    `sum(model.losses)`, plus the compiled loss if one was given, and
-    `fit` and `evaluate` report the two terms as the metrics
-    `reconstruction_loss` and `kl_loss` (the latter is `sum(model.losses)`,
-    beta included), beside their sum `loss`. A custom training loop does the
-    same: `reconstruction_loss(x, model(x, training=True)) + sum(model.losses)`.
-    `beta = 1` is the plain VAE; `beta > 1` weighs the prior more, for more
-    disentangled latents (Higgins et al.).
+    **Sampling.** As in the tutorials, `z` is a fresh sample on every call,
+    in training or not, so the tutorials' custom loop (`vae(x)` without
+    `training=True`) trains a real VAE. With `mean_in_inference=True`, calls
+    that are not training (`predict`, `evaluate`, `vae(x)`) decode `z_mean`
+    instead, and are deterministic.
+
+    **Architecture.** By default the tutorials' dense `Encoder` and
+    `Decoder`, built from `original_dim`, `intermediate_dim` and
+    `latent_dim`, in the tutorials' order: `VAE(784, 64, 32)` has 64-wide
+    hidden layers and a 32-wide latent. Or any Keras layer or model as
+    `encoder` (returning `(z_mean, z_log_var)`, which the VAE samples with
+    its own seeded `Sampling`, or `(z_mean, z_log_var, z)`) and as `decoder`
+    (from `z` to the reconstruction), convolutional ones say; the sizes are
+    then not needed. The model saves to `.keras` with its sub-models.
+
+    **Loss.** `fit`, `evaluate` and the loss of a custom loop are the
+    reconstruction term plus `sum(model.losses)` (the KL term). If the model
+    is compiled with a loss (`compile(optimizer, loss=MeanSquaredError())`,
+    as in the tutorials), that loss *is* the reconstruction term; otherwise
+    the built-in one, chosen by `reconstruction`: `"bernoulli"` (the binary
+    cross-entropy summed over the features, data in `[0, 1]`, the default)
+    or `"gaussian"` (the sum of squared errors per sample, for real-valued
+    data; the default decoder's output is then linear instead of a sigmoid).
+    Both are averaged over the batch (see `reconstruction_loss`). `fit` and
+    `evaluate` report the two terms as `reconstruction_loss` and `kl_loss`
+    beside their sum `loss`. `beta = 1` is the plain VAE; `beta > 1` weighs
+    the prior more, for more disentangled latents (Higgins et al.). The
+    weight applied is the non-trainable variable `kl_weight`, `beta` at
+    first, which the `KLWarmup` callback raises from 0 to `beta` in training.
 
     Args:
-        original_dim: Positive integer, the size of the input (and output).
-        intermediate_dim: Positive integer, the hidden size of the encoder
-            and of the decoder.
-        latent_dim: Positive integer, the size of the latent space.
+        original_dim: Positive integer, the size of the input (and output) of
+            the default dense encoder and decoder; `None` when both are given.
+        intermediate_dim: Positive integer, the hidden size of the default
+            encoder and decoder.
+        latent_dim: Positive integer, the size of the default latent space.
         beta: Non-negative float, the weight of the KL term.
-        seed: Integer seed of the encoder's sampling; `None` for a random one.
+        reconstruction: `"bernoulli"` or `"gaussian"`, the built-in
+            reconstruction term, used when no loss is compiled.
+        seed: Integer seed of the sampling; `None` for a random one.
+        mean_in_inference: Whether calls that are not training decode
+            `z_mean` instead of a sample (default `False`: always sample).
+        encoder: A Keras layer or model from the input to
+            `(z_mean, z_log_var)` or `(z_mean, z_log_var, z)`; `None` for the
+            default dense `Encoder`.
+        decoder: A Keras layer or model from `z` to the reconstruction;
+            `None` for the default dense `Decoder`.
         **kwargs: Base model arguments (`name`, `dtype`, `trainable`).
 
     Input shape:
-        2-D tensor of shape `(batch_size, original_dim)`, values in `[0, 1]`.
+        `(batch_size, original_dim)` for the default encoder (values in
+        `[0, 1]` for the Bernoulli term), else what `encoder` takes.
 
     Output shape:
-        2-D tensor of shape `(batch_size, original_dim)`, values in `(0, 1)`.
+        `(batch_size, original_dim)` for the default decoder, else what
+        `decoder` returns.
 
     Example:
 
@@ -74,16 +144,16 @@ class VAE(keras.Model):
     >>> from zoo_vae import VAE
     >>> keras.utils.set_random_seed(0)
     >>> x = (np.random.default_rng(0).uniform(size=(64, 16)) > 0.5).astype("float32")
-    >>> vae = VAE(original_dim=16, intermediate_dim=8, latent_dim=2, beta=1.0, seed=1)
+    >>> vae = VAE(16, 8, 2, seed=1)  # original_dim, intermediate_dim, latent_dim
     >>> vae.compile(optimizer=keras.optimizers.Adam(1e-2))
     >>> history = vae.fit(x, epochs=3, batch_size=16, verbose=0)
     >>> print(sorted(history.history))
     ['kl_loss', 'loss', 'reconstruction_loss']
     >>> print(history.history["loss"][-1] < history.history["loss"][0])
     True
-    >>> _ = vae(x[:4])
-    >>> print(tuple(vae(x[:4]).shape), len(vae.losses), tuple(vae.encoder(x[:4])[0].shape))
-    (4, 16) 1 (4, 2)
+    >>> first, second = (keras.ops.convert_to_numpy(vae(x[:4])) for _ in range(2))
+    >>> print(first.shape, len(vae.losses), np.array_equal(first, second))
+    (4, 16) 1 False
 
     References:
         Kingma and Welling, 2014, Auto-Encoding Variational Bayes
@@ -94,61 +164,157 @@ class VAE(keras.Model):
 
     def __init__(
         self,
-        original_dim: int,
+        original_dim: int | None = None,
         intermediate_dim: int = 64,
-        latent_dim: int = 2,
+        latent_dim: int = 32,
         beta: float = 1.0,
+        reconstruction: str = "bernoulli",
         seed: int | None = None,
+        mean_in_inference: bool = False,
+        encoder: keras.layers.Layer | None = None,
+        decoder: keras.layers.Layer | None = None,
         **kwargs,
     ):
-        self.original_dim = check_dim(original_dim, "original_dim")
+        encoder = _as_layer(encoder, "encoder")
+        decoder = _as_layer(decoder, "decoder")
+        if original_dim is not None or encoder is None or decoder is None:
+            # The default parts are built from the sizes, so they must be valid.
+            self.original_dim = check_dim(original_dim, "original_dim")
+        else:
+            self.original_dim = None
         self.intermediate_dim = check_dim(intermediate_dim, "intermediate_dim")
         self.latent_dim = check_dim(latent_dim, "latent_dim")
         self.beta = require_non_negative(beta, "beta")
+        self.reconstruction = check_choice(reconstruction, "reconstruction", RECONSTRUCTIONS)
         self.seed = check_seed(seed)
+        self.mean_in_inference = check_bool(mean_in_inference, "mean_in_inference")
         super().__init__(**kwargs)
-        self.encoder = Encoder(
-            self.intermediate_dim,
-            self.latent_dim,
-            seed=self.seed,
-            name="encoder",
-            dtype=self.dtype_policy,
-        )
-        self.decoder = Decoder(
-            self.intermediate_dim, self.original_dim, name="decoder", dtype=self.dtype_policy
-        )
+        self.custom_encoder = encoder is not None
+        self.custom_decoder = decoder is not None
+        if encoder is None:
+            encoder = Encoder(
+                self.latent_dim,
+                self.intermediate_dim,
+                seed=self.seed,
+                mean_in_inference=self.mean_in_inference,
+                name="encoder",
+                dtype=self.dtype_policy,
+            )
+        if decoder is None:
+            decoder = Decoder(
+                self.original_dim,
+                self.intermediate_dim,
+                output_activation="sigmoid" if self.reconstruction == "bernoulli" else None,
+                name="decoder",
+                dtype=self.dtype_policy,
+            )
+        self.encoder = encoder
+        self.decoder = decoder
+        if self.custom_encoder:
+            # For an encoder that returns (z_mean, z_log_var) alone.
+            self.sampling = Sampling(
+                seed=self.seed,
+                mean_in_inference=self.mean_in_inference,
+                name="sampling",
+                dtype=self.dtype_policy,
+            )
+        self._pending_kl_weight = self.beta
         self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
         self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
 
+    def _latent_shape(self, input_shape) -> tuple:
+        spec = self.encoder.compute_output_spec(keras.KerasTensor(tuple(input_shape)))
+        specs = self._check_encoded(spec)
+        return tuple(specs[-1].shape) if len(specs) == 3 else tuple(specs[0].shape)
+
+    def _check_encoded(self, encoded: Any) -> list:
+        if not isinstance(encoded, list | tuple) or len(encoded) not in (2, 3):
+            raise ValueError(
+                "Expected the encoder to return (z_mean, z_log_var) or (z_mean, z_log_var, z), "
+                f"received {type(encoded).__name__} {encoded!r}."
+            )
+        return list(encoded)
+
     def build(self, input_shape):
-        if len(input_shape) != 2 or input_shape[-1] != self.original_dim:
+        if not self.custom_encoder and (
+            len(input_shape) != 2 or input_shape[-1] != self.original_dim
+        ):
             raise ValueError(
                 f"Expected an input of shape (batch_size, {self.original_dim}) "
                 f"(original_dim={self.original_dim}), received input_shape={tuple(input_shape)}."
             )
         build_once(self.encoder, input_shape)
-        build_once(self.decoder, (input_shape[0], self.latent_dim))
+        latent_shape = self._latent_shape(input_shape)
+        if self.custom_encoder:
+            build_once(self.sampling, [latent_shape, latent_shape])
+        build_once(self.decoder, latent_shape)
+        # A variable, not the float `beta`, so that a callback (KLWarmup) can change the
+        # weight inside compiled training steps; float32 whatever the compute dtype.
+        self.kl_weight = self.add_weight(
+            name="kl_weight",
+            shape=(),
+            initializer=keras.initializers.Constant(self._pending_kl_weight),
+            trainable=False,
+            dtype="float32",
+        )
 
-    def call(self, inputs, training=False):
-        z_mean, z_log_var, z = self.encoder(inputs, training=training)
-        kl = ops.mean(kl_divergence(z_mean, z_log_var))
-        self.add_loss(ops.cast(self.beta, kl.dtype) * kl)
-        return self.decoder(z)
+    def set_kl_weight(self, value: float) -> None:
+        """Set the weight of the KL term (before the model is built: its initial value)."""
+        value = require_non_negative(value, "kl_weight")
+        if self.built:
+            self.kl_weight.assign(value)
+        else:
+            self._pending_kl_weight = value
+
+    def call(self, inputs, training=None):
+        encoded = self._check_encoded(self.encoder(inputs, training=training))
+        z_mean, z_log_var = encoded[0], encoded[1]
+        if len(encoded) == 3:
+            z = encoded[2]
+        else:
+            z = self.sampling((z_mean, z_log_var), training=training)
+        kl = ops.mean(kl_divergence(per_sample(z_mean), per_sample(z_log_var)))
+        self.add_loss(ops.cast(self.kl_weight, kl.dtype) * kl)
+        return self.decoder(z, training=training)
 
     def compute_output_shape(self, input_shape):
-        return (*input_shape[:-1], self.original_dim)
+        if not self.custom_decoder:
+            return (*input_shape[:-1], self.original_dim)
+        return self.decoder.compute_output_shape(self._latent_shape(input_shape))
+
+    def _compiled_reconstruction(self, target, y_pred, sample_weight):
+        """The compiled loss (a single one: the VAE has one output) on the reconstruction."""
+        spec = self.loss
+        if isinstance(spec, list | tuple) and len(spec) == 1:
+            spec = spec[0]
+        elif isinstance(spec, dict) and len(spec) == 1:
+            spec = next(iter(spec.values()))
+        function = keras.losses.get(spec)
+        if isinstance(function, keras.losses.Loss):
+            return function(target, y_pred, sample_weight=sample_weight)
+        values = function(target, y_pred)  # a loss function: one value per sample
+        if sample_weight is not None:
+            values = values * ops.cast(ops.reshape(sample_weight, ops.shape(values)), values.dtype)
+        return ops.mean(values)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         target = x if y is None else y
-        reconstruction = reconstruction_loss(target, y_pred)
-        added = ops.sum([ops.cast(loss, reconstruction.dtype) for loss in self.losses])
-        # The compiled loss, if any, and the added losses (the KL term).
-        rest = super().compute_loss(
-            x=x, y=target, y_pred=y_pred, sample_weight=sample_weight, training=training
-        )
-        self.reconstruction_loss_tracker.update_state(reconstruction)
-        self.kl_loss_tracker.update_state(added)
-        return reconstruction + ops.cast(rest, reconstruction.dtype)
+        if self.loss is not None:
+            reconstruction = self._compiled_reconstruction(target, y_pred, sample_weight)
+        else:
+            reconstruction = reconstruction_loss(
+                target, y_pred, self.reconstruction, sample_weight=sample_weight
+            )
+        reconstruction = ops.cast(reconstruction, _float_dtype(reconstruction))
+        added = ops.zeros((), reconstruction.dtype)  # none in Keras' symbolic build of the loss
+        for loss in self.losses:
+            added = added + ops.cast(ops.sum(loss), reconstruction.dtype)
+        # Weighted by the batch size, as Keras weighs its `loss` tracker, so that the three
+        # epoch means add up when the last batch is smaller.
+        batch_size = ops.shape(keras.tree.flatten(target)[0])[0]
+        self.reconstruction_loss_tracker.update_state(reconstruction, sample_weight=batch_size)
+        self.kl_loss_tracker.update_state(added, sample_weight=batch_size)
+        return reconstruction + added
 
     def _tracker_variables(self) -> list:
         return [*self.reconstruction_loss_tracker.variables, *self.kl_loss_tracker.variables]
@@ -165,7 +331,11 @@ class VAE(keras.Model):
         for i, variable in enumerate(self._tracker_variables()):
             if f"{_TRACKER}{i}" in keys:  # files saved before hold none
                 variable.assign(store[f"{_TRACKER}{i}"])
-        super().load_own_variables({k: store[k] for k in keys if not k.startswith(_TRACKER)})
+        own = {k: store[k] for k in keys if not k.startswith(_TRACKER)}
+        if not own and getattr(self, "kl_weight", None) is not None:
+            # A file saved before the VAE had kl_weight: the weight stays beta.
+            return
+        super().load_own_variables(own)
 
     def get_config(self):
         return {
@@ -174,7 +344,15 @@ class VAE(keras.Model):
             "intermediate_dim": self.intermediate_dim,
             "latent_dim": self.latent_dim,
             "beta": self.beta,
+            "reconstruction": self.reconstruction,
             "seed": self.seed,
+            "mean_in_inference": self.mean_in_inference,
+            "encoder": (
+                keras.saving.serialize_keras_object(self.encoder) if self.custom_encoder else None
+            ),
+            "decoder": (
+                keras.saving.serialize_keras_object(self.decoder) if self.custom_decoder else None
+            ),
         }
 
     @classmethod
