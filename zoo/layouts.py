@@ -32,9 +32,10 @@ it evenly.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import keras
+if TYPE_CHECKING:  # `import zoo` stays light: Keras is imported where a map is made
+    import keras
 
 #: A layout hint: weight name -> one mesh axis name (or None) per dimension.
 Layout = Mapping[str, tuple[str | None, ...]]
@@ -90,6 +91,8 @@ def layout_map(
         )
     hints = layout_hints() if hints is None else hints
     sizes = dict(zip(device_mesh.axis_names, device_mesh.shape, strict=True))
+    import keras
+
     found = keras.distribution.LayoutMap(device_mesh)
     done: set[str] = set()
     for layer in _layers(model):
