@@ -142,6 +142,7 @@ def test_after_ten_epochs_the_custom_loop_is_within_ten_percent_of_fit(tmp_path)
     assert abs(loop_losses[-1] - fit_losses[-1]) <= 0.1 * fit_losses[-1]
 
 
+@pytest.mark.slow  # about 20 s: the default run stays under 10 minutes
 def test_conv_vae_example_trains_saves_reloads_and_draws(tmp_path):
     output = run_example("conv_vae_digits", "--epochs", "2", "--output", str(tmp_path))
     losses = epoch_losses(output)
@@ -153,6 +154,7 @@ def test_conv_vae_example_trains_saves_reloads_and_draws(tmp_path):
     assert_image(tmp_path / "samples.png")
 
 
+@pytest.mark.slow  # about 20 s: the default run stays under 10 minutes
 def test_vq_vae_example_trains_saves_reloads_and_draws(tmp_path):
     output = run_example("vq_vae_digits", "--epochs", "2", "--output", str(tmp_path))
     losses = epoch_losses(output)
@@ -165,6 +167,7 @@ def test_vq_vae_example_trains_saves_reloads_and_draws(tmp_path):
     assert_image(tmp_path / "code_usage.png", min_size=(300, 150))
 
 
+@pytest.mark.slow  # about 20 s: the default run stays under 10 minutes
 def test_kl_warmup_example_draws_both_runs(tmp_path):
     output = run_example("kl_warmup_digits", "--epochs", "4", "--output", str(tmp_path))
     weights = [float(v) for v in re.search(r"kl_weight by epoch: (.*)", output).group(1).split()]
