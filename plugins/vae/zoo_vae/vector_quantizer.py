@@ -167,11 +167,17 @@ class VectorQuantizer(keras.layers.Layer):
         one_hot = ops.one_hot(codes, self.num_embeddings, dtype="float32")
         quantized_flat = ops.matmul(one_hot, codebook)
         if training and self.trainable:
-            usage = ops.mean(one_hot, axis=0)
+            # The statistics of the global batch: under a tf.distribute strategy each
+            # replica sees its own share, and its own counts would make the replicas'
+            # codebooks drift apart.
+            counts = ops.sum(one_hot, axis=0)
+            sums = ops.matmul(ops.transpose(one_hot), ops.stop_gradient(flat))
+            counts, sums = _summed_over_replicas([counts, sums])
+            usage = counts / ops.sum(counts)
             entropy = -ops.sum(usage * ops.log(usage + 1e-10))
             self.perplexity.assign(ops.exp(entropy))
             if self.decay is not None:
-                self._update_codebook(flat, one_hot)
+                self._update_codebook(counts, sums)
         quantized = ops.cast(ops.reshape(quantized_flat, ops.shape(inputs)), inputs.dtype)
         commitment = ops.mean(ops.square(inputs - ops.stop_gradient(quantized)))
         loss = ops.cast(self.beta, commitment.dtype) * commitment
@@ -184,10 +190,8 @@ class VectorQuantizer(keras.layers.Layer):
             return outputs, ops.reshape(codes, ops.shape(inputs)[:-1])
         return outputs
 
-    def _update_codebook(self, flat, one_hot) -> None:
+    def _update_codebook(self, counts, sums) -> None:
         decay = self.decay
-        counts = ops.sum(one_hot, axis=0)
-        sums = ops.matmul(ops.transpose(one_hot), ops.stop_gradient(flat))
         self.cluster_size.assign(decay * self.cluster_size + (1.0 - decay) * counts)
         self.embedding_sum.assign(decay * self.embedding_sum + (1.0 - decay) * sums)
         # Laplace smoothing: no count is zero, and the counts still add up to their total.
@@ -227,3 +231,20 @@ def code_perplexity(codes, num_embeddings: int) -> float:
     counts = ops.bincount(ops.reshape(ops.cast(codes, "int32"), (-1,)), minlength=num_embeddings)
     usage = ops.cast(counts, "float32") / ops.cast(ops.sum(counts), "float32")
     return float(ops.exp(-ops.sum(usage * ops.log(usage + 1e-10))))
+
+
+def _summed_over_replicas(tensors: list) -> list:
+    """The tensors summed over the replicas of a `tf.distribute` strategy.
+
+    TensorFlow only, as Keras' own synchronized batch statistics: under JAX's
+    `keras.distribution` a layer computes on the global batch already, and
+    outside a strategy (or with one replica) the tensors are returned as they are.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return tensors
+    import tensorflow as tf
+
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return tensors
+    return context.all_reduce(tf.distribute.ReduceOp.SUM, tensors)
