@@ -16,6 +16,10 @@ from PIL import Image
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
+#: Each example trains for 15-30 s: they run with the slow tests (`uv run pytest -m slow`,
+#: on every backend in .ci/run), so that the default run stays under 10 minutes.
+pytestmark = pytest.mark.slow
+
 
 def run_example(name: str, *args: str, env: dict[str, str] | None = None) -> str:
     """Run ``examples/<name>.py`` in a new process; its stdout (fails with its stderr)."""
