@@ -39,19 +39,26 @@ def _distributed_model(entry: LayerEntry, x: np.ndarray) -> keras.Model:
     return model_around(entry.cls(**config), entry)
 
 
-# Slow: a few seconds a layer, after the worker's start.
-@check("layer", slow=True, backends=tuple(data_parallel.SUPPORTED))
-def check_data_parallel(item: Registered) -> None:
-    """Trained data-parallel on two CPU devices, it reaches one device's weights."""
+def distributed_setup(item: Registered, replicas: int):
+    """The global batch (the example's size for each of `replicas`), the model to train
+    on it, whether it draws random numbers in training, and its targets (None where the
+    model brings its own loss)."""
     entry: LayerEntry = item.entry
-    # Each replica gets a batch of the example's size.
-    x = example_input(entry, batch=data_parallel.REPLICAS * entry.input_shape[0])
+    x = example_input(entry, batch=replicas * entry.input_shape[0])
     model = _distributed_model(entry, x)
     random = not deterministic_in_training(model, x)
     targets = None
     if not (is_model(item) and entry.own_loss):
         rng = np.random.default_rng(3)
         targets = [rng.normal(size=y.shape).astype("float32") for y in to_numpy(model(x))]
+    return x, model, random, targets
+
+
+# Slow: a few seconds a layer, after the worker's start.
+@check("layer", slow=True, backends=tuple(data_parallel.SUPPORTED))
+def check_data_parallel(item: Registered) -> None:
+    """Trained data-parallel on two CPU devices, it reaches one device's weights."""
+    x, model, random, targets = distributed_setup(item, data_parallel.REPLICAS)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "model.keras"
         model.save(path)

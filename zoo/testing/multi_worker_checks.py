@@ -28,26 +28,10 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from zoo.entries import LayerEntry
 from zoo.registry import Registered
 from zoo.testing import multi_worker
+from zoo.testing.distribution_checks import distributed_setup
 from zoo.testing.kit import check
-from zoo.testing.layer_checks import (
-    deterministic_in_training,
-    example_input,
-    is_model,
-    model_around,
-    to_numpy,
-)
-
-
-def _distributed_model(entry: LayerEntry, x: np.ndarray) -> keras.Model:
-    config = {**entry.make_config(), **entry.distributed_config}
-    if isinstance(entry.cls, type) and issubclass(entry.cls, keras.Model):
-        model = entry.cls(**config)
-        model(x)
-        return model
-    return model_around(entry.cls(**config), entry)
 
 
 def _one_device(path: Path, x: np.ndarray, targets: list[np.ndarray] | None) -> list[np.ndarray]:
@@ -65,14 +49,7 @@ def _one_device(path: Path, x: np.ndarray, targets: list[np.ndarray] | None) -> 
 def check_multi_worker(item: Registered) -> None:
     """Trained by two worker processes under MultiWorkerMirroredStrategy, it reaches
     one device's variables (seed states only, for a random layer)."""
-    entry: LayerEntry = item.entry
-    x = example_input(entry, batch=multi_worker.WORKERS * entry.input_shape[0])
-    model = _distributed_model(entry, x)
-    random = not deterministic_in_training(model, x)
-    targets = None
-    if not (is_model(item) and entry.own_loss):
-        rng = np.random.default_rng(3)
-        targets = [rng.normal(size=y.shape).astype("float32") for y in to_numpy(model(x))]
+    x, model, random, targets = distributed_setup(item, multi_worker.WORKERS)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "model.keras"
         model.save(path)
