@@ -4,7 +4,10 @@ Every code block of the guide that uses `Linear`, `ComputeSum` (the zoo's `Runni
 `Sampling`, `Encoder`, `Decoder` or the `VariationalAutoEncoder` (the zoo's `VAE`) is stored
 below as the guide prints it, with only these changes: the guide's class definitions are
 replaced by imports of the zoo's classes, `input_dim=` is named where the guide passes it
-positionally, and the MNIST download (nothing may download at test time) is replaced by
+positionally, so are `VariationalAutoEncoder`'s sizes in the fit() block (the guide's order is
+`(original_dim, intermediate_dim, latent_dim)`, the zoo's `VAE(original_dim, latent_dim,
+intermediate_dim)` as the tutorials' `Encoder`; the custom loop keeps the guide's positional
+call, which warns), and the MNIST download (nothing may download at test time) is replaced by
 scikit-learn's digits drawn on the same 28 x 28 grid.
 
 Sources (keras-team/keras-io, guides/making_new_layers_and_models_via_subclassing.py):
@@ -102,7 +105,7 @@ FIT = """
 x_train = x_train.reshape(len(x_train), 784).astype("float32") / 255
 
 original_dim = 784
-vae = VariationalAutoEncoder(784, 64, 32)
+vae = VariationalAutoEncoder(784, intermediate_dim=64, latent_dim=32)
 
 optimizer = keras.optimizers.Adam(learning_rate=1e-3)
 vae.compile(optimizer, loss=keras.losses.MeanSquaredError())
@@ -209,7 +212,7 @@ def test_the_lazy_linear_the_mlp_block_and_the_config_blocks():
 def test_the_fit_block_trains_the_vae_it_describes():
     namespace = run(FIT)
     vae = namespace["vae"]
-    # VariationalAutoEncoder(784, 64, 32): intermediate_dim=64, latent_dim=32, as the guide's.
+    # intermediate_dim=64, latent_dim=32, as the guide's.
     assert tuple(vae.encoder.hidden.kernel.shape) == (784, 64)
     assert tuple(vae.encoder.dense_mean.kernel.shape) == (64, 32)
     history = vae.history.history
@@ -228,7 +231,10 @@ def test_the_custom_loop_samples_z_and_its_loss_falls(capsys):
     import keras
 
     keras.utils.set_random_seed(0)
-    namespace = run(CUSTOM_LOOP)
+    # The guide's VariationalAutoEncoder(original_dim, 64, 32), copied as printed: the zoo's
+    # order (latent first) makes that a 64-wide latent, and says so.
+    with pytest.warns(UserWarning, match="latent_dim=64 wider than intermediate_dim=32"):
+        namespace = run(CUSTOM_LOOP)
     printed = capsys.readouterr().out
     # What the loop prints at step 0 of each epoch: the first batch's loss, then the mean over
     # the whole first epoch (the metric is never reset); 1,797 digits make 29 steps an epoch.

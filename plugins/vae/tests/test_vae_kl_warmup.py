@@ -15,7 +15,7 @@ def data() -> np.ndarray:
 
 def recorded(callback_kwargs: dict, epochs: int, beta: float = 2.0) -> tuple[list, list]:
     """The kl_weight each epoch logged, and the KL loss the model reported."""
-    vae = VAE(8, 16, 2, beta=beta, seed=0)
+    vae = VAE(8, 2, 16, beta=beta, seed=0)
     vae.compile("adam")
     history = vae.fit(
         data(), epochs=epochs, batch_size=16, verbose=0, callbacks=[KLWarmup(**callback_kwargs)]
@@ -54,7 +54,7 @@ def test_the_schedule_survives_backup_and_restore(tmp_path, unit):
 
     def run(callbacks):
         keras.utils.set_random_seed(0)
-        vae = VAE(8, 16, 2, beta=1.0, seed=0)
+        vae = VAE(8, 2, 16, beta=1.0, seed=0)
         vae(data()[:1])  # BackupAndRestore wants a built model
         vae.compile("adam")
         return vae, vae.fit(data(), epochs=6, batch_size=16, verbose=0, callbacks=callbacks)

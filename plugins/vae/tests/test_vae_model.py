@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import warnings
 
 import keras
 import numpy as np
@@ -204,12 +205,11 @@ def test_the_loss_trackers_state_survives_a_keras_file(tmp_path):
 
 
 def test_the_tutorials_order_and_defaults():
-    # keras-io guides/making_new_layers_and_models_via_subclassing.py defines
-    # VariationalAutoEncoder(original_dim, intermediate_dim=64, latent_dim=32),
-    # Encoder(latent_dim=32, intermediate_dim=64) and Decoder(original_dim,
-    # intermediate_dim=64), and builds VariationalAutoEncoder(784, 64, 32).
-    vae = VAE(784, 64, 32)
-    assert (vae.intermediate_dim, vae.latent_dim) == (64, 32)
+    # CATALOGUE.md: VAE(original_dim, latent_dim=32, intermediate_dim=64), the order of the
+    # tutorials' Encoder(latent_dim=32, intermediate_dim=64); Decoder(original_dim,
+    # intermediate_dim=64).
+    vae = VAE(784, 32, 64)
+    assert (vae.latent_dim, vae.intermediate_dim) == (32, 64)
     vae(np.zeros((2, 784), dtype="float32"))
     assert tuple(vae.encoder.hidden.kernel.shape) == (784, 64)
     assert tuple(vae.encoder.dense_mean.kernel.shape) == (64, 32)
@@ -222,6 +222,18 @@ def test_the_tutorials_order_and_defaults():
     decoder = Decoder(784, 16)
     assert (decoder.original_dim, decoder.intermediate_dim) == (784, 16)
     assert Decoder(784).intermediate_dim == 64
+
+
+def test_the_keras_io_guides_positional_order_warns():
+    # keras-io's VariationalAutoEncoder(original_dim, intermediate_dim=64, latent_dim=32):
+    # its VariationalAutoEncoder(784, 64, 32) gives a latent wider than the hidden layers here.
+    with pytest.warns(UserWarning, match="latent_dim=64 wider than intermediate_dim=32"):
+        swapped = VAE(784, 64, 32)
+    assert (swapped.latent_dim, swapped.intermediate_dim) == (64, 32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        VAE(784, intermediate_dim=64, latent_dim=32)
+        VAE(encoder=keras.layers.Dense(4), decoder=keras.layers.Dense(4), latent_dim=64)
 
 
 def test_configs_written_in_the_old_order_load_by_name():
@@ -251,13 +263,13 @@ def test_an_old_keras_file_without_kl_weight_loads(tmp_path):
     # A .keras file of the VAE before it had the kl_weight variable: its own part of the
     # weights holds the loss trackers only.
     x = binary_data(16)
-    vae = VAE(16, 8, 2, beta=0.5, seed=1, mean_in_inference=True)
+    vae = VAE(16, 2, 8, beta=0.5, seed=1, mean_in_inference=True)
     vae(x)
     store = {}
     vae.save_own_variables(store)
     old_store = {k: v for k, v in store.items() if k.startswith("loss_tracker_")}
     assert len(old_store) < len(store)
-    fresh = VAE(16, 8, 2, beta=0.5, seed=1)
+    fresh = VAE(16, 2, 8, beta=0.5, seed=1)
     fresh(x)
     fresh.kl_weight.assign(3.0)
     fresh.load_own_variables(old_store)
@@ -266,10 +278,10 @@ def test_an_old_keras_file_without_kl_weight_loads(tmp_path):
 
 def test_the_tutorials_custom_loop_samples_z_without_a_training_argument():
     x = binary_data(8)
-    vae = VAE(16, 8, 2, seed=0)
+    vae = VAE(16, 2, 8, seed=0)
     first, second = to_numpy(vae(x)), to_numpy(vae(x))
     assert not np.allclose(first, second)
-    deterministic = VAE(16, 8, 2, seed=0, mean_in_inference=True)
+    deterministic = VAE(16, 2, 8, seed=0, mean_in_inference=True)
     np.testing.assert_array_equal(to_numpy(deterministic(x)), to_numpy(deterministic(x)))
 
 
@@ -280,7 +292,7 @@ def mse_reference(x: np.ndarray, y: np.ndarray) -> float:
 def test_a_compiled_loss_is_the_reconstruction_term():
     keras.utils.set_random_seed(3)
     x = binary_data(64)
-    vae = VAE(16, 8, 2, seed=1, mean_in_inference=True)
+    vae = VAE(16, 2, 8, seed=1, mean_in_inference=True)
     vae.compile(keras.optimizers.Adam(1e-3), loss=keras.losses.MeanSquaredError())
     history = vae.fit(x, x, epochs=2, batch_size=64, verbose=0).history
     np.testing.assert_allclose(
@@ -308,7 +320,7 @@ def test_a_compiled_loss_is_the_reconstruction_term():
 def test_the_gaussian_reconstruction_is_the_summed_squared_error():
     rng = np.random.default_rng(5)
     x = rng.normal(size=(32, 6)).astype("float32")
-    vae = VAE(6, 8, 2, reconstruction="gaussian", seed=2, mean_in_inference=True)
+    vae = VAE(6, 2, 8, reconstruction="gaussian", seed=2, mean_in_inference=True)
     vae.compile("adam")
     result = vae.evaluate(x, batch_size=32, verbose=0, return_dict=True)
     prediction = to_numpy(vae(x))

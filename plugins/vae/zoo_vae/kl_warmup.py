@@ -49,7 +49,7 @@ class KLWarmup(keras.callbacks.Callback):
     >>> import numpy as np
     >>> from zoo_vae import VAE, KLWarmup
     >>> x = np.random.default_rng(0).uniform(size=(32, 8)).astype("float32")
-    >>> vae = VAE(8, 16, 2, beta=2.0, seed=0)
+    >>> vae = VAE(8, latent_dim=2, intermediate_dim=16, beta=2.0, seed=0)
     >>> vae.compile(optimizer="adam")
     >>> history = vae.fit(x, epochs=5, batch_size=16, verbose=0, callbacks=[KLWarmup(epochs=4)])
     >>> print([round(w, 2) for w in history.history["kl_weight"]])

@@ -54,8 +54,8 @@ def register_family():
     return zoo.Family(
         name="vae",
         description="Variational autoencoders, and which piece for which job. "
-        "A VAE on flat data, as in the Keras tutorials: `VAE(original_dim, intermediate_dim, "
-        "latent_dim)`, trained with `fit` (its own loss, or a compiled loss as the "
+        "A VAE on flat data, as in the Keras tutorials: `VAE(original_dim, latent_dim, "
+        "intermediate_dim)`, trained with `fit` (its own loss, or a compiled loss as the "
         "reconstruction term) or a custom loop. On images or any other data: "
         "`VAE(encoder=..., decoder=...)` with your own Keras models (convolutional ones, say). "
         "Building a Gaussian latent into your own functional model: `Sampling` after a layer "

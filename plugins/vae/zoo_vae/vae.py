@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import keras
@@ -87,11 +88,17 @@ class VAE(keras.Model):
     instead, and are deterministic.
 
     **Architecture.** By default the tutorials' dense `Encoder` and
-    `Decoder`, built from `original_dim`, `intermediate_dim` and
-    `latent_dim`, in the tutorials' order: `VAE(784, 64, 32)` has 64-wide
-    hidden layers and a 32-wide latent. Or any Keras layer or model as
-    `encoder` (returning `(z_mean, z_log_var)`, which the VAE samples with
-    its own seeded `Sampling`, or `(z_mean, z_log_var, z)`) and as `decoder`
+    `Decoder`, built from `original_dim`, `latent_dim` and
+    `intermediate_dim`, in the order of the tutorials' `Encoder` (latent
+    first): `VAE(784, 32, 64)` has a 32-wide latent and 64-wide hidden
+    layers. The keras-io subclassing guide's `VariationalAutoEncoder` puts
+    `intermediate_dim` first; its `VariationalAutoEncoder(784, 64, 32)` would
+    build a 64-wide latent here, so a latent wider than the hidden layers
+    warns (name the sizes, `latent_dim=32, intermediate_dim=64`, to be sure).
+
+    Or any Keras layer or model as `encoder` (returning `(z_mean,
+    z_log_var)`, which the VAE samples with its own seeded `Sampling`, or
+    `(z_mean, z_log_var, z)`) and as `decoder`
     (from `z` to the reconstruction), convolutional ones say; the sizes are
     then not needed. The model saves to `.keras` with its sub-models.
 
@@ -113,9 +120,9 @@ class VAE(keras.Model):
     Args:
         original_dim: Positive integer, the size of the input (and output) of
             the default dense encoder and decoder; `None` when both are given.
+        latent_dim: Positive integer, the size of the default latent space.
         intermediate_dim: Positive integer, the hidden size of the default
             encoder and decoder.
-        latent_dim: Positive integer, the size of the default latent space.
         beta: Non-negative float, the weight of the KL term.
         reconstruction: `"bernoulli"` or `"gaussian"`, the built-in
             reconstruction term, used when no loss is compiled.
@@ -144,7 +151,7 @@ class VAE(keras.Model):
     >>> from zoo_vae import VAE
     >>> keras.utils.set_random_seed(0)
     >>> x = (np.random.default_rng(0).uniform(size=(64, 16)) > 0.5).astype("float32")
-    >>> vae = VAE(16, 8, 2, seed=1)  # original_dim, intermediate_dim, latent_dim
+    >>> vae = VAE(16, 2, 8, seed=1)  # original_dim, latent_dim, intermediate_dim
     >>> vae.compile(optimizer=keras.optimizers.Adam(1e-2))
     >>> history = vae.fit(x, epochs=3, batch_size=16, verbose=0)
     >>> print(sorted(history.history))
@@ -165,8 +172,8 @@ class VAE(keras.Model):
     def __init__(
         self,
         original_dim: int | None = None,
-        intermediate_dim: int = 64,
         latent_dim: int = 32,
+        intermediate_dim: int = 64,
         beta: float = 1.0,
         reconstruction: str = "bernoulli",
         seed: int | None = None,
@@ -182,8 +189,21 @@ class VAE(keras.Model):
             self.original_dim = check_dim(original_dim, "original_dim")
         else:
             self.original_dim = None
-        self.intermediate_dim = check_dim(intermediate_dim, "intermediate_dim")
         self.latent_dim = check_dim(latent_dim, "latent_dim")
+        self.intermediate_dim = check_dim(intermediate_dim, "intermediate_dim")
+        if encoder is None and self.latent_dim > self.intermediate_dim:
+            # The keras-io guide's VariationalAutoEncoder takes (original_dim,
+            # intermediate_dim, latent_dim): its positional call lands here swapped.
+            warnings.warn(
+                f"VAE got latent_dim={self.latent_dim} wider than intermediate_dim="
+                f"{self.intermediate_dim}. The order is VAE(original_dim, latent_dim, "
+                "intermediate_dim), as the tutorials' Encoder; the keras-io guide's "
+                "VariationalAutoEncoder(original_dim, intermediate_dim, latent_dim) puts the "
+                "hidden size first. A wider latent is allowed: if it is what you meant, "
+                "filter this warning.",
+                UserWarning,
+                stacklevel=2,
+            )
         self.beta = require_non_negative(beta, "beta")
         self.reconstruction = check_choice(reconstruction, "reconstruction", RECONSTRUCTIONS)
         self.seed = check_seed(seed)
