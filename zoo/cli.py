@@ -650,6 +650,9 @@ def _bench_models(args: argparse.Namespace) -> int:
             skipped[spec.key] = model_bench.skip_message(spec, missing)
             errors.print(f"[yellow]{skipped[spec.key]}[/yellow]", highlight=False)
     runnable = [spec for spec in specs if spec.key not in skipped]
+    if not runnable:
+        errors.print("[red]no model to time[/red]")
+        return 2
     rows: list[dict[str, Any]] = []
     with Progress(console=errors.rich) as progress:
         total = sum(len(args.batch or spec.batches) for spec in runnable) * len(modes)
