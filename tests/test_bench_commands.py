@@ -108,3 +108,32 @@ def test_the_benchmark_suite_writes_pytest_benchmark_json(tmp_path):
     assert {b["group"] for b in benchmarks} == {"Linear", "RunningSum"}
     assert {b["extra_info"]["backend"] for b in benchmarks} == {current()}
     assert all(b["stats"]["median"] > 0 for b in benchmarks)
+
+
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b != "tensorflow"])
+def test_zoo_bench_models_runs_on_the_backend_asked_for(tmp_path, backend):
+    output = tmp_path / "models.json"
+    done = _run(
+        sys.executable, "-m", "zoo.cli", "bench", "--models", "vae", "--batch", "4",
+        "--rounds", "1", "--backend", backend, "--output", str(output), backend="tensorflow",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"{backend}: one training step" in " ".join(done.stdout.split())
+    part = json.loads(output.read_text())["backends"][backend]
+    assert part["machine"]["backend"] == backend
+    assert part["modes"] == [bench.BACKEND_MODES[backend][0]]
+    (run,) = part["runs"]
+    assert run["zoo"]["median_s"] > 0 and run["keras"]["median_s"] > 0 and run["ratio"] > 0
+
+
+def test_the_model_benchmark_suite_writes_pytest_benchmark_json(tmp_path):
+    output = tmp_path / "suite.json"
+    done = _run(
+        sys.executable, "-m", "pytest", "tests/benchmarks/test_models.py", "-k", "vae",
+        "-p", "no:cacheprovider", "-q", f"--benchmark-json={output}",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:]
+    benchmarks = json.loads(output.read_text())["benchmarks"]
+    assert {b["extra_info"]["side"] for b in benchmarks} == {"zoo", "keras"}
+    assert {b["group"] for b in benchmarks} == {"vae/digits batch 64", "vae/digits batch 512"}
+    assert all(b["stats"]["median"] > 0 for b in benchmarks)

@@ -54,7 +54,15 @@ def pages(tmp_path_factory) -> dict[str, str]:
         assert path not in written, f"{path} written twice"
         written[path] = text
 
-    generate(write, home.append, benchmarks, folder / "no-conformance.json")
+    models = folder / "models.json"
+    # A model record shaped as `zoo bench --models` writes it, one run.
+    run = {"model": "vae", "variant": "digits", "mode": "graph", "batch": 64, "ratio": 0.8}
+    run |= {
+        side: {"steps_per_s": s, "peak_memory_bytes": None}
+        for side, s in (("zoo", 50.0), ("keras", 40.0))
+    }
+    models.write_text(json.dumps({"backends": {"tensorflow": {"modes": ["graph"], "runs": [run]}}}))
+    generate(write, home.append, benchmarks, folder / "no-conformance.json", models_record=models)
     written["index.md"] = "".join(home)
     return written
 
@@ -159,3 +167,11 @@ def test_support_matrix_reads_the_recorded_conformance_run():
         dict(zip(SUPPORT, support_row(item, record, "torch"), strict=True))["data parallel"]
         == "n/a"
     )
+
+
+def test_the_models_page_is_written_from_the_model_record(pages):
+    page = pages["benchmarks/models.md"]
+    assert page.startswith("# Models\n") and "## TensorFlow" in page
+    assert "| vae | digits | graph | 64 | 50 | 40 | **0.80** | — | — |" in page
+    assert "![Training steps per second on TensorFlow](models-tensorflow.svg)" in page
+    assert "<svg" in pages["benchmarks/models-tensorflow.svg"]

@@ -545,6 +545,11 @@ def command_bench(args: argparse.Namespace) -> int:
     # (what stops a mode is recorded with its timings).
     warnings.filterwarnings("ignore", module=r"torch\._(dynamo|inductor)")
     logging.getLogger("torch._dynamo").setLevel(logging.ERROR)
+    if args.models:
+        return _bench_models(args)
+    if args.mode:
+        errors.print("[red]--mode is for --models; the layer bench times every mode[/red]")
+        return 2
     registry = _registry()
     targets = _resolve_targets(registry, args.names)
     if targets is None:
@@ -564,7 +569,7 @@ def command_bench(args: argparse.Namespace) -> int:
 
     backend = _current_backend()
     batches = tuple(args.batch or bench.BATCHES)
-    output = Path(args.output)
+    output = Path(args.output or LAYER_RECORD)
     previous, versions = {}, {}
     if (plugins or objects) and output.exists() and not args.replace:
         # Timing a few layers updates them in the file; the others keep their figures.
@@ -611,6 +616,111 @@ def command_bench(args: argparse.Namespace) -> int:
     console.print(f"memory bandwidth: {bandwidth:.1f} GB/s")
     console.print(f"wrote the {backend} part of {output}")
     return 0
+
+
+LAYER_RECORD = "docs/benchmarks/latest.json"
+MODEL_RECORD = "docs/benchmarks/models.json"
+
+
+def _bench_models(args: argparse.Namespace) -> int:
+    """``zoo bench --models``: training steps of whole models, zoo layers against Keras'."""
+    from rich.progress import Progress
+
+    from zoo import bench, machine, model_bench
+
+    registry = _registry()
+    try:
+        specs = model_bench.select(args.names)
+    except ValueError as error:
+        errors.print(f"[red]{error}[/red]", highlight=False, soft_wrap=True)
+        return 2
+    backend = _current_backend()
+    modes = tuple(dict.fromkeys(args.mode or bench.MODES[:1]))
+    unknown = [mode for mode in modes if mode not in bench.MODES]
+    if unknown:
+        errors.print(
+            f"[red]mode {', '.join(unknown)} is not one of {backend}'s: "
+            f"{', '.join(bench.MODES)}[/red]"
+        )
+        return 2
+    skipped = {}
+    for spec in specs:
+        missing = model_bench.missing_layers(spec, registry)
+        if missing:
+            skipped[spec.key] = model_bench.skip_message(spec, missing)
+            errors.print(f"[yellow]{skipped[spec.key]}[/yellow]", highlight=False)
+    runnable = [spec for spec in specs if spec.key not in skipped]
+    if not runnable:
+        errors.print("[red]no model to time[/red]")
+        return 2
+    rows: list[dict[str, Any]] = []
+    with Progress(console=errors.rich) as progress:
+        total = sum(len(args.batch or spec.batches) for spec in runnable) * len(modes)
+        task = progress.add_task("timing", total=total)
+        for spec in runnable:
+            progress.update(task, description=f"{spec.key} ({backend})")
+            rows += model_bench.bench_model(
+                spec,
+                registry,
+                batches=args.batch,
+                modes=modes,
+                rounds=args.rounds or model_bench.ROUNDS,
+                on_batch=lambda _batch: progress.advance(task),
+            )
+    part = {
+        "modes": list(modes),
+        "machine": machine.machine_info(),
+        "rounds": args.rounds or model_bench.ROUNDS,
+        "models": {spec.key: spec.summary for spec in runnable},
+        "runs": rows,
+        "skipped": skipped,
+        "summary": model_bench.summarize_run(rows, modes),
+        "versions": {name: _version(registry, name) for name in registry.plugins},
+    }
+    output = Path(args.output or MODEL_RECORD)
+    record = json.loads(output.read_text()) if output.exists() else {}
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(bench.merge_record(record, backend, part), indent=1) + "\n")
+    _print_whole(_models_table(backend, rows))
+    for mode in modes:
+        mean = part["summary"].get(f"geomean_{mode}_ratio")
+        if mean is not None:
+            console.print(f"geometric mean of zoo/Keras step time ({backend}, {mode}): {mean:.3f}")
+    for key, problem in part["summary"]["errors"].items():
+        errors.print(f"[yellow]{key}: {problem}[/yellow]", highlight=False)
+    console.print(f"wrote the {backend} part of {output}")
+    return 1 if part["summary"]["errors"] else 0
+
+
+def _models_table(backend: str, rows: list[dict[str, Any]]) -> Table:
+    from rich.box import SIMPLE_HEAD
+
+    from zoo.bench import MODE_LABELS
+
+    table = _table(
+        title=f"{backend}: one training step (forward, backward, optimizer), the model "
+        "from zoo layers against the same model from Keras built-ins; ratio = zoo / Keras "
+        "step time",
+        box=SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    columns = ("model", "variant", "mode", "batch", "zoo steps/s", "Keras steps/s", "ratio")
+    for column in columns:
+        table.add_column(column, justify="left" if column in columns[:3] else "right")
+    for row in rows:
+        cells = [row["model"], row["variant"], MODE_LABELS.get(row["mode"], row["mode"])]
+        if "error" in row:
+            table.add_row(*cells, str(row["batch"]), "", "", "[red]error[/red]")
+            continue
+        table.add_row(
+            *cells,
+            str(row["batch"]),
+            f"{row['zoo']['steps_per_s']:.3g}",
+            f"{row['keras']['steps_per_s']:.3g}",
+            _ratio_cell(row["ratio"]),
+        )
+    return table
 
 
 def _version(registry, plugin: str) -> str | None:
@@ -668,7 +778,7 @@ def _bench_every_backend(args: argparse.Namespace) -> int:
     for backend in backends:
         errors.print(f"[bold]timing on {backend}[/bold]")
         codes[backend] = _on_backend(backend, [*argv, "--backend", backend]).returncode
-    output = Path(args.output)
+    output = Path(args.output or (MODEL_RECORD if args.models else LAYER_RECORD))
     record = json.loads(output.read_text()) if output.exists() else {}
     for backend in backends:
         summary = record.get("backends", {}).get(backend, {}).get("summary", {})
@@ -731,15 +841,33 @@ def parser() -> argparse.ArgumentParser:
     )
     checking.set_defaults(run=command_check)
     timing = commands.add_parser(
-        "bench", help="time layers forward and backward beside their Keras twins"
+        "bench",
+        help="time layers forward and backward beside their Keras twins (--models: "
+        "training steps of whole models)",
     )
     timing.add_argument(
-        "names", nargs="*", metavar="NAME", help="plugins or layer names (default: every layer)"
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="plugins or layer names (default: every layer); with --models, models "
+        "(resnet, transformer, vae) or model/variant",
+    )
+    timing.add_argument(
+        "--models",
+        action="store_true",
+        help="time one training step of whole models (a ResNet, a transformer encoder, a "
+        "VAE) built from zoo layers against the same models from Keras built-ins",
+    )
+    timing.add_argument(
+        "--mode",
+        action="append",
+        help="with --models: the compiled mode to time (repeatable; default: the backend's "
+        "first, what fit runs on a CPU: graph, jit, eager)",
     )
     timing.add_argument(
         "--output",
-        default="docs/benchmarks/latest.json",
-        help="where to write the JSON (default: %(default)s); naming layers updates them in it",
+        help=f"where to write the JSON (default: {LAYER_RECORD}, with --models "
+        f"{MODEL_RECORD}); naming layers updates them in it",
     )
     timing.add_argument(
         "--replace", action="store_true", help="write only the named layers, dropping the rest"

@@ -26,6 +26,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from zoo.docs_models import MODELS, load_record, models_page
 from zoo.docs_parity import parity_section
 from zoo.records import Records
 from zoo.registry import Registered, Registry, get_registry
@@ -571,11 +572,13 @@ def generate(
     benchmarks: Path = BENCHMARKS,
     conformance_record: Path = CONFORMANCE,
     docs_dir: Path | None = None,
+    models_record: Path = DOCS / MODELS,
 ) -> list[str]:
     """Write every generated page with ``write(path, text)``; returns the paths written.
 
     With ``docs_dir`` (a site's sources), the records are those beside it
-    (``zoo.records``); without, the two record files given.
+    (``zoo.records``, and ``benchmarks/models.json`` for the Models page, written
+    where it exists); without, the record files given.
     """
     registry = get_registry()
     if docs_dir is None:
@@ -600,6 +603,10 @@ def generate(
     for example in sorted(EXAMPLES.glob("*.py")):
         path = f"examples/{example.stem}.md"
         write(path, example_page(example))
+        written.append(path)
+    models = (docs_dir / MODELS) if docs_dir is not None else models_record
+    for path, text in models_page(load_record(models)).items():
+        write(path, text)
         written.append(path)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     append_home(

@@ -1,0 +1,158 @@
+"""The site's "Models" page: whole training steps, zoo models against Keras models,
+from the record `zoo bench --models` writes (``docs/benchmarks/models.json``), with
+a bar chart per backend drawn at build time."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+#: Written by `zoo bench --models`, beside the layer record; read, never run, at build time.
+MODELS = Path("benchmarks/models.json")
+PAGE = "benchmarks/models.md"
+
+_LABELS = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
+_STEP = {
+    "tensorflow": "`model.train_function(iterator)` on a `tf.data` iterator",
+    "jax": "`model.train_function(state, iterator)`, the state threaded from step to step",
+    "torch": "`model.train_function([batch])`",
+}
+
+
+def load_record(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _memory(value: int | None) -> str:
+    return "—" if value is None else f"{value / 2**20:.0f} MiB"
+
+
+def _rows(runs: list[dict[str, Any]]) -> list[list[str]]:
+    rows = []
+    for run in runs:
+        cells = [run["model"], run["variant"], run["mode"], str(run["batch"])]
+        if "error" in run:
+            rows.append([*cells, "", "", f"error: {run['error'][:200]}", "", ""])
+            continue
+        zoo, keras = run["zoo"], run["keras"]
+        rows.append(
+            [
+                *cells,
+                f"{zoo['steps_per_s']:.3g}",
+                f"{keras['steps_per_s']:.3g}",
+                f"**{run['ratio']:.2f}**",
+                _memory(zoo.get("peak_memory_bytes")),
+                _memory(keras.get("peak_memory_bytes")),
+            ]
+        )
+    return rows
+
+
+def bar_chart(backend: str, runs: list[dict[str, Any]]) -> str | None:
+    """SVG: steps per second of the zoo model and the Keras model, a pair of bars per
+    model, variant, mode and batch size (log scale: the models differ a hundredfold)."""
+    timed = [run for run in runs if "error" not in run]
+    if not timed:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    labels = [f"{r['model']}\n{r['variant']}\n{r['mode']}, batch {r['batch']}" for r in timed]
+    where = np.arange(len(timed))
+    figure, axes = plt.subplots(figsize=(max(6.0, 1.1 * len(timed) + 1), 4.2))
+    width = 0.4
+    zoo = [r["zoo"]["steps_per_s"] for r in timed]
+    keras = [r["keras"]["steps_per_s"] for r in timed]
+    axes.bar(where - width / 2, zoo, width, label="zoo layers", color="tab:blue")
+    axes.bar(where + width / 2, keras, width, label="Keras built-ins", color="tab:orange")
+    for x, run, top in zip(where, timed, np.maximum(zoo, keras), strict=True):
+        axes.annotate(f"{run['ratio']:.2f}", (x, top), ha="center", va="bottom", fontsize="x-small")
+    axes.set_xticks(where, labels, fontsize="x-small")
+    axes.set_yscale("log")
+    axes.set_ylabel("training steps per second")
+    axes.set_title(
+        f"{_LABELS.get(backend, backend)}: steps per second (higher is faster); "
+        "above each pair, zoo / Keras step time",
+        fontsize="small",
+    )
+    axes.grid(True, axis="y", which="both", alpha=0.3)
+    axes.legend(fontsize="small")
+    figure.tight_layout()
+    svg = io.StringIO()
+    figure.savefig(svg, format="svg")
+    plt.close(figure)
+    return svg.getvalue()
+
+
+def models_page(record: dict[str, Any]) -> dict[str, str]:
+    """The Models page and its charts, by path; nothing if the record is empty."""
+    parts = record.get("backends", {})
+    if not parts:
+        return {}
+    files: dict[str, str] = {}
+    lines = [
+        "# Models\n",
+        "What users feel: the time of one training step of a whole model (forward, "
+        "backward and the optimizer's update), the model built from zoo layers against "
+        "the same model built from the Keras built-ins they mirror, with the same weights. "
+        "The step is the one `fit` runs, called as `fit` calls it: the trainer's compiled "
+        "train step after `compile` and a first `fit` of one batch. The two models are "
+        "timed in alternating rounds in one process, so that the machine's load hits both "
+        "alike; *ratio* is the median over rounds of zoo / Keras step time (below 1: the "
+        "zoo model trains faster). Written by `zoo bench --models --backend all`; the "
+        "method and the analysis are in the [benchmark report](report.md#models).\n",
+    ]
+    descriptions: dict[str, str] = {}
+    for part in parts.values():
+        descriptions.update(part.get("models", {}))
+    if descriptions:
+        lines.append(_table(["model", "what"], [[key, text] for key, text in descriptions.items()]))
+    header = ["model", "variant", "mode", "batch", "zoo steps/s", "Keras steps/s", "ratio"]
+    header += ["zoo peak memory", "Keras peak memory"]
+    for backend, part in parts.items():
+        machine = part.get("machine", {})
+        versions = ", ".join(
+            f"{_LABELS.get(name, name.capitalize())} {machine[name]}"
+            for name in ("tensorflow", "jax", "torch", "keras")
+            if machine.get(name)
+        )
+        lines += [
+            f"## {_LABELS.get(backend, backend)}\n",
+            f"On {machine.get('cpu', 'an unrecorded machine')} ({machine.get('cores', '?')} "
+            f"cores), {versions}, {machine.get('date', '')}; {part.get('rounds', '?')} "
+            f"rounds; the step timed: {_STEP.get(backend, 'the trainer compiled step')}. "
+            "Peak memory is what the backend reports for its device: — where it reports none "
+            "(a CPU).\n",
+        ]
+        runs = part.get("runs", [])
+        if runs:
+            lines.append(_table(header, _rows(runs)))
+        summary = part.get("summary", {})
+        for mode in part.get("modes", []):
+            mean = summary.get(f"geomean_{mode}_ratio")
+            if mean is not None:
+                lines.append(
+                    f"Geometric mean of the ratios at each model's largest batch ({mode}): "
+                    f"**{mean:.2f}**; largest: {summary.get(f'max_{mode}_ratio'):.2f} "
+                    f"({summary.get(f'worst_{mode}_model')}).\n"
+                )
+        for message in part.get("skipped", {}).values():
+            lines.append(f"*Skipped:* {message}\n")
+        svg = bar_chart(backend, runs)
+        if svg:
+            files[f"benchmarks/models-{backend}.svg"] = svg
+            label = _LABELS.get(backend, backend)
+            lines.append(f"![Training steps per second on {label}](models-{backend}.svg)\n")
+    files[PAGE] = "\n".join(lines)
+    return files
