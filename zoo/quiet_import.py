@@ -2,9 +2,11 @@
 
 TensorFlow's native libraries write to file descriptor 2 as they load ("I0000 ...
 oneDNN custom operations are on", "cudart_stub", "cpu_feature_guard"), some of them
-before ``TF_CPP_MIN_LOG_LEVEL`` is read. The ``zoo`` command imports Keras (and
-through it the plugins) with descriptor 2 pointed at a file, then writes back what
-was captured except those lines, or all of it if the import failed.
+before ``TF_CPP_MIN_LOG_LEVEL`` is read, and one more when it first looks for its
+devices ("E0000 ... cuInit"). The ``zoo`` command imports Keras (and through it the
+plugins), and has TensorFlow find its devices, with descriptor 2 pointed at a file,
+then writes back what was captured except those lines, or all of it if the import
+failed.
 """
 
 from __future__ import annotations
@@ -65,4 +67,13 @@ def import_keras() -> None:
     if "keras" in sys.modules:
         return
     with start_up_lines_dropped():
-        import keras  # noqa: F401
+        import keras
+
+        if keras.backend.backend() == "tensorflow":
+            # TensorFlow looks for its devices at the first operation, not at import, and
+            # says "E0000 ... failed call to cuInit" where no GPU is, whatever the log
+            # level below 3 (a user's TF_CPP_MIN_LOG_LEVEL=2 lets it through): here, not
+            # in the middle of a command's output.
+            import tensorflow as tf
+
+            tf.config.list_physical_devices()
