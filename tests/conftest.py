@@ -69,8 +69,10 @@ def site(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess]:
             version=metadata["version"],
         )
 
-    def zoo(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-        return run(str(ZOO), *args, env=env)
+    def zoo(
+        *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> subprocess.CompletedProcess:
+        return run(str(ZOO), *args, env=env, cwd=cwd)
 
     run.folder = tmp_path
     run.install = install

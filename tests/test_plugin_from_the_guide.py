@@ -7,7 +7,9 @@ same command checks and times the new plugin alone."""
 from __future__ import annotations
 
 import html
+import json
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -52,9 +54,11 @@ def test_a_plugin_written_from_the_guide_gets_every_support_and_cost_cell_filled
     assert "not measured" not in text.lower(), text[text.find("Cost") :][:1500]
     support = text[text.find("Support") : text.find("Config")]
     assert support.count("✓") >= 5 and "✗" not in support, support
-    assert "forward + backward" in text and "Square-cost.svg" in (
-        project / "site" / "reference" / "squares" / "Square" / "index.html"
-    ).read_text()
+    assert (
+        "forward + backward" in text
+        and "Square-cost.svg"
+        in (project / "site" / "reference" / "squares" / "Square" / "index.html").read_text()
+    )
     # The example ran when the site was built and its output is on the page.
     assert "[[ 2. 18.]]" in text
     noisy = [line for line in log.splitlines() if line.startswith(START_UP)]
@@ -90,3 +94,23 @@ def test_the_zoos_committed_benchmark_record_is_current():
     records = Records.beside(ROOT / "docs", registry)
     missing = [item.name for item in records.unmeasured("tensorflow") if item.plugin in own]
     assert not missing, f"no TensorFlow cost recorded for {missing}"
+
+
+@pytest.mark.slow
+def test_zoo_check_in_the_plugins_folder_keeps_the_results_for_its_site(site, tmp_path_factory):
+    site.install_project(HAND_WRITTEN)
+    project = tmp_path_factory.mktemp("checkout") / "zoo-squares"
+    shutil.copytree(HAND_WRITTEN, project)
+    checked = site.zoo("check", "squares", "--check", "config_roundtrip", cwd=project)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    path = project / "docs" / "records" / "squares" / "0.1.0" / "conformance.json"
+    assert path.exists(), checked.stdout
+    run = json.loads(path.read_text())["backends"]["tensorflow"]
+    assert run["results"] == {"squares/Square/config_roundtrip": "pass"}
+    assert run["versions"] == {"squares": "0.1.0"}
+    # Outside the plugin's folder nothing is written anywhere.
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    assert (
+        site.zoo("check", "squares", "--check", "config_roundtrip", cwd=elsewhere).returncode == 0
+    )
+    assert not any(elsewhere.iterdir())
