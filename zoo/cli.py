@@ -461,10 +461,31 @@ def command_docs(args: argparse.Namespace) -> int:
         environment = {**os.environ}
         environment.setdefault("DISABLE_MKDOCS_2_WARNING", "true")
         environment.setdefault("NO_MKDOCS_2_WARNING", "1")
+        if "keras" in sys.modules:
+            return _mkdocs_here(command[3:], environment)
         try:
             return subprocess.call(command, env=environment)
         except KeyboardInterrupt:  # Ctrl-C ends `serve`; mkdocs has stopped with it
             return 130
+
+
+def _mkdocs_here(argv: list[str], environment: dict[str, str]) -> int:
+    """``mkdocs build|serve`` in this process: after ``--check``/``--bench`` Keras,
+    TensorFlow and the plugins are imported here already, and the pages' generation
+    needs them (a new process would spend seconds importing them again)."""
+    import click
+
+    os.environ.update(environment)
+    from mkdocs.__main__ import cli
+
+    try:
+        cli.main(args=argv, prog_name="mkdocs", standalone_mode=False)
+    except click.ClickException as error:  # mkdocs' Abort (strict mode) among them
+        error.show()
+        return error.exit_code or 1
+    except KeyboardInterrupt:  # Ctrl-C ends `serve`
+        return 130
+    return 0
 
 
 def _fill_records(args: argparse.Namespace, sources: Path) -> int:
