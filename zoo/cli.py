@@ -250,6 +250,7 @@ def command_check(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
     from zoo.testing import cases, run
+    from zoo.testing.kit import warm_up
 
     try:
         selected = cases(
@@ -263,6 +264,7 @@ def command_check(args: argparse.Namespace) -> int:
         return 2
     if args.slow:
         selected = [case for case in selected if case.check.slow]
+    warm_up(selected)
     outcomes = []
     with Progress(console=errors.rich, transient=True) as progress:
         task = progress.add_task("checking", total=len(selected))
@@ -289,8 +291,34 @@ def command_check(args: argparse.Namespace) -> int:
     if args.json:
         _record(outcomes, Path(args.json))
         console.print(f"results recorded in {args.json} (backend {_current_backend()})")
+    else:
+        for path in _record_in_project(outcomes):
+            console.print(f"results recorded in {path} (`zoo docs build` shows them)")
     console.print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed or broken or not outcomes else 0
+
+
+def _record_in_project(outcomes) -> list[Path]:
+    """In a plugin's own project folder, keep its objects' results where ``zoo docs
+    build`` looks for them (``docs/records/PLUGIN/VERSION/``): the author's ``zoo check``
+    is not run again by ``zoo docs build --check``. Returns the files written."""
+    try:
+        from zoo.docs_site.config import docs_dir, project_plugins
+    except ImportError:  # no zoo[docs] (its YAML reader): no site to keep them for
+        return []
+    from zoo.records import plugin_folder
+
+    folder = Path.cwd()
+    plugins = _registry().plugins
+    written = []
+    for plugin in project_plugins(folder):
+        own = [outcome for outcome in outcomes if outcome.case.item.plugin == plugin]
+        if own and plugin in plugins:
+            version = plugins[plugin].version
+            path = plugin_folder(docs_dir(folder), plugin, version) / "conformance.json"
+            _record(own, path)
+            written.append(path)
+    return written
 
 
 def _record(outcomes, path: Path) -> None:
@@ -433,10 +461,31 @@ def command_docs(args: argparse.Namespace) -> int:
         environment = {**os.environ}
         environment.setdefault("DISABLE_MKDOCS_2_WARNING", "true")
         environment.setdefault("NO_MKDOCS_2_WARNING", "1")
+        if "keras" in sys.modules:
+            return _mkdocs_here(command[3:], environment)
         try:
             return subprocess.call(command, env=environment)
         except KeyboardInterrupt:  # Ctrl-C ends `serve`; mkdocs has stopped with it
             return 130
+
+
+def _mkdocs_here(argv: list[str], environment: dict[str, str]) -> int:
+    """``mkdocs build|serve`` in this process: after ``--check``/``--bench`` Keras,
+    TensorFlow and the plugins are imported here already, and the pages' generation
+    needs them (a new process would spend seconds importing them again)."""
+    import click
+
+    os.environ.update(environment)
+    from mkdocs.__main__ import cli
+
+    try:
+        cli.main(args=argv, prog_name="mkdocs", standalone_mode=False)
+    except click.ClickException as error:  # mkdocs' Abort (strict mode) among them
+        error.show()
+        return error.exit_code or 1
+    except KeyboardInterrupt:  # Ctrl-C ends `serve`
+        return 130
+    return 0
 
 
 def _fill_records(args: argparse.Namespace, sources: Path) -> int:

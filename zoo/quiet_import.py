@@ -2,19 +2,24 @@
 
 TensorFlow's native libraries write to file descriptor 2 as they load ("I0000 ...
 oneDNN custom operations are on", "cudart_stub", "cpu_feature_guard"), some of them
-before ``TF_CPP_MIN_LOG_LEVEL`` is read. The ``zoo`` command imports Keras (and
-through it the plugins) with descriptor 2 pointed at a file, then writes back what
-was captured except those lines, or all of it if the import failed.
+before ``TF_CPP_MIN_LOG_LEVEL`` is read, and one more when it first looks for its
+devices ("E0000 ... cuInit"). The ``zoo`` command imports Keras (and through it the
+plugins), and has TensorFlow find its devices, with descriptor 2 pointed at a file,
+then writes back what was captured except those lines, or all of it if the import
+failed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import re
 import sys
 import tempfile
 from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
 
 #: Lines TensorFlow's C++ side writes while it starts: glog's "I0000 00:00:..." form,
 #: absl's note before its log is set up, cpu_feature_guard's second line.
@@ -60,8 +65,55 @@ def start_up_lines_dropped() -> Iterator[None]:
             sys.stderr.flush()
 
 
+class _QuietLoader:
+    """Wraps TensorFlow's loader: executes it with its start-up lines dropped, and has
+    it find its devices there too."""
+
+    def __init__(self, loader: Any) -> None:
+        self.loader = loader
+
+    def create_module(self, spec: Any) -> ModuleType | None:
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        module.__loader__ = module.__spec__.loader = self.loader
+        with start_up_lines_dropped():
+            self.loader.exec_module(module)
+            # TensorFlow looks for its devices at the first operation, not at import,
+            # and says "E0000 ... failed call to cuInit" where no GPU is, at any log
+            # level below 3 (a user's TF_CPP_MIN_LOG_LEVEL=2 lets it through): here,
+            # not in the middle of a command's output.
+            module.config.list_physical_devices()
+
+
+class _QuietFinder:
+    """Finds TensorFlow with ``_QuietLoader``, until it is imported (a lookup alone,
+    ``importlib.util.find_spec``, leaves it in place)."""
+
+    def __init__(self) -> None:
+        self._looking = False
+
+    def find_spec(self, fullname: str, path=None, target=None):
+        if fullname != "tensorflow" or self._looking or "tensorflow" in sys.modules:
+            return None
+        self._looking = True  # the other finders' answer, not this one's again
+        try:
+            spec = importlib.util.find_spec(fullname)
+        finally:
+            self._looking = False
+        if spec is not None and spec.loader is not None:
+            spec.loader = _QuietLoader(spec.loader)
+        return spec
+
+
 def import_keras() -> None:
-    """Import Keras (its backend, and with it every installed zoo plugin) quietly."""
+    """Import Keras (its backend, and with it every installed zoo plugin) quietly; and
+    TensorFlow quietly whenever it is first imported later, on another backend (by a
+    check, a plugin or a library)."""
+    if "tensorflow" not in sys.modules and not any(
+        isinstance(finder, _QuietFinder) for finder in sys.meta_path
+    ):
+        sys.meta_path.insert(0, _QuietFinder())
     if "keras" in sys.modules:
         return
     with start_up_lines_dropped():

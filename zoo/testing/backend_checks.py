@@ -18,7 +18,7 @@ from zoo.backends import installed
 from zoo.entries import LayerEntry
 from zoo.registry import Registered
 from zoo.testing import backend
-from zoo.testing.cross_backend import ask, compute
+from zoo.testing.cross_backend import ask, compute, start
 from zoo.testing.kit import check
 from zoo.testing.layer_checks import (
     deterministic_in_training,
@@ -36,7 +36,16 @@ def _names(model: keras.Model, outputs: int) -> list[str]:
     ]
 
 
-@check("layer", slow=True, applies=lambda item: len(installed()) > 1)
+def _start_the_other_backends() -> None:
+    start([name for name in installed() if name != backend.current()])
+
+
+@check(
+    "layer",
+    slow=True,
+    applies=lambda item: len(installed()) > 1,
+    warm=_start_the_other_backends,
+)
 def check_cross_backend(item: Registered) -> None:
     """Outputs and gradients agree on every installed backend, with the same weights."""
     entry: LayerEntry = item.entry

@@ -46,10 +46,20 @@ def _dense(gradient: np.ndarray | None, like: Any) -> np.ndarray:
     return np.zeros(shape, "float32") if gradient is None else gradient
 
 
-def ask(name: str, path: Path, x: np.ndarray, training: bool, modules: list[str]) -> list:
-    worker = _workers.setdefault(
+def _worker(name: str) -> Worker:
+    return _workers.setdefault(
         name, Worker("zoo.testing.cross_backend", env={"KERAS_BACKEND": name})
     )
+
+
+def start(names: list[str]) -> None:
+    """Start the workers on backends ``names``."""
+    for name in names:
+        _worker(name).start()
+
+
+def ask(name: str, path: Path, x: np.ndarray, training: bool, modules: list[str]) -> list:
+    worker = _worker(name)
     with tempfile.TemporaryDirectory() as folder:
         np.save(Path(folder) / "x.npy", x)
         request = {"model": str(path), "folder": folder, "training": training}

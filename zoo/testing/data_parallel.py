@@ -44,6 +44,7 @@ _worker = Worker(
     "zoo.testing.data_parallel",
     env={"XLA_FLAGS": f"--xla_force_host_platform_device_count={REPLICAS}"},
 )
+start = _worker.start
 
 
 @dataclass

@@ -55,7 +55,7 @@ def distributed_setup(item: Registered, replicas: int):
 
 
 # Slow: a few seconds a layer, after the worker's start.
-@check("layer", slow=True, backends=tuple(data_parallel.SUPPORTED))
+@check("layer", slow=True, backends=tuple(data_parallel.SUPPORTED), warm=data_parallel.start)
 def check_data_parallel(item: Registered) -> None:
     """Trained data-parallel on two CPU devices, it reaches one device's weights."""
     x, model, random, targets = distributed_setup(item, data_parallel.REPLICAS)

@@ -23,6 +23,7 @@ import numpy as np
 from zoo.testing.worker import Worker, serve
 
 _worker = Worker("zoo.testing.fresh_process")
+start = _worker.start
 
 
 @dataclass

@@ -26,6 +26,9 @@ class Check:
     slow: bool
     #: The Keras backends it can apply on; elsewhere it is "n/a", never a pass.
     backends: tuple[str, ...] = BACKENDS
+    #: Starts the helper processes it asks (without waiting for them), so that a run's
+    #: Python, TensorFlow, JAX and PyTorch start-ups overlap instead of queueing.
+    warm: Callable[[], None] | None = None
 
     @property
     def doc(self) -> str:
@@ -40,6 +43,7 @@ def check(
     slow: bool = False,
     applies: Callable[[Registered], bool] = lambda item: True,
     backends: tuple[str, ...] = BACKENDS,
+    warm: Callable[[], None] | None = None,
 ) -> Callable[[Callable[[Registered], None]], Callable[[Registered], None]]:
     """Declare a check of objects of ``kinds``; its name is the function's name."""
 
@@ -47,7 +51,7 @@ def check(
         name = function.__name__.removeprefix("check_")
         if name in CHECKS:
             raise ValueError(f"two conformance checks are named {name!r}")
-        CHECKS[name] = Check(name, function, kinds, applies, slow, backends)
+        CHECKS[name] = Check(name, function, kinds, applies, slow, backends, warm)
         return function
 
     return declare
@@ -114,6 +118,14 @@ def cases(
                 continue
             selected.append(Case(item, found))
     return selected
+
+
+def warm_up(selected: list[Case]) -> None:
+    """Start, all at once, the helper processes the checks of ``selected`` will ask: each
+    would otherwise start when its check comes, while the rest waits."""
+    for found in {case.check.name: case.check for case in selected}.values():
+        if found.warm is not None:
+            found.warm()
 
 
 def run(case: Case) -> Outcome:

@@ -259,7 +259,7 @@ def check_config_roundtrip(item: Registered) -> None:
     )
 
 
-@check("layer")
+@check("layer", warm=fresh_process.start)
 def check_keras_file(item: Registered) -> None:
     """A model holding it, saved to .keras, loads in a new process after `import zoo`."""
     entry = item.entry

@@ -33,6 +33,7 @@ _worker = Worker(
     "zoo.testing.model_parallel",
     env={"XLA_FLAGS": f"--xla_force_host_platform_device_count={DEVICES}"},
 )
+start = _worker.start
 
 
 @dataclass

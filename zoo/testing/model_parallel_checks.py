@@ -33,7 +33,7 @@ def _has_layout(item: Registered) -> bool:
 
 
 # Slow: JAX's start-up in the worker once a session, then a few seconds a layer.
-@check("layer", slow=True, backends=("jax",), applies=_has_layout)
+@check("layer", slow=True, backends=("jax",), applies=_has_layout, warm=model_parallel.start)
 def check_model_parallel(item: Registered) -> None:
     """Sharded over two devices by its layout hint (ModelParallel), it trains to the
     unsharded layer's weights."""

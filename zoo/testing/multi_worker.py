@@ -93,9 +93,7 @@ class WorkerGroup:
     def ask(self, request: dict[str, Any], timeout: float = TIMEOUT) -> list[dict[str, Any]]:
         """Every worker's answer to ``request``; ``AssertionError`` naming what went wrong
         (and what the workers said) if one dies or they take longer than ``timeout``."""
-        if not self._alive():
-            self.close()
-            self._start()
+        self.start()
         for process in self._processes:
             process.stdin.write(json.dumps(request) + "\n")
             process.stdin.flush()
@@ -125,6 +123,12 @@ class WorkerGroup:
             # it: the cluster is not reusable.
             self.close()
         return answers
+
+    def start(self) -> None:
+        """Start the processes, unless every one is running."""
+        if not self._alive():
+            self.close()
+            self._start()
 
     def close(self) -> None:
         """Kill every worker's process group (TensorFlow's own threads and children too)."""
@@ -183,6 +187,7 @@ def _read_answers(process: subprocess.Popen, answers: queue.Queue) -> None:
 
 
 _group = WorkerGroup("zoo.testing.multi_worker")
+start = _group.start
 
 
 @dataclass

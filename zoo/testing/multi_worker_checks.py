@@ -45,7 +45,7 @@ def _one_device(path: Path, x: np.ndarray, targets: list[np.ndarray] | None) -> 
 
 # Slow: a worker pair's start-up once a session (~10-90 s, with the machine's load),
 # then a few seconds a layer.
-@check("layer", slow=True, backends=("tensorflow",))
+@check("layer", slow=True, backends=("tensorflow",), warm=multi_worker.start)
 def check_multi_worker(item: Registered) -> None:
     """Trained by two worker processes under MultiWorkerMirroredStrategy, it reaches
     one device's variables (seed states only, for a random layer)."""

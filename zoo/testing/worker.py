@@ -42,6 +42,10 @@ class Worker:
         last = "".join(self._stderr.readlines()[-15:])
         raise RuntimeError(f"the worker process `python -m {self.module}` died; it said:\n{last}")
 
+    def start(self) -> None:
+        """Start the process now (it imports its libraries while the caller goes on)."""
+        self._start()
+
     def _start(self) -> subprocess.Popen:
         if self._process is None or self._process.poll() is not None:
             self._stderr.seek(0)
