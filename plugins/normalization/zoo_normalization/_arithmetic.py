@@ -1,4 +1,4 @@
-"""The arithmetic of layer, RMS and group normalization, with hand-written gradients.
+"""The arithmetic of layer, RMS, group and batch normalization, with hand-written gradients.
 
 Each function takes a float32 (or float64) input and its weights already cast
 to that dtype, and returns the normalized input; the layers cast around it.
@@ -343,8 +343,9 @@ def batch_normalize(x, mean, variance, gamma, beta, axis: int, epsilon: float):
     Channels last is viewed as a ``(rows, channels)`` matrix: XLA under
     TensorFlow reduces its columns faster than all leading axes of the
     original shape (0.70-0.77 of the twin against 0.98). Every sum is a
-    reduction: column sums as matrix products, which TensorFlow's graph mode
-    prefers, stop XLA from fusing the product `dy * x` into them.
+    reduction: a column sum as a product with ones is faster in TensorFlow's
+    graph mode (0.59), but slower under XLA (0.98), what `fit` uses by
+    default, and under JAX (1.30).
     """
     rank = len(x.shape)
     channels = x.shape[axis]
