@@ -302,7 +302,7 @@ def group_normalize(x, gamma, beta, axis: int, groups: int, epsilon: float):
             upstream = args[0] if upstream is None else upstream
             centered = view - column(mean)
             sum_dy = per_channel(upstream)
-            sum_dy_centered = per_channel(upstream * centered, "BN_SUMS2")
+            sum_dy_centered = per_channel(upstream * centered)
             d_gamma = over_batch(sum_dy_centered * inv)
             d_beta = over_batch(sum_dy)
             # dx = inv * (g - mean(g) - xhat * mean(g * xhat)), g = dy * gamma,
