@@ -1,4 +1,5 @@
-"""The hand-written gradients of layer/RMS/group/instance normalization, by finite differences."""
+"""The hand-written gradients of the normalizations: by finite differences, and batch
+normalization's against automatic differentiation of its textbook definition."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import keras
 import numpy as np
 import pytest
 from zoo_normalization import (
+    BatchNormalization,
     GroupNormalization,
     InstanceNormalization,
     LayerNormalization,
@@ -102,3 +104,121 @@ def test_gradients_match_central_differences(name, affine, sums, compiled, rng, 
             for index in rng.choice(size, size=min(6, size), replace=False):
                 estimate = central_difference(objective, x, weight, index, step)
                 assert abs(estimate - flat[index]) <= tolerance * max(1.0, abs(estimate))
+
+
+#: Batch normalization's channel axis and input shape: channels last (the matrix view),
+#: channels first, a middle axis, and a plain matrix.
+BATCH_CASES = {
+    "last": (-1, (6, 5, 4, 3)),
+    "first": (1, (6, 3, 5, 4)),
+    "middle": (2, (6, 5, 3, 4)),
+    "matrix": (-1, (12, 5)),
+}
+
+
+def textbook_batch_normalization(layer: BatchNormalization, x):
+    """``(x - mean) / sqrt(variance + epsilon) * gamma + beta`` with the batch's own
+    statistics, in plain `keras.ops` for the backend to differentiate step by step."""
+    rank = len(x.shape)
+    axis = layer.axis % rank
+    axes = [i for i in range(rank) if i != axis]
+    shape = [x.shape[axis] if i == axis else 1 for i in range(rank)]
+    mean = keras.ops.mean(x, axis=axes, keepdims=True)
+    variance = keras.ops.mean(keras.ops.square(x - mean), axis=axes, keepdims=True)
+    outputs = (x - mean) / keras.ops.sqrt(variance + layer.epsilon)
+    if layer.scale:
+        outputs = outputs * keras.ops.reshape(layer.gamma, shape)
+    if layer.center:
+        outputs = outputs + keras.ops.reshape(layer.beta, shape)
+    return outputs
+
+
+@pytest.mark.parametrize("compiled", ["eager", "compiled"])
+@pytest.mark.parametrize(
+    ("center", "scale"), [(True, True), (False, True), (True, False), (False, False)]
+)
+@pytest.mark.parametrize("case", sorted(BATCH_CASES))
+def test_batch_normalization_gradients_match_autodiff(case, center, scale, compiled, rng):
+    # The hand-written gradient of training mode, against the backend's own
+    # differentiation of the textbook formula: the input's and gamma's and beta's.
+    axis, shape = BATCH_CASES[case]
+    layer = BatchNormalization(axis=axis, center=center, scale=scale, epsilon=0.01)
+    x = rng.normal(2.0, 3.0, size=shape).astype("float32")
+    layer.build(x.shape)
+    for weight in layer.trainable_weights:
+        weight.assign(rng.normal(size=weight.shape).astype("float32"))
+    projection = keras.ops.convert_to_tensor(rng.normal(size=shape).astype("float32"))
+
+    def objective(inputs):
+        return keras.ops.sum(keras.ops.multiply(layer(inputs, training=True), projection))
+
+    def reference(inputs):
+        return keras.ops.sum(
+            keras.ops.multiply(textbook_batch_normalization(layer, inputs), projection)
+        )
+
+    if compiled == "compiled":
+        found_x, found_weights = compiled_gradients(objective, x, layer)
+    else:
+        _, found_x, found_weights = backend.gradients(objective, [x], layer)
+    _, expected_x, expected_weights = backend.gradients(reference, [x], layer)
+    assert len(found_weights) == int(center) + int(scale)
+    for found, expected in zip(
+        [*found_x, *found_weights], [*expected_x, *expected_weights], strict=True
+    ):
+        np.testing.assert_allclose(found, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_batch_normalization_gradients_match_central_differences(rng):
+    with backend.most_precise() as dtype:
+        step, tolerance = (1e-6, 1e-5) if dtype == "float64" else (1e-3, 1e-2)
+        layer = BatchNormalization(axis=1, dtype=dtype)
+        x = rng.normal(1.0, 2.0, size=(4, 3, 5, 2)).astype(dtype)
+        layer.build(x.shape)
+        for weight in layer.trainable_weights:
+            weight.assign(rng.normal(size=weight.shape).astype(dtype))
+        projection = keras.ops.convert_to_tensor(rng.normal(size=x.shape).astype(dtype))
+
+        def objective(inputs):
+            return keras.ops.sum(keras.ops.multiply(layer(inputs, training=True), projection))
+
+        _, input_gradients, weight_gradients = backend.gradients(objective, [x], layer)
+        probed = [(None, input_gradients[0])]
+        probed += list(zip(layer.trainable_weights, weight_gradients, strict=True))
+        for weight, gradient in probed:
+            size = x.size if weight is None else math.prod(weight.shape)
+            flat = np.ravel(gradient)
+            for index in rng.choice(size, size=min(6, size), replace=False):
+                estimate = central_difference(objective, x, weight, index, step)
+                assert abs(estimate - flat[index]) <= tolerance * max(1.0, abs(estimate))
+
+
+def test_batch_normalization_gradient_is_exact_far_from_zero(rng):
+    # The backward pass sums dy * x and subtracts mean * sum(dy): with inputs around
+    # 1e3 it must still match the float64 textbook gradient as closely as float32
+    # inputs allow (Keras' PyTorch gradient, through its one-pass variance, is off
+    # by 3% there).
+    x = rng.normal(1e3, 1.0, size=(32, 6, 6, 8)).astype("float32")
+    upstream = rng.normal(size=x.shape)
+    gamma = rng.normal(size=8)
+    layer = BatchNormalization()
+    layer.build(x.shape)
+    layer.gamma.assign(gamma.astype("float32"))
+
+    projection = keras.ops.convert_to_tensor(upstream.astype("float32"))
+
+    def objective(inputs):
+        return keras.ops.sum(keras.ops.multiply(layer(inputs, training=True), projection))
+
+    _, (found,), _ = backend.gradients(objective, [x], layer)
+    exact = x.astype("float64")
+    count = exact.size // 8
+    centered = exact - exact.mean(axis=(0, 1, 2))
+    inv = 1.0 / np.sqrt(np.mean(centered**2, axis=(0, 1, 2)) + layer.epsilon)
+    normalized = centered * inv
+    expected = (gamma * inv / count) * (
+        count * upstream
+        - upstream.sum(axis=(0, 1, 2))
+        - normalized * (upstream * normalized).sum(axis=(0, 1, 2))
+    )
+    assert np.max(np.abs(found - expected)) <= 1e-4 * np.max(np.abs(expected))

@@ -8,7 +8,7 @@ import keras
 from keras import initializers, ops
 
 from zoo.validation import require, require_float_input
-from zoo_normalization._arithmetic import moments
+from zoo_normalization._arithmetic import batch_normalize, moments
 from zoo_normalization._common import (
     CenterScale,
     check_axis,
@@ -240,7 +240,10 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
         gamma = None if self.gamma is None else ops.cast(self.gamma, dtype)
         beta = None if self.beta is None else ops.cast(self.beta, dtype)
         if training and self.trainable:
-            mean, variance = self._moments(x, mask)
+            # Local statistics without a mask take the hand-written gradient, which
+            # already accounts for the statistics: they need none of their own.
+            fast = mask is None and not self.synchronized
+            mean, variance = self._moments(ops.stop_gradient(x) if fast else x, mask)
             if self.renorm:
                 gamma, beta = self._renormalize(mean, variance, gamma, beta)
             else:
@@ -251,6 +254,9 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
                 self.moving_variance.assign(
                     ops.cast(self.moving_variance, dtype) * momentum + variance * (1.0 - momentum)
                 )
+            if fast:
+                outputs = batch_normalize(x, mean, variance, gamma, beta, self._axis, self.epsilon)
+                return ops.cast(outputs, self.compute_dtype)
         else:
             mean = ops.cast(self.moving_mean, dtype)
             variance = ops.cast(self.moving_variance, dtype)
