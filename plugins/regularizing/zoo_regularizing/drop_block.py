@@ -133,18 +133,22 @@ class DropBlock2D(SavesSeedState, keras.layers.Layer):
         )
         # A drawn block covers the `size x size` square whose top-left corner it
         # is; a unit is dropped when a block starts at most `size - 1` rows and
-        # columns before it: a max pool over the zero-padded draws.
+        # columns before it: a pool over the zero-padded draws. An average pool,
+        # not a max pool: the draws are 0 or 1, so the mean is 0 exactly where no
+        # block covers the unit, and it is cheaper (PyTorch's max pool also
+        # computes argmax indices; layer alone, batch 32 of 32x32x16: 0.91 of the
+        # max-pool version's time on PyTorch, 0.88 on JAX, 1.01 on TensorFlow).
         starts = ops.cast(noise < gamma, "float32")
         pad = size - 1
         starts = ops.pad(starts, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
-        dropped = ops.max_pool(
+        covered = ops.average_pool(
             starts,
             pool_size=size,
             strides=1,
             padding="valid",
             data_format="channels_last",
         )
-        return 1.0 - dropped
+        return ops.cast(ops.equal(covered, 0.0), "float32")
 
     def call(self, inputs, training=False):
         require_float_input(self, inputs)
