@@ -77,7 +77,7 @@ def load_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def make_vae(seed: int = 0) -> VAE:
-    """The VAE both examples train: 64 -> 128 -> 4 (+4) -> 128 -> 64."""
+    """The VAE both examples train: 64 -> 256 -> 4 (+4) -> 256 -> 64."""
     keras.utils.set_random_seed(seed)
     return VAE(
         original_dim=IMAGE_SIDE * IMAGE_SIDE,
