@@ -67,6 +67,20 @@ def compiled_gradients(objective, x: np.ndarray, layer: keras.layers.Layer):
     return found[:1], found[1:]
 
 
+def assert_close_to_central_differences(
+    objective, x, layer, input_gradient, weight_gradients, rng, step, tolerance
+) -> None:
+    """The input's gradient, then each trainable weight's, probed at a few entries."""
+    probed = [(None, input_gradient)]
+    probed += list(zip(layer.trainable_weights, weight_gradients, strict=True))
+    for weight, gradient in probed:
+        size = x.size if weight is None else math.prod(weight.shape)
+        flat = np.ravel(gradient)
+        for index in rng.choice(size, size=min(6, size), replace=False):
+            estimate = central_difference(objective, x, weight, index, step)
+            assert abs(estimate - flat[index]) <= tolerance * max(1.0, abs(estimate))
+
+
 @pytest.mark.parametrize("compiled", ["eager", "compiled"])
 @pytest.mark.parametrize("sums", ["cpu-small", "cpu-large", "accelerator"])
 @pytest.mark.parametrize("affine", [True, False])
@@ -95,15 +109,9 @@ def test_gradients_match_central_differences(name, affine, sums, compiled, rng, 
             input_gradients, weight_gradients = compiled_gradients(objective, x, layer)
         else:
             _, input_gradients, weight_gradients = backend.gradients(objective, [x], layer)
-        # The input first, then each trainable weight; each probed at a few entries.
-        probed = [(None, input_gradients[0])]
-        probed += list(zip(layer.trainable_weights, weight_gradients, strict=True))
-        for weight, gradient in probed:
-            size = x.size if weight is None else math.prod(weight.shape)
-            flat = np.ravel(gradient)
-            for index in rng.choice(size, size=min(6, size), replace=False):
-                estimate = central_difference(objective, x, weight, index, step)
-                assert abs(estimate - flat[index]) <= tolerance * max(1.0, abs(estimate))
+        assert_close_to_central_differences(
+            objective, x, layer, input_gradients[0], weight_gradients, rng, step, tolerance
+        )
 
 
 #: Batch normalization's channel axis and input shape: channels last (the matrix view),
@@ -183,14 +191,9 @@ def test_batch_normalization_gradients_match_central_differences(rng):
             return keras.ops.sum(keras.ops.multiply(layer(inputs, training=True), projection))
 
         _, input_gradients, weight_gradients = backend.gradients(objective, [x], layer)
-        probed = [(None, input_gradients[0])]
-        probed += list(zip(layer.trainable_weights, weight_gradients, strict=True))
-        for weight, gradient in probed:
-            size = x.size if weight is None else math.prod(weight.shape)
-            flat = np.ravel(gradient)
-            for index in rng.choice(size, size=min(6, size), replace=False):
-                estimate = central_difference(objective, x, weight, index, step)
-                assert abs(estimate - flat[index]) <= tolerance * max(1.0, abs(estimate))
+        assert_close_to_central_differences(
+            objective, x, layer, input_gradients[0], weight_gradients, rng, step, tolerance
+        )
 
 
 def test_batch_normalization_gradient_is_exact_far_from_zero(rng):
