@@ -11,10 +11,10 @@ import math
 import keras
 import pytest
 
-from zoo import bench
 from zoo.backends import current
-from zoo.entries import LayerEntry, Twin
+from zoo.bench import layers as bench
 from zoo.registry import Registered
+from zoo.registry.entries import LayerEntry, Twin
 
 
 def _item(entry: LayerEntry) -> Registered:
@@ -182,7 +182,7 @@ def test_a_mode_of_another_backend_is_refused():
 
 
 def test_the_machine_names_the_backend_and_its_framework_versions():
-    from zoo import machine
+    from zoo.bench import machine
 
     info = machine.machine_info()
     assert info["backend"] == current() and info["keras"] == keras.__version__
@@ -237,7 +237,7 @@ def _layer_record(modes: dict[str, float]) -> dict:
 
 def test_the_docs_show_a_cost_table_per_backend_and_one_plot():
     import zoo
-    from zoo import docs
+    from zoo.docgen import pages as docs
 
     torch_layer = _layer_record({"eager": 0.9})
     torch_layer["sizes"][1]["compiled"] = {

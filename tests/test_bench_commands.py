@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from zoo import bench
 from zoo.backends import BACKENDS, current
+from zoo.bench import layers as bench
 
 pytestmark = pytest.mark.slow
 

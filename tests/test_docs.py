@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import zoo
-from zoo.docs import generate
+from zoo.docgen.pages import generate
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +111,7 @@ def test_family_pages_list_their_objects(pages):
 def test_the_snippet_output_is_what_running_it_prints():
     from zoo_core import Maxout
 
-    from zoo.docs import run_example
+    from zoo.docgen.pages import run_example
 
     source, printed, error = run_example(Maxout)
     assert error is None
@@ -120,7 +120,7 @@ def test_the_snippet_output_is_what_running_it_prints():
 
 
 def test_a_failing_example_is_reported_not_hidden():
-    from zoo.docs import run_example
+    from zoo.docgen.pages import run_example
 
     class Broken:
         """Breaks.
@@ -143,9 +143,9 @@ def test_site_configuration_needs_no_edit_for_new_plugins():
 
 
 def test_support_matrix_reads_the_recorded_conformance_run():
-    from zoo.docs import SUPPORT, support_row
+    from zoo.docgen.pages import SUPPORT, support_row
     from zoo.testing import cases
-    from zoo.testing.backend import current
+    from zoo.testing.seams import current
 
     here = current()
     item = zoo.get_registry().get("Linear")

@@ -1,10 +1,10 @@
-"""The "Keras' own tests" section of a twinned layer's page (zoo/docs_parity.py)."""
+"""The "Keras' own tests" section of a twinned layer's page (zoo/docgen/parity.py)."""
 
 from __future__ import annotations
 
 import re
 
-from zoo.docs_parity import load_record, parity_section
+from zoo.docgen.parity import load_record, parity_section
 
 RECORD = {
     "keras": "3.15.1",

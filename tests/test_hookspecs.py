@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
-from zoo import hookspecs
+from zoo.registry import hookspecs
 
 ROOT = Path(__file__).resolve().parents[1]
 HOOKS = [

@@ -10,7 +10,7 @@ import pytest
 from keras import ops
 
 import zoo
-from zoo.plugins import register, unregister
+from zoo.registry.loading import register, unregister
 from zoo.testing import CHECKS, Case, run
 
 PACKAGE = __name__.split(".")[0]

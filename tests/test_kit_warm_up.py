@@ -1,8 +1,9 @@
 """`zoo check` starts the helper processes of the checks it will run at once, so that
 their start-ups overlap; the checks then use those very processes."""
 
-from zoo.testing import cases, fresh_process, run
+from zoo.testing import cases, run
 from zoo.testing.kit import warm_up
+from zoo.testing.workers import fresh_process
 
 
 def test_warm_up_starts_the_helper_process_that_its_check_then_uses():

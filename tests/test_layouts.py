@@ -8,7 +8,7 @@ import pytest
 from zoo_core import Linear, MLPBlock
 
 import zoo
-from zoo.testing.layer_checks import model_around
+from zoo.testing.helpers import model_around
 
 
 def mesh(model_axis: int = 2) -> keras.distribution.DeviceMesh:

@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo import cli, model_bench
+from zoo import cli
 from zoo.backends import current
-from zoo.docs_models import models_page
+from zoo.bench import models as model_bench
+from zoo.docgen.models import models_page
 from zoo.registry import Registry
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from zoo.testing import backend
+from zoo.testing import seams
 
 ROOT = Path(__file__).resolve().parents[1]
 FAMILIES = sorted(
@@ -40,7 +40,7 @@ def test_each_family_installs_alone_next_to_the_framework(tmp_path):
     python = str(venv / "bin" / "python")
     run(uv, "venv", "--seed", "--python", "3.11", str(venv))
     # The framework with the backend these tests run on (JAX and PyTorch are extras).
-    extra = "" if backend.current() == "tensorflow" else f"[{backend.current()}]"
+    extra = "" if seams.current() == "tensorflow" else f"[{seams.current()}]"
     run(uv, "pip", "install", "--python", python, f"{ROOT}{extra}")
     env = {**os.environ, "VIRTUAL_ENV": str(venv)}
     env.pop("PYTHONPATH", None)

@@ -9,8 +9,8 @@ from pathlib import Path
 import yaml
 
 import zoo
-from zoo.docs import BENCH_COMMAND, CHECK_COMMAND, cost_section, support_section
-from zoo.docs_site.config import PACKAGED, docs_dir, project_plugins, site_config
+from zoo.docgen.pages import BENCH_COMMAND, CHECK_COMMAND, cost_section, support_section
+from zoo.docgen.site.config import PACKAGED, docs_dir, project_plugins, site_config
 from zoo.records import Records, plugin_folder
 
 

@@ -8,7 +8,7 @@ import keras
 import pytest
 
 import zoo
-from zoo.plugins import PluginWarning, register, unregister
+from zoo.registry.loading import PluginWarning, register, unregister
 
 PACKAGE = __name__.split(".")[0]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zoo.testing.source_checks import private_imports
+from zoo.testing.checks.source import private_imports
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -193,9 +193,9 @@ def test_linear_with_a_positional_input_dim_says_to_name_it():
 
 
 def test_compute_sum_makes_non_trainable_weights_at_construction():
-    from zoo.testing import backend
+    from zoo.testing import seams
 
-    if backend.current() == "jax":
+    if seams.current() == "jax":
         pytest.skip("the block calls `.numpy()`, which JAX arrays do not have")
     namespace = run("my_sum = ComputeSum(input_dim=2)\nbuilt = list(my_sum.weights)", COMPUTE_SUM)
     assert namespace["built"] and not namespace["my_sum"].trainable_weights

@@ -2,16 +2,29 @@
 
 ``import zoo`` imports every installed plugin, which registers its objects
 with Keras, so ``keras.saving.load_model`` can rebuild them: at once if Keras
-is imported already, else right after Keras is (``zoo.after_import``), so that
+is imported already, else right after Keras is (``zoo.registry.lazy``), so that
 ``zoo --help`` does not pay for importing Keras and TensorFlow.
 """
 
-from zoo.after_import import after_import
-from zoo.entries import WRONG_INPUTS, Family, LayerEntry, ObjectEntry, Twin
-from zoo.hookspecs import hookimpl
+import sys
+
 from zoo.layouts import layout_hints, layout_map
-from zoo.plugins import load_plugins
-from zoo.registry import custom_objects, get_registry
+from zoo.registry import (
+    WRONG_INPUTS,
+    Family,
+    LayerEntry,
+    ObjectEntry,
+    Twin,
+    custom_objects,
+    entries,
+    get_registry,
+    hookimpl,
+    load_plugins,
+)
+from zoo.registry.lazy import after_import
+
+# `zoo.entries`, the path plugins written before the registry package import entries from.
+sys.modules.setdefault("zoo.entries", entries)
 
 __all__ = [
     "WRONG_INPUTS",

@@ -48,7 +48,7 @@ def _conformance_parts(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _bench_parts(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    from zoo.bench import backend_records
+    from zoo.bench.layers import backend_records
 
     return backend_records(record)
 

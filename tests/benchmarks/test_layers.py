@@ -24,7 +24,7 @@ BATCH = 1024
 
 def _cases() -> list:
     import zoo
-    from zoo import bench
+    from zoo.bench import layers as bench
 
     cases = []
     for item in zoo.get_registry().layers():
@@ -47,7 +47,7 @@ def _cases() -> list:
 @functools.cache
 def _pair(name: str) -> tuple:
     import zoo
-    from zoo import bench
+    from zoo.bench import layers as bench
 
     return bench.build_pair(zoo.get_registry().get(name, "layer").entry)
 
@@ -55,8 +55,8 @@ def _pair(name: str) -> tuple:
 @pytest.mark.parametrize(("name", "phase", "implementation", "mode"), _cases())
 def test_layer(benchmark, name: str, phase: str, implementation: str, mode: str) -> None:
     import zoo
-    from zoo import bench
     from zoo.backends import current
+    from zoo.bench import layers as bench
 
     entry = zoo.get_registry().get(name, "layer").entry
     zoo_layer, twin_layer = _pair(name)

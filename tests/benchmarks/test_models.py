@@ -1,6 +1,6 @@
 """One pytest-benchmark per (model, variant, side, batch): the runs of `zoo bench --models`.
 
-The models, their batch sizes and the step timed come from zoo.model_bench, as
+The models, their batch sizes and the step timed come from zoo.bench.models, as
 `zoo bench --models` runs them (the trainer's compiled train step, called as
 `fit` calls it, in the backend's first mode: what `fit` runs on a CPU); a model
 whose layers are not installed is skipped naming them. pytest-benchmark does
@@ -18,7 +18,7 @@ import functools
 
 import pytest
 
-from zoo import model_bench
+from zoo.bench import models as model_bench
 
 # A step lasts up to a second: a few rounds, each one call.
 pytestmark = pytest.mark.benchmark(min_rounds=5, max_time=5.0, warmup=False)
@@ -48,8 +48,8 @@ def _models(key: str, batch: int) -> dict:
 
 @pytest.mark.parametrize(("key", "side", "batch"), _cases())
 def test_model(benchmark, key: str, side: str, batch: int) -> None:
-    from zoo import bench
     from zoo.backends import current
+    from zoo.bench import layers as bench
 
     models = _models(key, batch)
     if "skip" in models:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from zoo.registry import Registered, get_registry
-from zoo.testing.backend import BACKENDS, current
+from zoo.testing.seams import BACKENDS, current
 
 
 @dataclass(frozen=True)

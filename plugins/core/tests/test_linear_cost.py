@@ -12,8 +12,8 @@ import keras
 import pytest
 from zoo_core import Linear
 
-from zoo import bench
 from zoo.backends import current
+from zoo.bench import layers as bench
 
 pytestmark = pytest.mark.benchmark
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from zoo_core import EmbeddingBag, NoisyDense, PolynomialCrossing, Snake, Sparsemax
 
-from zoo.testing.backend import gradients
-from zoo.testing.layer_checks import dtype_policy
+from zoo.testing.helpers import dtype_policy
+from zoo.testing.seams import gradients
 
 rng = np.random.default_rng(0)
 

@@ -11,7 +11,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from zoo.testing import backend  # noqa: E402
+from zoo.testing import seams  # noqa: E402
 
 
 @pytest.fixture
@@ -40,5 +40,5 @@ def most_precise():
     """The most precise float the backend computes in (float64 on TensorFlow, float32
     on JAX and PyTorch, where Keras turns float64 into float32), as floatx and dtype
     policy during the test; its name."""
-    with backend.most_precise() as dtype:
+    with seams.most_precise() as dtype:
         yield dtype

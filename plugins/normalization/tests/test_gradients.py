@@ -17,8 +17,8 @@ from zoo_normalization import (
     _arithmetic,
 )
 
-from zoo.testing import backend
-from zoo.testing.layer_checks import central_difference
+from zoo.testing import seams
+from zoo.testing.helpers import central_difference
 
 CASES = {
     "layer": lambda **kw: LayerNormalization(**kw),
@@ -91,7 +91,7 @@ def test_gradients_match_central_differences(name, affine, sums, compiled, rng, 
     monkeypatch.setattr(_arithmetic, "on_cpu", lambda: sums != "accelerator")
     if sums == "cpu-large":
         monkeypatch.setattr(_arithmetic, "_LIBRARY_PRODUCT_ELEMENTS", 0)
-    with backend.most_precise() as dtype:
+    with seams.most_precise() as dtype:
         # float64 where the backend computes in it (TensorFlow); elsewhere float32, whose
         # rounding (~1e-7 relative) needs a wider step and tolerance.
         step, tolerance = (1e-6, 1e-5) if dtype == "float64" else (1e-3, 1e-2)
@@ -108,7 +108,7 @@ def test_gradients_match_central_differences(name, affine, sums, compiled, rng, 
         if compiled == "compiled":
             input_gradients, weight_gradients = compiled_gradients(objective, x, layer)
         else:
-            _, input_gradients, weight_gradients = backend.gradients(objective, [x], layer)
+            _, input_gradients, weight_gradients = seams.gradients(objective, [x], layer)
         assert_close_to_central_differences(
             objective, x, layer, input_gradients[0], weight_gradients, rng, step, tolerance
         )
@@ -168,8 +168,8 @@ def test_batch_normalization_gradients_match_autodiff(case, center, scale, compi
     if compiled == "compiled":
         found_x, found_weights = compiled_gradients(objective, x, layer)
     else:
-        _, found_x, found_weights = backend.gradients(objective, [x], layer)
-    _, expected_x, expected_weights = backend.gradients(reference, [x], layer)
+        _, found_x, found_weights = seams.gradients(objective, [x], layer)
+    _, expected_x, expected_weights = seams.gradients(reference, [x], layer)
     assert len(found_weights) == int(center) + int(scale)
     for found, expected in zip(
         [*found_x, *found_weights], [*expected_x, *expected_weights], strict=True
@@ -178,7 +178,7 @@ def test_batch_normalization_gradients_match_autodiff(case, center, scale, compi
 
 
 def test_batch_normalization_gradients_match_central_differences(rng):
-    with backend.most_precise() as dtype:
+    with seams.most_precise() as dtype:
         step, tolerance = (1e-6, 1e-5) if dtype == "float64" else (1e-3, 1e-2)
         layer = BatchNormalization(axis=1, dtype=dtype)
         x = rng.normal(1.0, 2.0, size=(4, 3, 5, 2)).astype(dtype)
@@ -190,7 +190,7 @@ def test_batch_normalization_gradients_match_central_differences(rng):
         def objective(inputs):
             return keras.ops.sum(keras.ops.multiply(layer(inputs, training=True), projection))
 
-        _, input_gradients, weight_gradients = backend.gradients(objective, [x], layer)
+        _, input_gradients, weight_gradients = seams.gradients(objective, [x], layer)
         assert_close_to_central_differences(
             objective, x, layer, input_gradients[0], weight_gradients, rng, step, tolerance
         )
@@ -213,7 +213,7 @@ def test_batch_normalization_gradient_is_exact_far_from_zero(rng):
     def objective(inputs):
         return keras.ops.sum(keras.ops.multiply(layer(inputs, training=True), projection))
 
-    _, (found,), _ = backend.gradients(objective, [x], layer)
+    _, (found,), _ = seams.gradients(objective, [x], layer)
     exact = x.astype("float64")
     count = exact.size // 8
     centered = exact - exact.mean(axis=(0, 1, 2))

@@ -19,7 +19,7 @@ from zoo_normalization import (
     _arithmetic,
 )
 
-from zoo.testing.backend import gradients
+from zoo.testing.seams import gradients
 
 numpy_of = keras.ops.convert_to_numpy
 

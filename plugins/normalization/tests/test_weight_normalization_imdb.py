@@ -14,7 +14,7 @@ import keras
 import numpy as np
 from zoo_normalization import WeightNormalization
 
-from zoo.testing import fresh_process
+from zoo.testing.workers import fresh_process
 
 VOCABULARY, LENGTH = 500, 40
 

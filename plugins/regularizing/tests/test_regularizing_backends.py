@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from zoo_regularizing import DropBlock2D, StochasticDepth
 
-from zoo.testing.source_checks import run_example
+from zoo.testing.checks.source import run_example
 
 
 @pytest.mark.parametrize("cls", [StochasticDepth, DropBlock2D], ids=lambda c: c.__name__)

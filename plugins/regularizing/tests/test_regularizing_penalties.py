@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from zoo_regularizing import L1L2, ActivityRegularization, GroupLasso
 
-from zoo.testing import backend
+from zoo.testing import seams
 
 
 def to_numpy(x) -> np.ndarray:
@@ -126,7 +126,7 @@ def test_group_lasso_of_a_vector_is_its_l1_norm():
 def test_group_lasso_gradient_is_finite_at_a_zero_unit():
     w = np.array([[3.0, 0.0], [4.0, 0.0]], dtype="float32")
     # The penalty is the objective, w its input; the layer argument is one without weights.
-    _, (gradient,), _ = backend.gradients(GroupLasso(strength=1.0), [w], keras.layers.Identity())
+    _, (gradient,), _ = seams.gradients(GroupLasso(strength=1.0), [w], keras.layers.Identity())
     # d||w_j|| / dw = w_j / ||w_j||, and 0 (a subgradient) for the zero unit.
     np.testing.assert_allclose(gradient, [[0.6, 0.0], [0.8, 0.0]], rtol=1e-6)
 

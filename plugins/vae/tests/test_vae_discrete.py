@@ -14,7 +14,7 @@ from zoo_vae import (
     code_perplexity,
 )
 
-from zoo.testing import backend
+from zoo.testing import seams
 
 
 def to_numpy(x) -> np.ndarray:
@@ -60,7 +60,7 @@ def test_the_input_gradient_is_the_identity(data):
     x, codebook = data
     layer = quantizer_with(codebook)
     weights = np.random.default_rng(1).normal(size=x.shape).astype("float32")
-    _, (gradient,), _ = backend.gradients(
+    _, (gradient,), _ = seams.gradients(
         lambda t: keras.ops.sum(keras.ops.multiply(layer(t), weights)), [x], layer
     )
     np.testing.assert_allclose(gradient, weights, rtol=1e-6)
@@ -69,7 +69,7 @@ def test_the_input_gradient_is_the_identity(data):
 def test_the_codebook_loss_moves_the_codes_toward_their_encodings(data):
     x, codebook = data
     layer = quantizer_with(codebook, beta=0.0)
-    _, _, (gradient,) = backend.gradients(lambda t: (layer(t), sum(layer.losses))[1], [x], layer)
+    _, _, (gradient,) = seams.gradients(lambda t: (layer(t), sum(layer.losses))[1], [x], layer)
     codes = ((x[..., None, :] - codebook) ** 2).sum(-1).argmin(-1).ravel()
     flat = x.reshape(-1, 3)
     # d/de_k of mean((x - e_code)^2) over all entries: -2 / size * sum of (x - e_k) assigned.
@@ -173,7 +173,7 @@ def test_hard_is_straight_through():
     grads = []
     for hard in (False, True):
         layer = GumbelSoftmaxSampling(0.5, hard=hard, seed=3)
-        _, (g,), _ = backend.gradients(
+        _, (g,), _ = seams.gradients(
             lambda t, layer=layer: keras.ops.sum(keras.ops.multiply(layer(t), weights)),
             [logits],
             layer,

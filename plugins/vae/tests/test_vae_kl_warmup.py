@@ -88,7 +88,7 @@ def test_wrong_arguments_are_refused():
 def test_the_docstring_example_runs():
     # KLWarmup is a callback, not a registered layer, so the kit's docstring check does not
     # reach it; its Example runs here.
-    from zoo.testing.source_checks import run_example
+    from zoo.testing.checks.source import run_example
 
     failures, report = run_example(KLWarmup)
     assert failures == 0, report

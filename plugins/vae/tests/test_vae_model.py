@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from zoo_vae import VAE, Decoder, Encoder, reconstruction_loss
 
-from zoo.testing import backend
+from zoo.testing import seams
 
 
 def to_numpy(x) -> np.ndarray:
@@ -95,7 +95,7 @@ def test_compute_loss_is_reconstruction_plus_the_added_losses():
 
 def test_a_custom_training_loop_trains_it():
     # The loop a user writes: the loss from the output and `vae.losses`, its gradients
-    # (a tape, jax.grad, torch autograd: zoo.testing.backend), an optimizer step.
+    # (a tape, jax.grad, torch autograd: zoo.testing.seams), an optimizer step.
     x = binary_data()
     vae = VAE(original_dim=16, intermediate_dim=16, latent_dim=2, seed=2)
     vae(x[:1])
@@ -110,7 +110,7 @@ def test_a_custom_training_loop_trains_it():
     for _ in range(6):
         tracker.reset_state()
         for batch in np.split(x, 4):
-            loss, _, gradients = backend.gradients(objective, [batch], vae)
+            loss, _, gradients = seams.gradients(objective, [batch], vae)
             gradients = [keras.ops.convert_to_tensor(g) for g in gradients]
             optimizer.apply_gradients(zip(gradients, vae.trainable_weights, strict=True))
             tracker.update_state(loss)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from zoo_vae import Sampling
 
-from zoo.testing import backend
+from zoo.testing import seams
 
 
 def to_numpy(x) -> np.ndarray:
@@ -97,7 +97,7 @@ def test_deterministic_inference_is_an_explicit_choice():
 def test_gradients_follow_the_reparameterization():
     z_mean, z_log_var = statistics(8, [1.0, 2.0], [3.0, 0.5])
     layer = Sampling(seed=5)
-    _, (d_mean, d_log_var), _ = backend.gradients(
+    _, (d_mean, d_log_var), _ = seams.gradients(
         lambda m, v: keras.ops.sum(layer((m, v), training=True)), [z_mean, z_log_var], layer
     )
     # The draw the gradients were taken at: the first of a twin with the same seed.

@@ -1,0 +1,2 @@
+"""The documentation site: a page per registered object (``pages``), the models and
+parity sections, and the shipped site configuration (``site``)."""

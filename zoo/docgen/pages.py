@@ -1,0 +1,615 @@
+"""Page generation for the docs site, from the registry alone.
+
+mkdocs-gen-files runs ``zoo/docgen/site/gen_pages.py`` at every build, which calls
+``generate``: each family and each registered object gets its page, written
+anew, so a plugin installed since the last build appears with no edit of
+``mkdocs.yml`` or ``docs/``. Snippet outputs are those of running the
+snippets now; costs and the support matrix come from the records beside the
+site's sources (``zoo.records``), and where one is missing the page names the
+command that fills it. A page is a list of sections, each made by one function
+from the object and the records, so a new kind of evidence is one more section.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import doctest
+import inspect
+import io
+import json
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from zoo.docgen.models import MODELS, load_record, models_page
+from zoo.docgen.parity import parity_section
+from zoo.records import Records
+from zoo.registry import Registered, Registry, get_registry
+
+Write = Callable[[str, str], None]
+
+DOCS = Path("docs")
+BENCHMARKS = DOCS / "benchmarks/latest.json"
+CONFORMANCE = DOCS / "conformance/latest.json"
+EXAMPLES = Path("examples")
+EXAMPLE_FIGURES = DOCS / "assets/examples"
+#: The guide the cost sections link to, where the site has it (the zoo's own does).
+COSTS_GUIDE = Path("guides/costs.md")
+
+#: The commands that fill a missing part of a page, as the page tells its reader.
+CHECK_COMMAND = "zoo docs build --check"
+BENCH_COMMAND = "zoo docs build --bench"
+
+#: support-matrix column -> conformance checks that must all pass for a tick
+SUPPORT = {
+    "serializable": ("config_roundtrip", "keras_file", "weights_file", "resume_from_keras_file"),
+    "compiled": ("tf_function", "jit_compile"),
+    "mixed precision": ("mixed_float16", "mixed_bfloat16", "large_inputs_mixed_float16"),
+    "batch-size invariance": ("batch_invariance", "batch_of_one"),
+    "data parallel": ("data_parallel",),
+    "multi-worker": ("multi_worker",),
+    "model parallel": ("model_parallel",),
+    "masking": ("masking",),
+    "same on every backend": ("cross_backend",),
+}
+
+
+# -- small pieces ------------------------------------------------------------
+
+
+def page_path(item: Registered) -> str:
+    return f"reference/{item.family}/{item.name}.md"
+
+
+def family_path(family: str) -> str:
+    return f"reference/{family}/index.md"
+
+
+def seconds(value: float | None) -> str:
+    """A duration with a unit a person reads at a glance."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if value >= scale:
+            return f"{value / scale:.3g} {unit}"
+    return f"{value / 1e-9:.3g} ns"
+
+
+def ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}×"
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def fenced(language: str, text: str) -> str:
+    return f"```{language}\n{text.rstrip()}\n```\n"
+
+
+# -- what an object does, measured now ---------------------------------------
+
+
+def run_example(cls: type) -> tuple[str, str, str | None]:
+    """The docstring example's source, what running it printed, and an error if it failed."""
+    tests = doctest.DocTestFinder(recurse=False).find(cls, cls.__name__, globs={})
+    examples = [example for test in tests for example in test.examples]
+    source = "".join(example.source for example in examples)
+    namespace: dict[str, Any] = {}
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            for example in examples:
+                # "single" mode echoes bare expressions, as the interactive session does.
+                exec(compile(example.source, f"<{cls.__name__} example>", "single"), namespace)
+    except Exception as error:  # shown on the page rather than breaking the build
+        return source, printed.getvalue(), f"{type(error).__name__}: {error}"
+    return source, printed.getvalue(), None
+
+
+def built_layer(item: Registered) -> tuple[Any, np.ndarray]:
+    from zoo.testing.helpers import example_input
+
+    layer = item.entry.make()
+    x = example_input(item.entry)
+    layer(x)
+    return layer, x
+
+
+def parity_gap(item: Registered) -> float | None:
+    """Largest |zoo - twin| on the example input, in inference, weights copied across."""
+    from zoo.testing.helpers import to_numpy
+
+    twin_spec = item.entry.twin
+    if twin_spec is None:
+        return None
+    layer, x = built_layer(item)
+    twin = twin_spec.build(item.entry.make_config())
+    twin(x)
+    twin_spec.copy_weights(layer, twin)
+    ours, theirs = to_numpy(layer(x, training=False)), to_numpy(twin(x, training=False))
+    return max(float(np.max(np.abs(a - b))) for a, b in zip(ours, theirs, strict=True))
+
+
+def sublayers(layer: Any) -> list[Any]:
+    """The layers a layer holds as attributes (directly or in lists): a block's parts."""
+    found = []
+    for value in vars(layer).values():
+        values = value if isinstance(value, list | tuple) else [value]
+        found += [v for v in values if isinstance(v, keras.layers.Layer) and v is not layer]
+    return found
+
+
+def model_diagram(layer: Any, item: Registered) -> str | None:
+    """An SVG diagram of a model or block, or None for a plain layer or without graphviz."""
+    from zoo.testing.helpers import model_around
+
+    if not sublayers(layer) and not isinstance(layer, keras.Model):
+        return None
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.svg"
+        try:
+            keras.utils.plot_model(
+                model_around(item.entry.make(), item.entry),
+                to_file=str(path),
+                show_shapes=True,
+                expand_nested=True,
+                show_layer_names=True,
+                dpi=72,  # graphviz scales the SVG by dpi / 72
+            )
+        except Exception:  # graphviz missing: the page says so instead
+            return None
+        return path.read_text() if path.exists() else None
+
+
+# -- costs -------------------------------------------------------------------
+
+#: What each backend's modes are, for the sentence above its cost table.
+MODE_NOTES = {
+    "tensorflow": "*graph* is `tf.function`, *XLA* `tf.function(jit_compile=True)`",
+    "jax": "*jit* is `jax.jit` over the layer's stateless call",
+    "torch": "*eager* is what Keras' `fit` runs on PyTorch by default, *compiled* `torch.compile`",
+}
+
+
+def backend_costs(costs: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each backend's part of the benchmark record (a TensorFlow-only record of old: one)."""
+    from zoo.bench.layers import backend_records
+
+    return backend_records(costs)
+
+
+def _modes(part: dict[str, Any], name: str) -> tuple[str, ...]:
+    from zoo.bench.layers import BACKEND_MODES
+
+    return tuple(part.get("modes") or BACKEND_MODES.get(name, ()))
+
+
+def _label(name: str) -> str:
+    from zoo.bench.layers import BACKEND_LABELS
+
+    return BACKEND_LABELS.get(name, name)
+
+
+def cost_rows(costs: dict[str, Any], modes: tuple[str, ...] = ("graph", "xla")) -> list[list[str]]:
+    """One layer's rows on one backend: per size, mode and phase, zoo, twin and ratio."""
+    from zoo.bench.layers import MODE_LABELS
+
+    rows = []
+    for size in costs.get("sizes", []):
+        shape = size.get("input_shape") or [size.get("batch")]
+        for mode in modes:
+            for phase, label in (("forward", "forward"), ("backward", "forward + backward")):
+                cell = (size.get(mode) or {}).get(phase) or {}
+                zoo_time = (cell.get("zoo") or {}).get("median_s")
+                twin_time = (cell.get("twin") or {}).get("median_s")
+                rows.append(
+                    [
+                        "×".join(map(str, shape)),
+                        MODE_LABELS.get(mode, mode),
+                        label,
+                        seconds(zoo_time),
+                        seconds(twin_time),
+                        ratio(cell.get("ratio")),
+                    ]
+                )
+    return rows
+
+
+def cost_errors(costs: dict[str, Any], modes: tuple[str, ...]) -> list[str]:
+    """What could not be timed (a compiler refusing the layer, say), each reason once."""
+    found = [costs["error"]] if costs.get("error") else []
+    for size in costs.get("sizes", []):
+        found += [f"batch {size['batch']}: {size['error']}"] if size.get("error") else []
+        for mode in modes:
+            for phase in ("forward", "backward"):
+                error = ((size.get(mode) or {}).get(phase) or {}).get("error")
+                if error:
+                    found.append(f"{mode}, {phase}: {error}")
+    return list(dict.fromkeys(found))
+
+
+def cost_plot(name: str, parts: dict[str, tuple[dict[str, Any], tuple[str, ...]]]) -> str | None:
+    """SVG, log-log, a panel per backend: forward+backward time against batch size, zoo
+    and twin, in each of the backend's modes. ``parts`` maps a backend to this layer's
+    costs there and the backend's modes."""
+    from zoo.bench.layers import MODE_LABELS
+
+    parts = {backend: part for backend, part in parts.items() if part[0].get("sizes")}
+    if not parts:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, panels = plt.subplots(
+        1, len(parts), figsize=(1 + 4 * len(parts), 3.6), sharey=True, squeeze=False
+    )
+    for axes, (backend, (costs, modes)) in zip(panels[0], parts.items(), strict=True):
+        for mode, style in zip(modes, ("-", "--", ":"), strict=False):
+            for who, colour in (("zoo", "tab:blue"), ("twin", "tab:orange")):
+                points = [
+                    (size["batch"], ((size.get(mode) or {}).get("backward") or {}).get(who))
+                    for size in costs["sizes"]
+                ]
+                points = [(b, t["median_s"]) for b, t in points if t and t.get("median_s")]
+                if points:
+                    batches, times = zip(*points, strict=True)
+                    label = f"{'zoo ' + name if who == 'zoo' else 'Keras twin'}"
+                    label += f" ({MODE_LABELS.get(mode, mode)})"
+                    axes.plot(batches, times, style, marker="o", color=colour, label=label)
+        axes.set_title(_label(backend), fontsize="medium")
+        axes.set_xscale("log")
+        axes.set_yscale("log")
+        axes.set_xlabel("batch size")
+        axes.grid(True, which="both", alpha=0.3)
+        if axes.get_legend_handles_labels()[0]:
+            axes.legend(fontsize="x-small")
+    panels[0][0].set_ylabel("forward + backward time (s)")
+    figure.tight_layout()
+    svg = io.StringIO()
+    figure.savefig(svg, format="svg")
+    plt.close(figure)
+    return svg.getvalue()
+
+
+def headline(costs: dict[str, Any], mode: str = "graph") -> tuple[str, str]:
+    """(zoo forward+backward time, ratio) at the headline size, in ``mode``."""
+    head = costs.get("headline") or {}
+    for size in costs.get("sizes", []):
+        if size.get("batch") == head.get("batch"):
+            zoo_time = (((size.get(mode) or {}).get("backward") or {}).get("zoo") or {}).get(
+                "median_s"
+            )
+            return seconds(zoo_time), ratio(head.get(f"{mode}_ratio"))
+    return "—", "—"
+
+
+def cost_section(
+    item: Registered, costs: dict[str, Any], guide: bool = True
+) -> tuple[list[str], dict[str, str]]:
+    """A layer page's costs: a table per backend measured, and one plot with a panel each."""
+    see = " See [how the costs are measured](../../guides/costs.md)." if guide else ""
+    lines = [
+        "## Cost\n",
+        "Median time per call, the zoo layer and its Keras twin timed side by side in the "
+        f"same run; ratio = zoo / twin, below 1 is faster than Keras.{see}\n",
+    ]
+    files: dict[str, str] = {}
+    plotted = {}
+    for backend, part in backend_costs(costs).items():
+        layer_costs = part.get("layers", {}).get(item.name, {})
+        modes = _modes(part, backend)
+        rows = cost_rows(layer_costs, modes)
+        problems = cost_errors(layer_costs, modes)
+        if not rows and not problems:
+            continue
+        machine = part.get("machine", {})
+        cpu, cores = machine.get("cpu", "the benchmark machine"), machine.get("cores", "?")
+        names = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch", "keras": "Keras"}
+        versions = ", ".join(
+            f"{name} {machine[package]}" for package, name in names.items() if machine.get(package)
+        )
+        lines += [
+            f"### {_label(backend)}\n",
+            f"On {cpu} ({cores} cores), {versions or 'versions not recorded'}; "
+            f"{MODE_NOTES.get(backend, '')}.\n",
+        ]
+        if rows:
+            lines.append(table(["input", "mode", "phase", "zoo", "twin", "ratio"], rows))
+        for problem in problems:
+            lines.append(f"*Not timed:* {problem}\n")
+        plotted[backend] = (layer_costs, modes)
+    if not plotted:
+        return ["## Cost\n", f"*Not measured yet: `{BENCH_COMMAND}` measures it.*\n"], files
+    svg = cost_plot(item.name, plotted)
+    if svg:
+        files[f"reference/{item.family}/{item.name}-cost.svg"] = svg
+        lines.append(f"![Cost of {item.name} against batch size]({item.name}-cost.svg)\n")
+    return lines, files
+
+
+# -- pages -------------------------------------------------------------------
+
+
+def support_row(item: Registered, results: dict[str, str], backend: str) -> list[str]:
+    """Per support column, on ``backend``: ✓ (every applicable check passed), ✗, n/a
+    (no check of the column applies to this object on this backend), or not checked."""
+    from zoo.testing import CHECKS
+
+    cells = []
+    for names in SUPPORT.values():
+        applicable = [
+            name
+            for name in names
+            if name in CHECKS
+            and item.kind in CHECKS[name].kinds
+            and backend in CHECKS[name].backends
+            and CHECKS[name].applies(item)
+        ]
+        found = [results.get(f"{item.plugin}/{item.name}/{name}") for name in applicable]
+        if any(status == "fail" for status in found):
+            cells.append("✗")
+        elif not any(name in CHECKS for name in names):
+            cells.append("not checked")
+        elif not applicable:
+            cells.append("n/a")
+        elif all(status == "pass" for status in found):
+            cells.append("✓")
+        else:
+            cells.append("not checked")
+    return cells
+
+
+def support_section(item: Registered, conformance: dict) -> list[str]:
+    """The support matrix of one object: a row per backend checked (every backend, each
+    "not checked", when none is), from the conformance record; the backends not checked
+    are named with the command that checks them."""
+    from zoo.backends import BACKENDS
+
+    runs = conformance.get("backends", {})
+    prefix = f"{item.plugin}/{item.name}/"
+    checked = [
+        name
+        for name in BACKENDS
+        if any(key.startswith(prefix) for key in runs.get(name, {}).get("results", {}))
+    ]
+    shown = checked or list(BACKENDS)
+    rows = [
+        [name, *support_row(item, runs.get(name, {}).get("results", {}), name)] for name in shown
+    ]
+    lines = ["## Support\n", table(["backend", *SUPPORT], rows)]
+    dates = [f"{name} {runs[name]['date']}" for name in checked if runs[name].get("date")]
+    if dates:
+        lines.append(f"From the conformance runs of {', '.join(dates)}.\n")
+    missing = [_label(name) for name in BACKENDS if name not in checked]
+    if missing and checked:
+        lines.append(
+            f"*Checked on {', '.join(_label(name) for name in checked)} only: "
+            f"`{CHECK_COMMAND} --backend all` adds {', '.join(missing)}.*\n"
+        )
+    elif missing:
+        lines.append(
+            f"*Not checked yet: `{CHECK_COMMAND}` checks it on this backend, "
+            f"`{CHECK_COMMAND} --backend all` on every installed one.*\n"
+        )
+    return lines
+
+
+def object_page(
+    item: Registered, registry: Registry, costs: dict, conformance: dict, guide: bool = True
+) -> dict:
+    """The markdown of one object's page, and any files it links to."""
+    entry = item.entry
+    cls = entry.cls
+    plugin = registry.plugins[item.plugin]
+    files: dict[str, str] = {}
+    lines = [
+        f"# {item.name}\n",
+        f"*{item.kind}* · family [{item.family}](index.md) · Keras name `{item.keras_name}` · "
+        f"`{plugin.distribution or plugin.name} {plugin.version or ''}`\n",
+        f"{entry.summary}\n",
+        "## Example\n",
+    ]
+    source, printed, error = run_example(cls)
+    if source:
+        lines.append(fenced("python", source))
+        lines.append("Output, from running the snippet when this site was built:\n")
+        lines.append(fenced("text", printed or "(nothing printed)"))
+        if error:
+            lines.append(f'!!! failure "The example failed when the site was built"\n    {error}\n')
+    else:
+        lines.append("*No runnable example in the docstring.*\n")
+    obj = None
+    if item.kind == "layer":
+        obj, _ = built_layer(item)
+        rows = [
+            [w.path, str(tuple(w.shape)), str(w.dtype), "yes" if w.trainable else "no"]
+            for w in obj.weights
+        ]
+        lines.append(f"## Weights on input shape `{tuple(entry.input_shape)}`\n")
+        if rows:
+            lines.append(table(["name", "shape", "dtype", "trainable"], rows))
+        else:
+            lines.append("*No weights.*\n")
+        lines.append(f"Parameters: **{obj.count_params():,}**\n")
+    else:
+        obj = entry.make()
+    lines.append("## Keras twin\n")
+    if entry.twin:
+        gap = parity_gap(item) if item.kind == "layer" else None
+        measured = f"; measured largest difference on the example input: {gap:.3g}" if gap else ""
+        if gap == 0.0:
+            measured = "; measured largest difference on the example input: 0 (identical)"
+        lines.append(
+            f"`{entry.twin.name}`: same weights and inputs give outputs within "
+            f"atol {entry.twin.atol:g}, rtol {entry.twin.rtol:g}{measured}.\n"
+        )
+        lines += parity_section(item.name)
+    else:
+        lines.append("None in Keras; checked against the formula or paper in its docstring.\n")
+    if item.kind == "layer":
+        cost_lines, cost_files = cost_section(item, costs, guide)
+        lines += cost_lines
+        files.update(cost_files)
+        lines += support_section(item, conformance)
+        parts = sublayers(obj)
+        if parts:
+            rows = [[p.name, type(p).__name__, f"{p.count_params():,}"] for p in parts]
+            lines += ["## Sublayers\n", table(["name", "class", "parameters"], rows)]
+        diagram = model_diagram(obj, item)
+        if diagram:
+            files[f"reference/{item.family}/{item.name}-model.svg"] = diagram
+            lines += ["## Diagram\n", f"![{item.name} as a model]({item.name}-model.svg)\n"]
+        elif parts or isinstance(obj, keras.Model):
+            lines.append("*No diagram: keras.utils.plot_model needs graphviz's `dot`.*\n")
+    # The config is long and mostly defaults: after what a reader chooses a layer by.
+    config = keras.saving.serialize_keras_object(obj.get_config())
+    lines += ["## Config\n", fenced("json", json.dumps(config, indent=2, default=str))]
+    lines += [
+        "## API\n",
+        f"::: {cls.__module__}.{cls.__qualname__}\n"
+        "    options:\n      show_root_heading: false\n      members: false\n",
+    ]
+    files[page_path(item)] = "\n".join(lines)
+    return files
+
+
+def family_page(plugin_name: str, registry: Registry) -> str:
+    family = registry.families[plugin_name]
+    plugin = registry.plugins[plugin_name]
+    lines = [
+        f"# {family.name}\n",
+        f"{family.description}\n",
+        f"Distribution `{plugin.distribution or '(in-process)'}` version `{plugin.version}`, "
+        f"plugin `{plugin.name}` (`{plugin.target}`).\n",
+    ]
+    if plugin.distribution:
+        lines.append(fenced("sh", f"pip install {plugin.distribution}"))
+    for kind in registry.objects:
+        items = registry.all(kind, plugin_name)
+        if items:
+            rows = [[f"[{i.name}]({i.name}.md)", i.entry.summary] for i in items]
+            lines += [f"## {kind.capitalize()}s\n", table(["name", "summary"], rows)]
+    return "\n".join(lines)
+
+
+def catalogue(registry: Registry, costs: dict[str, Any], guide: bool = True) -> str:
+    """The home page's catalogue: one table per family, every object linked to its page."""
+    # Each backend's headline is its first mode: the one Keras' fit uses on a CPU.
+    measured = {
+        backend: (part, _modes(part, backend)[0])
+        for backend, part in backend_costs(costs).items()
+        if _modes(part, backend)
+    }
+    first = next(iter(measured), None)
+    header = ["name", "kind", "summary", "Keras twin", *(["fwd+bwd"] if measured else [])]
+    header += [f"vs twin, {_label(b)}" if len(measured) > 1 else "vs twin" for b in measured]
+    parts = ["\n## Catalogue\n"]
+    for plugin_name, family in sorted(registry.families.items(), key=lambda f: f[1].name):
+        rows = []
+        for item in registry.all(plugin=plugin_name):
+            entry = item.entry
+            cells = []
+            for backend, (part, mode) in measured.items():
+                layer_costs = part.get("layers", {}).get(item.name, {})
+                time, speed = headline(layer_costs, mode) if item.kind == "layer" else ("", "")
+                cells += [time, speed] if backend == first else [speed]
+            twin = entry.twin.name.removeprefix("keras.layers.") if entry.twin else ""
+            rows.append(
+                [f"[{item.name}]({page_path(item)})", item.kind, entry.summary, twin, *cells]
+            )
+        if rows:
+            parts += [f"### [{family.name}]({family_path(family.name)})\n", table(header, rows)]
+    where = ", ".join(f"{_label(b)} {mode} mode" for b, (_, mode) in measured.items())
+    see = " See [how the costs are measured](guides/costs.md)." if guide else ""
+    parts.append(
+        "*fwd+bwd*: median time of a forward and backward pass at the largest benchmarked "
+        f"batch, {_label(first) if first else ''}; *vs twin*: that time over the Keras "
+        f"twin's, measured side by side (below 1 is faster), on {where or 'each backend'}."
+        f"{see}\n"
+        if measured
+        else f"\n*Costs not measured yet: `{BENCH_COMMAND}` measures them.*\n"
+    )
+    return "\n".join(parts)
+
+
+def example_page(path: Path) -> str:
+    source = path.read_text()
+    module = compile(source, str(path), "exec")
+    doc = module.co_consts[0] if module.co_consts and isinstance(module.co_consts[0], str) else ""
+    title = doc.strip().splitlines()[0] if doc.strip() else path.stem
+    lines = [f"# {title}\n", inspect.cleandoc(doc).partition("\n")[2] + "\n"]
+    lines += ["Run it:\n", fenced("sh", f"uv run python examples/{path.name} --help")]
+    recorded = EXAMPLE_FIGURES / path.stem
+    for figure in sorted(recorded.glob("*.png")):
+        lines.append(f"![{figure.stem}](../assets/examples/{path.stem}/{figure.name})\n")
+    printed = recorded / "output.txt"
+    if printed.exists():
+        # Progress bars redraw with carriage returns; keep what the last draw showed.
+        text = [line.split("\r")[-1] for line in printed.read_text().splitlines()]
+        lines += [
+            "What a full run printed (its last lines):\n",
+            fenced("text", "\n".join(text[-20:])),
+        ]
+    lines += ["## Source\n", fenced("python", source)]
+    return "\n".join(lines)
+
+
+def generate(
+    write: Write,
+    append_home: Callable[[str], None],
+    benchmarks: Path = BENCHMARKS,
+    conformance_record: Path = CONFORMANCE,
+    docs_dir: Path | None = None,
+    models_record: Path = DOCS / MODELS,
+) -> list[str]:
+    """Write every generated page with ``write(path, text)``; returns the paths written.
+
+    With ``docs_dir`` (a site's sources), the records are those beside it
+    (``zoo.records``, and ``benchmarks/models.json`` for the Models page, written
+    where it exists); without, the record files given.
+    """
+    registry = get_registry()
+    if docs_dir is None:
+        records = Records(registry, [conformance_record], [benchmarks])
+        guide = True
+    else:
+        records = Records.beside(docs_dir, registry)
+        guide = (docs_dir / COSTS_GUIDE).exists()
+    costs = records.costs()
+    written = []
+    for plugin_name in registry.families:
+        path = family_path(registry.families[plugin_name].name)
+        write(path, family_page(plugin_name, registry))
+        written.append(path)
+    for item in registry.all():
+        pages = object_page(
+            item, registry, records.costs([item.plugin]), records.conformance(item.plugin), guide
+        )
+        for path, text in pages.items():
+            write(path, text)
+            written.append(path)
+    for example in sorted(EXAMPLES.glob("*.py")):
+        path = f"examples/{example.stem}.md"
+        write(path, example_page(example))
+        written.append(path)
+    models = (docs_dir / MODELS) if docs_dir is not None else models_record
+    for path, text in models_page(load_record(models)).items():
+        write(path, text)
+        written.append(path)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    append_home(
+        catalogue(registry, costs, guide) + f"\n*Generated from the installed plugins, {stamp}.*\n"
+    )
+    return written

@@ -1,0 +1,32 @@
+"""Entry points -> plugin loading -> the registry: what the installed plugins ship.
+
+- ``entries``: what a plugin returns from its hooks, one entry per object;
+- ``hookspecs``: the hooks a plugin implements;
+- ``loading``: finding and importing the plugins (the plugin manager);
+- ``registry``: what they registered, collected on first use;
+- ``lazy``: loading them right after Keras is imported.
+
+Everything downstream (the kit, the bench, the docs, the CLI) imports from here.
+"""
+
+from zoo.registry.entries import WRONG_INPUTS, Family, LayerEntry, ObjectEntry, Twin
+from zoo.registry.hookspecs import hookimpl
+from zoo.registry.loading import Plugin, PluginWarning, load_plugins
+from zoo.registry.registry import KINDS, Registered, Registry, custom_objects, get_registry
+
+__all__ = [
+    "KINDS",
+    "WRONG_INPUTS",
+    "Family",
+    "LayerEntry",
+    "ObjectEntry",
+    "Plugin",
+    "PluginWarning",
+    "Registered",
+    "Registry",
+    "Twin",
+    "custom_objects",
+    "get_registry",
+    "hookimpl",
+    "load_plugins",
+]

@@ -1,0 +1,61 @@
+"""The hooks a zoo plugin implements.
+
+A plugin is a module named by an entry point in the ``zoo`` group of its
+distribution::
+
+    [project.entry-points.zoo]
+    myfamily = "my_package"
+
+It implements the hooks below with ``@zoo.hookimpl``, only those it needs.
+Each returns what the plugin ships; the framework collects the answers of
+every installed plugin into the registry, and from the registry alone it
+lists, tests, benchmarks and documents them.
+
+The classes themselves must be registered with Keras at import time of the
+plugin module, with ``keras.saving.register_keras_serializable(package=...)``
+and the plugin's import name as the package, so that importing the plugin
+is enough for ``keras.saving.load_model``.
+
+A plugin module may set ``ZOO_PLUGIN_API = 1``, the version of these hooks
+it was written for; a plugin for another version is reported, not loaded.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pluggy import HookimplMarker, HookspecMarker
+
+if TYPE_CHECKING:
+    from zoo.registry.entries import Family, LayerEntry, ObjectEntry
+
+hookspec = HookspecMarker("zoo")
+hookimpl = HookimplMarker("zoo")
+
+#: The version of the hooks below; bumped on an incompatible change.
+PLUGIN_API = 1
+
+
+@hookspec
+def register_family() -> Family:
+    """The family this plugin ships: its name and a one-paragraph description."""
+
+
+@hookspec
+def register_layers() -> list[LayerEntry]:
+    """The layers (and models) of the family, one ``LayerEntry`` each."""
+
+
+@hookspec
+def register_initializers() -> list[ObjectEntry]:
+    """The initializers of the family, one ``ObjectEntry`` each."""
+
+
+@hookspec
+def register_regularizers() -> list[ObjectEntry]:
+    """The regularizers of the family, one ``ObjectEntry`` each."""
+
+
+@hookspec
+def register_constraints() -> list[ObjectEntry]:
+    """The constraints of the family, one ``ObjectEntry`` each."""

@@ -1,0 +1,200 @@
+"""What the plugins registered: families, layers, initializers, regularizers
+and constraints, with where each came from.
+
+Everything downstream (the CLI, the conformance kit, the benchmarks, the
+docs) reads this and nothing else, so it never needs to know a family by name.
+The registry is collected on first use and rebuilt whenever the set of plugins
+changes, so a plugin registered later (a test's, say) is not missed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+from zoo.registry import loading as plugin_loading
+from zoo.registry.entries import Family, LayerEntry, ObjectEntry
+
+#: kind -> (hook name, entry type)
+KINDS: dict[str, tuple[str, type]] = {
+    "layer": ("register_layers", LayerEntry),
+    "initializer": ("register_initializers", ObjectEntry),
+    "regularizer": ("register_regularizers", ObjectEntry),
+    "constraint": ("register_constraints", ObjectEntry),
+}
+
+
+@dataclass(frozen=True)
+class Registered:
+    """One registered object: its entry, its kind, and who registered it."""
+
+    entry: LayerEntry | ObjectEntry
+    kind: str
+    plugin: str
+    family: str
+
+    @property
+    def name(self) -> str:
+        return self.entry.name
+
+    @property
+    def cls(self) -> type:
+        return self.entry.cls
+
+    @property
+    def keras_name(self) -> str:
+        import keras  # here, not at the top: `import zoo` stays light (zoo.registry.lazy)
+
+        return keras.saving.get_registered_name(self.entry.cls)
+
+
+@dataclass
+class Registry:
+    plugins: dict[str, plugin_loading.Plugin]
+    families: dict[str, Family] = field(default_factory=dict)
+    objects: dict[str, dict[str, Registered]] = field(
+        default_factory=lambda: {kind: {} for kind in KINDS}
+    )
+
+    def all(self, kind: str | None = None, plugin: str | None = None) -> list[Registered]:
+        """Registered objects, optionally of one kind and/or from one plugin."""
+        kinds = [kind] if kind else list(KINDS)
+        return [
+            item
+            for k in kinds
+            for item in self.objects[k].values()
+            if plugin is None or item.plugin == plugin
+        ]
+
+    def layers(self, plugin: str | None = None) -> list[Registered]:
+        return self.all("layer", plugin)
+
+    def get(self, name: str, kind: str | None = None) -> Registered:
+        """The object registered under ``name``; ``KeyError`` with suggestions if none."""
+        found = [item for item in self.all(kind) if item.name == name]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            kinds = ", ".join(item.kind for item in found)
+            raise KeyError(f"{name!r} names several objects ({kinds}); say which kind")
+        known = sorted({item.name for item in self.all(kind)})
+        close = difflib.get_close_matches(name, known, n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise KeyError(f"no {kind or 'object'} named {name!r} is registered.{hint}")
+
+    def family_of(self, plugin: str) -> Family:
+        return self.families[plugin]
+
+    def broken(self) -> list[plugin_loading.Plugin]:
+        return [p for p in self.plugins.values() if p.broken]
+
+
+_cache: tuple[int, Registry] | None = None
+
+
+def get_registry() -> Registry:
+    """The registry of every loaded plugin, collected now if the plugins changed."""
+    global _cache
+    manager = plugin_loading.plugin_manager()
+    if _cache is None or _cache[0] != plugin_loading.generation:
+        _cache = (plugin_loading.generation, _collect(manager))
+    return _cache[1]
+
+
+def custom_objects() -> dict[str, type]:
+    """Every registered class by its Keras name, for ``load_model(custom_objects=...)``."""
+    return {item.keras_name: item.cls for item in get_registry().all()}
+
+
+def _fail(plugin: plugin_loading.Plugin, message: str) -> None:
+    if message not in plugin.errors:
+        plugin.errors.append(message)
+        warnings.warn(
+            f"zoo plugin {plugin.name!r}: {message}",
+            plugin_loading.PluginWarning,
+            stacklevel=4,
+        )
+
+
+def _call(manager: Any, hook: str, plugin: plugin_loading.Plugin) -> Any:
+    """Call one plugin's implementation of ``hook``; ``None`` if it has none or fails."""
+    for impl in getattr(manager.hook, hook).get_hookimpls():
+        if impl.plugin_name == plugin.name:
+            try:
+                return impl.function()
+            except Exception as error:  # one plugin's bug must not stop the others
+                _fail(plugin, f"hook {hook} raised {type(error).__name__}: {error}")
+                return None
+    return None
+
+
+def _keras_problem(cls: type) -> str | None:
+    """Why Keras could not rebuild ``cls`` from a saved file, if it could not."""
+    import keras
+
+    name = keras.saving.get_registered_name(cls)
+    if ">" not in name:
+        return f"{cls.__qualname__} is not registered with keras.saving.register_keras_serializable"
+    if keras.saving.get_registered_object(name) is not cls:
+        other = keras.saving.get_registered_object(name)
+        return (
+            f"Keras name {name!r} of {cls.__module__}.{cls.__qualname__} now points to "
+            f"{getattr(other, '__module__', '?')}.{getattr(other, '__qualname__', other)}"
+            ": two classes were registered under one name and Keras kept the last"
+        )
+    package = name.split(">")[0]
+    home = cls.__module__.split(".")[0]
+    if package != home:
+        return (
+            f"{cls.__qualname__} is registered under package {package!r}, "
+            f"but lives in {home!r}; register it with package={home!r}"
+        )
+    return None
+
+
+def _collect(manager: Any) -> Registry:
+    registry = Registry(plugins=plugin_loading.plugins())
+    owners: dict[tuple[str, str], str] = {}
+    for plugin in registry.plugins.values():
+        if not manager.has_plugin(plugin.name):
+            continue
+        family = _call(manager, "register_family", plugin)
+        if family is None:
+            family = Family(name=plugin.name, description="")
+        elif not isinstance(family, Family):
+            _fail(plugin, f"register_family returned {family!r}, not a zoo.Family")
+            family = Family(name=plugin.name, description="")
+        registry.families[plugin.name] = family
+        for kind, (hook, entry_type) in KINDS.items():
+            entries = _call(manager, hook, plugin)
+            if entries is None:
+                continue
+            if not isinstance(entries, list | tuple):
+                _fail(plugin, f"{hook} returned {type(entries).__name__}, not a list")
+                continue
+            for entry in entries:
+                if not isinstance(entry, entry_type):
+                    _fail(
+                        plugin,
+                        f"{hook} returned {entry!r}, not a zoo.{entry_type.__name__}",
+                    )
+                    continue
+                problem = _keras_problem(entry.cls)
+                if problem:
+                    _fail(plugin, problem)
+                    continue
+                owner = owners.get((kind, entry.name))
+                if owner is not None:
+                    _fail(
+                        plugin,
+                        f"{kind} {entry.name!r} is already registered by plugin "
+                        f"{owner!r}; plugin {plugin.name!r}'s one is not registered",
+                    )
+                    continue
+                owners[(kind, entry.name)] = plugin.name
+                registry.objects[kind][entry.name] = Registered(
+                    entry=entry, kind=kind, plugin=plugin.name, family=family.name
+                )
+    return registry

@@ -1,0 +1,82 @@
+"""``zoo new NAME``: a new plugin distribution, ``zoo-NAME/``, from the template files
+in ``zoo/scaffold/templates/plugin`` (package data), that passes the kit as it stands."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.resources
+import re
+import string
+from pathlib import Path
+
+#: A plugin name is its entry point's name, its family's, and part of its import name.
+NAME = re.compile(r"[a-z][a-z0-9_]*")
+TEMPLATE_SUFFIX = ".tmpl"
+#: Template file names standing for names a package can't hold as data unchanged.
+RENAMED = {"package": "{package}", "gitignore.tmpl": ".gitignore.tmpl"}
+
+
+class ScaffoldError(ValueError):
+    """What the user asked for can't be made (a bad name, a folder already there)."""
+
+
+def check_name(name: str) -> None:
+    """Raise ``ScaffoldError`` saying what a plugin name may be, unless ``name`` is one."""
+    if not NAME.fullmatch(name) or name.endswith("_") or "__" in name:
+        raise ScaffoldError(
+            f"{name!r} is not a plugin name: use lowercase letters, digits and single "
+            "underscores, starting with a letter (e.g. 'shapes' or 'my_family'); it "
+            "becomes the distribution zoo-NAME, the package zoo_NAME and the family NAME"
+        )
+
+
+def class_name(name: str) -> str:
+    """The example layer's class: ``my_family`` -> ``MyFamilyScale`` (a name of its own,
+    so two new plugins installed side by side do not both register ``Scale``)."""
+    return "".join(part.capitalize() for part in name.split("_")) + "Scale"
+
+
+def zoo_requirement() -> str:
+    """``zoo>=X.Y.0,<X.(Y+1)``, from the installed zoo's version."""
+    try:
+        version = importlib.metadata.version("zoo")
+    except importlib.metadata.PackageNotFoundError:
+        return "zoo"
+    major, minor = (int(part) for part in version.split(".")[:2])
+    return f"zoo>={major}.{minor}.0,<{major}.{minor + 1}"
+
+
+def create(name: str, parent: Path) -> Path:
+    """Write ``parent/zoo-NAME`` from the template; returns the folder. Refuses to
+    write into a folder that exists."""
+    check_name(name)
+    target = parent / f"zoo-{name}"
+    if target.exists():
+        raise ScaffoldError(f"{target} already exists: not overwriting it")
+    values = {
+        "name": name,
+        "package": f"zoo_{name}",
+        "distribution": f"zoo-{name}",
+        "cls": class_name(name),
+        "zoo_requirement": zoo_requirement(),
+    }
+    template = importlib.resources.files("zoo") / "templates" / "plugin"
+    files = {}
+    for source, relative in _template_files(template):
+        parts = [RENAMED.get(part, part).format(**values) for part in relative]
+        parts[-1] = parts[-1].removesuffix(TEMPLATE_SUFFIX)
+        files[Path(*parts)] = string.Template(source.read_text()).substitute(values)
+    # Everything is rendered before anything is written: a bad template leaves no half folder.
+    for relative, text in files.items():
+        path = target / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return target
+
+
+def _template_files(folder, prefix: tuple[str, ...] = ()):
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.is_dir():
+            yield from _template_files(entry, (*prefix, entry.name))
+        elif entry.name.endswith(TEMPLATE_SUFFIX):
+            yield entry, (*prefix, entry.name)

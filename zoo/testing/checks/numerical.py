@@ -1,0 +1,126 @@
+"""Conformance checks of numerical robustness: inputs that are legal but awkward
+(constant, a batch of one, large under float16) give finite outputs and
+gradients, and a layer configured to do nothing does exactly nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+
+from zoo.registry import Registered
+from zoo.registry.entries import LayerEntry
+from zoo.testing import seams
+from zoo.testing.helpers import (
+    dtype_policy,
+    example_input,
+    projected,
+    projections_for,
+    to_numpy,
+)
+from zoo.testing.kit import check
+
+#: Around 1e4: float16 holds it (max 65504), but its square and a sum of a few of
+#: them do not, so statistics must be computed in float32.
+LARGE = 1e4
+
+
+def assert_finite_forward_backward(
+    layer: keras.layers.Layer, x: np.ndarray, training: bool, what: str
+) -> None:
+    """Outputs, and gradients w.r.t. the input and every trainable weight, are finite;
+    every trainable weight has a gradient (a missing one is a failure, not a skip)."""
+    outputs = to_numpy(layer(x, training=training))
+    for i, value in enumerate(outputs):
+        assert np.isfinite(value.astype("float32")).all(), f"output {i} is not finite on {what}"
+    projections = projections_for(outputs)
+    _, (input_gradient,), found = seams.gradients(
+        lambda t: projected(layer(t, training=training), projections), [x], layer
+    )
+    names = ["the input", *(w.path for w in layer.trainable_weights)]
+    found = [input_gradient, *found]
+    if not np.issubdtype(np.asarray(x).dtype, np.floating):
+        # Indices (an embedding's input) have no gradient.
+        names, found = names[1:], found[1:]
+    for name, gradient in zip(names, found, strict=True):
+        # In inference a weight may rightly play no part (a VAE's log-variance head
+        # when sampling is off); in training, and for the input, a gradient is due.
+        if gradient is None and not training and name != "the input":
+            continue
+        assert gradient is not None, f"no gradient w.r.t. {name} on {what}"
+        value = gradient.astype("float32")
+        assert np.isfinite(value).all(), f"the gradient w.r.t. {name} is not finite on {what}"
+
+
+@check("layer")
+def check_constant_input(item: Registered) -> None:
+    """A constant input (zero variance everywhere) gives finite outputs and gradients."""
+    entry: LayerEntry = item.entry
+    x = (
+        np.full(entry.input_shape, int((entry.input_range or (0, 1))[0]), dtype=entry.input_dtype)
+        if entry.integer_input
+        else np.full(entry.input_shape, 0.5, dtype="float32")
+    )
+    for training in (False, True):
+        layer = entry.make()
+        layer(x)
+        assert_finite_forward_backward(layer, x, training, f"a constant input, {training=}")
+
+
+@check("layer")
+def check_batch_of_one(item: Registered) -> None:
+    """A batch of one sample trains with finite outputs and gradients."""
+    entry: LayerEntry = item.entry
+    x = example_input(entry, batch=1)
+    layer = entry.make()
+    layer(x)
+    assert_finite_forward_backward(layer, x, True, "a batch of one in training")
+
+
+@check("layer", applies=lambda item: item.entry.normalizes)
+def check_large_inputs_mixed_float16(item: Registered) -> None:
+    """Under mixed_float16, inputs around 1e4 give finite outputs and gradients."""
+    entry: LayerEntry = item.entry
+    x = LARGE + example_input(entry)
+    with dtype_policy("mixed_float16"):
+        for training in (False, True):
+            layer = entry.make()
+            layer(x)
+            assert_finite_forward_backward(
+                layer, x, training, f"inputs around {LARGE:g} under mixed_float16, {training=}"
+            )
+
+
+@check("layer", applies=lambda item: item.entry.finite_up_to is not None)
+def check_extreme_inputs(item: Registered) -> None:
+    """Inputs as large as the entry's finite_up_to give finite outputs and gradients."""
+    entry: LayerEntry = item.entry
+    signs = np.sign(example_input(entry))
+    x = (signs * entry.finite_up_to).astype("float32")
+    for training in (False, True):
+        layer = entry.make()
+        layer(x)
+        assert_finite_forward_backward(
+            layer, x, training, f"inputs of magnitude {entry.finite_up_to:g}, {training=}"
+        )
+
+
+def _identity_config(item: Registered) -> dict[str, Any]:
+    return {**item.entry.make_config(), **item.entry.identity_config}
+
+
+@check("layer", applies=lambda item: item.entry.identity_config is not None)
+def check_identity_config(item: Registered) -> None:
+    """Configured to do nothing (say, a zero drop rate), it returns its input exactly."""
+    entry: LayerEntry = item.entry
+    config = _identity_config(item)
+    layer = entry.cls(**config)
+    x = example_input(entry)
+    for training in (False, True):
+        (output,) = to_numpy(layer(x, training=training))
+        assert np.array_equal(output, x), (
+            f"with {dict(entry.identity_config)} it is not exactly the identity "
+            f"({training=}): max difference {np.max(np.abs(output - x)):.3g}"
+        )

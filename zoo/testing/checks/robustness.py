@@ -1,0 +1,108 @@
+"""Conformance checks of robustness: bad arguments and wrong inputs fail early and clearly.
+
+A user who passes ``rate=1.5`` or feeds integers should get a ``ValueError``
+that names what was wrong, not a TensorFlow internal error deep inside a
+graph, nor a silently wrong answer. What counts as bad for an object comes
+from its registry entry (``invalid_configs``, ``rejects``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from zoo.registry import KINDS, Registered
+from zoo.registry.entries import WRONG_INPUTS, LayerEntry
+from zoo.testing import seams
+from zoo.testing.checks.object import example_weights, value_of
+from zoo.testing.helpers import example_input
+from zoo.testing.kit import check
+from zoo.testing.seams import STRING_TENSORS
+
+
+def _head(error: BaseException) -> str:
+    # Keras wraps errors raised in call() in a long report; its head says enough.
+    return " ".join(str(error).split())[:300]
+
+
+def expect_value_error(action: Callable[[], Any], words: list[str], what: str) -> None:
+    """``action()`` must raise ``ValueError`` whose message holds one of ``words``."""
+    try:
+        action()
+    except ValueError as error:
+        message = str(error)
+        assert any(word in message for word in words), (
+            f"{what} raised ValueError, but its message names none of {words}: {_head(error)}"
+        )
+        return
+    except Exception as error:  # the point: anything but ValueError is a finding
+        raise AssertionError(
+            f"{what} raised {type(error).__name__}, not ValueError: {_head(error)}"
+        ) from error
+    raise AssertionError(f"{what} was accepted without an error")
+
+
+def make_and_use(item: Registered, config: dict[str, Any]) -> None:
+    """Make the object from ``config`` and use it once on the example input or weights."""
+    obj = item.cls(**config)
+    if item.kind == "layer":
+        obj(example_input(item.entry))
+    else:
+        value_of(item, obj, example_weights(item.entry))
+
+
+@check(*KINDS, applies=lambda item: bool(item.entry.invalid_configs))
+def check_invalid_configs(item: Registered) -> None:
+    """Each invalid config the entry declares raises ValueError naming the argument."""
+    for overrides, word in item.entry.invalid_configs:
+        config = {**item.entry.make_config(), **overrides}
+        expect_value_error(
+            lambda config=config: make_and_use(item, config),
+            [word],
+            f"{item.name}(**{overrides!r})",
+        )
+
+
+def wrong_input(kind: str, x: np.ndarray) -> np.ndarray:
+    """The example input ``x`` made wrong in the way ``kind`` names (see ``WRONG_INPUTS``)."""
+    if kind == "last_dimension":
+        return np.concatenate([x, x[..., :1]], axis=-1)
+    if kind == "lower_rank":
+        return x[0]
+    if kind == "higher_rank":
+        return np.stack([x, x], axis=-2)
+    if kind == "integer":
+        return x.astype("int32")
+    if kind == "string":
+        return np.full(x.shape, "0.5")
+    raise AssertionError(f"unknown wrong input {kind!r}; known: {WRONG_INPUTS}")
+
+
+def _names_of(kind: str, bad: np.ndarray) -> list[str]:
+    """What the error about ``bad`` must name: its shape, or its dtype."""
+    if kind == "integer":
+        return ["int32"]
+    if kind == "string":
+        return ["string"]
+    return [str(tuple(bad.shape))]
+
+
+@check("layer", applies=lambda item: bool(item.entry.rejects))
+def check_wrong_inputs(item: Registered) -> None:
+    """Wrong inputs it declares it rejects raise ValueError naming the shape or dtype."""
+    entry: LayerEntry = item.entry
+    unknown = sorted(set(entry.rejects) - set(WRONG_INPUTS))
+    assert not unknown, f"rejects unknown wrong input(s) {unknown}; known: {WRONG_INPUTS}"
+    x = example_input(entry)
+    kinds = [k for k in entry.rejects if k != "string" or seams.current() in STRING_TENSORS]
+    for kind in kinds:
+        layer = entry.make()
+        layer(x)
+        bad = wrong_input(kind, x)
+        expect_value_error(
+            lambda layer=layer, bad=bad: layer(bad),
+            _names_of(kind, bad),
+            f"a call on {kind.replace('_', ' ')} input of shape {bad.shape}, dtype {bad.dtype}",
+        )

@@ -1,0 +1,175 @@
+"""Helpers for the kit's checks and for plugin authors' own tests: example inputs, models
+that hold a layer, comparisons, gradients by central differences, mixed precision."""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import json
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from zoo.registry import LayerEntry, Registered
+from zoo.testing.workers import fresh_process
+
+
+def example_input(entry: LayerEntry, batch: int | None = None, seed: int = 0) -> np.ndarray:
+    """A reproducible random input of the entry's shape (optionally another batch size),
+    within the entry's input range."""
+    shape = entry.input_shape if batch is None else (batch, *entry.input_shape[1:])
+    rng = np.random.default_rng(seed)
+    if entry.integer_input:
+        low, high = entry.input_range or (0, 2)
+        return rng.integers(int(low), int(high), size=shape).astype(entry.input_dtype)
+    if entry.input_range is not None:
+        return rng.uniform(*entry.input_range, size=shape).astype("float32")
+    return rng.normal(size=shape).astype("float32")
+
+
+def to_numpy(structure: Any) -> list[np.ndarray]:
+    """Every tensor of a (possibly nested) output, flattened, as numpy arrays."""
+    return [np.asarray(keras.ops.convert_to_numpy(t)) for t in keras.tree.flatten(structure)]
+
+
+def as_tuples(shape: Any) -> Any:
+    """A shape (or nested shapes) with lists turned into tuples, for comparison."""
+    if isinstance(shape, list | tuple):
+        return tuple(as_tuples(s) for s in shape)
+    return shape
+
+
+def input_of(entry: LayerEntry) -> keras.KerasTensor:
+    """A symbolic input of the entry's example shape (batch axis left out) and dtype."""
+    return keras.Input(shape=entry.input_shape[1:], dtype=entry.input_dtype)
+
+
+def model_around(layer: keras.layers.Layer, entry: LayerEntry) -> keras.Model:
+    """A functional model whose only job is to hold ``layer``."""
+    inputs = input_of(entry)
+    return keras.Model(inputs, layer(inputs))
+
+
+def assert_same(actual: Any, expected: Any, what: str, atol=1e-6, rtol=1e-6) -> None:
+    actual, expected = to_numpy(actual), to_numpy(expected)
+    assert len(actual) == len(expected), f"{what}: {len(actual)} tensors, not {len(expected)}"
+    for a, e in zip(actual, expected, strict=True):
+        np.testing.assert_allclose(a, e, atol=atol, rtol=rtol, err_msg=what)
+
+
+def projections_for(outputs: Any, seed: int = 1, dtype: str = "float32") -> list[np.ndarray]:
+    """Fixed random weights, one array per output tensor, for a scalar objective.
+
+    A plain sum would do less: its gradient through a normalization is zero."""
+    rng = np.random.default_rng(seed)
+    return [rng.normal(size=t.shape).astype(dtype) for t in to_numpy(outputs)]
+
+
+def projected(outputs: Any, projections: list[np.ndarray]) -> Any:
+    """``sum(output * projection)`` over every output tensor, as a backend scalar."""
+    flat = keras.tree.flatten(outputs)
+    return sum(
+        keras.ops.sum(keras.ops.multiply(keras.ops.cast(y, p.dtype), p))
+        for y, p in zip(flat, projections, strict=True)
+    )
+
+
+def central_difference(
+    objective: Callable[[Any], Any],
+    x: np.ndarray,
+    weight: keras.Variable | None,
+    index: int,
+    step: float,
+) -> float:
+    """The central finite difference of the scalar ``objective(x)`` along one flat entry
+    of the input ``x`` (``weight`` None) or of ``weight``, which is restored after."""
+    values = x if weight is None else np.array(keras.ops.convert_to_numpy(weight))
+    found = []
+    for sign in (1, -1):
+        shifted = values.copy().reshape(-1)
+        shifted[index] += sign * step
+        shifted = shifted.reshape(values.shape)
+        if weight is not None:
+            weight.assign(shifted)
+        point = shifted if weight is None else x
+        found.append(float(keras.ops.convert_to_numpy(objective(point))))
+    if weight is not None:
+        weight.assign(values)
+    return (found[0] - found[1]) / (2 * step)
+
+
+def is_stateful(entry: LayerEntry) -> bool:
+    return entry.non_trainable_weights > 0
+
+
+def train_calls(target: Any, x: np.ndarray, times: int = 3) -> None:
+    """Call in training mode a few times, so that moving statistics move."""
+    for i in range(times):
+        target(x + 0.1 * i, training=True)
+
+
+def fit_step(model: keras.Model, x: np.ndarray) -> keras.callbacks.History:
+    """One ``fit`` step on a mean-squared loss towards zero targets."""
+    targets = keras.tree.map_structure(np.zeros_like, to_numpy(model(x)))
+    if len(targets) == 1:
+        targets = targets[0]
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    return model.fit(x, targets, batch_size=len(x), epochs=1, verbose=0)
+
+
+def reloads_in_new_process(
+    model: keras.Model, x: np.ndarray, expected: list[np.ndarray]
+) -> fresh_process.Loaded:
+    """Save ``model`` to .keras, load it in the fresh-process worker, and assert that the
+    config and the (inference) outputs on ``x`` came back; what was loaded, for more."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.keras"
+        model.save(path)
+        loaded = fresh_process.load_and_predict(path, x)
+    assert loaded.config == config_json(model.get_config()), (
+        "the loaded model's config differs from the saved one"
+    )
+    assert_same(loaded.outputs, expected, "outputs after loading in a new process")
+    return loaded
+
+
+def is_model(item: Registered) -> bool:
+    """Whether the registered layer is a ``keras.Model`` (trained, saved, loaded on its own)."""
+    return isinstance(item.cls, type) and issubclass(item.cls, keras.Model)
+
+
+@contextlib.contextmanager
+def dtype_policy(name: str) -> Iterator[None]:
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def config_json(config: dict) -> str:
+    return json.dumps(keras.saving.serialize_keras_object(config), sort_keys=True, default=str)
+
+
+def init_arguments(cls: type) -> list[str]:
+    """The named arguments of ``cls.__init__`` (not ``self``, ``*args``, ``**kwargs``)."""
+    return [
+        name
+        for name, parameter in inspect.signature(cls.__init__).parameters.items()
+        if name != "self"
+        and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
+    ]
+
+
+def deterministic_in_training(layer: keras.layers.Layer, x: np.ndarray) -> bool:
+    first, second = to_numpy(layer(x, training=True)), to_numpy(layer(x, training=True))
+    return all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
+
+
+def layers(item: Registered) -> bool:
+    return item.kind == "layer"
