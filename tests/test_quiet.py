@@ -16,7 +16,10 @@ filter_stderr()
 os.write(2, b"E0000 00:00:1796400838.617748   10084 util.cc:131] oneDNN supports DT_HALF\n")
 os.write(2, b"I0000 00:00:1796400838.617748   10084 port.cc:153] oneDNN custom operations\n")
 os.write(2, b"native: kept\n")
-child = "import os; os.write(2, b'W0000 00:00:1796400840.100000   10090 x.cc:1] child note\\nchild: kept\\n')"
+child = (
+    "import os; os.write(2, b'W0000 00:00:1796400840.100000   10090 x.cc:1] child note\\n"
+    "child: kept\\n')"
+)
 subprocess.run([sys.executable, "-c", child], check=True)
 print("python: kept", file=sys.stderr)
 print("stdout: kept")
