@@ -29,6 +29,7 @@ def test_the_plugin_is_written_from_the_template(tmp_path):
         "tests/test_conformance.py",
         "zoo_shapes/__init__.py",
         "zoo_shapes/plugin.py",
+        "zoo_shapes/py.typed",
         "zoo_shapes/scale.py",
     }
     pyproject = (folder / "pyproject.toml").read_text()

@@ -60,7 +60,7 @@ def create(name: str, parent: Path) -> Path:
         "cls": class_name(name),
         "zoo_requirement": zoo_requirement(),
     }
-    template = importlib.resources.files("zoo") / "templates" / "plugin"
+    template = importlib.resources.files(__name__) / "templates" / "plugin"
     files = {}
     for source, relative in _template_files(template):
         parts = [RENAMED.get(part, part).format(**values) for part in relative]

@@ -1,4 +1,5 @@
-"""Writes the generated pages at build time (mkdocs-gen-files); the work is in zoo/docgen/pages.py."""
+"""Writes the generated pages at build time (mkdocs-gen-files); the work is in
+zoo/docgen/pages.py."""
 
 from pathlib import Path
 
