@@ -43,9 +43,13 @@ Layout = Mapping[str, tuple[str | None, ...]]
 
 def layout_hints() -> dict[type, Layout]:
     """Every registered layer class with a layout hint, and its hint."""
-    from zoo.registry import get_registry
+    from zoo.registry import LayerEntry, get_registry
 
-    return {item.cls: item.entry.layout for item in get_registry().layers() if item.entry.layout}
+    return {
+        item.cls: item.entry.layout
+        for item in get_registry().layers()
+        if isinstance(item.entry, LayerEntry) and item.entry.layout
+    }
 
 
 def _layers(layer: Any) -> Iterator[Any]:

@@ -19,6 +19,7 @@ descriptor 2 passes through a thread that drops those lines and forwards the res
 from __future__ import annotations
 
 import contextlib
+import importlib.machinery
 import importlib.util
 import os
 import re
@@ -81,10 +82,13 @@ class _QuietLoader:
         self.loader = loader
 
     def create_module(self, spec: Any) -> ModuleType | None:
-        return self.loader.create_module(spec)
+        created: ModuleType | None = self.loader.create_module(spec)
+        return created
 
     def exec_module(self, module: ModuleType) -> None:
-        module.__loader__ = module.__spec__.loader = self.loader
+        module.__loader__ = self.loader
+        if module.__spec__ is not None:
+            module.__spec__.loader = self.loader
         with start_up_lines_dropped():
             self.loader.exec_module(module)
             # TensorFlow looks for its devices at the first operation, not at import,
@@ -101,7 +105,9 @@ class _QuietFinder:
     def __init__(self) -> None:
         self._looking = False
 
-    def find_spec(self, fullname: str, path=None, target=None):
+    def find_spec(
+        self, fullname: str, path: Any = None, target: Any = None
+    ) -> importlib.machinery.ModuleSpec | None:
         if fullname != "tensorflow" or self._looking or "tensorflow" in sys.modules:
             return None
         self._looking = True  # the other finders' answer, not this one's again
@@ -110,7 +116,7 @@ class _QuietFinder:
         finally:
             self._looking = False
         if spec is not None and spec.loader is not None:
-            spec.loader = _QuietLoader(spec.loader)
+            spec.loader = _QuietLoader(spec.loader)  # type: ignore[assignment]
         return spec
 
 

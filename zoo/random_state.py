@@ -28,7 +28,8 @@ class SavesSeedState:
     seed_generator: keras.random.SeedGenerator
 
     def save_own_variables(self, store: Any) -> None:
-        super().save_own_variables(store)
+        # The Keras layer after this mixin in the class bases has it.
+        super().save_own_variables(store)  # type: ignore[misc]
         store[KEY] = keras.ops.convert_to_numpy(self.seed_generator.state.value)
 
     def load_own_variables(self, store: Any) -> None:
@@ -37,4 +38,4 @@ class SavesSeedState:
             self.seed_generator.state.assign(store[KEY])
             # What is left is what the base layer saved and expects.
             store = {key: store[key] for key in keys if key != KEY}
-        super().load_own_variables(store)
+        super().load_own_variables(store)  # type: ignore[misc]

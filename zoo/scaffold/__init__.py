@@ -7,6 +7,8 @@ import importlib.metadata
 import importlib.resources
 import re
 import string
+from collections.abc import Iterator
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 #: A plugin name is its entry point's name, its family's, and part of its import name.
@@ -61,11 +63,11 @@ def create(name: str, parent: Path) -> Path:
         "zoo_requirement": zoo_requirement(),
     }
     template = importlib.resources.files(__name__) / "templates" / "plugin"
-    files = {}
-    for source, relative in _template_files(template):
-        parts = [RENAMED.get(part, part).format(**values) for part in relative]
-        parts[-1] = parts[-1].removesuffix(TEMPLATE_SUFFIX)
-        files[Path(*parts)] = string.Template(source.read_text()).substitute(values)
+    files: dict[Path, str] = {}
+    for source, parts in _template_files(template):
+        names = [RENAMED.get(part, part).format(**values) for part in parts]
+        names[-1] = names[-1].removesuffix(TEMPLATE_SUFFIX)
+        files[Path(*names)] = string.Template(source.read_text()).substitute(values)
     # Everything is rendered before anything is written: a bad template leaves no half folder.
     for relative, text in files.items():
         path = target / relative
@@ -74,7 +76,9 @@ def create(name: str, parent: Path) -> Path:
     return target
 
 
-def _template_files(folder, prefix: tuple[str, ...] = ()):
+def _template_files(
+    folder: Traversable, prefix: tuple[str, ...] = ()
+) -> Iterator[tuple[Traversable, tuple[str, ...]]]:
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.is_dir():
             yield from _template_files(entry, (*prefix, entry.name))

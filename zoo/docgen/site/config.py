@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -18,12 +19,13 @@ PACKAGED = Path(__file__).with_name("mkdocs.yml")
 GEN_PAGES = Path(__file__).with_name("gen_pages.py")
 
 
-def _project(folder: Path) -> dict:
+def _project(folder: Path) -> dict[str, Any]:
     path = folder / "pyproject.toml"
     if not path.exists():
         return {}
     try:
-        return tomllib.loads(path.read_text()).get("project", {})
+        project: dict[str, Any] = tomllib.loads(path.read_text()).get("project", {})
+        return project
     except tomllib.TOMLDecodeError:
         return {}
 
