@@ -55,7 +55,7 @@ class Registry:
 
     def all(self, kind: str | None = None, plugin: str | None = None) -> list[Registered]:
         """Registered objects, optionally of one kind and/or from one plugin."""
-        kinds = [kind] if kind else list(KINDS)
+        kinds = [kind] if kind else list(self.objects)
         return [
             item
             for k in kinds
