@@ -175,3 +175,27 @@ def test_the_models_page_is_written_from_the_model_record(pages):
     assert "| vae | digits | graph | 64 | 50 | 40 | **0.80** | — | — |" in page
     assert "![Training steps per second on TensorFlow](models-tensorflow.svg)" in page
     assert "<svg" in pages["benchmarks/models-tensorflow.svg"]
+
+
+def test_a_new_kind_gets_the_page_its_kind_names(monkeypatch):
+    # A kind added beside today's, sharing the object template: no docgen edit.
+    from dataclasses import replace
+
+    from zoo.docgen.pages import object_page
+    from zoo.registry import KINDS, Kind, ObjectEntry
+
+    # Collected before the kind is added: it has no hookspec to collect from.
+    registry = zoo.get_registry()
+    item = replace(registry.get("L1L2"), kind="penalty")
+    monkeypatch.setitem(
+        KINDS, "penalty", Kind("penalty", "penalties", "register_penalties", ObjectEntry, "object")
+    )
+    page = object_page(item, registry, {}, {})["reference/regularizing/L1L2.md"]
+    assert page.startswith("# L1L2\n") and "*penalty* · family" in page
+    assert "## Config\n" in page and "## Weights" not in page and "## Cost" not in page
+    # A kind naming a template no module defines is told so, by name.
+    monkeypatch.setitem(
+        KINDS, "penalty", Kind("penalty", "penalties", "register_penalties", ObjectEntry, "nope")
+    )
+    with pytest.raises(LookupError, match="'nope'"):
+        object_page(item, registry, {}, {})

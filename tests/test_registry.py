@@ -8,6 +8,7 @@ import keras
 import pytest
 
 import zoo
+from zoo.registry import KINDS, ZooPluginManager
 from zoo.registry.loading import PluginWarning, register, unregister
 
 PACKAGE = __name__.split(".")[0]
@@ -62,73 +63,118 @@ class Plugin:
 
 
 @pytest.fixture
-def plugins():
-    """Register in-process plugins for one test; unregister them after."""
-    names = []
-
-    def add(name, plugin):
-        register(plugin, name=name)
-        names.append(name)
-
-    yield add
-    for name in names:
-        unregister(name)
+def manager() -> ZooPluginManager:
+    """A plugin manager of this test's own: the installed plugins, and what it adds."""
+    return ZooPluginManager()
 
 
-def errors_of(name: str) -> list[str]:
-    return zoo.get_registry().plugins[name].errors
+@pytest.fixture
+def plugins(manager):
+    """Add in-process plugins to this test's manager."""
+    return lambda name, plugin: manager.add(plugin, name=name)
 
 
-def test_a_plugin_registered_later_is_seen(plugins):
+@pytest.fixture
+def registry_of(manager):
+    return lambda: zoo.get_registry(manager)
+
+
+def errors_of(manager, name: str) -> list[str]:
+    return zoo.get_registry(manager).plugins[name].errors
+
+
+def test_a_plugin_registered_later_is_seen():
+    # Through the public functions, on the process's own manager.
     before = {item.name for item in zoo.get_registry().layers()}
-    plugins("doubling", Plugin([zoo.LayerEntry(Doubler)], zoo.Family("doubling", "x2")))
-    registry = zoo.get_registry()
-    assert "Doubler" not in before
-    item = registry.get("Doubler")
-    assert (item.kind, item.plugin, item.family) == ("layer", "doubling", "doubling")
-    assert item.keras_name == f"{PACKAGE}>Doubler"
-    assert zoo.custom_objects()[f"{PACKAGE}>Doubler"] is Doubler
-    assert {item.name for item in registry.layers()} >= before
+    register(Plugin([zoo.LayerEntry(Doubler)], zoo.Family("doubling", "x2")), name="doubling")
+    try:
+        registry = zoo.get_registry()
+        assert "Doubler" not in before
+        item = registry.get("Doubler")
+        assert (item.kind, item.plugin, item.family) == ("layer", "doubling", "doubling")
+        assert item.keras_name == f"{PACKAGE}>Doubler"
+        assert zoo.custom_objects()[f"{PACKAGE}>Doubler"] is Doubler
+        assert {item.name for item in registry.layers()} >= before
+    finally:
+        unregister("doubling")
+    assert "Doubler" not in {item.name for item in zoo.get_registry().layers()}
 
 
-def test_loading_twice_changes_nothing():
-    first = {item.keras_name for item in zoo.get_registry().all()}
+def test_a_fresh_manager_is_its_own_and_rebuilds_when_its_plugins_change(manager, plugins):
+    first = zoo.get_registry(manager)
+    assert zoo.get_registry(manager) is first
+    generation = manager.generation
+    plugins("doubling", Plugin([zoo.LayerEntry(Doubler)]))
+    assert manager.generation > generation
+    assert zoo.get_registry(manager).get("Doubler").plugin == "doubling"
+    # The process's registry never heard of it.
+    with pytest.raises(KeyError):
+        zoo.get_registry().get("Doubler")
+    manager.remove("doubling")
+    with pytest.raises(KeyError):
+        zoo.get_registry(manager).get("Doubler")
+
+
+def test_disabled_plugins_are_blocked_not_imported(monkeypatch):
+    monkeypatch.setenv("ZOO_DISABLE_PLUGINS", "vae, regularizing")
+    manager = ZooPluginManager()
+    registry = zoo.get_registry(manager)
+    assert manager.is_blocked("vae") and manager.is_blocked("regularizing")
+    assert not manager.has_plugin("vae")
+    assert "vae" not in registry.plugins and "core" in registry.plugins
+    assert {item.plugin for item in registry.all()} & {"vae", "regularizing"} == set()
+    # Blocked is blocked: pluggy refuses to register it even by hand.
+    assert manager.register(object(), name="vae") is None
+
+
+def test_every_kind_is_collected_from_its_hook(manager):
+    registry = zoo.get_registry(manager)
+    for kind in KINDS.values():
+        items = registry.all(kind.name)
+        assert items, f"no installed plugin ships a {kind.name}"
+        assert all(isinstance(item.entry, kind.entry_type) for item in items)
+
+
+def test_loading_twice_changes_nothing(manager):
+    first = {item.keras_name for item in zoo.get_registry(manager).all()}
+    generation = manager.generation
+    manager.load_plugins()
     zoo.load_plugins()
-    zoo.load_plugins()
-    assert {item.keras_name for item in zoo.get_registry().all()} == first
+    assert manager.generation == generation
+    assert {item.keras_name for item in zoo.get_registry(manager).all()} == first
 
 
-def test_same_name_from_two_plugins_names_both_and_keeps_the_first(plugins):
+def test_same_name_from_two_plugins_names_both_and_keeps_the_first(manager, plugins):
     plugins("first", Plugin([zoo.LayerEntry(Doubler)]))
     plugins("second", Plugin([zoo.LayerEntry(Doubler)]))
     with pytest.warns(PluginWarning, match="already registered by plugin 'first'"):
-        registry = zoo.get_registry()
+        registry = zoo.get_registry(manager)
     assert registry.get("Doubler").plugin == "first"
-    message = errors_of("second")[0]
+    message = errors_of(manager, "second")[0]
     assert "'first'" in message and "'second'" in message
 
 
-def test_a_failing_hook_is_reported_and_others_keep_working(plugins):
+def test_a_failing_hook_is_reported_and_others_keep_working(manager, plugins):
     plugins("failing", Plugin(fail=RuntimeError("no layers today")))
     with pytest.warns(PluginWarning, match="register_layers raised RuntimeError"):
-        registry = zoo.get_registry()
+        registry = zoo.get_registry(manager)
     assert registry.plugins["failing"].broken
     assert registry.get("Linear").plugin == "core"
 
 
-def test_malformed_entries_and_unregistered_classes_are_reported(plugins):
+def test_malformed_entries_and_unregistered_classes_are_reported(manager, plugins):
     plugins("sloppy", Plugin(["not an entry", zoo.LayerEntry(Unregistered)]))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PluginWarning)
-        registry = zoo.get_registry()
-    problems = " | ".join(errors_of("sloppy"))
+        registry = zoo.get_registry(manager)
+    problems = " | ".join(errors_of(manager, "sloppy"))
     assert "not a zoo.LayerEntry" in problems
     assert "Unregistered is not registered with keras.saving" in problems
     with pytest.raises(KeyError, match="Unregistered"):
         registry.get("Unregistered", "layer")
 
 
-def test_a_keras_name_taken_over_by_another_class_is_caught(plugins):
+def test_a_keras_name_taken_over_by_another_class_is_caught(manager, plugins):
     class Impostor(keras.layers.Layer):
         pass
 
@@ -137,7 +183,7 @@ def test_a_keras_name_taken_over_by_another_class_is_caught(plugins):
     try:
         plugins("victim", Plugin([zoo.LayerEntry(Shared)]))
         with pytest.warns(PluginWarning, match="two classes were registered under one name"):
-            zoo.get_registry()
+            zoo.get_registry(manager)
     finally:
         keras.saving.register_keras_serializable(package=PACKAGE, name="Shared")(Shared)
 

@@ -97,6 +97,7 @@ def _describe(item) -> dict[str, Any]:
 
 
 def command_list(args: argparse.Namespace) -> int:
+    from zoo.registry import KINDS
     from zoo.registry.loading import hooks_of
 
     registry = _registry()
@@ -114,7 +115,7 @@ def command_list(args: argparse.Namespace) -> int:
         }
         for p in registry.plugins.values()
     ]
-    objects = {f"{kind}s": [_describe(i) for i in registry.all(kind)] for kind in registry.objects}
+    objects = {KINDS[k].plural: [_describe(i) for i in registry.all(k)] for k in registry.objects}
     if args.json:
         print(json.dumps({"plugins": plugins, **objects}, indent=2))
         return _status(plugins)

@@ -7,29 +7,30 @@ anew, so a plugin installed since the last build appears with no edit of
 snippets now; costs and the support matrix come from the records beside the
 site's sources (``zoo.records``), and where one is missing the page names the
 command that fills it. A page is a list of sections, each made by one function
-from the object and the records, so a new kind of evidence is one more section.
+from the object and the records, so a new kind of evidence is one more section;
+which sections, in which order, is the page template of the object's kind
+(``zoo/docgen/templates/``, named by its ``Kind``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import doctest
-import inspect
 import io
-import json
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import keras
-import numpy as np
-
+from zoo.docgen.examples import example_page
+from zoo.docgen.markdown import fenced, table
 from zoo.docgen.models import MODELS, load_record, models_page
-from zoo.docgen.parity import parity_section
+from zoo.docgen.sections import Page, run_example
+from zoo.docgen.templates import template_for
 from zoo.records import Records
-from zoo.registry import Registered, Registry, get_registry
+from zoo.registry import KINDS, Registered, Registry, get_registry
+
+# Where they were defined before the page templates moved out, for those who import them.
+__all__ = ["fenced", "run_example", "table"]
 
 Write = Callable[[str, str], None]
 
@@ -82,93 +83,6 @@ def seconds(value: float | None) -> str:
 
 def ratio(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}×"
-
-
-def table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
-
-
-def fenced(language: str, text: str) -> str:
-    return f"```{language}\n{text.rstrip()}\n```\n"
-
-
-# -- what an object does, measured now ---------------------------------------
-
-
-def run_example(cls: type) -> tuple[str, str, str | None]:
-    """The docstring example's source, what running it printed, and an error if it failed."""
-    tests = doctest.DocTestFinder(recurse=False).find(cls, cls.__name__, globs={})
-    examples = [example for test in tests for example in test.examples]
-    source = "".join(example.source for example in examples)
-    namespace: dict[str, Any] = {}
-    printed = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(printed):
-            for example in examples:
-                # "single" mode echoes bare expressions, as the interactive session does.
-                exec(compile(example.source, f"<{cls.__name__} example>", "single"), namespace)
-    except Exception as error:  # shown on the page rather than breaking the build
-        return source, printed.getvalue(), f"{type(error).__name__}: {error}"
-    return source, printed.getvalue(), None
-
-
-def built_layer(item: Registered) -> tuple[Any, np.ndarray]:
-    from zoo.testing.helpers import example_input
-
-    layer = item.entry.make()
-    x = example_input(item.entry)
-    layer(x)
-    return layer, x
-
-
-def parity_gap(item: Registered) -> float | None:
-    """Largest |zoo - twin| on the example input, in inference, weights copied across."""
-    from zoo.testing.helpers import to_numpy
-
-    twin_spec = item.entry.twin
-    if twin_spec is None:
-        return None
-    layer, x = built_layer(item)
-    twin = twin_spec.build(item.entry.make_config())
-    twin(x)
-    twin_spec.copy_weights(layer, twin)
-    ours, theirs = to_numpy(layer(x, training=False)), to_numpy(twin(x, training=False))
-    return max(float(np.max(np.abs(a - b))) for a, b in zip(ours, theirs, strict=True))
-
-
-def sublayers(layer: Any) -> list[Any]:
-    """The layers a layer holds as attributes (directly or in lists): a block's parts."""
-    found = []
-    for value in vars(layer).values():
-        values = value if isinstance(value, list | tuple) else [value]
-        found += [v for v in values if isinstance(v, keras.layers.Layer) and v is not layer]
-    return found
-
-
-def model_diagram(layer: Any, item: Registered) -> str | None:
-    """An SVG diagram of a model or block, or None for a plain layer or without graphviz."""
-    from zoo.testing.helpers import model_around
-
-    if not sublayers(layer) and not isinstance(layer, keras.Model):
-        return None
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "model.svg"
-        try:
-            keras.utils.plot_model(
-                model_around(item.entry.make(), item.entry),
-                to_file=str(path),
-                show_shapes=True,
-                expand_nested=True,
-                show_layer_names=True,
-                dpi=72,  # graphviz scales the SVG by dpi / 72
-            )
-        except Exception:  # graphviz missing: the page says so instead
-            return None
-        return path.read_text() if path.exists() else None
 
 
 # -- costs -------------------------------------------------------------------
@@ -409,80 +323,16 @@ def support_section(item: Registered, conformance: dict) -> list[str]:
 def object_page(
     item: Registered, registry: Registry, costs: dict, conformance: dict, guide: bool = True
 ) -> dict:
-    """The markdown of one object's page, and any files it links to."""
-    entry = item.entry
-    cls = entry.cls
-    plugin = registry.plugins[item.plugin]
-    files: dict[str, str] = {}
-    lines = [
-        f"# {item.name}\n",
-        f"*{item.kind}* · family [{item.family}](index.md) · Keras name `{item.keras_name}` · "
-        f"`{plugin.distribution or plugin.name} {plugin.version or ''}`\n",
-        f"{entry.summary}\n",
-        "## Example\n",
-    ]
-    source, printed, error = run_example(cls)
-    if source:
-        lines.append(fenced("python", source))
-        lines.append("Output, from running the snippet when this site was built:\n")
-        lines.append(fenced("text", printed or "(nothing printed)"))
-        if error:
-            lines.append(f'!!! failure "The example failed when the site was built"\n    {error}\n')
-    else:
-        lines.append("*No runnable example in the docstring.*\n")
-    obj = None
-    if item.kind == "layer":
-        obj, _ = built_layer(item)
-        rows = [
-            [w.path, str(tuple(w.shape)), str(w.dtype), "yes" if w.trainable else "no"]
-            for w in obj.weights
-        ]
-        lines.append(f"## Weights on input shape `{tuple(entry.input_shape)}`\n")
-        if rows:
-            lines.append(table(["name", "shape", "dtype", "trainable"], rows))
-        else:
-            lines.append("*No weights.*\n")
-        lines.append(f"Parameters: **{obj.count_params():,}**\n")
-    else:
-        obj = entry.make()
-    lines.append("## Keras twin\n")
-    if entry.twin:
-        gap = parity_gap(item) if item.kind == "layer" else None
-        measured = f"; measured largest difference on the example input: {gap:.3g}" if gap else ""
-        if gap == 0.0:
-            measured = "; measured largest difference on the example input: 0 (identical)"
-        lines.append(
-            f"`{entry.twin.name}`: same weights and inputs give outputs within "
-            f"atol {entry.twin.atol:g}, rtol {entry.twin.rtol:g}{measured}.\n"
-        )
-        lines += parity_section(item.name)
-    else:
-        lines.append("None in Keras; checked against the formula or paper in its docstring.\n")
-    if item.kind == "layer":
-        cost_lines, cost_files = cost_section(item, costs, guide)
-        lines += cost_lines
-        files.update(cost_files)
-        lines += support_section(item, conformance)
-        parts = sublayers(obj)
-        if parts:
-            rows = [[p.name, type(p).__name__, f"{p.count_params():,}"] for p in parts]
-            lines += ["## Sublayers\n", table(["name", "class", "parameters"], rows)]
-        diagram = model_diagram(obj, item)
-        if diagram:
-            files[f"reference/{item.family}/{item.name}-model.svg"] = diagram
-            lines += ["## Diagram\n", f"![{item.name} as a model]({item.name}-model.svg)\n"]
-        elif parts or isinstance(obj, keras.Model):
-            lines.append("*No diagram: keras.utils.plot_model needs graphviz's `dot`.*\n")
-    # The config is long and mostly defaults: after what a reader chooses a layer by.
-    config = keras.saving.serialize_keras_object(obj.get_config())
-    lines += ["## Config\n", fenced("json", json.dumps(config, indent=2, default=str))]
-    lines += [
-        "## API\n",
-        f"::: {cls.__module__}.{cls.__qualname__}\n"
-        "    options:\n      show_root_heading: false\n      members: false\n",
-    ]
-    files[page_path(item)] = "\n".join(lines)
-    return files
+    """The markdown of one object's page, and any files it links to, from the template
+    its kind names (``zoo/docgen/templates/``)."""
+    page = Page(
+        item,
+        registry,
+        costs=lambda item: cost_section(item, costs, guide),
+        support=lambda item: support_section(item, conformance),
+    )
+    template_for(item.kind)(page)
+    return {**page.files, page_path(item): "\n".join(page.lines)}
 
 
 def family_page(plugin_name: str, registry: Registry) -> str:
@@ -500,7 +350,8 @@ def family_page(plugin_name: str, registry: Registry) -> str:
         items = registry.all(kind, plugin_name)
         if items:
             rows = [[f"[{i.name}]({i.name}.md)", i.entry.summary] for i in items]
-            lines += [f"## {kind.capitalize()}s\n", table(["name", "summary"], rows)]
+            heading = KINDS[kind].plural.capitalize()
+            lines += [f"## {heading}\n", table(["name", "summary"], rows)]
     return "\n".join(lines)
 
 
@@ -544,28 +395,6 @@ def catalogue(registry: Registry, costs: dict[str, Any], guide: bool = True) -> 
     return "\n".join(parts)
 
 
-def example_page(path: Path) -> str:
-    source = path.read_text()
-    module = compile(source, str(path), "exec")
-    doc = module.co_consts[0] if module.co_consts and isinstance(module.co_consts[0], str) else ""
-    title = doc.strip().splitlines()[0] if doc.strip() else path.stem
-    lines = [f"# {title}\n", inspect.cleandoc(doc).partition("\n")[2] + "\n"]
-    lines += ["Run it:\n", fenced("sh", f"uv run python examples/{path.name} --help")]
-    recorded = EXAMPLE_FIGURES / path.stem
-    for figure in sorted(recorded.glob("*.png")):
-        lines.append(f"![{figure.stem}](../assets/examples/{path.stem}/{figure.name})\n")
-    printed = recorded / "output.txt"
-    if printed.exists():
-        # Progress bars redraw with carriage returns; keep what the last draw showed.
-        text = [line.split("\r")[-1] for line in printed.read_text().splitlines()]
-        lines += [
-            "What a full run printed (its last lines):\n",
-            fenced("text", "\n".join(text[-20:])),
-        ]
-    lines += ["## Source\n", fenced("python", source)]
-    return "\n".join(lines)
-
-
 def generate(
     write: Write,
     append_home: Callable[[str], None],
@@ -602,7 +431,7 @@ def generate(
             written.append(path)
     for example in sorted(EXAMPLES.glob("*.py")):
         path = f"examples/{example.stem}.md"
-        write(path, example_page(example))
+        write(path, example_page(example, EXAMPLE_FIGURES))
         written.append(path)
     models = (docs_dir / MODELS) if docs_dir is not None else models_record
     for path, text in models_page(load_record(models)).items():

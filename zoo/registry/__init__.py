@@ -2,6 +2,8 @@
 
 - ``entries``: what a plugin returns from its hooks, one entry per object;
 - ``hookspecs``: the hooks a plugin implements;
+- ``kinds``: the kinds of object (layer, initializer, ...), each its entry type,
+  hook and page template;
 - ``loading``: finding and importing the plugins (the plugin manager);
 - ``registry``: what they registered, collected on first use;
 - ``lazy``: loading them right after Keras is imported.
@@ -11,13 +13,15 @@ Everything downstream (the kit, the bench, the docs, the CLI) imports from here.
 
 from zoo.registry.entries import WRONG_INPUTS, Family, LayerEntry, ObjectEntry, Twin
 from zoo.registry.hookspecs import hookimpl
-from zoo.registry.loading import Plugin, PluginWarning, load_plugins
-from zoo.registry.registry import KINDS, Registered, Registry, custom_objects, get_registry
+from zoo.registry.kinds import KINDS, Kind
+from zoo.registry.loading import Plugin, PluginWarning, ZooPluginManager, load_plugins
+from zoo.registry.registry import Registered, Registry, custom_objects, get_registry
 
 __all__ = [
     "KINDS",
     "WRONG_INPUTS",
     "Family",
+    "Kind",
     "LayerEntry",
     "ObjectEntry",
     "Plugin",
@@ -25,6 +29,7 @@ __all__ = [
     "Registered",
     "Registry",
     "Twin",
+    "ZooPluginManager",
     "custom_objects",
     "get_registry",
     "hookimpl",

@@ -9,6 +9,10 @@ Importing a plugin is what registers its classes with Keras, so ``import zoo``
 imports them all at once. Registering them with the plugin manager waits for
 first use: a plugin that does ``import zoo`` is still half-imported while
 ``zoo`` loads it, and pluggy reads a plugin's hooks when it is registered.
+
+The state lives in a ``ZooPluginManager`` (as pytest's lives in its
+``PytestPluginManager``), so a test can build one afresh; the module-level
+functions below are the public API and use the process's ``default_manager()``.
 """
 
 from __future__ import annotations
@@ -47,16 +51,6 @@ class Plugin:
         return bool(self.errors)
 
 
-_manager = pluggy.PluginManager("zoo")
-_manager.add_hookspecs(hookspecs)
-_plugins: dict[str, Plugin] = {}
-_pending: dict[str, Any] = {}
-_deferred: dict[str, importlib.metadata.EntryPoint] = {}
-_loaded = False
-#: Bumped whenever the set of plugins changes, so the registry knows to rebuild.
-generation = 0
-
-
 def _env_names(variable: str) -> set[str] | None:
     value = os.environ.get(variable)
     if value is None:
@@ -69,69 +63,10 @@ def _fail(plugin: Plugin, message: str) -> None:
     warnings.warn(f"zoo plugin {plugin.name!r}: {message}", PluginWarning, stacklevel=3)
 
 
-def load_plugins() -> None:
-    """Import every installed plugin once; safe to call again.
-
-    ``ZOO_PLUGINS=core,vae`` loads only those plugins;
-    ``ZOO_DISABLE_PLUGINS=vae`` loads all but those.
-    """
-    global _loaded, generation
-    if _loaded:
-        return
-    _loaded = True
-    selected = _env_names("ZOO_PLUGINS")
-    disabled = _env_names("ZOO_DISABLE_PLUGINS") or set()
-    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-        if (selected is not None and ep.name not in selected) or ep.name in disabled:
-            continue
-        dist = ep.dist
-        plugin = Plugin(
-            name=ep.name,
-            target=ep.value,
-            distribution=dist.name if dist else None,
-            version=dist.version if dist else None,
-        )
-        if ep.name in _plugins:
-            first = _plugins[ep.name]
-            plugin.name = f"{ep.name} ({plugin.distribution})"
-            _plugins[plugin.name] = plugin
-            _fail(
-                plugin,
-                f"entry point name {ep.name!r} is already taken by distribution "
-                f"{first.distribution!r}; this one is not loaded",
-            )
-            continue
-        _plugins[ep.name] = plugin
-        if _being_imported(ep):
-            # The user imported this plugin first and it imported zoo: load it on first
-            # use, when its import has finished, not half-way through.
-            _deferred[ep.name] = ep
-            continue
-        _load(ep, plugin)
-    generation += 1
-
-
 def _being_imported(ep: importlib.metadata.EntryPoint) -> bool:
     # importlib marks a module's spec as initializing until its code has run.
     package = sys.modules.get(ep.module.split(".")[0])
     return bool(getattr(getattr(package, "__spec__", None), "_initializing", False))
-
-
-def _load(ep: importlib.metadata.EntryPoint, plugin: Plugin) -> None:
-    try:
-        module = ep.load()
-    except Exception as error:  # a plugin's bug must not stop the others
-        _fail(plugin, f"import of {ep.value!r} failed: {type(error).__name__}: {error}")
-        return
-    api = getattr(module, "ZOO_PLUGIN_API", hookspecs.PLUGIN_API)
-    if api != hookspecs.PLUGIN_API:
-        _fail(
-            plugin,
-            f"written for plugin API {api!r}, but this zoo {_zoo_version()} "
-            f"speaks plugin API {hookspecs.PLUGIN_API}",
-        )
-        return
-    _pending[ep.name] = module
 
 
 def _zoo_version() -> str:
@@ -141,55 +76,174 @@ def _zoo_version() -> str:
         return "(not installed)"
 
 
+class ZooPluginManager(pluggy.PluginManager):
+    """The zoo's hooks and the plugins found for them, loaded once on first use."""
+
+    def __init__(self) -> None:
+        super().__init__("zoo")
+        self.add_hookspecs(hookspecs)
+        self._found: dict[str, Plugin] = {}
+        # Imported, not yet registered with pluggy (see the module docstring).
+        self._pending: dict[str, Any] = {}
+        # Being imported by the user when found: imported on first use instead.
+        self._deferred: dict[str, importlib.metadata.EntryPoint] = {}
+        self._loaded = False
+        self._generation = 0
+
+    @property
+    def generation(self) -> int:
+        """Bumped whenever the set of plugins changes, so the registry knows to rebuild."""
+        return self._generation
+
+    def load_plugins(self) -> None:
+        """Import every installed plugin once; safe to call again.
+
+        ``ZOO_PLUGINS=core,vae`` loads only those plugins;
+        ``ZOO_DISABLE_PLUGINS=vae`` blocks those (pluggy's ``set_blocked``).
+        """
+        if self._loaded:
+            return
+        self._loaded = True
+        selected = _env_names("ZOO_PLUGINS")
+        for name in sorted(_env_names("ZOO_DISABLE_PLUGINS") or ()):
+            self.set_blocked(name)
+        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            # A blocked plugin is not imported at all, and not listed, as before.
+            if (selected is not None and ep.name not in selected) or self.is_blocked(ep.name):
+                continue
+            self._found_entry_point(ep)
+        self._generation += 1
+
+    def _found_entry_point(self, ep: importlib.metadata.EntryPoint) -> None:
+        dist = ep.dist
+        plugin = Plugin(
+            name=ep.name,
+            target=ep.value,
+            distribution=dist.name if dist else None,
+            version=dist.version if dist else None,
+        )
+        if ep.name in self._found:
+            first = self._found[ep.name]
+            plugin.name = f"{ep.name} ({plugin.distribution})"
+            self._found[plugin.name] = plugin
+            _fail(
+                plugin,
+                f"entry point name {ep.name!r} is already taken by distribution "
+                f"{first.distribution!r}; this one is not loaded",
+            )
+            return
+        self._found[ep.name] = plugin
+        if _being_imported(ep):
+            # The user imported this plugin first and it imported zoo: load it on first
+            # use, when its import has finished, not half-way through.
+            self._deferred[ep.name] = ep
+            return
+        self._load(ep, plugin)
+
+    def _load(self, ep: importlib.metadata.EntryPoint, plugin: Plugin) -> None:
+        try:
+            module = ep.load()
+        except Exception as error:  # a plugin's bug must not stop the others
+            _fail(plugin, f"import of {ep.value!r} failed: {type(error).__name__}: {error}")
+            return
+        api = getattr(module, "ZOO_PLUGIN_API", hookspecs.PLUGIN_API)
+        if api != hookspecs.PLUGIN_API:
+            _fail(
+                plugin,
+                f"written for plugin API {api!r}, but this zoo {_zoo_version()} "
+                f"speaks plugin API {hookspecs.PLUGIN_API}",
+            )
+            return
+        self._pending[ep.name] = module
+
+    def add(self, plugin: ModuleType | object, name: str) -> None:
+        """Register a plugin in-process, without an entry point (tests, notebooks)."""
+        self.load_plugins()
+        if name in self._found:
+            raise ValueError(f"a zoo plugin named {name!r} is already registered")
+        self._found[name] = Plugin(name=name, target=getattr(plugin, "__name__", repr(plugin)))
+        self._pending[name] = plugin
+        self._generation += 1
+
+    def remove(self, name: str) -> None:
+        """Remove a plugin added with ``add`` (or an installed one)."""
+        if name not in self._found:
+            raise ValueError(f"no zoo plugin named {name!r} is registered")
+        del self._found[name]
+        self._pending.pop(name, None)
+        self._deferred.pop(name, None)
+        if self.has_plugin(name):
+            self.unregister(name=name)
+        self._generation += 1
+
+    def ready(self) -> ZooPluginManager:
+        """This manager, with every plugin found so far registered with pluggy."""
+        self.load_plugins()
+        for name, ep in list(self._deferred.items()):
+            del self._deferred[name]
+            self._load(ep, self._found[name])
+        for name, module in list(self._pending.items()):
+            del self._pending[name]
+            try:
+                self.register(module, name=name)
+            except Exception as error:  # e.g. a hook whose arguments match no hookspec
+                _fail(self._found[name], f"cannot be registered: {error}")
+        return self
+
+    def plugins(self) -> dict[str, Plugin]:
+        """Every plugin found, loaded or not, by name."""
+        self.ready()
+        return dict(self._found)
+
+    def hooks_of(self, name: str) -> list[str]:
+        """The hooks the plugin ``name`` implements, by name (none for a broken one)."""
+        self.ready()
+        module = self.get_plugin(name)
+        if module is None:
+            return []
+        return sorted(caller.name for caller in self.get_hookcallers(module) or [])
+
+
+_default: ZooPluginManager | None = None
+
+
+def default_manager() -> ZooPluginManager:
+    """The process's plugin manager, the one ``import zoo`` and the CLI use."""
+    global _default
+    if _default is None:
+        _default = ZooPluginManager()
+    return _default
+
+
+def load_plugins() -> None:
+    """Import every installed plugin once; safe to call again.
+
+    ``ZOO_PLUGINS=core,vae`` loads only those plugins;
+    ``ZOO_DISABLE_PLUGINS=vae`` loads all but those.
+    """
+    default_manager().load_plugins()
+
+
 def register(plugin: ModuleType | object, name: str) -> None:
     """Register a plugin in-process, without an entry point (tests, notebooks)."""
-    global generation
-    load_plugins()
-    if name in _plugins:
-        raise ValueError(f"a zoo plugin named {name!r} is already registered")
-    _plugins[name] = Plugin(name=name, target=getattr(plugin, "__name__", repr(plugin)))
-    _pending[name] = plugin
-    generation += 1
+    default_manager().add(plugin, name)
 
 
 def unregister(name: str) -> None:
     """Remove a plugin registered with ``register`` (or an installed one)."""
-    global generation
-    if name not in _plugins:
-        raise ValueError(f"no zoo plugin named {name!r} is registered")
-    del _plugins[name]
-    _pending.pop(name, None)
-    _deferred.pop(name, None)
-    if _manager.has_plugin(name):
-        _manager.unregister(name=name)
-    generation += 1
+    default_manager().remove(name)
 
 
-def plugin_manager() -> pluggy.PluginManager:
+def plugin_manager() -> ZooPluginManager:
     """The plugin manager, with every loaded plugin registered."""
-    load_plugins()
-    for name, ep in list(_deferred.items()):
-        del _deferred[name]
-        _load(ep, _plugins[name])
-    for name, module in list(_pending.items()):
-        del _pending[name]
-        try:
-            _manager.register(module, name=name)
-        except Exception as error:  # e.g. a hook whose arguments match no hookspec
-            _fail(_plugins[name], f"cannot be registered: {error}")
-    return _manager
+    return default_manager().ready()
 
 
 def plugins() -> dict[str, Plugin]:
     """Every plugin found, loaded or not, by name."""
-    plugin_manager()
-    return dict(_plugins)
+    return default_manager().plugins()
 
 
 def hooks_of(name: str) -> list[str]:
     """The hooks the plugin ``name`` implements, by name (none for a broken one)."""
-    manager = plugin_manager()
-    module = manager.get_plugin(name)
-    if module is None:
-        return []
-    return sorted(caller.name for caller in manager.get_hookcallers(module) or [])
+    return default_manager().hooks_of(name)

@@ -16,14 +16,9 @@ from typing import Any
 
 from zoo.registry import loading as plugin_loading
 from zoo.registry.entries import Family, LayerEntry, ObjectEntry
+from zoo.registry.kinds import KINDS, Kind
 
-#: kind -> (hook name, entry type)
-KINDS: dict[str, tuple[str, type]] = {
-    "layer": ("register_layers", LayerEntry),
-    "initializer": ("register_initializers", ObjectEntry),
-    "regularizer": ("register_regularizers", ObjectEntry),
-    "constraint": ("register_constraints", ObjectEntry),
-}
+__all__ = ["KINDS", "Kind", "Registered", "Registry", "custom_objects", "get_registry"]
 
 
 @dataclass(frozen=True)
@@ -60,7 +55,7 @@ class Registry:
 
     def all(self, kind: str | None = None, plugin: str | None = None) -> list[Registered]:
         """Registered objects, optionally of one kind and/or from one plugin."""
-        kinds = [kind] if kind else list(KINDS)
+        kinds = [kind] if kind else list(self.objects)
         return [
             item
             for k in kinds
@@ -91,16 +86,17 @@ class Registry:
         return [p for p in self.plugins.values() if p.broken]
 
 
-_cache: tuple[int, Registry] | None = None
+_cache: tuple[plugin_loading.ZooPluginManager, int, Registry] | None = None
 
 
-def get_registry() -> Registry:
-    """The registry of every loaded plugin, collected now if the plugins changed."""
+def get_registry(manager: plugin_loading.ZooPluginManager | None = None) -> Registry:
+    """The registry of every plugin of ``manager`` (the process's by default),
+    collected now if its plugins changed since last asked."""
     global _cache
-    manager = plugin_loading.plugin_manager()
-    if _cache is None or _cache[0] != plugin_loading.generation:
-        _cache = (plugin_loading.generation, _collect(manager))
-    return _cache[1]
+    manager = (manager or plugin_loading.default_manager()).ready()
+    if _cache is None or _cache[0] is not manager or _cache[1] != manager.generation:
+        _cache = (manager, manager.generation, _collect(manager))
+    return _cache[2]
 
 
 def custom_objects() -> dict[str, type]:
@@ -154,8 +150,8 @@ def _keras_problem(cls: type) -> str | None:
     return None
 
 
-def _collect(manager: Any) -> Registry:
-    registry = Registry(plugins=plugin_loading.plugins())
+def _collect(manager: plugin_loading.ZooPluginManager) -> Registry:
+    registry = Registry(plugins=manager.plugins())
     owners: dict[tuple[str, str], str] = {}
     for plugin in registry.plugins.values():
         if not manager.has_plugin(plugin.name):
@@ -167,7 +163,8 @@ def _collect(manager: Any) -> Registry:
             _fail(plugin, f"register_family returned {family!r}, not a zoo.Family")
             family = Family(name=plugin.name, description="")
         registry.families[plugin.name] = family
-        for kind, (hook, entry_type) in KINDS.items():
+        for kind, spec in KINDS.items():
+            hook, entry_type = spec.hook, spec.entry_type
             entries = _call(manager, hook, plugin)
             if entries is None:
                 continue

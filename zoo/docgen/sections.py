@@ -1,0 +1,107 @@
+"""The sections every object's page has, whatever its kind, and the page being written.
+
+A page template (``zoo/docgen/templates/``) calls these in its order and adds
+its kind's own sections between them; the sections that read the records
+(costs, support) are given to it by the docs build (``Page.costs``,
+``Page.support``), so that templates need not know where records live.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import doctest
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import keras
+
+from zoo.docgen.markdown import fenced
+from zoo.docgen.parity import parity_section
+from zoo.registry import Registered, Registry
+
+
+@dataclass
+class Page:
+    """One object's page being written: its markdown lines and the files they link to."""
+
+    item: Registered
+    registry: Registry
+    #: The object's cost section from the benchmark records: (lines, files).
+    costs: Callable[[Registered], tuple[list[str], dict[str, str]]]
+    #: The object's support matrix from the conformance records.
+    support: Callable[[Registered], list[str]]
+    lines: list[str] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
+
+
+def run_example(cls: type) -> tuple[str, str, str | None]:
+    """The docstring example's source, what running it printed, and an error if it failed."""
+    tests = doctest.DocTestFinder(recurse=False).find(cls, cls.__name__, globs={})
+    examples = [example for test in tests for example in test.examples]
+    source = "".join(example.source for example in examples)
+    namespace: dict[str, Any] = {}
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            for example in examples:
+                # "single" mode echoes bare expressions, as the interactive session does.
+                exec(compile(example.source, f"<{cls.__name__} example>", "single"), namespace)
+    except Exception as error:  # shown on the page rather than breaking the build
+        return source, printed.getvalue(), f"{type(error).__name__}: {error}"
+    return source, printed.getvalue(), None
+
+
+def heading(page: Page) -> None:
+    """Title, kind, family, Keras name and distribution, the summary, and the example."""
+    item, entry = page.item, page.item.entry
+    plugin = page.registry.plugins[item.plugin]
+    page.lines += [
+        f"# {item.name}\n",
+        f"*{item.kind}* · family [{item.family}](index.md) · Keras name `{item.keras_name}` · "
+        f"`{plugin.distribution or plugin.name} {plugin.version or ''}`\n",
+        f"{entry.summary}\n",
+        "## Example\n",
+    ]
+    source, printed, error = run_example(entry.cls)
+    if source:
+        page.lines.append(fenced("python", source))
+        page.lines.append("Output, from running the snippet when this site was built:\n")
+        page.lines.append(fenced("text", printed or "(nothing printed)"))
+        if error:
+            page.lines.append(
+                f'!!! failure "The example failed when the site was built"\n    {error}\n'
+            )
+    else:
+        page.lines.append("*No runnable example in the docstring.*\n")
+
+
+def twin(page: Page, gap: float | None = None) -> None:
+    """The Keras twin it matches and how closely (``gap``: measured on the example input)."""
+    entry = page.item.entry
+    page.lines.append("## Keras twin\n")
+    if entry.twin:
+        measured = f"; measured largest difference on the example input: {gap:.3g}" if gap else ""
+        if gap == 0.0:
+            measured = "; measured largest difference on the example input: 0 (identical)"
+        page.lines.append(
+            f"`{entry.twin.name}`: same weights and inputs give outputs within "
+            f"atol {entry.twin.atol:g}, rtol {entry.twin.rtol:g}{measured}.\n"
+        )
+        page.lines += parity_section(page.item.name)
+    else:
+        page.lines.append("None in Keras; checked against the formula or paper in its docstring.\n")
+
+
+def config_and_api(page: Page, obj: Any) -> None:
+    """Its config (long and mostly defaults: last but one) and its API reference."""
+    cls = page.item.entry.cls
+    config = keras.saving.serialize_keras_object(obj.get_config())
+    page.lines += ["## Config\n", fenced("json", json.dumps(config, indent=2, default=str))]
+    page.lines += [
+        "## API\n",
+        f"::: {cls.__module__}.{cls.__qualname__}\n"
+        "    options:\n      show_root_heading: false\n      members: false\n",
+    ]
