@@ -17,6 +17,15 @@ from zoo.registry import Registered, get_registry
 from zoo.testing.seams import BACKENDS, current
 
 
+@dataclass(frozen=True, order=True)
+class Column:
+    """A column of the docs' support matrix: ticked where every check in it passed.
+    ``position`` orders the columns (the checks that share a label give the same one)."""
+
+    position: int
+    label: str
+
+
 @dataclass(frozen=True)
 class Check:
     name: str
@@ -29,6 +38,8 @@ class Check:
     #: Starts the helper processes it asks (without waiting for them), so that a run's
     #: Python, TensorFlow, JAX and PyTorch start-ups overlap instead of queueing.
     warm: Callable[[], None] | None = None
+    #: The support-matrix column it counts towards, if any.
+    column: Column | None = None
 
     @property
     def doc(self) -> str:
@@ -44,17 +55,42 @@ def check(
     applies: Callable[[Registered], bool] = lambda item: True,
     backends: tuple[str, ...] = BACKENDS,
     warm: Callable[[], None] | None = None,
+    column: Column | None = None,
 ) -> Callable[[Callable[[Registered], None]], Callable[[Registered], None]]:
-    """Declare a check of objects of ``kinds``; its name is the function's name."""
+    """Declare a check of objects of ``kinds``; its name is the function's name. ``slow``,
+    ``backends``, ``warm`` and the support-matrix ``column`` are the check's own metadata:
+    the runner and the docs read them from ``CHECKS``, nothing else lists checks."""
 
     def declare(function: Callable[[Registered], None]) -> Callable[[Registered], None]:
         name = function.__name__.removeprefix("check_")
         if name in CHECKS:
             raise ValueError(f"two conformance checks are named {name!r}")
-        CHECKS[name] = Check(name, function, kinds, applies, slow, backends, warm)
+        clash = [
+            other.name
+            for other in CHECKS.values()
+            if column
+            and other.column
+            and other.column.label == column.label
+            and other.column != column
+        ]
+        if clash:
+            raise ValueError(
+                f"check {name!r} puts support column {column.label!r} at {column.position}, "
+                f"check {clash[0]!r} elsewhere"
+            )
+        CHECKS[name] = Check(name, function, kinds, applies, slow, backends, warm, column)
         return function
 
     return declare
+
+
+def support_columns() -> dict[str, tuple[str, ...]]:
+    """The support matrix's columns in order: label -> the checks that must all pass."""
+    columns: dict[Column, list[str]] = {}
+    for found in CHECKS.values():
+        if found.column is not None:
+            columns.setdefault(found.column, []).append(found.name)
+    return {column.label: tuple(names) for column, names in sorted(columns.items())}
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from zoo.testing.helpers import (
     to_numpy,
     train_calls,
 )
-from zoo.testing.kit import check
+from zoo.testing.kit import Column, check
 from zoo.testing.workers import fresh_process
 
 UNNAMED = re.compile(r"variable(_\d+)?")
@@ -96,7 +96,7 @@ def check_output_shape(item: Registered) -> None:
     )
 
 
-@check("layer")
+@check("layer", column=Column(10, "serializable"))
 def check_config_roundtrip(item: Registered) -> None:
     """get_config() holds every __init__ argument and from_config() rebuilds it."""
     entry = item.entry
@@ -111,7 +111,7 @@ def check_config_roundtrip(item: Registered) -> None:
     )
 
 
-@check("layer", warm=fresh_process.start)
+@check("layer", warm=fresh_process.start, column=Column(10, "serializable"))
 def check_keras_file(item: Registered) -> None:
     """A model holding it, saved to .keras, loads in a new process after `import zoo`."""
     entry = item.entry
@@ -162,7 +162,7 @@ def check_frozen(item: Registered) -> None:
         )
 
 
-@check("layer")
+@check("layer", column=Column(10, "serializable"))
 def check_weights_file(item: Registered) -> None:
     """save_weights / load_weights (.weights.h5) restore the outputs into a fresh model."""
     entry = item.entry
@@ -242,13 +242,13 @@ def _compiled_check(item: Registered, jit_compile: bool) -> None:
     assert np.isfinite(loss).all(), f"a compiled training step gives the loss {loss}"
 
 
-@check("layer", backends=("tensorflow",))
+@check("layer", backends=("tensorflow",), column=Column(20, "compiled"))
 def check_tf_function(item: Registered) -> None:
     """It runs inside tf.function (Keras' graph mode) and gives the eager outputs."""
     _compiled_check(item, jit_compile=False)
 
 
-@check("layer", slow=True)
+@check("layer", slow=True, column=Column(20, "compiled"))
 def check_jit_compile(item: Registered) -> None:
     """Compiled with jit_compile=True (XLA, jax.jit, torch.compile) it gives the eager outputs."""
     _compiled_check(item, jit_compile=True)
@@ -277,13 +277,13 @@ def _mixed_precision_check(item: Registered, policy: str, low: str) -> None:
         )
 
 
-@check("layer")
+@check("layer", column=Column(30, "mixed precision"))
 def check_mixed_float16(item: Registered) -> None:
     """Under mixed_float16 it computes in float16, keeps float32 variables, and agrees."""
     _mixed_precision_check(item, "mixed_float16", "float16")
 
 
-@check("layer")
+@check("layer", column=Column(30, "mixed precision"))
 def check_mixed_bfloat16(item: Registered) -> None:
     """Under mixed_bfloat16 it computes in bfloat16, keeps float32 variables, and agrees."""
     _mixed_precision_check(item, "mixed_bfloat16", "bfloat16")
@@ -410,7 +410,9 @@ def check_model_fit_save_load(item: Registered) -> None:
         )
 
 
-@check("layer", applies=lambda item: item.entry.per_sample)
+@check(
+    "layer", applies=lambda item: item.entry.per_sample, column=Column(40, "batch-size invariance")
+)
 def check_batch_invariance(item: Registered) -> None:
     """A sample's output does not depend on the other samples of its batch."""
     entry = item.entry

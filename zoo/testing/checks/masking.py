@@ -17,7 +17,7 @@ import numpy as np
 
 from zoo.registry import Registered
 from zoo.testing.helpers import assert_same, example_input
-from zoo.testing.kit import check
+from zoo.testing.kit import Column, check
 
 
 def _supports_masking(item: Registered) -> bool:
@@ -43,7 +43,7 @@ def _behind_masking(layer: Any, shape: tuple[int, ...]) -> keras.Model:
     return keras.Model(inputs, layer(keras.layers.Masking(0.0)(inputs)))
 
 
-@check("layer", applies=_supports_masking)
+@check("layer", applies=_supports_masking, column=Column(80, "masking"))
 def check_masking(item: Registered) -> None:
     """Behind `keras.layers.Masking` it keeps the mask and computes what its twin does."""
     entry = item.entry
