@@ -164,6 +164,35 @@ def warm_up(selected: list[Case]) -> None:
             found.warm()
 
 
+def schedule(selected: list[Case]) -> list[Case]:
+    """The order to run ``selected`` in: the checks that ask helper processes last, so
+    that while those processes start (``warm_up``) the in-process checks run, instead of
+    the first such check waiting out their start-up (each in its order otherwise)."""
+    return sorted(selected, key=lambda case: case.check.warm is not None)
+
+
+def run_all(selected: list[Case], started: Callable[[Case], None] | None = None) -> list[Outcome]:
+    """Start the helper processes, run every case in ``schedule`` order (``started`` is
+    told each before it runs), and give the outcomes in the order of ``selected``."""
+    warm_up(selected)
+    found: dict[int, Outcome] = {}
+    for case in schedule(selected):
+        if started is not None:
+            started(case)
+        found[id(case)] = run(case)
+    return [found[id(case)] for case in selected]
+
+
+def seconds_per_object(outcomes: list[Outcome]) -> dict[str, float]:
+    """The seconds each object's checks took (``plugin/name``), the slowest first: where
+    a run's time goes, for ``zoo check --durations``-like reporting."""
+    total: dict[str, float] = {}
+    for outcome in outcomes:
+        key = f"{outcome.case.item.plugin}/{outcome.case.item.name}"
+        total[key] = total.get(key, 0.0) + outcome.seconds
+    return dict(sorted(total.items(), key=lambda pair: -pair[1]))
+
+
 def run(case: Case) -> Outcome:
     """Run one case, catching whatever it raises into the outcome."""
     start = time.perf_counter()

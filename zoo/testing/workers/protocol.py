@@ -10,12 +10,15 @@ whatever else its libraries print there is skipped.
 from __future__ import annotations
 
 import atexit
+import contextlib
+import importlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 ANSWER = "zoo-answer: "
@@ -70,3 +73,47 @@ def serve(handle: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
         except Exception as error:  # reported to the asking process
             answer = {"error": f"{type(error).__name__}: {error}"}
         print(ANSWER + json.dumps(answer), flush=True)
+
+
+# -- training requests: a saved model and its data, in a folder both sides see ----------
+
+
+@contextlib.contextmanager
+def training_request(
+    path: Path,
+    x: Any,
+    targets: list[Any] | None,
+    modules: list[str],
+    **extra: Any,
+) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """A folder holding ``x`` and ``targets`` (``None`` for a model with its own loss) and
+    the request that names it with the model saved at ``path`` and the ``modules`` the
+    worker imports first; the folder lives until the ``with`` ends, answers included."""
+    import numpy as np
+
+    with tempfile.TemporaryDirectory() as folder:
+        arrays = {"x": x, **{f"y_{i}": y for i, y in enumerate(targets or [])}}
+        np.savez(Path(folder) / "data.npz", **arrays)
+        request = {
+            "model": str(path),
+            "folder": folder,
+            "targets": len(targets) if targets is not None else None,
+            "modules": modules,
+            **extra,
+        }
+        yield Path(folder), request
+
+
+def training_data(request: dict[str, Any], sequence: type = list) -> tuple[Any, Any]:
+    """The worker's side of ``training_request``: imports the request's modules and gives
+    ``x`` and the targets as ``fit`` takes them (``None``, one array, or a ``sequence``)."""
+    import numpy as np
+
+    for module in request["modules"]:
+        importlib.import_module(module)
+    data = np.load(Path(request["folder"]) / "data.npz")
+    count = request["targets"]
+    targets = None if count is None else sequence(data[f"y_{i}"] for i in range(count))
+    if targets is not None and len(targets) == 1:
+        targets = targets[0]
+    return data["x"], targets
