@@ -38,10 +38,7 @@ SUPPORTED = {
     "tensorflow": "tf.distribute.MirroredStrategy",
     "jax": "keras.distribution.DataParallel",
 }
-_worker = Worker(
-    "zoo.testing.workers.data_parallel",
-    env={"XLA_FLAGS": f"--xla_force_host_platform_device_count={REPLICAS}"},
-)
+_worker = Worker.on_host_devices("zoo.testing.workers.data_parallel", REPLICAS)
 start = _worker.start
 
 

@@ -27,10 +27,7 @@ DEVICES = 2
 #: Training steps of each run.
 STEPS = 3
 ENGINE = "keras.distribution.ModelParallel"
-_worker = Worker(
-    "zoo.testing.workers.model_parallel",
-    env={"XLA_FLAGS": f"--xla_force_host_platform_device_count={DEVICES}"},
-)
+_worker = Worker.on_host_devices("zoo.testing.workers.model_parallel", DEVICES)
 start = _worker.start
 
 

@@ -45,6 +45,11 @@ class Worker:
         last = "".join(self._stderr.readlines()[-15:])
         raise RuntimeError(f"the worker process `python -m {self.module}` died; it said:\n{last}")
 
+    @classmethod
+    def on_host_devices(cls, module: str, count: int) -> Worker:
+        """A worker whose JAX sees ``count`` CPU devices (XLA fixes them at its start)."""
+        return cls(module, env={"XLA_FLAGS": f"--xla_force_host_platform_device_count={count}"})
+
     def start(self) -> None:
         """Start the process now (it imports its libraries while the caller goes on)."""
         self._start()
