@@ -8,13 +8,15 @@ plugin and ``zoo check`` both run the same ``cases()``.
 
 from __future__ import annotations
 
+import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from zoo.registry import Registered, get_registry
 from zoo.testing.seams import BACKENDS, current
+from zoo.testing.workers.protocol import turn
 
 
 @dataclass(frozen=True, order=True)
@@ -164,22 +166,40 @@ def warm_up(selected: list[Case]) -> None:
             found.warm()
 
 
-def schedule(selected: list[Case]) -> list[Case]:
-    """The order to run ``selected`` in: the checks that ask helper processes last, so
-    that while those processes start (``warm_up``) the in-process checks run, instead of
-    the first such check waiting out their start-up (each in its order otherwise)."""
-    return sorted(selected, key=lambda case: case.check.warm is not None)
+def run_all(
+    selected: list[Case],
+    started: Callable[[Case], None] | None = None,
+    finished: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:
+    """Start the helper processes, run every case (``started`` is told each before it
+    runs, ``finished`` its outcome: a progress bar's), and give the outcomes in the
+    order of ``selected``.
 
-
-def run_all(selected: list[Case], started: Callable[[Case], None] | None = None) -> list[Outcome]:
-    """Start the helper processes, run every case in ``schedule`` order (``started`` is
-    told each before it runs), and give the outcomes in the order of ``selected``."""
+    The checks that ask helper processes run in a second thread, the others in this one,
+    taking turns (``protocol.turn``): one runs Keras code at a time, and while a helper
+    process works on one check's request, the in-process checks go on. A case's seconds
+    leave out its waits for the turn."""
     warm_up(selected)
     found: dict[int, Outcome] = {}
-    for case in schedule(selected):
-        if started is not None:
-            started(case)
-        found[id(case)] = run(case)
+
+    def run_each(chosen: list[Case]) -> None:
+        for case in chosen:
+            with turn.taken():
+                queued = turn.queued
+                if started is not None:
+                    started(case)
+                outcome = run(case)
+            # The turn is taken again after each helper's answer: not the check's time.
+            waited = turn.queued - queued
+            found[id(case)] = replace(outcome, seconds=max(0.0, outcome.seconds - waited))
+            if finished is not None:
+                finished(found[id(case)])
+
+    helped = [case for case in selected if case.check.warm is not None]
+    helping = threading.Thread(target=run_each, args=(helped,), daemon=True)
+    helping.start()
+    run_each([case for case in selected if case.check.warm is None])
+    helping.join()
     return [found[id(case)] for case in selected]
 
 

@@ -44,7 +44,13 @@ from typing import Any
 
 import numpy as np
 
-from zoo.testing.workers.protocol import ANSWER, serve, training_data, training_request
+from zoo.testing.workers.protocol import (
+    ANSWER,
+    serve,
+    training_data,
+    training_request,
+    turn,
+)
 
 WORKERS = 2
 #: Training steps of each run: enough for a difference to build up, few enough to be quick.
@@ -100,7 +106,8 @@ class WorkerGroup:
         answers = []
         for index, answers_of in enumerate(self._answers):
             try:
-                answer = answers_of.get(timeout=max(0.0, deadline - time.monotonic()))
+                with turn.waiting():
+                    answer = answers_of.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 said = self._said()
                 self.close()

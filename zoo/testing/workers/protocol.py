@@ -17,11 +17,70 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 ANSWER = "zoo-answer: "
+
+
+class Turn:
+    """One thread at a time runs Keras code in the asking process (its floatx, random
+    seeds and warnings filters are the process's), in the order they asked; a thread
+    that waits on a helper process gives its turn away meanwhile (``waiting``), so the
+    helper's work and the other thread's checks overlap."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._queue: deque[int] = deque()
+        self._owner: int | None = None
+        self._local = threading.local()
+
+    @property
+    def queued(self) -> float:
+        """Seconds this thread has waited for its turn (not for a helper)."""
+        return getattr(self._local, "queued", 0.0)
+
+    @contextlib.contextmanager
+    def taken(self) -> Iterator[None]:
+        self._acquire()
+        try:
+            yield
+        finally:
+            self._release()
+
+    @contextlib.contextmanager
+    def waiting(self) -> Iterator[None]:
+        """While this thread waits on a helper process, another may take the turn."""
+        if self._owner != threading.get_ident():
+            yield
+            return
+        self._release()
+        try:
+            yield
+        finally:
+            self._acquire()
+
+    def _acquire(self) -> None:
+        me, start = threading.get_ident(), time.perf_counter()
+        with self._changed:
+            self._queue.append(me)
+            self._changed.wait_for(lambda: self._owner is None and self._queue[0] == me)
+            self._queue.popleft()
+            self._owner = me
+        self._local.queued = self.queued + time.perf_counter() - start
+
+    def _release(self) -> None:
+        with self._changed:
+            self._owner = None
+            self._changed.notify_all()
+
+
+#: The asking process's one turn (see ``Turn``); without ``taken`` it is never waited on.
+turn = Turn()
 
 
 class Worker:
@@ -38,9 +97,10 @@ class Worker:
         process = self._start()
         process.stdin.write(json.dumps(request) + "\n")
         process.stdin.flush()
-        for line in process.stdout:
-            if line.startswith(ANSWER):
-                return json.loads(line[len(ANSWER) :])
+        with turn.waiting():
+            for line in process.stdout:
+                if line.startswith(ANSWER):
+                    return json.loads(line[len(ANSWER) :])
         self._stderr.seek(0)
         last = "".join(self._stderr.readlines()[-15:])
         raise RuntimeError(f"the worker process `python -m {self.module}` died; it said:\n{last}")
