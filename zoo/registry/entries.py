@@ -215,6 +215,20 @@ class LayerEntry(_Entry):
     def documented_output_shape(self) -> Shape:
         return self.output_shape if self.output_shape is not None else self.input_shape
 
+    def example_input(self, batch: int | None = None, seed: int = 0) -> Any:
+        """A reproducible random numpy input of the entry's shape (optionally another batch
+        size), within its ``input_range``: the one example input of the kit and the bench."""
+        import numpy as np  # here: reading the registry must not import numpy
+
+        shape = self.input_shape if batch is None else (batch, *self.input_shape[1:])
+        rng = np.random.default_rng(seed)
+        if self.integer_input:
+            low, high = self.input_range or (0, 2)
+            return rng.integers(int(low), int(high), size=shape).astype(self.input_dtype)
+        if self.input_range is not None:
+            return rng.uniform(*self.input_range, size=shape).astype("float32")
+        return rng.normal(size=shape).astype("float32")
+
 
 @dataclass(frozen=True)
 class ObjectEntry(_Entry):

@@ -14,21 +14,13 @@ from typing import Any
 import keras
 import numpy as np
 
-from zoo.registry import LayerEntry, Registered
+from zoo.registry import LayerEntry, Registered, Twin
 from zoo.testing.workers import fresh_process
 
 
 def example_input(entry: LayerEntry, batch: int | None = None, seed: int = 0) -> np.ndarray:
-    """A reproducible random input of the entry's shape (optionally another batch size),
-    within the entry's input range."""
-    shape = entry.input_shape if batch is None else (batch, *entry.input_shape[1:])
-    rng = np.random.default_rng(seed)
-    if entry.integer_input:
-        low, high = entry.input_range or (0, 2)
-        return rng.integers(int(low), int(high), size=shape).astype(entry.input_dtype)
-    if entry.input_range is not None:
-        return rng.uniform(*entry.input_range, size=shape).astype("float32")
-    return rng.normal(size=shape).astype("float32")
+    """``entry.example_input(batch, seed)``, kept under its old name for plugin authors."""
+    return entry.example_input(batch=batch, seed=seed)
 
 
 def to_numpy(structure: Any) -> list[np.ndarray]:
@@ -173,3 +165,64 @@ def deterministic_in_training(layer: keras.layers.Layer, x: np.ndarray) -> bool:
 
 def layers(item: Registered) -> bool:
     return item.kind == "layer"
+
+
+def trained_model(entry: LayerEntry) -> tuple[keras.Model, np.ndarray, list[np.ndarray]]:
+    """A model around a fresh layer of ``entry`` after a few training calls, its example
+    input, and its inference outputs on it: what a saved file must give back."""
+    x = entry.example_input()
+    model = model_around(entry.make(), entry)
+    train_calls(model, x)
+    return model, x, to_numpy(model(x, training=False))
+
+
+def assert_config_roundtrip(entry: Any, obj: Any) -> dict:
+    """``obj.get_config()`` holds every ``__init__`` argument of the entry's class and
+    ``from_config`` rebuilds the same config; the config, for more."""
+    config = obj.get_config()
+    missing = [name for name in init_arguments(entry.cls) if name not in config]
+    assert not missing, f"get_config() lacks __init__ argument(s) {missing}"
+    clone = entry.cls.from_config(config)
+    assert config_json(clone.get_config()) == config_json(config), (
+        "from_config(get_config()).get_config() differs from get_config()"
+    )
+    return config
+
+
+def assert_like_twin(
+    ours: Any,
+    theirs: Any,
+    x: Any,
+    twin: Twin,
+    what: str,
+    trained: tuple[keras.layers.Layer, keras.layers.Layer, str] | None = None,
+    inference_after_training: bool = False,
+    inference: str = "",
+) -> None:
+    """``ours`` and ``theirs`` (a layer and its Keras twin, or models around them, same
+    weights) agree on ``x`` within the twin's tolerance, in inference (the message
+    ``what`` + ``inference``) and, where the twin is a reference in training, in
+    training. With ``trained`` (our layer, the twin's layer, what to call their state),
+    both then take training calls, and their non-trainable state (where they hold as
+    many weights) must agree too."""
+    tolerance = {"atol": twin.atol, "rtol": twin.rtol}
+    assert_same(ours(x, training=False), theirs(x, training=False), what + inference, **tolerance)
+    if not twin.in_training:
+        return
+    assert_same(ours(x, training=True), theirs(x, training=True), f"{what} (training)", **tolerance)
+    if trained is None:
+        return
+    train_calls(ours, x)
+    train_calls(theirs, x)
+    if inference_after_training:
+        assert_same(
+            ours(x, training=False),
+            theirs(x, training=False),
+            f"{what} (inference after training calls)",
+            **tolerance,
+        )
+    layer, twin_layer, state = trained
+    if len(layer.non_trainable_weights) == len(twin_layer.non_trainable_weights):
+        assert_same(
+            layer.non_trainable_weights, twin_layer.non_trainable_weights, state, **tolerance
+        )

@@ -24,7 +24,7 @@ from zoo.testing.helpers import (
     model_around,
     to_numpy,
 )
-from zoo.testing.kit import check
+from zoo.testing.kit import Column, check
 from zoo.testing.workers.cross_backend import ask, compute, start
 
 
@@ -45,6 +45,7 @@ def _start_the_other_backends() -> None:
     slow=True,
     applies=lambda item: len(installed()) > 1,
     warm=_start_the_other_backends,
+    column=Column(90, "same on every backend"),
 )
 def check_cross_backend(item: Registered) -> None:
     """Outputs and gradients agree on every installed backend, with the same weights."""

@@ -23,7 +23,7 @@ from zoo.testing.helpers import (
     model_around,
     to_numpy,
 )
-from zoo.testing.kit import check
+from zoo.testing.kit import Column, check
 from zoo.testing.workers import data_parallel
 
 
@@ -55,7 +55,13 @@ def distributed_setup(item: Registered, replicas: int):
 
 
 # Slow: a few seconds a layer, after the worker's start.
-@check("layer", slow=True, backends=tuple(data_parallel.SUPPORTED), warm=data_parallel.start)
+@check(
+    "layer",
+    slow=True,
+    backends=tuple(data_parallel.SUPPORTED),
+    warm=data_parallel.start,
+    column=Column(50, "data parallel"),
+)
 def check_data_parallel(item: Registered) -> None:
     """Trained data-parallel on two CPU devices, it reaches one device's weights."""
     x, model, random, targets = distributed_setup(item, data_parallel.REPLICAS)

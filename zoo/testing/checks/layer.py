@@ -19,14 +19,14 @@ from zoo.registry import Registered
 from zoo.testing import seams
 from zoo.testing.helpers import (
     as_tuples,
+    assert_config_roundtrip,
+    assert_like_twin,
     assert_same,
     central_difference,
-    config_json,
     deterministic_in_training,
     dtype_policy,
     example_input,
     fit_step,
-    init_arguments,
     input_of,
     is_model,
     model_around,
@@ -34,9 +34,9 @@ from zoo.testing.helpers import (
     projections_for,
     reloads_in_new_process,
     to_numpy,
-    train_calls,
+    trained_model,
 )
-from zoo.testing.kit import check
+from zoo.testing.kit import Column, check
 from zoo.testing.workers import fresh_process
 
 UNNAMED = re.compile(r"variable(_\d+)?")
@@ -96,29 +96,19 @@ def check_output_shape(item: Registered) -> None:
     )
 
 
-@check("layer")
+@check("layer", column=Column(10, "serializable"))
 def check_config_roundtrip(item: Registered) -> None:
     """get_config() holds every __init__ argument and from_config() rebuilds it."""
     entry = item.entry
     layer = entry.make()
     layer(example_input(entry))
-    config = layer.get_config()
-    missing = [name for name in init_arguments(entry.cls) if name not in config]
-    assert not missing, f"get_config() lacks __init__ argument(s) {missing}"
-    clone = entry.cls.from_config(config)
-    assert config_json(clone.get_config()) == config_json(config), (
-        "from_config(get_config()).get_config() differs from get_config()"
-    )
+    assert_config_roundtrip(entry, layer)
 
 
-@check("layer", warm=fresh_process.start)
+@check("layer", warm=fresh_process.start, column=Column(10, "serializable"))
 def check_keras_file(item: Registered) -> None:
     """A model holding it, saved to .keras, loads in a new process after `import zoo`."""
-    entry = item.entry
-    x = example_input(entry)
-    model = model_around(entry.make(), entry)
-    train_calls(model, x)
-    expected = to_numpy(model(x, training=False))
+    model, x, expected = trained_model(item.entry)
     state = to_numpy(model.non_trainable_weights)
     loaded = reloads_in_new_process(model, x, expected)
     assert_same(loaded.non_trainable, state, "non-trainable state after loading")
@@ -162,14 +152,11 @@ def check_frozen(item: Registered) -> None:
         )
 
 
-@check("layer")
+@check("layer", column=Column(10, "serializable"))
 def check_weights_file(item: Registered) -> None:
     """save_weights / load_weights (.weights.h5) restore the outputs into a fresh model."""
     entry = item.entry
-    x = example_input(entry)
-    model = model_around(entry.make(), entry)
-    train_calls(model, x)
-    expected = to_numpy(model(x, training=False))
+    model, x, expected = trained_model(entry)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "model.weights.h5"
         model.save_weights(path)
@@ -242,13 +229,13 @@ def _compiled_check(item: Registered, jit_compile: bool) -> None:
     assert np.isfinite(loss).all(), f"a compiled training step gives the loss {loss}"
 
 
-@check("layer", backends=("tensorflow",))
+@check("layer", backends=("tensorflow",), column=Column(20, "compiled"))
 def check_tf_function(item: Registered) -> None:
     """It runs inside tf.function (Keras' graph mode) and gives the eager outputs."""
     _compiled_check(item, jit_compile=False)
 
 
-@check("layer", slow=True)
+@check("layer", slow=True, column=Column(20, "compiled"))
 def check_jit_compile(item: Registered) -> None:
     """Compiled with jit_compile=True (XLA, jax.jit, torch.compile) it gives the eager outputs."""
     _compiled_check(item, jit_compile=True)
@@ -277,13 +264,13 @@ def _mixed_precision_check(item: Registered, policy: str, low: str) -> None:
         )
 
 
-@check("layer")
+@check("layer", column=Column(30, "mixed precision"))
 def check_mixed_float16(item: Registered) -> None:
     """Under mixed_float16 it computes in float16, keeps float32 variables, and agrees."""
     _mixed_precision_check(item, "mixed_float16", "float16")
 
 
-@check("layer")
+@check("layer", column=Column(30, "mixed precision"))
 def check_mixed_bfloat16(item: Registered) -> None:
     """Under mixed_bfloat16 it computes in bfloat16, keeps float32 variables, and agrees."""
     _mixed_precision_check(item, "mixed_bfloat16", "bfloat16")
@@ -300,36 +287,17 @@ def check_twin_parity(item: Registered) -> None:
     layer(x)
     twin(x)
     twin_spec.copy_weights(layer, twin)
-    tolerance = {"atol": twin_spec.atol, "rtol": twin_spec.rtol}
-    what = f"output vs {twin_spec.name}"
-    assert_same(
-        layer(x, training=False),
-        twin(x, training=False),
-        f"{what} (inference)",
-        **tolerance,
+    state = f"non-trainable state vs {twin_spec.name} after training calls"
+    assert_like_twin(
+        layer,
+        twin,
+        x,
+        twin_spec,
+        f"output vs {twin_spec.name}",
+        trained=(layer, twin, state),
+        inference_after_training=True,
+        inference=" (inference)",
     )
-    if twin_spec.in_training:
-        assert_same(
-            layer(x, training=True),
-            twin(x, training=True),
-            f"{what} (training)",
-            **tolerance,
-        )
-        train_calls(layer, x)
-        train_calls(twin, x)
-        assert_same(
-            layer(x, training=False),
-            twin(x, training=False),
-            f"{what} (inference after training calls)",
-            **tolerance,
-        )
-        if len(layer.non_trainable_weights) == len(twin.non_trainable_weights):
-            assert_same(
-                layer.non_trainable_weights,
-                twin.non_trainable_weights,
-                f"non-trainable state vs {twin_spec.name} after training calls",
-                **tolerance,
-            )
 
 
 @check("layer", applies=lambda item: item.entry.differentiable)
@@ -410,7 +378,9 @@ def check_model_fit_save_load(item: Registered) -> None:
         )
 
 
-@check("layer", applies=lambda item: item.entry.per_sample)
+@check(
+    "layer", applies=lambda item: item.entry.per_sample, column=Column(40, "batch-size invariance")
+)
 def check_batch_invariance(item: Registered) -> None:
     """A sample's output does not depend on the other samples of its batch."""
     entry = item.entry

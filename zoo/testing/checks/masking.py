@@ -16,8 +16,8 @@ import keras
 import numpy as np
 
 from zoo.registry import Registered
-from zoo.testing.helpers import assert_same, example_input
-from zoo.testing.kit import check
+from zoo.testing.helpers import assert_like_twin, example_input
+from zoo.testing.kit import Column, check
 
 
 def _supports_masking(item: Registered) -> bool:
@@ -43,7 +43,7 @@ def _behind_masking(layer: Any, shape: tuple[int, ...]) -> keras.Model:
     return keras.Model(inputs, layer(keras.layers.Masking(0.0)(inputs)))
 
 
-@check("layer", applies=_supports_masking)
+@check("layer", applies=_supports_masking, column=Column(80, "masking"))
 def check_masking(item: Registered) -> None:
     """Behind `keras.layers.Masking` it keeps the mask and computes what its twin does."""
     entry = item.entry
@@ -64,18 +64,10 @@ def check_masking(item: Registered) -> None:
         model(x, training=False)
         return
     twin = entry.twin.build(entry.make_config())
-    tolerance = {"atol": entry.twin.atol, "rtol": entry.twin.rtol}
     what = f"output behind keras.layers.Masking vs {entry.twin.name}"
     with warnings.catch_warnings():
         # A twin without masking support warns that it drops the mask: not our concern.
         warnings.simplefilter("ignore", UserWarning)
         twin_model = _behind_masking(twin, x.shape)
         entry.twin.copy_weights(layer, twin)
-        assert_same(model(x, training=False), twin_model(x, training=False), what, **tolerance)
-        if entry.twin.in_training:
-            assert_same(
-                model(x, training=True),
-                twin_model(x, training=True),
-                f"{what} (training)",
-                **tolerance,
-            )
+        assert_like_twin(model, twin_model, x, entry.twin, what)

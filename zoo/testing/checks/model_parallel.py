@@ -24,7 +24,7 @@ from zoo.testing.helpers import (
     model_around,
     to_numpy,
 )
-from zoo.testing.kit import check
+from zoo.testing.kit import Column, check
 from zoo.testing.workers import model_parallel
 
 
@@ -33,7 +33,14 @@ def _has_layout(item: Registered) -> bool:
 
 
 # Slow: JAX's start-up in the worker once a session, then a few seconds a layer.
-@check("layer", slow=True, backends=("jax",), applies=_has_layout, warm=model_parallel.start)
+@check(
+    "layer",
+    slow=True,
+    backends=("jax",),
+    applies=_has_layout,
+    warm=model_parallel.start,
+    column=Column(70, "model parallel"),
+)
 def check_model_parallel(item: Registered) -> None:
     """Sharded over two devices by its layout hint (ModelParallel), it trains to the
     unsharded layer's weights."""

@@ -30,7 +30,7 @@ import numpy as np
 
 from zoo.registry import Registered
 from zoo.testing.checks.distribution import distributed_setup
-from zoo.testing.kit import check
+from zoo.testing.kit import Column, check
 from zoo.testing.workers import multi_worker
 
 
@@ -45,7 +45,13 @@ def _one_device(path: Path, x: np.ndarray, targets: list[np.ndarray] | None) -> 
 
 # Slow: a worker pair's start-up once a session (~10-90 s, with the machine's load),
 # then a few seconds a layer.
-@check("layer", slow=True, backends=("tensorflow",), warm=multi_worker.start)
+@check(
+    "layer",
+    slow=True,
+    backends=("tensorflow",),
+    warm=multi_worker.start,
+    column=Column(60, "multi-worker"),
+)
 def check_multi_worker(item: Registered) -> None:
     """Trained by two worker processes under MultiWorkerMirroredStrategy, it reaches
     one device's variables (seed states only, for a random layer)."""

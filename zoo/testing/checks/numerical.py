@@ -20,7 +20,7 @@ from zoo.testing.helpers import (
     projections_for,
     to_numpy,
 )
-from zoo.testing.kit import check
+from zoo.testing.kit import Column, check
 
 #: Around 1e4: float16 holds it (max 65504), but its square and a sum of a few of
 #: them do not, so statistics must be computed in float32.
@@ -69,7 +69,7 @@ def check_constant_input(item: Registered) -> None:
         assert_finite_forward_backward(layer, x, training, f"a constant input, {training=}")
 
 
-@check("layer")
+@check("layer", column=Column(40, "batch-size invariance"))
 def check_batch_of_one(item: Registered) -> None:
     """A batch of one sample trains with finite outputs and gradients."""
     entry: LayerEntry = item.entry
@@ -79,7 +79,7 @@ def check_batch_of_one(item: Registered) -> None:
     assert_finite_forward_backward(layer, x, True, "a batch of one in training")
 
 
-@check("layer", applies=lambda item: item.entry.normalizes)
+@check("layer", applies=lambda item: item.entry.normalizes, column=Column(30, "mixed precision"))
 def check_large_inputs_mixed_float16(item: Registered) -> None:
     """Under mixed_float16, inputs around 1e4 give finite outputs and gradients."""
     entry: LayerEntry = item.entry

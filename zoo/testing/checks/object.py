@@ -10,9 +10,9 @@ import numpy as np
 from zoo.registry import Registered
 from zoo.registry.entries import ObjectEntry
 from zoo.testing.helpers import (
+    assert_config_roundtrip,
     config_json,
     fit_step,
-    init_arguments,
     reloads_in_new_process,
     to_numpy,
 )
@@ -55,13 +55,7 @@ def check_object_config_roundtrip(item: Registered) -> None:
     deserialization rebuild an equal object."""
     entry = item.entry
     obj = entry.make()
-    config = obj.get_config()
-    missing = [name for name in init_arguments(entry.cls) if name not in config]
-    assert not missing, f"get_config() lacks __init__ argument(s) {missing}"
-    clone = entry.cls.from_config(config)
-    assert config_json(clone.get_config()) == config_json(config), (
-        "from_config(get_config()).get_config() differs from get_config()"
-    )
+    config = assert_config_roundtrip(entry, obj)
     revived = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(obj))
     assert type(revived) is entry.cls, f"Keras deserializes it as {type(revived).__name__}"
     assert config_json(revived.get_config()) == config_json(config)

@@ -18,7 +18,7 @@ import numpy as np
 from zoo.registry import Registered
 from zoo.registry.entries import LayerEntry
 from zoo.testing.helpers import assert_same, example_input, is_model, model_around, to_numpy
-from zoo.testing.kit import check
+from zoo.testing.kit import Column, check
 
 
 def _compiled_model(item: Registered, x: np.ndarray) -> tuple[keras.Model, list | None]:
@@ -43,7 +43,7 @@ def _train(model: keras.Model, x: np.ndarray, targets: list | None, steps: int) 
     model.fit(x, targets, batch_size=len(x), epochs=steps, shuffle=False, verbose=0)
 
 
-@check("layer")
+@check("layer", column=Column(10, "serializable"))
 def check_resume_from_keras_file(item: Registered) -> None:
     """Saved mid-training to .keras and loaded (safe_mode), it keeps its weights, seed
     states and optimizer state, and trains on exactly as the original."""

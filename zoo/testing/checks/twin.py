@@ -18,7 +18,12 @@ import keras
 import numpy as np
 
 from zoo.registry import Registered
-from zoo.testing.helpers import assert_same, example_input, init_arguments, train_calls
+from zoo.testing.helpers import (
+    assert_like_twin,
+    assert_same,
+    example_input,
+    init_arguments,
+)
 from zoo.testing.kit import check
 
 #: Arguments every Keras layer takes through ``**kwargs`` (``keras.layers.Layer``'s).
@@ -174,7 +179,6 @@ def check_masking_on_other_axes(item: Registered) -> None:
     """Behind `keras.layers.Masking`, with `axis` not the last, it computes what its
     twin does: a Keras mask covers every axis but the last, whatever `axis` is."""
     entry = item.entry
-    tolerance = {"atol": entry.twin.atol, "rtol": entry.twin.rtol}
     tried = []
     for axis in _non_default_axes(item):
         # The example's channels moved to `axis` (channels-first for axis=1), so the
@@ -193,23 +197,8 @@ def check_masking_on_other_axes(item: Registered) -> None:
         model = _behind_masking(layer, x.shape)
         entry.twin.copy_weights(layer, twin)
         what = f"axis={axis}, behind keras.layers.Masking, vs {entry.twin.name}"
-        assert_same(model(x, training=False), twin_model(x, training=False), what, **tolerance)
-        if entry.twin.in_training:
-            assert_same(
-                model(x, training=True),
-                twin_model(x, training=True),
-                f"{what} (training)",
-                **tolerance,
-            )
-            train_calls(model, x)
-            train_calls(twin_model, x)
-            if len(layer.non_trainable_weights) == len(twin.non_trainable_weights):
-                assert_same(
-                    layer.non_trainable_weights,
-                    twin.non_trainable_weights,
-                    f"non-trainable state after masked training calls, {what}",
-                    **tolerance,
-                )
+        state = f"non-trainable state after masked training calls, {what}"
+        assert_like_twin(model, twin_model, x, entry.twin, what, trained=(layer, twin, state))
     assert tried, (
         f"its twin takes none of the axes {_non_default_axes(item)} for the example input "
         f"of shape {entry.input_shape} with its channels moved there"

@@ -22,15 +22,13 @@ stdin, one JSON answer a line on stdout.
 from __future__ import annotations
 
 import contextlib
-import importlib
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from zoo.testing.workers.protocol import Worker, serve
+from zoo.testing.workers.protocol import Worker, serve, training_data, training_request
 
 REPLICAS = 2
 #: Training steps of each run: enough for a difference to build up, few enough to be quick.
@@ -40,10 +38,7 @@ SUPPORTED = {
     "tensorflow": "tf.distribute.MirroredStrategy",
     "jax": "keras.distribution.DataParallel",
 }
-_worker = Worker(
-    "zoo.testing.workers.data_parallel",
-    env={"XLA_FLAGS": f"--xla_force_host_platform_device_count={REPLICAS}"},
-)
+_worker = Worker.on_host_devices("zoo.testing.workers.data_parallel", REPLICAS)
 start = _worker.start
 
 
@@ -67,19 +62,11 @@ def train_both(
     """Train the model saved at ``path`` for ``STEPS`` steps of the whole of ``x`` (one
     batch), on one device and data-parallel on two; ``targets`` ``None`` for a model
     with its own loss. ``modules`` are imported first (where the model's classes live)."""
-    with tempfile.TemporaryDirectory() as folder:
-        arrays = {"x": x, **{f"y_{i}": y for i, y in enumerate(targets or [])}}
-        np.savez(Path(folder) / "data.npz", **arrays)
-        request = {
-            "model": str(path),
-            "folder": folder,
-            "targets": len(targets) if targets is not None else None,
-            "modules": modules,
-        }
+    with training_request(path, x, targets, modules) as (folder, request):
         answer = _worker.ask(request)
         if "error" in answer:
             raise AssertionError(f"data-parallel training failed: {answer['error']}")
-        found = np.load(Path(folder) / "answer.npz")
+        found = np.load(folder / "answer.npz")
 
         def listed(prefix: str) -> list[np.ndarray]:
             return [found[f"{prefix}_{i}"] for i in range(answer[prefix])]
@@ -96,12 +83,7 @@ def train_both(
 def _train(request: dict[str, Any], parallel: Any, arrays: dict[str, Any]) -> list[float]:
     import keras
 
-    data = np.load(Path(request["folder"]) / "data.npz")
-    x = data["x"]
-    count = request["targets"]
-    targets = None if count is None else [data[f"y_{i}"] for i in range(count)]
-    if targets is not None and len(targets) == 1:
-        targets = targets[0]
+    x, targets = training_data(request)
     losses: list[float] = []
     for name, scope in (("single", contextlib.nullcontext()), ("parallel", parallel())):
         with scope:
@@ -125,8 +107,6 @@ def _train(request: dict[str, Any], parallel: Any, arrays: dict[str, Any]) -> li
 
 
 def _answer(request: dict[str, Any], parallel: Any) -> dict[str, Any]:
-    for module in request["modules"]:
-        importlib.import_module(module)
     arrays: dict[str, Any] = {}
     losses = _train(request, parallel, arrays)
     answer: dict[str, Any] = {"losses": losses}

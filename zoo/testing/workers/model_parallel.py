@@ -15,24 +15,19 @@ stdin, one JSON answer a line on stdout.
 
 from __future__ import annotations
 
-import importlib
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from zoo.testing.workers.protocol import Worker, serve
+from zoo.testing.workers.protocol import Worker, serve, training_data, training_request
 
 DEVICES = 2
 #: Training steps of each run.
 STEPS = 3
 ENGINE = "keras.distribution.ModelParallel"
-_worker = Worker(
-    "zoo.testing.workers.model_parallel",
-    env={"XLA_FLAGS": f"--xla_force_host_platform_device_count={DEVICES}"},
-)
+_worker = Worker.on_host_devices("zoo.testing.workers.model_parallel", DEVICES)
 start = _worker.start
 
 
@@ -60,16 +55,7 @@ def train_both(
     its own loss; ``modules`` are imported first (where the model's classes live).
     ``hints`` (Keras class name -> layout hint) add to the worker's registered ones:
     a plugin registered in this process only is unknown there."""
-    with tempfile.TemporaryDirectory() as folder:
-        arrays = {"x": x, **{f"y_{i}": y for i, y in enumerate(targets or [])}}
-        np.savez(Path(folder) / "data.npz", **arrays)
-        request = {
-            "model": str(path),
-            "folder": folder,
-            "targets": len(targets) if targets is not None else None,
-            "modules": modules,
-            "hints": hints or {},
-        }
+    with training_request(path, x, targets, modules, hints=hints or {}) as (folder, request):
         answer = _worker.ask(request)
         if "error" in answer:
             raise AssertionError(f"model-parallel training failed: {answer['error']}")
@@ -98,15 +84,8 @@ def _answer(request: dict[str, Any]) -> dict[str, Any]:
 
     import zoo
 
-    for module in request["modules"]:
-        importlib.import_module(module)
     folder = Path(request["folder"])
-    data = np.load(folder / "data.npz")
-    x = data["x"]
-    count = request["targets"]
-    targets = None if count is None else [data[f"y_{i}"] for i in range(count)]
-    if targets is not None and len(targets) == 1:
-        targets = targets[0]
+    x, targets = training_data(request)
 
     single = keras.saving.load_model(request["model"], compile=False)
     mesh = keras.distribution.DeviceMesh(

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import importlib
 import json
 import os
 import queue
@@ -45,7 +44,13 @@ from typing import Any
 
 import numpy as np
 
-from zoo.testing.workers.protocol import ANSWER, serve
+from zoo.testing.workers.protocol import (
+    ANSWER,
+    serve,
+    training_data,
+    training_request,
+    turn,
+)
 
 WORKERS = 2
 #: Training steps of each run: enough for a difference to build up, few enough to be quick.
@@ -101,7 +106,8 @@ class WorkerGroup:
         answers = []
         for index, answers_of in enumerate(self._answers):
             try:
-                answer = answers_of.get(timeout=max(0.0, deadline - time.monotonic()))
+                with turn.waiting():
+                    answer = answers_of.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 said = self._said()
                 self.close()
@@ -206,15 +212,7 @@ def train(
     """Train the model saved at ``path`` on two workers for ``STEPS`` steps of the global
     batch ``x`` (each worker its half); ``targets`` ``None`` for a model with its own
     loss. ``modules`` are imported first (where the model's classes live)."""
-    with tempfile.TemporaryDirectory() as folder:
-        arrays = {"x": x, **{f"y_{i}": y for i, y in enumerate(targets or [])}}
-        np.savez(Path(folder) / "data.npz", **arrays)
-        request = {
-            "model": str(path),
-            "folder": folder,
-            "targets": len(targets) if targets is not None else None,
-            "modules": modules,
-        }
+    with training_request(path, x, targets, modules) as (folder, request):
         answers = _group.ask(request)
         errors = [f"worker {i}: {a['error']}" for i, a in enumerate(answers) if "error" in a]
         if errors:
@@ -255,15 +253,8 @@ def _answer(request: dict[str, Any], strategy: Any) -> dict[str, Any]:
     import keras
     import tensorflow as tf
 
-    for module in request["modules"]:
-        importlib.import_module(module)
     folder = Path(request["folder"])
-    data = np.load(folder / "data.npz")
-    x = data["x"]
-    count = request["targets"]
-    targets = None if count is None else tuple(data[f"y_{i}"] for i in range(count))
-    if targets is not None and len(targets) == 1:
-        targets = targets[0]
+    x, targets = training_data(request, sequence=tuple)
     with strategy.scope():
         model = keras.saving.load_model(request["model"], compile=False)
         model.compile(optimizer=keras.optimizers.SGD(0.1), loss=None if targets is None else "mse")
