@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import initializers, ops, regularizers
 
-from zoo.validation import is_positive_int, is_real, require, require_float_input
+from zoo.validation import check_bool, check_positive_int, is_real, require, require_float_input
 
 
 def _is_shape(value) -> bool:
@@ -77,19 +77,14 @@ class PolynomialCrossing(keras.layers.Layer):
         bias_regularizer=None,
         **kwargs,
     ):
-        require(
-            projection_dim is None or is_positive_int(projection_dim),
-            "projection_dim",
-            projection_dim,
-            "None or a positive integer",
-        )
+        projection_dim = check_positive_int("projection_dim", projection_dim, allow_none=True)
         require(
             is_real(diag_scale) and diag_scale >= 0,
             "diag_scale",
             diag_scale,
             "a finite number >= 0",
         )
-        require(isinstance(use_bias, bool), "use_bias", use_bias, "True or False")
+        use_bias = check_bool("use_bias", use_bias)
         super().__init__(**kwargs)
         self.projection_dim = projection_dim
         self.diag_scale = float(diag_scale)

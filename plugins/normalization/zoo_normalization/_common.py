@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import math
-from numbers import Real
 from typing import Any
 
 import keras
 
-from zoo.validation import require
+from zoo.validation import check_bool, is_real, require
 
 
 class ArgumentTypeError(TypeError, ValueError):
@@ -17,42 +15,16 @@ class ArgumentTypeError(TypeError, ValueError):
     likewise both a `ValueError` and an `IndexError`)."""
 
 
-def is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def check_bool(name: str, value: Any) -> None:
-    require(isinstance(value, bool), name, value, "True or False")
-
-
 def check_epsilon(epsilon: Any) -> float:
     """A positive, finite `epsilon`, as a Python float."""
     require(
-        isinstance(epsilon, Real)
-        and not isinstance(epsilon, bool)
-        and math.isfinite(epsilon)
-        and epsilon > 0,
+        is_real(epsilon) and epsilon > 0,
         "epsilon",
         epsilon,
         "a positive number (added to the variance, computed in float32, "
         "to keep the division finite)",
     )
     return float(epsilon)
-
-
-def check_axis(axis: Any, allow_many: bool = False) -> int | list[int]:
-    """`axis` as given: an integer, or (if `allow_many`) a non-empty list of them."""
-    if allow_many and isinstance(axis, list | tuple):
-        require(
-            len(axis) > 0 and all(is_int(a) for a in axis) and len(set(axis)) == len(axis),
-            "axis",
-            axis,
-            "an integer or a non-empty list of distinct integers",
-        )
-        return list(axis)
-    expected = "an integer or a non-empty list of distinct integers" if allow_many else "an integer"
-    require(is_int(axis), "axis", axis, expected)
-    return axis
 
 
 def resolve_axes(layer: keras.layers.Layer, axis: int | list[int], input_shape) -> list[int]:
@@ -101,10 +73,8 @@ class CenterScale:
         beta_constraint,
         gamma_constraint,
     ) -> None:
-        check_bool("center", center)
-        check_bool("scale", scale)
-        self.center = center
-        self.scale = scale
+        self.center = check_bool("center", center)
+        self.scale = check_bool("scale", scale)
         self.beta_initializer = keras.initializers.get(beta_initializer)
         self.gamma_initializer = keras.initializers.get(gamma_initializer)
         self.beta_regularizer = keras.regularizers.get(beta_regularizer)

@@ -7,16 +7,9 @@ from numbers import Real
 import keras
 from keras import initializers, ops
 
-from zoo.validation import require, require_float_input
+from zoo.validation import check_axis, check_bool, require, require_float_input
 from zoo_normalization._arithmetic import batch_normalize, moments
-from zoo_normalization._common import (
-    CenterScale,
-    check_axis,
-    check_bool,
-    check_epsilon,
-    resolve_axes,
-    statistics_dtype,
-)
+from zoo_normalization._common import CenterScale, check_epsilon, resolve_axes, statistics_dtype
 
 
 @keras.saving.register_keras_serializable(package="zoo_normalization")
@@ -139,15 +132,15 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
         synchronized: bool = False,
         **kwargs,
     ):
-        axis = check_axis(axis)
+        axis = check_axis("axis", axis)
         require(is_momentum(momentum), "momentum", momentum, "a number in [0, 1]")
         epsilon = check_epsilon(epsilon)
-        check_bool("renorm", renorm)
+        renorm = check_bool("renorm", renorm)
         renorm_clipping = _check_renorm_clipping(renorm, renorm_clipping)
         require(
             is_momentum(renorm_momentum), "renorm_momentum", renorm_momentum, "a number in [0, 1]"
         )
-        check_bool("synchronized", synchronized)
+        synchronized = check_bool("synchronized", synchronized)
         require(
             not synchronized or keras.backend.backend() == "tensorflow",
             "synchronized",

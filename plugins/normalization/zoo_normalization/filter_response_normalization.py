@@ -5,14 +5,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from zoo.validation import require, require_float_input
-from zoo_normalization._common import (
-    CenterScale,
-    check_bool,
-    check_epsilon,
-    is_int,
-    statistics_dtype,
-)
+from zoo.validation import check_bool, is_int, require, require_float_input
+from zoo_normalization._common import CenterScale, check_epsilon, statistics_dtype
 
 #: Where TF Addons starts the learned epsilon.
 _LEARNED_EPSILON_START = 1e-4
@@ -106,7 +100,7 @@ class FilterResponseNormalization(CenterScale, keras.layers.Layer):
             axis,
             "a non-empty list of distinct spatial axes (not the batch axis 0), e.g. [1, 2]",
         )
-        check_bool("learned_epsilon", learned_epsilon)
+        learned_epsilon = check_bool("learned_epsilon", learned_epsilon)
         super().__init__(**kwargs)
         self.epsilon = epsilon
         self.axis = list(axis)

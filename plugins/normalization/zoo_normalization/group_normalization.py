@@ -5,16 +5,9 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from zoo.validation import require, require_float_input
+from zoo.validation import check_axis, is_int, require, require_float_input
 from zoo_normalization._arithmetic import group_normalize
-from zoo_normalization._common import (
-    CenterScale,
-    check_axis,
-    check_epsilon,
-    is_int,
-    resolve_axes,
-    statistics_dtype,
-)
+from zoo_normalization._common import CenterScale, check_epsilon, resolve_axes, statistics_dtype
 
 
 @keras.saving.register_keras_serializable(package="zoo_normalization")
@@ -102,7 +95,7 @@ class GroupNormalization(CenterScale, keras.layers.Layer):
             groups,
             "a positive integer dividing the number of channels, or -1 for one group per channel",
         )
-        axis = check_axis(axis)
+        axis = check_axis("axis", axis)
         # The batch axis is refused at once, as TF Addons did (other axes need the rank).
         require(axis != 0, "axis", axis, "the channels axis, not the batch axis 0")
         epsilon = check_epsilon(epsilon)
