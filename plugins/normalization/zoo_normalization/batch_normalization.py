@@ -9,7 +9,12 @@ from keras import initializers, ops
 
 from zoo.validation import check_axis, check_bool, require, require_float_input
 from zoo_normalization._arithmetic import batch_normalize, moments
-from zoo_normalization._common import CenterScale, check_epsilon, resolve_axes, statistics_dtype
+from zoo_normalization._common import (
+    CenterScale,
+    check_epsilon,
+    resolve_channels_axis,
+    statistics_dtype,
+)
 
 
 @keras.saving.register_keras_serializable(package="zoo_normalization")
@@ -172,13 +177,7 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
 
     def build(self, input_shape):
         rank = len(input_shape)
-        if rank < 2:
-            raise ValueError(
-                f"Layer {self.name!r} expects an input of rank 2 or more (batch and "
-                f"channels), received input shape {tuple(input_shape)}."
-            )
-        (self._axis,) = resolve_axes(self, self.axis, input_shape)
-        channels = input_shape[self._axis]
+        self._axis, channels = resolve_channels_axis(self, self.axis, input_shape)
         shape = (channels,)
         self._reduction_axes = [i for i in range(rank) if i != self._axis]
         self._broadcast_shape = None

@@ -7,7 +7,12 @@ from keras import ops
 
 from zoo.validation import check_axis, is_int, require, require_float_input
 from zoo_normalization._arithmetic import group_normalize
-from zoo_normalization._common import CenterScale, check_epsilon, resolve_axes, statistics_dtype
+from zoo_normalization._common import (
+    CenterScale,
+    check_epsilon,
+    resolve_channels_axis,
+    statistics_dtype,
+)
 
 
 @keras.saving.register_keras_serializable(package="zoo_normalization")
@@ -119,13 +124,7 @@ class GroupNormalization(CenterScale, keras.layers.Layer):
 
     def build(self, input_shape):
         rank = len(input_shape)
-        if rank < 2:
-            raise ValueError(
-                f"Layer {self.name!r} expects an input of rank 2 or more (batch and "
-                f"channels), received input shape {tuple(input_shape)}."
-            )
-        (self._axis,) = resolve_axes(self, self.axis, input_shape)
-        channels = input_shape[self._axis]
+        self._axis, channels = resolve_channels_axis(self, self.axis, input_shape)
         groups = channels if self.groups == -1 else self.groups
         if channels % groups:
             raise ValueError(

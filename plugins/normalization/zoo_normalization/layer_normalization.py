@@ -129,15 +129,7 @@ class LayerNormalization(AnyRankAxes, CenterScale, keras.layers.Layer):
         _, shape = self._build_axes(input_shape)
         if self.rms_scaling:
             # Keras' deprecated mode: gamma whatever `scale` says, and no beta.
-            self.gamma = self.add_weight(
-                name="gamma",
-                shape=shape,
-                initializer=self.gamma_initializer,
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
-                autocast=False,
-            )
-            self.beta = None
+            self._add_center_scale_weights(shape, center=False, scale=True)
         else:
             self._add_center_scale_weights(shape)
 
