@@ -184,20 +184,10 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
         if self._axis != rank - 1:
             self._broadcast_shape = [channels if i == self._axis else 1 for i in range(rank)]
         self._add_center_scale_weights(shape)
-        # Moving statistics stay float32 under mixed precision (variables always are).
-        self.moving_mean = self.add_weight(
-            name="moving_mean",
-            shape=shape,
-            initializer=self.moving_mean_initializer,
-            trainable=False,
-            autocast=False,
-        )
-        self.moving_variance = self.add_weight(
-            name="moving_variance",
-            shape=shape,
-            initializer=self.moving_variance_initializer,
-            trainable=False,
-            autocast=False,
+        self._add_statistics(
+            shape,
+            moving_mean=self.moving_mean_initializer,
+            moving_variance=self.moving_variance_initializer,
         )
         if self.renorm:
             self._add_renorm_weights(shape)
@@ -215,11 +205,18 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
             return ops.sqrt(fresh(shape, dtype=dtype))
 
         mean = initializers.get(initializers.serialize(self.moving_mean_initializer))
-        for name, initializer in (
-            ("moving_stddev", stddev_initializer),
-            ("renorm_mean", mean),
-            ("renorm_stddev", stddev_initializer),
-        ):
+        self._add_statistics(
+            shape,
+            moving_stddev=stddev_initializer,
+            renorm_mean=mean,
+            renorm_stddev=stddev_initializer,
+        )
+
+    def _add_statistics(self, shape, **initializers_by_name):
+        """Non-trainable weights the layer updates itself, in the order given, each
+        kept as the attribute of its name. They stay float32 under mixed precision
+        (variables always are)."""
+        for name, initializer in initializers_by_name.items():
             weight = self.add_weight(
                 name=name, shape=shape, initializer=initializer, trainable=False, autocast=False
             )
