@@ -7,12 +7,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from zoo.validation import (
-    check_axis,
-    check_choice,
-    check_positive_int,
-    require_float_input,
-)
+from zoo.validation import check_axis, check_choice, check_positive_int, require_float_input
 
 #: How features are assigned to the `num_units` groups.
 GROUPINGS = ("contiguous", "strided")

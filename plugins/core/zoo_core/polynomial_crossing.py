@@ -5,12 +5,7 @@ from __future__ import annotations
 import keras
 from keras import initializers, ops, regularizers
 
-from zoo.validation import (
-    check_bool,
-    check_non_negative,
-    check_positive_int,
-    require_float_input,
-)
+from zoo.validation import check_bool, check_non_negative, check_positive_int, require_float_input
 
 
 def _is_shape(value) -> bool:

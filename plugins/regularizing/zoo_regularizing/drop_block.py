@@ -7,10 +7,10 @@ from keras import ops
 
 from zoo.random_state import SavesSeedState
 from zoo.validation import (
+    check_choice,
     check_fraction,
     check_positive_int,
     check_seed,
-    require,
     require_float_input,
 )
 
@@ -96,12 +96,7 @@ class DropBlock2D(SavesSeedState, keras.layers.Layer):
         block_size = check_positive_int("block_size", block_size)
         seed = check_seed("seed", seed)
         data_format = keras.config.image_data_format() if data_format is None else data_format
-        require(
-            data_format in DATA_FORMATS,
-            "data_format",
-            data_format,
-            '"channels_last" or "channels_first"',
-        )
+        check_choice("data_format", data_format, DATA_FORMATS)
         super().__init__(**kwargs)
         self.block_size = block_size
         self.seed = seed
