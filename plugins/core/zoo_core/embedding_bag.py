@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import constraints, initializers, ops, regularizers
 
-from zoo.validation import is_positive_int, require
+from zoo.validation import check_bool, check_choice, check_positive_int
 
 COMBINERS = ("sum", "mean")
 
@@ -86,10 +86,10 @@ class EmbeddingBag(keras.layers.Layer):
         combiner: str = "sum",
         **kwargs,
     ):
-        require(is_positive_int(input_dim), "input_dim", input_dim, "a positive integer")
-        require(is_positive_int(output_dim), "output_dim", output_dim, "a positive integer")
-        require(isinstance(mask_zero, bool), "mask_zero", mask_zero, "True or False")
-        require(combiner in COMBINERS, "combiner", combiner, f"one of {COMBINERS}")
+        input_dim = check_positive_int("input_dim", input_dim)
+        output_dim = check_positive_int("output_dim", output_dim)
+        mask_zero = check_bool("mask_zero", mask_zero)
+        check_choice("combiner", combiner, COMBINERS)
         super().__init__(**kwargs)
         self.input_dim = input_dim
         self.output_dim = output_dim

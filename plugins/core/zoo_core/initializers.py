@@ -7,7 +7,7 @@ import math
 import keras
 from keras import ops
 
-from zoo.validation import is_positive_int, require, require_seed
+from zoo.validation import check_positive_int, check_seed, is_positive_int, require
 
 
 @keras.saving.register_keras_serializable(package="zoo_core")
@@ -53,7 +53,7 @@ class DeltaOrthogonal(keras.initializers.Initializer):
             gain,
             "a positive, finite number",
         )
-        require_seed(seed)
+        seed = check_seed("seed", seed)
         self.gain = float(gain)
         self.seed = seed
 
@@ -115,19 +115,14 @@ class FixupNormal(keras.initializers.Initializer):
     """
 
     def __init__(self, num_branches: int, branch_depth: int = 2, seed: int | None = None):
-        require(
-            is_positive_int(num_branches),
-            "num_branches",
-            num_branches,
-            "a positive integer",
-        )
+        num_branches = check_positive_int("num_branches", num_branches)
         require(
             is_positive_int(branch_depth) and branch_depth >= 2,
             "branch_depth",
             branch_depth,
             "an integer >= 2",
         )
-        require_seed(seed)
+        seed = check_seed("seed", seed)
         self.num_branches = num_branches
         self.branch_depth = branch_depth
         self.seed = seed

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import activations, constraints, initializers, ops, regularizers
 
-from zoo.validation import is_positive_int, require, require_float_input
+from zoo.validation import check_bool, check_positive_int, require_float_input
 
 
 @keras.saving.register_keras_serializable(package="zoo_core")
@@ -78,7 +78,7 @@ class Linear(keras.layers.Layer):
         input_dim: int | None = None,
         **kwargs,
     ):
-        require(is_positive_int(units), "units", units, "a positive integer")
+        units = check_positive_int("units", units)
         if isinstance(activation, int) and not isinstance(activation, bool):
             # The tutorials' Linear(units, input_dim) order; here, as in Dense, it is activation.
             raise ValueError(
@@ -86,13 +86,8 @@ class Linear(keras.layers.Layer):
                 f"received activation={activation!r}. To give the input size, name it: "
                 f"Linear({units}, input_dim={activation})."
             )
-        require(
-            input_dim is None or is_positive_int(input_dim),
-            "input_dim",
-            input_dim,
-            "None or a positive integer",
-        )
-        require(isinstance(use_bias, bool), "use_bias", use_bias, "True or False")
+        input_dim = check_positive_int("input_dim", input_dim, allow_none=True)
+        use_bias = check_bool("use_bias", use_bias)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = units
         self.activation = activations.get(activation)

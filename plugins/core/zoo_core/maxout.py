@@ -7,7 +7,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from zoo.validation import is_positive_int, require, require_float_input
+from zoo.validation import check_axis, check_choice, check_positive_int, require_float_input
 
 #: How features are assigned to the `num_units` groups.
 GROUPINGS = ("contiguous", "strided")
@@ -69,14 +69,9 @@ class Maxout(keras.layers.Layer):
     """
 
     def __init__(self, num_units: int, axis: int = -1, grouping: str = "contiguous", **kwargs: Any):
-        require(is_positive_int(num_units), "num_units", num_units, "a positive integer")
-        require(
-            isinstance(axis, int) and not isinstance(axis, bool),
-            "axis",
-            axis,
-            "an integer",
-        )
-        require(grouping in GROUPINGS, "grouping", grouping, f"one of {GROUPINGS}")
+        num_units = check_positive_int("num_units", num_units)
+        axis = check_axis("axis", axis)
+        check_choice("grouping", grouping, GROUPINGS)
         super().__init__(**kwargs)
         self.num_units = num_units
         self.axis = axis

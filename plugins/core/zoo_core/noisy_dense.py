@@ -7,7 +7,7 @@ import math
 import keras
 from keras import activations, constraints, initializers, ops, regularizers
 
-from zoo.validation import is_positive_int, is_real, require, require_seed
+from zoo.validation import check_bool, check_positive, check_positive_int, check_seed
 
 
 def _require_numeric_input(layer: keras.layers.Layer, inputs) -> None:
@@ -108,11 +108,11 @@ class NoisyDense(keras.layers.Layer):
         seed: int | None = None,
         **kwargs,
     ):
-        require(is_positive_int(units), "units", units, "a positive integer")
-        require(is_real(sigma) and sigma > 0, "sigma", sigma, "a finite number > 0")
-        require(isinstance(use_factorised, bool), "use_factorised", use_factorised, "True or False")
-        require(isinstance(use_bias, bool), "use_bias", use_bias, "True or False")
-        require_seed(seed)
+        units = check_positive_int("units", units)
+        check_positive("sigma", sigma)
+        use_factorised = check_bool("use_factorised", use_factorised)
+        use_bias = check_bool("use_bias", use_bias)
+        seed = check_seed("seed", seed)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = units
         self.sigma = float(sigma)

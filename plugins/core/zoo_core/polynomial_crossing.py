@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import initializers, ops, regularizers
 
-from zoo.validation import is_positive_int, is_real, require, require_float_input
+from zoo.validation import check_bool, check_non_negative, check_positive_int, require_float_input
 
 
 def _is_shape(value) -> bool:
@@ -77,22 +77,12 @@ class PolynomialCrossing(keras.layers.Layer):
         bias_regularizer=None,
         **kwargs,
     ):
-        require(
-            projection_dim is None or is_positive_int(projection_dim),
-            "projection_dim",
-            projection_dim,
-            "None or a positive integer",
-        )
-        require(
-            is_real(diag_scale) and diag_scale >= 0,
-            "diag_scale",
-            diag_scale,
-            "a finite number >= 0",
-        )
-        require(isinstance(use_bias, bool), "use_bias", use_bias, "True or False")
+        projection_dim = check_positive_int("projection_dim", projection_dim, allow_none=True)
+        diag_scale = check_non_negative("diag_scale", diag_scale)
+        use_bias = check_bool("use_bias", use_bias)
         super().__init__(**kwargs)
         self.projection_dim = projection_dim
-        self.diag_scale = float(diag_scale)
+        self.diag_scale = diag_scale
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from zoo.validation import is_positive_int, require, require_float_input
+from zoo.validation import check_positive_int, require_float_input
 
 
 def _sum_over_replicas(value):
@@ -70,12 +70,7 @@ class RunningSum(keras.layers.Layer):
     """
 
     def __init__(self, input_dim: int | None = None, **kwargs):
-        require(
-            input_dim is None or is_positive_int(input_dim),
-            "input_dim",
-            input_dim,
-            "None or a positive integer",
-        )
+        input_dim = check_positive_int("input_dim", input_dim, allow_none=True)
         super().__init__(**kwargs)
         self.supports_masking = True
         self.input_dim = input_dim

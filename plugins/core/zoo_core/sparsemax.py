@@ -7,7 +7,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from zoo.validation import require, require_float_input
+from zoo.validation import check_axis, require_float_input
 
 
 def sparsemax(logits: Any, axis: int = -1) -> Any:
@@ -94,7 +94,7 @@ class Sparsemax(keras.layers.Layer):
     """
 
     def __init__(self, axis: int = -1, **kwargs):
-        require(isinstance(axis, int) and not isinstance(axis, bool), "axis", axis, "an integer")
+        axis = check_axis("axis", axis)
         super().__init__(**kwargs)
         self.axis = axis
         self.supports_masking = True

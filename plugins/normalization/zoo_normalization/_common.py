@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import math
-from numbers import Real
 from typing import Any
 
 import keras
 
-from zoo.validation import require
+from zoo.validation import check_bool, is_real, require
 
 
 class ArgumentTypeError(TypeError, ValueError):
@@ -17,21 +15,10 @@ class ArgumentTypeError(TypeError, ValueError):
     likewise both a `ValueError` and an `IndexError`)."""
 
 
-def is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def check_bool(name: str, value: Any) -> None:
-    require(isinstance(value, bool), name, value, "True or False")
-
-
 def check_epsilon(epsilon: Any) -> float:
     """A positive, finite `epsilon`, as a Python float."""
     require(
-        isinstance(epsilon, Real)
-        and not isinstance(epsilon, bool)
-        and math.isfinite(epsilon)
-        and epsilon > 0,
+        is_real(epsilon) and epsilon > 0,
         "epsilon",
         epsilon,
         "a positive number (added to the variance, computed in float32, "
@@ -40,35 +27,30 @@ def check_epsilon(epsilon: Any) -> float:
     return float(epsilon)
 
 
-def check_axis(axis: Any, allow_many: bool = False) -> int | list[int]:
-    """`axis` as given: an integer, or (if `allow_many`) a non-empty list of them."""
-    if allow_many and isinstance(axis, list | tuple):
-        require(
-            len(axis) > 0 and all(is_int(a) for a in axis) and len(set(axis)) == len(axis),
-            "axis",
-            axis,
-            "an integer or a non-empty list of distinct integers",
-        )
-        return list(axis)
-    expected = "an integer or a non-empty list of distinct integers" if allow_many else "an integer"
-    require(is_int(axis), "axis", axis, expected)
-    return axis
+def resolve_axes(
+    layer: keras.layers.Layer,
+    axis: int | list[int],
+    input_shape,
+    excluded: tuple[int, ...] = (0,),
+    what: str = "feature axes",
+) -> list[int]:
+    """The sorted, non-negative axes of `axis` for an input of `input_shape`.
 
-
-def resolve_axes(layer: keras.layers.Layer, axis: int | list[int], input_shape) -> list[int]:
-    """The sorted, non-negative feature axes of `axis` for an input of `input_shape`.
-
-    Raises `ValueError` if an axis is out of range, is the batch axis, or has
-    an unknown size.
+    Raises `ValueError` if an axis is out of range, names twice the same axis,
+    is one of `excluded` (non-negative, or -1 for the last; the batch axis by
+    default), or has an unknown size.
     """
     rank = len(input_shape)
     axes = axis if isinstance(axis, list) else [axis]
+    refused = sorted({a % rank for a in excluded})
     resolved = []
     for a in axes:
-        if not -rank <= a < rank or a % rank == 0:
+        if not -rank <= a < rank or a % rank in refused:
+            names = ["the batch axis 0" if r == 0 else f"the channels axis {r}" for r in refused]
+            refusal = f"neither {' nor '.join(names)}" if len(names) > 1 else f"not {names[0]}"
             raise ValueError(
-                f"Invalid `axis`: expected feature axes of an input of rank {rank} "
-                f"(not the batch axis 0), received axis={axis} for layer {layer.name!r} "
+                f"Invalid `axis`: expected {what} of an input of rank {rank} "
+                f"({refusal}), received axis={axis} for layer {layer.name!r} "
                 f"with input shape {tuple(input_shape)}."
             )
         resolved.append(a % rank)
@@ -86,6 +68,17 @@ def resolve_axes(layer: keras.layers.Layer, axis: int | list[int], input_shape) 
     return sorted(resolved)
 
 
+def resolve_channels_axis(layer: keras.layers.Layer, axis: int, input_shape) -> tuple[int, int]:
+    """The channels axis (non-negative) of an input of rank 2 or more, and its size."""
+    if len(input_shape) < 2:
+        raise ValueError(
+            f"Layer {layer.name!r} expects an input of rank 2 or more (batch and "
+            f"channels), received input shape {tuple(input_shape)}."
+        )
+    (resolved,) = resolve_axes(layer, axis, input_shape)
+    return resolved, input_shape[resolved]
+
+
 class CenterScale:
     """The learned `gamma` (scale) and `beta` (center) of a normalization layer:
     their arguments, weights and config, alike in every layer of the family."""
@@ -101,10 +94,8 @@ class CenterScale:
         beta_constraint,
         gamma_constraint,
     ) -> None:
-        check_bool("center", center)
-        check_bool("scale", scale)
-        self.center = center
-        self.scale = scale
+        self.center = check_bool("center", center)
+        self.scale = check_bool("scale", scale)
         self.beta_initializer = keras.initializers.get(beta_initializer)
         self.gamma_initializer = keras.initializers.get(gamma_initializer)
         self.beta_regularizer = keras.regularizers.get(beta_regularizer)
@@ -112,10 +103,15 @@ class CenterScale:
         self.beta_constraint = keras.constraints.get(beta_constraint)
         self.gamma_constraint = keras.constraints.get(gamma_constraint)
 
-    def _add_center_scale_weights(self, shape: tuple[int, ...]) -> None:
-        """`gamma` then `beta` (Keras' order, so weights copy across), or None for each."""
+    def _add_center_scale_weights(
+        self, shape: tuple[int, ...], center: bool | None = None, scale: bool | None = None
+    ) -> None:
+        """`gamma` then `beta` (Keras' order, so weights copy across), or None for each;
+        `center` and `scale` override the layer's own (LayerNormalization's rms_scaling)."""
+        center = self.center if center is None else center
+        scale = self.scale if scale is None else scale
         self.gamma = None
-        if self.scale:
+        if scale:
             self.gamma = self.add_weight(
                 name="gamma",
                 shape=shape,
@@ -125,7 +121,7 @@ class CenterScale:
                 autocast=False,
             )
         self.beta = None
-        if self.center:
+        if center:
             self.beta = self.add_weight(
                 name="beta",
                 shape=shape,

@@ -7,14 +7,12 @@ from numbers import Real
 import keras
 from keras import initializers, ops
 
-from zoo.validation import require, require_float_input
+from zoo.validation import check_axis, check_bool, require, require_float_input
 from zoo_normalization._arithmetic import batch_normalize, moments
 from zoo_normalization._common import (
     CenterScale,
-    check_axis,
-    check_bool,
     check_epsilon,
-    resolve_axes,
+    resolve_channels_axis,
     statistics_dtype,
 )
 
@@ -139,15 +137,15 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
         synchronized: bool = False,
         **kwargs,
     ):
-        axis = check_axis(axis)
+        axis = check_axis("axis", axis)
         require(is_momentum(momentum), "momentum", momentum, "a number in [0, 1]")
         epsilon = check_epsilon(epsilon)
-        check_bool("renorm", renorm)
+        renorm = check_bool("renorm", renorm)
         renorm_clipping = _check_renorm_clipping(renorm, renorm_clipping)
         require(
             is_momentum(renorm_momentum), "renorm_momentum", renorm_momentum, "a number in [0, 1]"
         )
-        check_bool("synchronized", synchronized)
+        synchronized = check_bool("synchronized", synchronized)
         require(
             not synchronized or keras.backend.backend() == "tensorflow",
             "synchronized",
@@ -179,33 +177,17 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
 
     def build(self, input_shape):
         rank = len(input_shape)
-        if rank < 2:
-            raise ValueError(
-                f"Layer {self.name!r} expects an input of rank 2 or more (batch and "
-                f"channels), received input shape {tuple(input_shape)}."
-            )
-        (self._axis,) = resolve_axes(self, self.axis, input_shape)
-        channels = input_shape[self._axis]
+        self._axis, channels = resolve_channels_axis(self, self.axis, input_shape)
         shape = (channels,)
         self._reduction_axes = [i for i in range(rank) if i != self._axis]
         self._broadcast_shape = None
         if self._axis != rank - 1:
             self._broadcast_shape = [channels if i == self._axis else 1 for i in range(rank)]
         self._add_center_scale_weights(shape)
-        # Moving statistics stay float32 under mixed precision (variables always are).
-        self.moving_mean = self.add_weight(
-            name="moving_mean",
-            shape=shape,
-            initializer=self.moving_mean_initializer,
-            trainable=False,
-            autocast=False,
-        )
-        self.moving_variance = self.add_weight(
-            name="moving_variance",
-            shape=shape,
-            initializer=self.moving_variance_initializer,
-            trainable=False,
-            autocast=False,
+        self._add_statistics(
+            shape,
+            moving_mean=self.moving_mean_initializer,
+            moving_variance=self.moving_variance_initializer,
         )
         if self.renorm:
             self._add_renorm_weights(shape)
@@ -223,11 +205,18 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
             return ops.sqrt(fresh(shape, dtype=dtype))
 
         mean = initializers.get(initializers.serialize(self.moving_mean_initializer))
-        for name, initializer in (
-            ("moving_stddev", stddev_initializer),
-            ("renorm_mean", mean),
-            ("renorm_stddev", stddev_initializer),
-        ):
+        self._add_statistics(
+            shape,
+            moving_stddev=stddev_initializer,
+            renorm_mean=mean,
+            renorm_stddev=stddev_initializer,
+        )
+
+    def _add_statistics(self, shape, **initializers_by_name):
+        """Non-trainable weights the layer updates itself, in the order given, each
+        kept as the attribute of its name. They stay float32 under mixed precision
+        (variables always are)."""
+        for name, initializer in initializers_by_name.items():
             weight = self.add_weight(
                 name=name, shape=shape, initializer=initializer, trainable=False, autocast=False
             )

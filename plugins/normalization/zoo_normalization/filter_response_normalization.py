@@ -5,12 +5,12 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from zoo.validation import require, require_float_input
+from zoo.validation import check_bool, is_int, require, require_float_input
 from zoo_normalization._common import (
     CenterScale,
-    check_bool,
     check_epsilon,
-    is_int,
+    resolve_axes,
+    resolve_channels_axis,
     statistics_dtype,
 )
 
@@ -106,7 +106,7 @@ class FilterResponseNormalization(CenterScale, keras.layers.Layer):
             axis,
             "a non-empty list of distinct spatial axes (not the batch axis 0), e.g. [1, 2]",
         )
-        check_bool("learned_epsilon", learned_epsilon)
+        learned_epsilon = check_bool("learned_epsilon", learned_epsilon)
         super().__init__(**kwargs)
         self.epsilon = epsilon
         self.axis = list(axis)
@@ -130,28 +130,11 @@ class FilterResponseNormalization(CenterScale, keras.layers.Layer):
 
     def build(self, input_shape):
         rank = len(input_shape)
-        axes = []
-        for a in self.axis:
-            if not -rank <= a < rank or a % rank in (0, rank - 1):
-                raise ValueError(
-                    f"Invalid `axis`: expected spatial axes of an input of rank {rank} "
-                    f"(neither the batch axis 0 nor the channels axis {rank - 1}), "
-                    f"received axis={self.axis} for input shape {tuple(input_shape)}."
-                )
-            axes.append(a % rank)
-        if len(set(axes)) != len(axes):
-            raise ValueError(
-                f"Invalid `axis`: expected distinct axes, received axis={self.axis} that "
-                f"name the same axis twice for an input of rank {rank}."
-            )
-        unknown = [a for a in [*axes, rank - 1] if input_shape[a] is None]
-        if unknown:
-            raise ValueError(
-                f"Layer {self.name!r} needs the sizes of axes {unknown} of its input to be "
-                f"known, received input shape {tuple(input_shape)}."
-            )
-        self._axes = sorted(axes)
-        channels = input_shape[-1]
+        # TF Addons' layout: channels last, and the mean square over spatial axes only.
+        self._axes = resolve_axes(
+            self, self.axis, input_shape, excluded=(0, -1), what="spatial axes"
+        )
+        _, channels = resolve_channels_axis(self, -1, input_shape)
         self._add_center_scale_weights((1,) * (rank - 1) + (channels,))
         if self.learned_epsilon:
             self.eps_learned = self.add_weight(

@@ -5,14 +5,12 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from zoo.validation import require, require_float_input
+from zoo.validation import check_axis, is_int, require, require_float_input
 from zoo_normalization._arithmetic import group_normalize
 from zoo_normalization._common import (
     CenterScale,
-    check_axis,
     check_epsilon,
-    is_int,
-    resolve_axes,
+    resolve_channels_axis,
     statistics_dtype,
 )
 
@@ -102,7 +100,7 @@ class GroupNormalization(CenterScale, keras.layers.Layer):
             groups,
             "a positive integer dividing the number of channels, or -1 for one group per channel",
         )
-        axis = check_axis(axis)
+        axis = check_axis("axis", axis)
         # The batch axis is refused at once, as TF Addons did (other axes need the rank).
         require(axis != 0, "axis", axis, "the channels axis, not the batch axis 0")
         epsilon = check_epsilon(epsilon)
@@ -126,13 +124,7 @@ class GroupNormalization(CenterScale, keras.layers.Layer):
 
     def build(self, input_shape):
         rank = len(input_shape)
-        if rank < 2:
-            raise ValueError(
-                f"Layer {self.name!r} expects an input of rank 2 or more (batch and "
-                f"channels), received input shape {tuple(input_shape)}."
-            )
-        (self._axis,) = resolve_axes(self, self.axis, input_shape)
-        channels = input_shape[self._axis]
+        self._axis, channels = resolve_channels_axis(self, self.axis, input_shape)
         groups = channels if self.groups == -1 else self.groups
         if channels % groups:
             raise ValueError(

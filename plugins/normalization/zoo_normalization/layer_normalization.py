@@ -7,14 +7,12 @@ import warnings
 import keras
 from keras import ops
 
-from zoo.validation import require_float_input
+from zoo.validation import check_axis, check_bool, require_float_input
 from zoo_normalization._arithmetic import layer_normalize
 from zoo_normalization._common import (
     AnyRankAxes,
     ArgumentTypeError,
     CenterScale,
-    check_axis,
-    check_bool,
     check_epsilon,
     statistics_dtype,
 )
@@ -99,8 +97,8 @@ class LayerNormalization(AnyRankAxes, CenterScale, keras.layers.Layer):
                 f"Invalid `axis`: expected an integer or a list of integers, received "
                 f"axis={axis!r} of type {type(axis).__name__}."
             )
-        axis = check_axis(axis, allow_many=True)
-        check_bool("rms_scaling", rms_scaling)
+        axis = check_axis("axis", axis, allow_many=True)
+        rms_scaling = check_bool("rms_scaling", rms_scaling)
         if rms_scaling:
             warnings.warn(
                 "LayerNormalization(rms_scaling=True) is deprecated, as in Keras: it "
@@ -131,15 +129,7 @@ class LayerNormalization(AnyRankAxes, CenterScale, keras.layers.Layer):
         _, shape = self._build_axes(input_shape)
         if self.rms_scaling:
             # Keras' deprecated mode: gamma whatever `scale` says, and no beta.
-            self.gamma = self.add_weight(
-                name="gamma",
-                shape=shape,
-                initializer=self.gamma_initializer,
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
-                autocast=False,
-            )
-            self.beta = None
+            self._add_center_scale_weights(shape, center=False, scale=True)
         else:
             self._add_center_scale_weights(shape)
 

@@ -8,8 +8,8 @@ from numbers import Real
 import keras
 from keras import ops
 
-from zoo.validation import require, require_float_input
-from zoo_normalization._common import is_int, statistics_dtype
+from zoo.validation import is_int, require, require_float_input
+from zoo_normalization._common import statistics_dtype
 
 #: Squared norms below this are treated as this: such vectors are far inside the
 #: ball and left as they are, and the reciprocal square root and its derivative

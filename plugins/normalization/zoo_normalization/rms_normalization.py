@@ -5,9 +5,9 @@ from __future__ import annotations
 import keras
 from keras import constraints, initializers, ops, regularizers
 
-from zoo.validation import require_float_input
+from zoo.validation import check_axis, require_float_input
 from zoo_normalization._arithmetic import rms_normalize
-from zoo_normalization._common import AnyRankAxes, check_axis, check_epsilon, statistics_dtype
+from zoo_normalization._common import AnyRankAxes, check_epsilon, statistics_dtype
 
 
 @keras.saving.register_keras_serializable(package="zoo_normalization")
@@ -71,7 +71,7 @@ class RMSNormalization(AnyRankAxes, keras.layers.Layer):
         scale_constraint=None,
         **kwargs,
     ):
-        axis = check_axis(axis, allow_many=True)
+        axis = check_axis("axis", axis, allow_many=True)
         epsilon = check_epsilon(epsilon)
         super().__init__(**kwargs)
         self.axis = axis

@@ -5,8 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from zoo.validation import require_float_input
-from zoo_normalization._common import check_bool
+from zoo.validation import check_bool, require_float_input
 
 
 @keras.saving.register_keras_serializable(package="zoo_normalization")
@@ -74,7 +73,7 @@ class TLU(keras.layers.Layer):
         alpha_constraint=None,
         **kwargs,
     ):
-        check_bool("affine", affine)
+        affine = check_bool("affine", affine)
         super().__init__(**kwargs)
         self.affine = affine
         self.tau_initializer = keras.initializers.get(tau_initializer)

@@ -7,8 +7,7 @@ import warnings
 import keras
 from keras import ops
 
-from zoo.validation import require, require_float_input
-from zoo_normalization._common import check_bool
+from zoo.validation import check_bool, require, require_float_input
 
 # Floor of the squared norm of a kernel column: a zero column stays finite.
 _MIN_SQUARED_NORM = 1e-12
@@ -102,7 +101,7 @@ class WeightNormalization(keras.layers.Wrapper):
             layer,
             "a Keras layer with a `kernel` weight (e.g. keras.layers.Dense(8))",
         )
-        check_bool("data_init", data_init)
+        data_init = check_bool("data_init", data_init)
         if kwargs.get("dtype") is None:
             kwargs["dtype"] = layer.dtype_policy
         super().__init__(layer, **kwargs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from zoo.validation import require_float_input, require_non_negative
+from zoo.validation import check_non_negative, require_float_input
 
 
 @keras.saving.register_keras_serializable(package="zoo_regularizing")
@@ -49,8 +49,8 @@ class ActivityRegularization(keras.layers.Layer):
     """
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0, **kwargs):
-        self.l1 = require_non_negative(l1, "l1")
-        self.l2 = require_non_negative(l2, "l2")
+        self.l1 = check_non_negative("l1", l1)
+        self.l2 = check_non_negative("l2", l2)
         super().__init__(**kwargs)
         self.supports_masking = True
         self.input_spec = keras.InputSpec(min_ndim=1)

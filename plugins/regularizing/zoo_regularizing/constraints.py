@@ -10,8 +10,14 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from zoo.validation import is_real, require, require_non_negative
-from zoo_regularizing._checks import check_axis
+from zoo.validation import (
+    check_axis,
+    check_fraction,
+    check_non_negative,
+    check_positive,
+    is_real,
+    require,
+)
 
 
 def _norms(w, axis):
@@ -54,9 +60,9 @@ class MaxNorm(keras.constraints.Constraint):
     """
 
     def __init__(self, max_value: float = 2.0, axis=0):
-        require(is_real(max_value) and max_value > 0, "max_value", max_value, "a number > 0")
+        check_positive("max_value", max_value)
         self.max_value = max_value
-        self.axis = check_axis(axis)
+        self.axis = check_axis("axis", axis, allow_many=True)
 
     def __call__(self, w):
         w = ops.convert_to_tensor(w)
@@ -119,7 +125,7 @@ class UnitNorm(keras.constraints.Constraint):
     """
 
     def __init__(self, axis=0):
-        self.axis = check_axis(axis)
+        self.axis = check_axis("axis", axis, allow_many=True)
 
     def __call__(self, w):
         w = ops.convert_to_tensor(w)
@@ -162,18 +168,18 @@ class MinMaxNorm(keras.constraints.Constraint):
     """
 
     def __init__(self, min_value: float = 0.0, max_value: float = 1.0, rate=1.0, axis=0):
-        require_non_negative(min_value, "min_value")
+        check_non_negative("min_value", min_value)
         require(
             is_real(max_value) and max_value >= min_value,
             "max_value",
             max_value,
             f"a number >= min_value={min_value!r}",
         )
-        require(is_real(rate) and 0 <= rate <= 1, "rate", rate, "a number in [0, 1]")
+        check_fraction("rate", rate)
         self.min_value = min_value
         self.max_value = max_value
         self.rate = rate
-        self.axis = check_axis(axis)
+        self.axis = check_axis("axis", axis, allow_many=True)
 
     def __call__(self, w):
         w = ops.convert_to_tensor(w)

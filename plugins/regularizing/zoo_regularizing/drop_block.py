@@ -6,8 +6,13 @@ import keras
 from keras import ops
 
 from zoo.random_state import SavesSeedState
-from zoo.validation import is_positive_int, require, require_float_input, require_seed
-from zoo_regularizing._checks import check_rate
+from zoo.validation import (
+    check_choice,
+    check_fraction,
+    check_positive_int,
+    check_seed,
+    require_float_input,
+)
 
 DATA_FORMATS = ("channels_last", "channels_first")
 
@@ -87,16 +92,11 @@ class DropBlock2D(SavesSeedState, keras.layers.Layer):
         data_format: str | None = None,
         **kwargs,
     ):
-        self.rate = check_rate(rate)
-        require(is_positive_int(block_size), "block_size", block_size, "a positive integer")
-        require_seed(seed)
+        self.rate = check_fraction("rate", rate, include_one=False)
+        block_size = check_positive_int("block_size", block_size)
+        seed = check_seed("seed", seed)
         data_format = keras.config.image_data_format() if data_format is None else data_format
-        require(
-            data_format in DATA_FORMATS,
-            "data_format",
-            data_format,
-            '"channels_last" or "channels_first"',
-        )
+        check_choice("data_format", data_format, DATA_FORMATS)
         super().__init__(**kwargs)
         self.block_size = block_size
         self.seed = seed

@@ -5,8 +5,7 @@ from __future__ import annotations
 import keras
 
 from zoo.random_state import SavesSeedState
-from zoo.validation import is_positive_int, require, require_float_input, require_seed
-from zoo_regularizing._checks import check_rate
+from zoo.validation import check_fraction, check_seed, is_positive_int, require, require_float_input
 
 
 def _check_noise_shape(noise_shape) -> tuple | None:
@@ -79,9 +78,9 @@ class Dropout(SavesSeedState, keras.layers.Layer):
     """
 
     def __init__(self, rate: float, noise_shape=None, seed: int | None = None, **kwargs):
-        self.rate = check_rate(rate, allow_one=True)
+        self.rate = check_fraction("rate", rate)
         self.noise_shape = _check_noise_shape(noise_shape)
-        require_seed(seed)
+        seed = check_seed("seed", seed)
         super().__init__(**kwargs)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from zoo.validation import require_non_negative
+from zoo.validation import check_non_negative
 
 
 @keras.saving.register_keras_serializable(package="zoo_regularizing")
@@ -39,8 +39,8 @@ class L1L2(keras.regularizers.Regularizer):
     """
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0):
-        self.l1 = require_non_negative(l1, "l1")
-        self.l2 = require_non_negative(l2, "l2")
+        self.l1 = check_non_negative("l1", l1)
+        self.l2 = check_non_negative("l2", l2)
 
     def __call__(self, x):
         x = ops.convert_to_tensor(x)
@@ -87,7 +87,7 @@ class GroupLasso(keras.regularizers.Regularizer):
     """
 
     def __init__(self, strength: float = 0.01):
-        self.strength = require_non_negative(strength, "strength")
+        self.strength = check_non_negative("strength", strength)
 
     def __call__(self, x):
         x = ops.convert_to_tensor(x)

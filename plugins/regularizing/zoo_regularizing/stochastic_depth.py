@@ -9,8 +9,7 @@ import keras
 from keras import ops
 
 from zoo.random_state import SavesSeedState
-from zoo.validation import is_real, require, require_float_input, require_seed
-from zoo_regularizing._checks import check_rate
+from zoo.validation import check_fraction, check_seed, is_real, require, require_float_input
 
 #: TF Addons' default survival probability, used when neither argument is given.
 _TFA_SURVIVAL_PROBABILITY = 0.5
@@ -126,7 +125,7 @@ class StochasticDepth(SavesSeedState, keras.layers.Layer):
                 f"received rate={rate!r} and survival_probability={survival_probability!r}."
             )
         if rate is not None:
-            rate = check_rate(rate)
+            rate = check_fraction("rate", rate, include_one=False)
         else:
             if survival_probability is None:
                 survival_probability = _TFA_SURVIVAL_PROBABILITY
@@ -137,7 +136,7 @@ class StochasticDepth(SavesSeedState, keras.layers.Layer):
                 "a float in [0, 1]",
             )
             survival_probability = float(survival_probability)
-        require_seed(seed)
+        seed = check_seed("seed", seed)
         super().__init__(**kwargs)
         self.rate = rate
         self.survival_probability = survival_probability

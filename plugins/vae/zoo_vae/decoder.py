@@ -5,8 +5,8 @@ from __future__ import annotations
 import keras
 from keras import activations
 
-from zoo.validation import require_float_input
-from zoo_vae._checks import build_once, check_dim
+from zoo.validation import check_positive_int, require_float_input
+from zoo_vae._sublayers import build_once
 
 
 @keras.saving.register_keras_serializable(package="zoo_vae")
@@ -60,8 +60,8 @@ class Decoder(keras.layers.Layer):
         output_activation="sigmoid",
         **kwargs,
     ):
-        self.original_dim = check_dim(original_dim, "original_dim")
-        self.intermediate_dim = check_dim(intermediate_dim, "intermediate_dim")
+        self.original_dim = check_positive_int("original_dim", original_dim)
+        self.intermediate_dim = check_positive_int("intermediate_dim", intermediate_dim)
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
         self.output_activation = activations.get(output_activation)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import keras
 from keras import activations
 
-from zoo.validation import require_float_input
-from zoo_vae._checks import build_once, check_bool, check_dim, check_seed
+from zoo.validation import check_bool, check_positive_int, check_seed, require_float_input
+from zoo_vae._sublayers import build_once
 from zoo_vae.sampling import Sampling
 
 
@@ -67,10 +67,10 @@ class Encoder(keras.layers.Layer):
         mean_in_inference: bool = False,
         **kwargs,
     ):
-        self.latent_dim = check_dim(latent_dim, "latent_dim")
-        self.intermediate_dim = check_dim(intermediate_dim, "intermediate_dim")
-        self.seed = check_seed(seed)
-        self.mean_in_inference = check_bool(mean_in_inference, "mean_in_inference")
+        self.latent_dim = check_positive_int("latent_dim", latent_dim)
+        self.intermediate_dim = check_positive_int("intermediate_dim", intermediate_dim)
+        self.seed = check_seed("seed", seed)
+        self.mean_in_inference = check_bool("mean_in_inference", mean_in_inference)
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
         self.hidden = keras.layers.Dense(

@@ -9,16 +9,16 @@ import keras
 from keras import ops
 
 from zoo.random_state import SavesSeedState
-from zoo.validation import is_real, require, require_float_input, require_non_negative
-from zoo_vae._checks import check_bool, check_seed
+from zoo.validation import (
+    check_bool,
+    check_non_negative,
+    check_positive,
+    check_seed,
+    require_float_input,
+)
 
 #: Uniform draws are kept in [TINY, 1 - TINY] so that -log(-log(u)) stays finite.
 TINY = 1e-7
-
-
-def _check_temperature(value) -> float:
-    require(is_real(value) and value > 0, "temperature", value, "a number > 0")
-    return float(value)
 
 
 @keras.saving.register_keras_serializable(package="zoo_vae")
@@ -87,10 +87,10 @@ class GumbelSoftmaxSampling(SavesSeedState, keras.layers.Layer):
         mean_in_inference: bool = False,
         **kwargs,
     ):
-        self.temperature = _check_temperature(temperature)
-        self.hard = check_bool(hard, "hard")
-        self.seed = check_seed(seed)
-        self.mean_in_inference = check_bool(mean_in_inference, "mean_in_inference")
+        self.temperature = check_positive("temperature", temperature)
+        self.hard = check_bool("hard", hard)
+        self.seed = check_seed("seed", seed)
+        self.mean_in_inference = check_bool("mean_in_inference", mean_in_inference)
         super().__init__(**kwargs)
         self.seed_generator = keras.random.SeedGenerator(self.seed)
 
@@ -111,7 +111,7 @@ class GumbelSoftmaxSampling(SavesSeedState, keras.layers.Layer):
 
     def set_temperature(self, value: float) -> None:
         """Set the temperature of the next calls (before the first call: the initial one)."""
-        value = _check_temperature(value)
+        value = check_positive("temperature", value)
         if self.built:
             self.current_temperature.assign(value)
         else:
@@ -195,7 +195,7 @@ class CategoricalKLRegularizer(keras.regularizers.Regularizer):
     """
 
     def __init__(self, strength: float = 1.0):
-        self.strength = require_non_negative(strength, "strength")
+        self.strength = check_non_negative("strength", strength)
 
     def __call__(self, x):
         x = ops.convert_to_tensor(x)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from zoo.validation import require_non_negative
+from zoo.validation import check_non_negative
 from zoo_vae.sampling import split_statistics
 
 
@@ -70,7 +70,7 @@ class KLDivergenceRegularizer(keras.regularizers.Regularizer):
     """
 
     def __init__(self, strength: float = 1.0):
-        self.strength = require_non_negative(strength, "strength")
+        self.strength = check_non_negative("strength", strength)
 
     def __call__(self, x):
         if not isinstance(x, list | tuple):

@@ -5,8 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from zoo.validation import is_positive_int, is_real, require, require_non_negative
-from zoo_vae._checks import check_choice
+from zoo.validation import check_choice, check_non_negative, check_positive_int, is_real, require
 
 SCHEDULES = ("linear", "cyclical")
 
@@ -77,13 +76,13 @@ class KLWarmup(keras.callbacks.Callback):
                 f"received epochs={epochs!r} and steps={steps!r}."
             )
         for name, value in (("epochs", epochs), ("steps", steps)):
-            require(value is None or is_positive_int(value), name, value, "a positive integer")
+            check_positive_int(name, value, allow_none=True)
         self.epochs = epochs
         self.steps = steps
-        self.schedule = check_choice(schedule, "schedule", SCHEDULES)
+        self.schedule = check_choice("schedule", schedule, SCHEDULES)
         require(is_real(ratio) and 0 < ratio <= 1, "ratio", ratio, "a number in (0, 1]")
         self.ratio = float(ratio)
-        self.target = None if target is None else require_non_negative(target, "target")
+        self.target = None if target is None else check_non_negative("target", target)
 
     def weight(self, position: int, target: float) -> float:
         """The KL weight at `position` (an epoch index, or a step count with `steps`)."""

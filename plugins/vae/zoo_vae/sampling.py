@@ -6,8 +6,7 @@ import keras
 from keras import ops
 
 from zoo.random_state import SavesSeedState
-from zoo.validation import require_float_input
-from zoo_vae._checks import check_bool, check_seed
+from zoo.validation import check_bool, check_seed, require_float_input
 
 #: `log_var` is clipped to [-LOG_VAR_LIMIT, LOG_VAR_LIMIT] before `exp`: an untrained or
 #: diverging encoder can output log-variances that overflow float32 (`exp(0.5 * 200)`);
@@ -123,8 +122,8 @@ class Sampling(SavesSeedState, keras.layers.Layer):
     """
 
     def __init__(self, seed: int | None = None, mean_in_inference: bool = False, **kwargs):
-        self.seed = check_seed(seed)
-        self.mean_in_inference = check_bool(mean_in_inference, "mean_in_inference")
+        self.seed = check_seed("seed", seed)
+        self.mean_in_inference = check_bool("mean_in_inference", mean_in_inference)
         super().__init__(**kwargs)
         self.seed_generator = keras.random.SeedGenerator(self.seed)
 

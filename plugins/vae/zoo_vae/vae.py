@@ -9,8 +9,15 @@ from typing import Any
 import keras
 from keras import ops
 
-from zoo.validation import require, require_non_negative
-from zoo_vae._checks import build_once, check_bool, check_choice, check_dim, check_seed
+from zoo.validation import (
+    check_bool,
+    check_choice,
+    check_non_negative,
+    check_positive_int,
+    check_seed,
+    require,
+)
+from zoo_vae._sublayers import build_once
 from zoo_vae.decoder import Decoder
 from zoo_vae.encoder import Encoder
 from zoo_vae.kl_divergence import kl_divergence
@@ -47,7 +54,7 @@ def reconstruction_loss(x, reconstruction, distribution: str = "bernoulli", samp
     float32 (float64 for float64 inputs); `sample_weight`, if given, weighs
     each sample's term.
     """
-    check_choice(distribution, "distribution", RECONSTRUCTIONS)
+    check_choice("distribution", distribution, RECONSTRUCTIONS)
     dtype = _float_dtype(x)
     x = ops.cast(x, dtype)
     reconstruction = ops.cast(reconstruction, dtype)
@@ -186,11 +193,11 @@ class VAE(keras.Model):
         decoder = _as_layer(decoder, "decoder")
         if original_dim is not None or encoder is None or decoder is None:
             # The default parts are built from the sizes, so they must be valid.
-            self.original_dim = check_dim(original_dim, "original_dim")
+            self.original_dim = check_positive_int("original_dim", original_dim)
         else:
             self.original_dim = None
-        self.latent_dim = check_dim(latent_dim, "latent_dim")
-        self.intermediate_dim = check_dim(intermediate_dim, "intermediate_dim")
+        self.latent_dim = check_positive_int("latent_dim", latent_dim)
+        self.intermediate_dim = check_positive_int("intermediate_dim", intermediate_dim)
         if encoder is None and self.latent_dim > self.intermediate_dim:
             # The keras-io guide's VariationalAutoEncoder takes (original_dim,
             # intermediate_dim, latent_dim): its positional call lands here swapped.
@@ -204,10 +211,10 @@ class VAE(keras.Model):
                 UserWarning,
                 stacklevel=2,
             )
-        self.beta = require_non_negative(beta, "beta")
-        self.reconstruction = check_choice(reconstruction, "reconstruction", RECONSTRUCTIONS)
-        self.seed = check_seed(seed)
-        self.mean_in_inference = check_bool(mean_in_inference, "mean_in_inference")
+        self.beta = check_non_negative("beta", beta)
+        self.reconstruction = check_choice("reconstruction", reconstruction, RECONSTRUCTIONS)
+        self.seed = check_seed("seed", seed)
+        self.mean_in_inference = check_bool("mean_in_inference", mean_in_inference)
         super().__init__(**kwargs)
         self.custom_encoder = encoder is not None
         self.custom_decoder = decoder is not None
@@ -280,7 +287,7 @@ class VAE(keras.Model):
 
     def set_kl_weight(self, value: float) -> None:
         """Set the weight of the KL term (before the model is built: its initial value)."""
-        value = require_non_negative(value, "kl_weight")
+        value = check_non_negative("kl_weight", value)
         if self.built:
             self.kl_weight.assign(value)
         else:

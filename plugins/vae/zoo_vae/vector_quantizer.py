@@ -5,8 +5,14 @@ from __future__ import annotations
 import keras
 from keras import initializers, ops
 
-from zoo.validation import is_real, require, require_float_input, require_non_negative
-from zoo_vae._checks import check_dim
+from zoo.validation import (
+    check_non_negative,
+    check_positive,
+    check_positive_int,
+    is_real,
+    require,
+    require_float_input,
+)
 
 
 @keras.saving.register_keras_serializable(package="zoo_vae")
@@ -96,9 +102,9 @@ class VectorQuantizer(keras.layers.Layer):
         embeddings_initializer="random_uniform",
         **kwargs,
     ):
-        self.num_embeddings = check_dim(num_embeddings, "num_embeddings")
-        self.embedding_dim = check_dim(embedding_dim, "embedding_dim")
-        self.beta = require_non_negative(beta, "beta")
+        self.num_embeddings = check_positive_int("num_embeddings", num_embeddings)
+        self.embedding_dim = check_positive_int("embedding_dim", embedding_dim)
+        self.beta = check_non_negative("beta", beta)
         require(
             decay is None or (is_real(decay) and 0 < decay < 1),
             "decay",
@@ -106,7 +112,7 @@ class VectorQuantizer(keras.layers.Layer):
             "None or a number in (0, 1)",
         )
         self.decay = None if decay is None else float(decay)
-        require(is_real(epsilon) and epsilon > 0, "epsilon", epsilon, "a number > 0")
+        epsilon = check_positive("epsilon", epsilon)
         self.epsilon = float(epsilon)
         super().__init__(**kwargs)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
