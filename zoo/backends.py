@@ -168,6 +168,18 @@ def label(name: str) -> str:
     return _BY_NAME[name].label if name in _BY_NAME else name
 
 
+def mode_label(mode: str) -> str:
+    """How the docs and tables name bench mode ``mode``, whichever backend's it is."""
+    for b in ALL:
+        if mode in b.modes:
+            return b.mode_label(mode)
+    return mode
+
+
+#: How the docs name the frameworks (and Keras) whose versions a record holds.
+FRAMEWORK_LABELS: dict[str, str] = {**{b.module: b.label for b in ALL}, "keras": "Keras"}
+
+
 def installed() -> list[str]:
     """The backends whose framework is installed here (found, not imported)."""
     return [b.name for b in ALL if importlib.util.find_spec(b.module)]

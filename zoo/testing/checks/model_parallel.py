@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from zoo.backends import where
 from zoo.registry import Registered
 from zoo.registry.entries import LayerEntry
 from zoo.testing.helpers import (
@@ -33,7 +34,13 @@ def _has_layout(item: Registered) -> bool:
 
 
 # Slow: JAX's start-up in the worker once a session, then a few seconds a layer.
-@check("layer", slow=True, backends=("jax",), applies=_has_layout, warm=model_parallel.start)
+@check(
+    "layer",
+    slow=True,
+    backends=where("model_parallel"),
+    applies=_has_layout,
+    warm=model_parallel.start,
+)
 def check_model_parallel(item: Registered) -> None:
     """Sharded over two devices by its layout hint (ModelParallel), it trains to the
     unsharded layer's weights."""

@@ -28,6 +28,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from zoo.backends import where
 from zoo.registry import Registered
 from zoo.testing.checks.distribution import distributed_setup
 from zoo.testing.kit import check
@@ -45,7 +46,7 @@ def _one_device(path: Path, x: np.ndarray, targets: list[np.ndarray] | None) -> 
 
 # Slow: a worker pair's start-up once a session (~10-90 s, with the machine's load),
 # then a few seconds a layer.
-@check("layer", slow=True, backends=("tensorflow",), warm=multi_worker.start)
+@check("layer", slow=True, backends=where("multi_worker"), warm=multi_worker.start)
 def check_multi_worker(item: Registered) -> None:
     """Trained by two worker processes under MultiWorkerMirroredStrategy, it reaches
     one device's variables (seed states only, for a random layer)."""
