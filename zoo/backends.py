@@ -189,4 +189,4 @@ def current() -> str:
     """The backend Keras runs on in this process (``KERAS_BACKEND``)."""
     import keras
 
-    return keras.backend.backend()
+    return str(keras.backend.backend())

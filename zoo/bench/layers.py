@@ -137,7 +137,8 @@ def make_step(layer: Any, x: Any, mode: str, phase: str) -> Step:
     if phase not in PHASES:
         raise ValueError(f"phase {phase!r} is not one of {', '.join(PHASES)}")
     upstream = upstream_gradients(layer, x) if phase == "backward" else None
-    return seam().step(layer, x, mode, upstream)
+    step: Step = seam().step(layer, x, mode, upstream)
+    return step
 
 
 # -- timing --------------------------------------------------------------------

@@ -48,7 +48,7 @@ def framework_versions(backend: str) -> dict[str, str | None]:
     Read from the installed metadata, so that nothing is imported: a TensorFlow
     process that imports torch can crash (both bring their own LLVM).
     """
-    found = {}
+    found: dict[str, str | None] = {}
     for name in FRAMEWORKS[backend]:
         try:
             found[name] = importlib.metadata.version(name)

@@ -58,7 +58,7 @@ from zoo.bench.architectures import (  # noqa: F401  (the models' readers find t
     select,
     skip_message,
 )
-from zoo.bench.seams import seam
+from zoo.bench.seams import Step, seam
 from zoo.registry import Registry
 
 #: Alternating rounds per timing, fewer than the layer bench's: a step of the
@@ -103,16 +103,18 @@ def compile_model(model: keras.Model, spec: ModelSpec, mode: str) -> None:
     )
 
 
-def make_step(model: keras.Model, data: tuple[np.ndarray, ...]) -> bench.Step:
+def make_step(model: keras.Model, data: tuple[np.ndarray, ...]) -> Step:
     """The compiled model's train step on ``data`` (one batch), called as `fit` calls
     it; a first `fit` of one step builds what the step needs and compiles it."""
-    return seam().train_step(model, data)
+    step: Step = seam().train_step(model, data)
+    return step
 
 
-def peak_memory(step: bench.Step) -> int | None:
+def peak_memory(step: Step) -> int | None:
     """Peak device memory in bytes over two calls of ``step``, where the backend tells
     it (GPUs), else ``None``."""
-    return seam().peak_memory(step)
+    peak: int | None = seam().peak_memory(step)
+    return peak
 
 
 # -- a run -------------------------------------------------------------------------

@@ -38,7 +38,7 @@ def seam(name: str | None = None) -> ModuleType:
 
 
 def is_float(tensor: Any) -> bool:
-    return keras.backend.is_float_dtype(keras.backend.standardize_dtype(tensor.dtype))
+    return bool(keras.backend.is_float_dtype(keras.backend.standardize_dtype(tensor.dtype)))
 
 
 def float_outputs(outputs: Any) -> list[Any]:

@@ -13,7 +13,9 @@ import keras
 from zoo.bench.seams import Step, fit_once, product_flops, targets
 
 
-def _stateless_call(layer: Any, x: Any, trainable: list, non_trainable: list) -> tuple:
+def _stateless_call(
+    layer: Any, x: Any, trainable: list[Any], non_trainable: list[Any]
+) -> tuple[Any, list[Any], list[Any]]:
     """``layer(x, training=True)`` on these variable values: outputs, updated
     non-trainable values (moving statistics, seed states), added losses.
 
@@ -38,22 +40,24 @@ def step(layer: Any, x: Any, mode: str, upstream: list[Any] | None) -> Step:
     trainable = [v.value for v in layer.trainable_variables]
     non_trainable = [v.value for v in layer.non_trainable_variables]
 
-    def call(x, trainable, non_trainable):
+    def call(x: Any, trainable: list[Any], non_trainable: list[Any]) -> tuple[Any, ...]:
         return _stateless_call(layer, x, trainable, non_trainable)
 
     if upstream is None:
 
-        @jax.jit
-        def forward(x, trainable, non_trainable):
+        @jax.jit  # type: ignore[untyped-decorator]
+        def forward(x: Any, trainable: list[Any], non_trainable: list[Any]) -> Any:
             # The updated state is returned, as a training step keeps it.
             outputs, non_trainable, _ = call(x, trainable, non_trainable)
             return outputs, non_trainable
 
         return lambda: jax.block_until_ready(forward(x, trainable, non_trainable))[0]
 
-    @jax.jit
-    def backward(x, trainable, non_trainable, upstream):
-        def differentiated(x, trainable):
+    @jax.jit  # type: ignore[untyped-decorator]
+    def backward(
+        x: Any, trainable: list[Any], non_trainable: list[Any], upstream: list[Any]
+    ) -> Any:
+        def differentiated(x: Any, trainable: list[Any]) -> tuple[list[Any], Any]:
             outputs, updated, losses = call(x, trainable, non_trainable)
             return targets(outputs, losses), updated
 
@@ -73,7 +77,7 @@ def matmul_flops(layer: Any, x: Any) -> int:
         x, trainable, non_trainable
     )
 
-    def count(jaxpr) -> int:
+    def count(jaxpr: Any) -> int:
         flops = 0
         for equation in jaxpr.eqns:
             if equation.primitive.name == "dot_general":
@@ -88,7 +92,7 @@ def matmul_flops(layer: Any, x: Any) -> int:
     return count(traced.jaxpr)
 
 
-def train_step(model: keras.Model, data: tuple) -> Step:
+def train_step(model: keras.Model, data: tuple[Any, ...]) -> Step:
     import jax
 
     fit_once(model, data)
@@ -104,7 +108,7 @@ def train_step(model: keras.Model, data: tuple) -> Step:
     batches = itertools.repeat(data)
     current_state = [state]
 
-    def step():
+    def step() -> Any:
         logs, current_state[0] = model.train_function(current_state[0], batches)
         return jax.block_until_ready(logs)
 

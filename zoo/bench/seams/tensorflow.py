@@ -17,14 +17,14 @@ def step(layer: Any, x: Any, mode: str, upstream: list[Any] | None) -> Step:
     jit = mode == "xla"
     if upstream is None:
 
-        @tf.function(jit_compile=jit, reduce_retracing=True)
-        def forward(x):
+        @tf.function(jit_compile=jit, reduce_retracing=True)  # type: ignore[untyped-decorator]
+        def forward(x: Any) -> Any:
             return layer(x, training=True)
 
         return lambda: forward(x)
 
-    @tf.function(jit_compile=jit, reduce_retracing=True)
-    def backward(x, upstream):
+    @tf.function(jit_compile=jit, reduce_retracing=True)  # type: ignore[untyped-decorator]
+    def backward(x: Any, upstream: list[Any]) -> Any:
         with tf.GradientTape() as tape:
             tape.watch(x)
             outputs = layer(x, training=True)
@@ -54,7 +54,7 @@ def matmul_flops(layer: Any, x: Any) -> int:
     return flops
 
 
-def train_step(model: keras.Model, data: tuple) -> Step:
+def train_step(model: keras.Model, data: tuple[Any, ...]) -> Step:
     import tensorflow as tf
 
     # fit's own kind of input, so that the step it traces is the one timed.

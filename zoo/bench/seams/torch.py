@@ -13,7 +13,7 @@ from zoo.bench.seams import Step, fit_once, targets
 def step(layer: Any, x: Any, mode: str, upstream: list[Any] | None) -> Step:
     import torch
 
-    def call(x):
+    def call(x: Any) -> tuple[Any, list[Any]]:
         outputs = layer(x, training=True)
         return outputs, list(layer.losses)
 
@@ -23,12 +23,12 @@ def step(layer: Any, x: Any, mode: str, upstream: list[Any] | None) -> Step:
         # say) would silently run eagerly once past dynamo's recompile limit: fail.
         compiled = torch.compile(call, dynamic=False)
 
-        def call(x):
+        def call(x: Any) -> tuple[Any, list[Any]]:
             # Scoped to the bench's own calls: set for the process, it would turn every
             # later torch.compile user's fallback into a failure (a test suite's, say).
             try:
                 with torch._dynamo.config.patch(fail_on_recompile_limit_hit=True):
-                    return compiled(x)
+                    return compiled(x)  # type: ignore[no-any-return]
             except torch._dynamo.exc.FailOnRecompileLimitHit as error:
                 raise RuntimeError(
                     "torch.compile recompiles this call every time (past its limit it would "
@@ -37,7 +37,7 @@ def step(layer: Any, x: Any, mode: str, upstream: list[Any] | None) -> Step:
 
     if upstream is None:
 
-        def forward():
+        def forward() -> Any:
             with torch.no_grad():  # as Keras' predict runs: nothing kept for a backward pass
                 return call(x)[0]
 
@@ -48,7 +48,7 @@ def step(layer: Any, x: Any, mode: str, upstream: list[Any] | None) -> Step:
     weights = [v.value for v in layer.trainable_variables]
     sources = [source, *weights] if floating else weights
 
-    def backward():
+    def backward() -> list[Any]:
         outputs, losses = call(source)
         found = torch.autograd.grad(targets(outputs, losses), sources, upstream, allow_unused=True)
         return list(found) if floating else [None, *found]
@@ -71,7 +71,7 @@ def matmul_flops(layer: Any, x: Any) -> int:
     )
 
 
-def train_step(model: keras.Model, data: tuple) -> Step:
+def train_step(model: keras.Model, data: tuple[Any, ...]) -> Step:
     fit_once(model, data)
     data = tuple(keras.ops.convert_to_tensor(a) for a in data)
     return lambda: model.train_function([data])

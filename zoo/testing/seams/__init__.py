@@ -57,7 +57,8 @@ def gradients(
     inputs = list(inputs)
     floating = [i for i, x in enumerate(inputs) if np.issubdtype(np.asarray(x).dtype, np.inexact)]
     if len(floating) == len(inputs):
-        return seam().gradients(objective, inputs, layer)
+        every: Gradients = seam().gradients(objective, inputs, layer)
+        return every
 
     def over_floats(*values: Any) -> Any:
         merged = list(inputs)

@@ -17,7 +17,7 @@ def gradients(objective: Any, inputs: list[Any], layer: Any) -> Gradients:
     trainable = list(layer.trainable_weights)
     others = [v for v in layer.variables if not any(v is t for t in trainable)]
 
-    def pure(input_values, trainable_values):
+    def pure(input_values: list[Any], trainable_values: list[Any]) -> tuple[Any, list[Any]]:
         mapping = [*zip(trainable, trainable_values, strict=True), *((v, v.value) for v in others)]
         # collect_losses: else the losses layers add (add_loss) vanish from `layer.losses`.
         with keras.StatelessScope(state_mapping=mapping, collect_losses=True) as scope:
