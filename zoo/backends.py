@@ -1,22 +1,192 @@
-"""The Keras backends the zoo supports, which of them this machine has, and which
-one this process runs on."""
+"""Every fact about the Keras backends the zoo supports, in one place: one `Backend`
+record each, which of them this machine has, and which one this process runs on.
+
+The bench, the kit, the docs and the CLI read these records; what differs per backend
+as *code* (taking gradients, timing a step, configuring devices) lives in the
+per-backend seams (``zoo.bench.seams``, ``zoo.testing.seams``), one module per
+backend named after its record's ``name``.
+"""
 
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import dataclass
 
-#: Every backend the zoo supports, the default first; each is also its framework's
-#: import name.
-BACKENDS = ("tensorflow", "jax", "torch")
+
+@dataclass(frozen=True)
+class Backend:
+    """What the zoo knows about one Keras backend.
+
+    Args:
+        name: its ``KERAS_BACKEND`` value, and the name of its seam modules.
+        label: how the docs and tables name it.
+        module: its framework's import name.
+        distributions: the distributions it runs on, whose versions a record names.
+        modes: the compiled modes the bench times, the one `fit` uses on a CPU
+            (``jit_compile="auto"``) first.
+        mode_labels: how the docs and tables name each of ``modes``.
+        mode_notes: what each mode is, for the cost pages.
+        train_step: how the model bench calls the trainer's compiled step, for the docs.
+        distribution: the engine it trains data-parallel with (``"tf.distribute"``,
+            ``"keras.distribution"``), ``None`` if Keras drives none in one process.
+        data_parallel: the data-parallel class the kit drives, ``None`` if none.
+        multi_worker: the multi-process training class the kit drives, ``None`` if none.
+        model_parallel: whether the kit shards a layer by its layout hint here
+            (``keras.distribution.ModelParallel``).
+        graph_without_jit: whether ``compile(jit_compile=False)`` still traces the
+            step into a graph (a mode of its own between eager and XLA).
+        string_tensors: whether it has a string tensor type, so that a string input
+            reaches a layer as strings (elsewhere Keras refuses or converts it).
+        inner_axis_layer_norm: whether Keras' own layer normalization takes axes that
+            are not the last ones (PyTorch's ``layer_norm`` refuses axis=1 of rank 3).
+        most_precise: the most precise float Keras computes in (float64 becomes
+            float32 under ``keras.backend.result_type`` on JAX and PyTorch).
+        noisy_import: whether importing its framework writes C++ log lines that the
+            zoo quiets (``zoo.quiet``).
+    """
+
+    name: str
+    label: str
+    module: str
+    distributions: tuple[str, ...]
+    modes: tuple[str, ...]
+    mode_labels: tuple[str, ...]
+    mode_notes: str
+    train_step: str
+    distribution: str | None
+    data_parallel: str | None
+    multi_worker: str | None
+    model_parallel: bool
+    graph_without_jit: bool
+    string_tensors: bool
+    inner_axis_layer_norm: bool
+    most_precise: str
+    noisy_import: bool
+
+    @property
+    def fit_mode(self) -> str:
+        """The mode `fit` runs on a CPU by default (``jit_compile="auto"``)."""
+        return self.modes[0]
+
+    def mode_label(self, mode: str) -> str:
+        """How the docs and tables name ``mode`` (the mode itself if not one of ours)."""
+        return dict(zip(self.modes, self.mode_labels, strict=True)).get(mode, mode)
+
+
+#: Every backend the zoo supports, the default first.
+ALL: tuple[Backend, ...] = (
+    Backend(
+        name="tensorflow",
+        label="TensorFlow",
+        module="tensorflow",
+        distributions=("tensorflow",),
+        modes=("graph", "xla"),
+        mode_labels=("graph", "XLA"),
+        mode_notes="*graph* is `tf.function`, *XLA* `tf.function(jit_compile=True)`",
+        train_step="`model.train_function(iterator)` on a `tf.data` iterator",
+        distribution="tf.distribute",
+        data_parallel="tf.distribute.MirroredStrategy",
+        multi_worker="tf.distribute.MultiWorkerMirroredStrategy",
+        model_parallel=False,
+        graph_without_jit=True,
+        string_tensors=True,
+        inner_axis_layer_norm=True,
+        most_precise="float64",
+        noisy_import=True,
+    ),
+    Backend(
+        name="jax",
+        label="JAX",
+        module="jax",
+        distributions=("jax", "jaxlib"),
+        modes=("jit",),
+        mode_labels=("jit",),
+        mode_notes="*jit* is `jax.jit` over the layer's stateless call",
+        train_step="`model.train_function(state, iterator)`, the state threaded from step to step",
+        distribution="keras.distribution",
+        data_parallel="keras.distribution.DataParallel",
+        multi_worker=None,
+        model_parallel=True,
+        graph_without_jit=False,
+        string_tensors=False,
+        inner_axis_layer_norm=True,
+        most_precise="float32",
+        noisy_import=False,
+    ),
+    Backend(
+        name="torch",
+        label="PyTorch",
+        module="torch",
+        distributions=("torch",),
+        modes=("eager", "compiled"),
+        mode_labels=("eager", "compiled"),
+        mode_notes=(
+            "*eager* is what Keras' `fit` runs on PyTorch by default, *compiled* `torch.compile`"
+        ),
+        train_step="`model.train_function([batch])`",
+        distribution=None,
+        data_parallel=None,
+        multi_worker=None,
+        model_parallel=False,
+        graph_without_jit=False,
+        string_tensors=False,
+        inner_axis_layer_norm=False,
+        most_precise="float32",
+        noisy_import=False,
+    ),
+)
+
+#: The default backend (Keras' own default).
+DEFAULT: Backend = ALL[0]
+
+#: Every backend's name, the default first; each is also its framework's import name.
+BACKENDS: tuple[str, ...] = tuple(b.name for b in ALL)
+
+_BY_NAME = {b.name: b for b in ALL}
+
+
+def backend(name: str | None = None) -> Backend:
+    """The record of backend ``name`` (default: this process's); a ``ValueError``
+    naming the supported ones for any other name."""
+    name = name or current()
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise ValueError(
+            f"no backend named {name!r}; the zoo supports {', '.join(BACKENDS)}"
+        ) from None
+
+
+def where(fact: str) -> tuple[str, ...]:
+    """The names of the backends whose record's ``fact`` is set (true, or not ``None``):
+    ``where("data_parallel")`` for a check's ``backends=``."""
+    return tuple(b.name for b in ALL if getattr(b, fact) not in (None, False, "", ()))
+
+
+def label(name: str) -> str:
+    """How the docs and tables name backend ``name`` (the name itself if not ours)."""
+    return _BY_NAME[name].label if name in _BY_NAME else name
+
+
+def mode_label(mode: str) -> str:
+    """How the docs and tables name bench mode ``mode``, whichever backend's it is."""
+    for b in ALL:
+        if mode in b.modes:
+            return b.mode_label(mode)
+    return mode
+
+
+#: How the docs name the frameworks (and Keras) whose versions a record holds.
+FRAMEWORK_LABELS: dict[str, str] = {**{b.module: b.label for b in ALL}, "keras": "Keras"}
 
 
 def installed() -> list[str]:
     """The backends whose framework is installed here (found, not imported)."""
-    return [name for name in BACKENDS if importlib.util.find_spec(name)]
+    return [b.name for b in ALL if importlib.util.find_spec(b.module)]
 
 
 def current() -> str:
     """The backend Keras runs on in this process (``KERAS_BACKEND``)."""
     import keras
 
-    return keras.backend.backend()
+    return str(keras.backend.backend())

@@ -30,6 +30,12 @@ from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
+from zoo.backends import ALL
+
+#: The framework whose import this module quiets: the backend whose record says its
+#: import is noisy (TensorFlow).
+_NOISY = next(b.module for b in ALL if b.noisy_import)
+
 #: Lines TensorFlow's C++ side writes while it starts: glog's "I0000 00:00:..." form,
 #: absl's note before its log is set up, cpu_feature_guard's second line.
 START_UP_LINE = re.compile(
@@ -108,7 +114,7 @@ class _QuietFinder:
     def find_spec(
         self, fullname: str, path: Any = None, target: Any = None
     ) -> importlib.machinery.ModuleSpec | None:
-        if fullname != "tensorflow" or self._looking or "tensorflow" in sys.modules:
+        if fullname != _NOISY or self._looking or _NOISY in sys.modules:
             return None
         self._looking = True  # the other finders' answer, not this one's again
         try:
@@ -124,7 +130,7 @@ def import_keras() -> None:
     """Import Keras (its backend, and with it every installed zoo plugin) quietly; and
     TensorFlow quietly whenever it is first imported later, on another backend (by a
     check, a plugin or a library)."""
-    if "tensorflow" not in sys.modules and not any(
+    if _NOISY not in sys.modules and not any(
         isinstance(finder, _QuietFinder) for finder in sys.meta_path
     ):
         sys.meta_path.insert(0, _QuietFinder())

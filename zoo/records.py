@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zoo.backends import DEFAULT
 from zoo.registry import Registered, Registry
 
 CONFORMANCE = Path("conformance/latest.json")
@@ -44,7 +45,7 @@ def _conformance_parts(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
     backends had a part each (``{"results", "date"}``), is TensorFlow's."""
     if "backends" in record:
         return record["backends"]
-    return {"tensorflow": record} if "results" in record else {}
+    return {DEFAULT.name: record} if "results" in record else {}
 
 
 def _bench_parts(record: dict[str, Any]) -> dict[str, dict[str, Any]]:

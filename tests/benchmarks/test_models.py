@@ -56,7 +56,7 @@ def test_model(benchmark, key: str, side: str, batch: int) -> None:
         pytest.skip(models["skip"])
     (spec,) = model_bench.select([key])
     mode = bench.MODES[0]
-    model_bench.SEAMS[current()].fresh()
+    model_bench.seam().fresh()
     model_bench.compile_model(models[side], spec, mode)
     step = model_bench.make_step(models[side], spec.data(batch))  # compiles: not timed
     benchmark.group = f"{key} batch {batch}"

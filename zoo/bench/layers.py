@@ -11,9 +11,10 @@ alternating rounds in the same run, so that a neighbour's load or a frequency
 change hits both alike and cancels out of their ratio.
 
 What differs per backend (how a step is compiled and differentiated, how
-matrix-product FLOPs are counted) sits behind one seam, `SEAMS`, at the end of
-this module; everything above it is written with ``keras`` and ``numpy``
-alone, and no framework is imported unless this process runs on it:
+matrix-product FLOPs are counted) sits behind one seam, ``zoo.bench.seams``, a
+module per backend; this module is written with ``keras`` and ``numpy`` alone,
+and no framework is imported unless this process runs on it. The modes timed are
+each backend's record's (``zoo.backends``):
 
 - TensorFlow: ``graph`` (`tf.function`) and ``xla`` (``jit_compile=True``);
   gradients from `tf.GradientTape`.
@@ -34,31 +35,22 @@ import math
 import statistics
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple
+from typing import Any
 
 import keras
 import numpy as np
 
-from zoo.backends import BACKENDS, current
+from zoo.backends import ALL, BACKENDS, DEFAULT, backend, current
+from zoo.bench.seams import Step, float_outputs, is_float, seam
 from zoo.registry import Registered
 from zoo.registry.entries import LayerEntry
 
-#: Every backend the zoo supports, the default first.
-#: Execution modes per backend, the one Keras' `fit` uses on a CPU by default first.
-BACKEND_MODES: dict[str, tuple[str, ...]] = {
-    "tensorflow": ("graph", "xla"),
-    "jax": ("jit",),
-    "torch": ("eager", "compiled"),
-}
+#: Execution modes per backend, the one Keras' `fit` uses on a CPU by default first
+#: (read from `zoo.backends`, kept here for the bench's readers).
+BACKEND_MODES: dict[str, tuple[str, ...]] = {b.name: b.modes for b in ALL}
 #: How the docs and tables name backends and modes.
-BACKEND_LABELS: dict[str, str] = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
-MODE_LABELS: dict[str, str] = {
-    "graph": "graph",
-    "xla": "XLA",
-    "jit": "jit",
-    "eager": "eager",
-    "compiled": "compiled",
-}
+BACKEND_LABELS: dict[str, str] = {b.name: b.label for b in ALL}
+MODE_LABELS: dict[str, str] = {m: b.mode_label(m) for b in ALL for m in b.modes}
 #: Batch sizes each layer is timed at, so the docs can draw cost against work.
 BATCHES: tuple[int, ...] = (1, 16, 128, 1024)
 #: "backward" means forward + backward, as a training step pays it.
@@ -69,12 +61,10 @@ IMPLEMENTATIONS: tuple[str, ...] = ("zoo", "twin")
 ROUNDS = 31
 ROUND_SECONDS = 0.005
 
-Step = Callable[[], Any]
-
 
 def modes(name: str | None = None) -> tuple[str, ...]:
     """The execution modes timed on backend ``name`` (default: this process's)."""
-    return BACKEND_MODES[name or current()]
+    return backend(name).modes
 
 
 #: The modes of this process's backend.
@@ -122,33 +112,16 @@ def build_pair(entry: LayerEntry) -> tuple[Any, Any | None]:
     return layer, twin
 
 
-def _is_float(tensor: Any) -> bool:
-    return keras.backend.is_float_dtype(keras.backend.standardize_dtype(tensor.dtype))
-
-
-def _float_outputs(outputs: Any) -> list[Any]:
-    return [t for t in keras.tree.flatten(outputs) if _is_float(t)]
-
-
-def _targets(outputs: Any, losses: Iterable[Any]) -> list[Any]:
-    """What the backward pass differentiates: every float output, and every added loss.
-
-    Several outputs (a model returning a tuple) are differentiated together,
-    which is the gradient of their sum.
-    """
-    return _float_outputs(outputs) + [loss for loss in losses if _is_float(loss)]
-
-
 def upstream_gradients(layer: Any, x: Any, seed: int = 1) -> list[Any]:
     """What the backward pass starts from: a reproducible random gradient for each
     float output, as a training step gets from the layers above, and 1 for each
     added loss."""
-    outputs = _float_outputs(layer(x, training=True))
+    outputs = float_outputs(layer(x, training=True))
     gradients = [
         _normal(tuple(t.shape), seed + i, keras.backend.standardize_dtype(t.dtype))
         for i, t in enumerate(outputs)
     ]
-    losses = [loss for loss in layer.losses if _is_float(loss)]
+    losses = [loss for loss in layer.losses if is_float(loss)]
     return gradients + [keras.ops.ones_like(loss) for loss in losses]
 
 
@@ -164,7 +137,8 @@ def make_step(layer: Any, x: Any, mode: str, phase: str) -> Step:
     if phase not in PHASES:
         raise ValueError(f"phase {phase!r} is not one of {', '.join(PHASES)}")
     upstream = upstream_gradients(layer, x) if phase == "backward" else None
-    return seam().step(layer, x, mode, upstream)
+    step: Step = seam().step(layer, x, mode, upstream)
+    return step
 
 
 # -- timing --------------------------------------------------------------------
@@ -410,12 +384,12 @@ def backend_records(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
     A record is ``{"backends": {name: part}}``, each part holding that
     backend's ``machine``, ``modes``, ``bandwidth_gb_per_s``, ``layers`` and
     ``summary``. A record written before there were several backends (those
-    keys at the top level) is TensorFlow's.
+    keys at the top level) is the default backend's (TensorFlow's).
     """
     if "backends" in record:
         return dict(record["backends"])
     if "layers" in record:
-        return {"tensorflow": {"modes": list(BACKEND_MODES["tensorflow"]), **record}}
+        return {DEFAULT.name: {"modes": list(DEFAULT.modes), **record}}
     return {}
 
 
@@ -423,237 +397,3 @@ def merge_record(record: dict[str, Any], name: str, part: dict[str, Any]) -> dic
     """``record`` with backend ``name``'s part replaced by ``part``, the others kept."""
     parts = {**backend_records(record), name: part}
     return {"backends": {b: parts[b] for b in (*BACKENDS, *parts) if b in parts}}
-
-
-# -- the backend seam ----------------------------------------------------------------
-#
-# The only code that differs per backend. Each backend's functions import their
-# framework when called, so a process imports only the framework it runs on.
-
-
-class Seam(NamedTuple):
-    """What the timing core needs from a backend."""
-
-    #: ``step(layer, x, mode, upstream)``: a callable running the forward pass
-    #: (``upstream`` None) or forward and backward from ``upstream``, and
-    #: waiting for the result (JAX dispatches asynchronously).
-    step: Callable[[Any, Any, str, list[Any] | None], Step]
-    #: ``matmul_flops(layer, x)``: FLOPs of the matrix products one forward call runs.
-    matmul_flops: Callable[[Any, Any], int]
-    #: ``fresh()``: drop compiled code from earlier steps before compiling new ones.
-    fresh: Callable[[], None]
-
-
-def seam() -> Seam:
-    """This process's backend's seam."""
-    return SEAMS[current()]
-
-
-def _nothing() -> None:
-    return None
-
-
-def _product_flops(output_shape: Iterable[int], inner: int) -> int:
-    """2 per multiply-add of a product with this output shape and inner dimension."""
-    return 2 * math.prod(output_shape) * inner
-
-
-# TensorFlow: tf.function, with or without XLA; gradients from a tape.
-
-
-def _tensorflow_step(layer: Any, x: Any, mode: str, upstream: list[Any] | None) -> Step:
-    import tensorflow as tf
-
-    jit = mode == "xla"
-    if upstream is None:
-
-        @tf.function(jit_compile=jit, reduce_retracing=True)
-        def forward(x):
-            return layer(x, training=True)
-
-        return lambda: forward(x)
-
-    @tf.function(jit_compile=jit, reduce_retracing=True)
-    def backward(x, upstream):
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            outputs = layer(x, training=True)
-            targets = _targets(outputs, layer.losses)
-        return tape.gradient(targets, [x, *layer.trainable_variables], output_gradients=upstream)
-
-    return lambda: backward(x, upstream)
-
-
-def _tensorflow_matmul_flops(layer: Any, x: Any) -> int:
-    import tensorflow as tf
-
-    traced = tf.function(lambda x: layer(x, training=True)).get_concrete_function(
-        tf.TensorSpec(x.shape, x.dtype)
-    )
-    flops = 0
-    for op in traced.graph.get_operations():
-        if op.type not in ("MatMul", "BatchMatMulV2", "BatchMatMulV3"):
-            continue
-        a, out = op.inputs[0].shape, op.outputs[0].shape
-        if not (a.is_fully_defined() and out.is_fully_defined()):
-            continue
-        transposed = op.get_attr("transpose_a" if op.type == "MatMul" else "adj_x")
-        flops += _product_flops(out, a[-2] if transposed else a[-1])
-    return flops
-
-
-# JAX: jax.jit over the layer's stateless call, variables passed in as values.
-
-
-def _jax_stateless_call(layer: Any, x: Any, trainable: list, non_trainable: list) -> tuple:
-    """``layer(x, training=True)`` on these variable values: outputs, updated
-    non-trainable values (moving statistics, seed states), added losses.
-
-    As `Layer.stateless_call`, but through ``__call__``, which hands ``training``
-    only to a ``call`` that takes it.
-    """
-    variables = [*layer.trainable_variables, *layer.non_trainable_variables]
-    mapping = list(zip(variables, [*trainable, *non_trainable], strict=True))
-    with keras.StatelessScope(state_mapping=mapping, collect_losses=True) as scope:
-        outputs = layer(x, training=True)
-        losses = list(layer.losses)
-    updated = [
-        value if (new := scope.get_current_value(v)) is None else new
-        for v, value in zip(layer.non_trainable_variables, non_trainable, strict=True)
-    ]
-    return outputs, updated, losses
-
-
-def _jax_step(layer: Any, x: Any, mode: str, upstream: list[Any] | None) -> Step:
-    import jax
-
-    trainable = [v.value for v in layer.trainable_variables]
-    non_trainable = [v.value for v in layer.non_trainable_variables]
-
-    def call(x, trainable, non_trainable):
-        return _jax_stateless_call(layer, x, trainable, non_trainable)
-
-    if upstream is None:
-
-        @jax.jit
-        def forward(x, trainable, non_trainable):
-            # The updated state is returned, as a training step keeps it.
-            outputs, non_trainable, _ = call(x, trainable, non_trainable)
-            return outputs, non_trainable
-
-        return lambda: jax.block_until_ready(forward(x, trainable, non_trainable))[0]
-
-    @jax.jit
-    def backward(x, trainable, non_trainable, upstream):
-        def targets(x, trainable):
-            outputs, updated, losses = call(x, trainable, non_trainable)
-            return _targets(outputs, losses), updated
-
-        _, pullback, updated = jax.vjp(targets, x, trainable, has_aux=True)
-        dx, dweights = pullback(upstream)
-        return [dx, *dweights], updated
-
-    return lambda: jax.block_until_ready(backward(x, trainable, non_trainable, upstream))[0]
-
-
-def _jax_matmul_flops(layer: Any, x: Any) -> int:
-    import jax
-
-    trainable = [v.value for v in layer.trainable_variables]
-    non_trainable = [v.value for v in layer.non_trainable_variables]
-    traced = jax.make_jaxpr(lambda x, t, n: _jax_stateless_call(layer, x, t, n)[0])(
-        x, trainable, non_trainable
-    )
-
-    def count(jaxpr) -> int:
-        flops = 0
-        for equation in jaxpr.eqns:
-            if equation.primitive.name == "dot_general":
-                (contracting, _), _ = equation.params["dimension_numbers"]
-                lhs = equation.invars[0].aval.shape
-                inner = math.prod(lhs[d] for d in contracting)
-                flops += _product_flops(equation.outvars[0].aval.shape, inner)
-            for sub in jax.core.jaxprs_in_params(equation.params):
-                flops += count(sub)
-        return flops
-
-    return count(traced.jaxpr)
-
-
-# PyTorch: eager, or torch.compile; gradients from autograd.
-
-
-def _torch_step(layer: Any, x: Any, mode: str, upstream: list[Any] | None) -> Step:
-    import torch
-
-    def call(x):
-        outputs = layer(x, training=True)
-        return outputs, list(layer.losses)
-
-    if mode == "compiled":
-        # Static shapes, as a training loop on fixed-size batches has them. A call
-        # that recompiles every time (a guard on the layer's previous added losses,
-        # say) would silently run eagerly once past dynamo's recompile limit: fail.
-        compiled = torch.compile(call, dynamic=False)
-
-        def call(x):
-            # Scoped to the bench's own calls: set for the process, it would turn every
-            # later torch.compile user's fallback into a failure (a test suite's, say).
-            try:
-                with torch._dynamo.config.patch(fail_on_recompile_limit_hit=True):
-                    return compiled(x)
-            except torch._dynamo.exc.FailOnRecompileLimitHit as error:
-                raise RuntimeError(
-                    "torch.compile recompiles this call every time (past its limit it would "
-                    "run eagerly); TORCH_LOGS=recompiles says why"
-                ) from error
-
-    if upstream is None:
-
-        def forward():
-            with torch.no_grad():  # as Keras' predict runs: nothing kept for a backward pass
-                return call(x)[0]
-
-        return forward
-    # Indices (an embedding's input) have no gradient: autograd refuses to track them.
-    floating = x.is_floating_point()
-    source = x.detach().requires_grad_(True) if floating else x
-    weights = [v.value for v in layer.trainable_variables]
-    sources = [source, *weights] if floating else weights
-
-    def backward():
-        outputs, losses = call(source)
-        found = torch.autograd.grad(_targets(outputs, losses), sources, upstream, allow_unused=True)
-        return list(found) if floating else [None, *found]
-
-    return backward
-
-
-def _torch_matmul_flops(layer: Any, x: Any) -> int:
-    import torch
-    from torch.utils.flop_counter import FlopCounterMode
-
-    counter = FlopCounterMode(display=False)
-    with torch.no_grad(), counter:
-        layer(x, training=True)
-    products = ("mm", "addmm", "bmm", "baddbmm")
-    return sum(
-        count
-        for operator, count in counter.get_flop_counts().get("Global", {}).items()
-        if str(operator).split(".")[-1] in products
-    )
-
-
-def _torch_fresh() -> None:
-    import torch
-
-    # Compiled code of earlier sizes and layers is dropped: kept, it would count
-    # against dynamo's recompile limit, past which it silently runs eagerly.
-    torch.compiler.reset()
-
-
-SEAMS: dict[str, Seam] = {
-    "tensorflow": Seam(_tensorflow_step, _tensorflow_matmul_flops, _nothing),
-    "jax": Seam(_jax_step, _jax_matmul_flops, _nothing),
-    "torch": Seam(_torch_step, _torch_matmul_flops, _torch_fresh),
-}

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from zoo.backends import ALL
+
 
 def cpu_model() -> str:
     """The CPU's model name (from /proc/cpuinfo where there is one)."""
@@ -37,11 +39,7 @@ def usable_cores() -> int:
 
 
 #: The distributions each Keras backend runs on, whose versions a record names.
-FRAMEWORKS: dict[str, tuple[str, ...]] = {
-    "tensorflow": ("tensorflow",),
-    "jax": ("jax", "jaxlib"),
-    "torch": ("torch",),
-}
+FRAMEWORKS: dict[str, tuple[str, ...]] = {b.name: b.distributions for b in ALL}
 
 
 def framework_versions(backend: str) -> dict[str, str | None]:
@@ -50,7 +48,7 @@ def framework_versions(backend: str) -> dict[str, str | None]:
     Read from the installed metadata, so that nothing is imported: a TensorFlow
     process that imports torch can crash (both bring their own LLVM).
     """
-    found = {}
+    found: dict[str, str | None] = {}
     for name in FRAMEWORKS[backend]:
         try:
             found[name] = importlib.metadata.version(name)

@@ -9,16 +9,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from zoo import backends
+
 #: Written by `zoo bench --models`, beside the layer record; read, never run, at build time.
 MODELS = Path("benchmarks/models.json")
 PAGE = "benchmarks/models.md"
 
-_LABELS = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
-_STEP = {
-    "tensorflow": "`model.train_function(iterator)` on a `tf.data` iterator",
-    "jax": "`model.train_function(state, iterator)`, the state threaded from step to step",
-    "torch": "`model.train_function([batch])`",
-}
+_LABELS = {b.name: b.label for b in backends.ALL}
+_STEP = {b.name: b.train_step for b in backends.ALL}
 
 
 def load_record(path: Path) -> dict[str, Any]:
@@ -123,8 +121,8 @@ def models_page(record: dict[str, Any]) -> dict[str, str]:
     for backend, part in parts.items():
         machine = part.get("machine", {})
         versions = ", ".join(
-            f"{_LABELS.get(name, name.capitalize())} {machine[name]}"
-            for name in ("tensorflow", "jax", "torch", "keras")
+            f"{label} {machine[name]}"
+            for name, label in backends.FRAMEWORK_LABELS.items()
             if machine.get(name)
         )
         lines += [

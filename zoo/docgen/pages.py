@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from zoo import backends
 from zoo.docgen.examples import example_page
 from zoo.docgen.markdown import fenced, table
 from zoo.docgen.models import MODELS, load_record, models_page
@@ -91,11 +92,7 @@ def ratio(value: float | None) -> str:
 # -- costs -------------------------------------------------------------------
 
 #: What each backend's modes are, for the sentence above its cost table.
-MODE_NOTES = {
-    "tensorflow": "*graph* is `tf.function`, *XLA* `tf.function(jit_compile=True)`",
-    "jax": "*jit* is `jax.jit` over the layer's stateless call",
-    "torch": "*eager* is what Keras' `fit` runs on PyTorch by default, *compiled* `torch.compile`",
-}
+MODE_NOTES = {b.name: b.mode_notes for b in backends.ALL}
 
 
 def backend_costs(costs: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -106,21 +103,16 @@ def backend_costs(costs: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _modes(part: dict[str, Any], name: str) -> tuple[str, ...]:
-    from zoo.bench.layers import BACKEND_MODES
-
-    return tuple(part.get("modes") or BACKEND_MODES.get(name, ()))
+    known = name in backends.BACKENDS
+    return tuple(part.get("modes") or (backends.backend(name).modes if known else ()))
 
 
 def _label(name: str) -> str:
-    from zoo.bench.layers import BACKEND_LABELS
-
-    return BACKEND_LABELS.get(name, name)
+    return backends.label(name)
 
 
 def cost_rows(costs: dict[str, Any], modes: tuple[str, ...] = ("graph", "xla")) -> list[list[str]]:
     """One layer's rows on one backend: per size, mode and phase, zoo, twin and ratio."""
-    from zoo.bench.layers import MODE_LABELS
-
     rows = []
     for size in costs.get("sizes", []):
         shape = size.get("input_shape") or [size.get("batch")]
@@ -132,7 +124,7 @@ def cost_rows(costs: dict[str, Any], modes: tuple[str, ...] = ("graph", "xla")) 
                 rows.append(
                     [
                         "×".join(map(str, shape)),
-                        MODE_LABELS.get(mode, mode),
+                        backends.mode_label(mode),
                         label,
                         seconds(zoo_time),
                         seconds(twin_time),
@@ -159,8 +151,6 @@ def cost_plot(name: str, parts: dict[str, tuple[dict[str, Any], tuple[str, ...]]
     """SVG, log-log, a panel per backend: forward+backward time against batch size, zoo
     and twin, in each of the backend's modes. ``parts`` maps a backend to this layer's
     costs there and the backend's modes."""
-    from zoo.bench.layers import MODE_LABELS
-
     parts = {backend: part for backend, part in parts.items() if part[0].get("sizes")}
     if not parts:
         return None
@@ -183,7 +173,7 @@ def cost_plot(name: str, parts: dict[str, tuple[dict[str, Any], tuple[str, ...]]
                 if points:
                     batches, times = zip(*points, strict=True)
                     label = f"{'zoo ' + name if who == 'zoo' else 'Keras twin'}"
-                    label += f" ({MODE_LABELS.get(mode, mode)})"
+                    label += f" ({backends.mode_label(mode)})"
                     axes.plot(batches, times, style, marker="o", color=colour, label=label)
         axes.set_title(_label(backend), fontsize="medium")
         axes.set_xscale("log")
@@ -233,7 +223,7 @@ def cost_section(
             continue
         machine = part.get("machine", {})
         cpu, cores = machine.get("cpu", "the benchmark machine"), machine.get("cores", "?")
-        names = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch", "keras": "Keras"}
+        names = backends.FRAMEWORK_LABELS
         versions = ", ".join(
             f"{name} {machine[package]}" for package, name in names.items() if machine.get(package)
         )

@@ -13,6 +13,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from zoo.backends import backend
 from zoo.registry import Registered
 from zoo.registry.entries import LayerEntry
 from zoo.testing.helpers import (
@@ -30,7 +31,7 @@ from zoo.testing.workers import data_parallel
 def _distributed_model(entry: LayerEntry, x: np.ndarray) -> keras.Model:
     # The entry's distributed config is for tf.distribute's replicas (say, synchronized
     # batch statistics); keras.distribution on JAX computes on the global batch as is.
-    overrides = entry.distributed_config if keras.backend.backend() == "tensorflow" else {}
+    overrides = entry.distributed_config if backend().distribution == "tf.distribute" else {}
     config = {**entry.make_config(), **overrides}
     if isinstance(entry.cls, type) and issubclass(entry.cls, keras.Model):
         model = entry.cls(**config)

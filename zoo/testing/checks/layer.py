@@ -15,6 +15,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from zoo.backends import where
 from zoo.registry import Registered
 from zoo.testing import seams
 from zoo.testing.helpers import (
@@ -229,7 +230,7 @@ def _compiled_check(item: Registered, jit_compile: bool) -> None:
     assert np.isfinite(loss).all(), f"a compiled training step gives the loss {loss}"
 
 
-@check("layer", backends=("tensorflow",), column=Column(20, "compiled"))
+@check("layer", backends=where("graph_without_jit"), column=Column(20, "compiled"))
 def check_tf_function(item: Registered) -> None:
     """It runs inside tf.function (Keras' graph mode) and gives the eager outputs."""
     _compiled_check(item, jit_compile=False)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from zoo.backends import where
 from zoo.registry import Registered
 from zoo.registry.entries import LayerEntry
 from zoo.testing.helpers import (
@@ -36,7 +37,7 @@ def _has_layout(item: Registered) -> bool:
 @check(
     "layer",
     slow=True,
-    backends=("jax",),
+    backends=where("model_parallel"),
     applies=_has_layout,
     warm=model_parallel.start,
     column=Column(70, "model parallel"),

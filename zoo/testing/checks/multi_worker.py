@@ -28,6 +28,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from zoo.backends import where
 from zoo.registry import Registered
 from zoo.testing.checks.distribution import distributed_setup
 from zoo.testing.kit import Column, check
@@ -48,7 +49,7 @@ def _one_device(path: Path, x: np.ndarray, targets: list[np.ndarray] | None) -> 
 @check(
     "layer",
     slow=True,
-    backends=("tensorflow",),
+    backends=where("multi_worker"),
     warm=multi_worker.start,
     column=Column(60, "multi-worker"),
 )

@@ -17,6 +17,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from zoo.backends import where
 from zoo.registry import Registered
 from zoo.testing.helpers import (
     assert_like_twin,
@@ -174,7 +175,7 @@ def _behind_masking(layer: Any, shape: tuple[int, ...]) -> keras.Model:
 # are not the last ones (axis=1 of a rank-3 input) to torch's layer_norm, which
 # refuses them, so the twin is no reference. What this check catches (which axis a
 # mask is expanded at) is keras.ops code that runs alike on every backend.
-@check("layer", applies=_masks_on_other_axes, backends=("tensorflow", "jax"))
+@check("layer", applies=_masks_on_other_axes, backends=where("inner_axis_layer_norm"))
 def check_masking_on_other_axes(item: Registered) -> None:
     """Behind `keras.layers.Masking`, with `axis` not the last, it computes what its
     twin does: a Keras mask covers every axis but the last, whatever `axis` is."""

@@ -6,6 +6,9 @@ backend provides:
   (``XLA_FLAGS=--xla_force_host_platform_device_count=2``);
 - PyTorch: none that Keras drives in one process (``SUPPORTED``).
 
+The engines are the backends' records' (``zoo.backends``), the code that sets each
+up its seam's ``data_parallel_scope`` (``zoo.testing.seams``).
+
 Both TensorFlow and JAX fix their devices the first time they use them, so the
 two devices must be configured before anything else runs: in a process of its
 own. As with loading in a new process (``fresh_process``), one worker serves
@@ -28,16 +31,14 @@ from typing import Any
 
 import numpy as np
 
+from zoo.backends import ALL
 from zoo.testing.workers.protocol import Worker, serve, training_data, training_request
 
 REPLICAS = 2
 #: Training steps of each run: enough for a difference to build up, few enough to be quick.
 STEPS = 3
 #: The backends with a data-parallel engine this kit drives, and its name.
-SUPPORTED = {
-    "tensorflow": "tf.distribute.MirroredStrategy",
-    "jax": "keras.distribution.DataParallel",
-}
+SUPPORTED: dict[str, str] = {b.name: b.data_parallel for b in ALL if b.data_parallel}
 _worker = Worker.on_host_devices("zoo.testing.workers.data_parallel", REPLICAS)
 start = _worker.start
 
@@ -118,32 +119,11 @@ def _answer(request: dict[str, Any], parallel: Any) -> dict[str, Any]:
     return answer
 
 
-def _tensorflow_parallel() -> Any:
-    import tensorflow as tf
+if __name__ == "__main__":
+    from zoo.testing import seams
 
     # Before anything else touches the devices.
-    cpu = tf.config.list_physical_devices("CPU")[0]
-    tf.config.set_logical_device_configuration(
-        cpu, [tf.config.LogicalDeviceConfiguration()] * REPLICAS
-    )
-    strategy = tf.distribute.MirroredStrategy([f"/cpu:{i}" for i in range(REPLICAS)])
-    return strategy.scope
-
-
-def _jax_parallel() -> Any:
-    import jax
-    import keras
-
-    devices = jax.devices("cpu")
-    if len(devices) < REPLICAS:
-        raise RuntimeError(f"{len(devices)} JAX device(s); is XLA_FLAGS set? {devices}")
-    return keras.distribution.DataParallel(devices=devices[:REPLICAS]).scope
-
-
-if __name__ == "__main__":
-    import keras
-
-    parallel = {"tensorflow": _tensorflow_parallel, "jax": _jax_parallel}[keras.backend.backend()]()
+    parallel = seams.seam().data_parallel_scope(REPLICAS)
     import zoo  # noqa: F401  (loads every plugin, which registers its classes)
 
     serve(lambda request: _answer(request, parallel))

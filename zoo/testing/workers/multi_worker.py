@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from zoo.backends import where
 from zoo.testing.workers.protocol import (
     ANSWER,
     serve,
@@ -61,6 +62,8 @@ TIMEOUT = float(os.environ.get("ZOO_MULTI_WORKER_TIMEOUT", "300"))
 #: Seconds the other workers get to answer once one has failed.
 ERROR_GRACE = 20.0
 ENGINE = "tf.distribute.MultiWorkerMirroredStrategy"
+#: The backend the workers run on: the one whose record names this engine.
+BACKEND = where("multi_worker")[0]
 
 
 def free_ports(count: int) -> list[int]:
@@ -166,7 +169,7 @@ class WorkerGroup:
                 env={
                     **os.environ,
                     "TF_CPP_MIN_LOG_LEVEL": "3",
-                    "KERAS_BACKEND": "tensorflow",
+                    "KERAS_BACKEND": BACKEND,
                     "TF_CONFIG": tf_config(ports, index),
                 },
             )
