@@ -53,3 +53,12 @@ def test_bounds_and_refusals() -> None:
         v.check_choice("mode", "c", ("a", "b"))
     with pytest.raises(ValueError, match="a positive integer"):
         v.check_positive_int("units", True)  # a bool is not a count
+
+
+def test_the_names_of_before_still_check_and_say_what_replaces_them():
+    with pytest.warns(DeprecationWarning, match="check_non_negative"):
+        assert v.require_non_negative(2, "rate") == 2.0
+    with pytest.warns(DeprecationWarning), pytest.raises(ValueError, match="rate"):
+        v.require_non_negative(-1, "rate")
+    with pytest.warns(DeprecationWarning, match="check_seed"), pytest.raises(ValueError):
+        v.require_seed(1.5)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -122,3 +123,27 @@ def require_float_input(layer: keras.layers.Layer, inputs: Any) -> None:
             f"input, received dtype {dtype}. Cast it first, e.g. "
             "keras.ops.cast(x, 'float32')."
         )
+
+
+# -- the names of before the one vocabulary, for plugins written against them -----------
+
+
+def require_non_negative(value: Any, name: str) -> float:
+    """Deprecated: ``check_non_negative(name, value)`` (name first, as everywhere)."""
+    warnings.warn(
+        "zoo.validation.require_non_negative(value, name) is deprecated: use "
+        "check_non_negative(name, value)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return check_non_negative(name, value)
+
+
+def require_seed(seed: Any) -> None:
+    """Deprecated: ``check_seed("seed", seed)``."""
+    warnings.warn(
+        'zoo.validation.require_seed(seed) is deprecated: use check_seed("seed", seed)',
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    check_seed("seed", seed)
