@@ -5,12 +5,13 @@ a bar chart per backend drawn at build time."""
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 from typing import Any
 
+from zoo import records
+
 #: Written by `zoo bench --models`, beside the layer record; read, never run, at build time.
-MODELS = Path("benchmarks/models.json")
+MODELS = records.MODELS
 PAGE = "benchmarks/models.md"
 
 _LABELS = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
@@ -22,7 +23,7 @@ _STEP = {
 
 
 def load_record(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text()) if path.exists() else {}
+    return records.read_record(path)
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
