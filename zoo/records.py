@@ -137,7 +137,7 @@ def read_record(path: Path) -> dict[str, Any]:
     return record
 
 
-def write_record(path: Path, record: dict[str, Any]) -> None:
+def write_record(path: Path, record: dict[str, Any], *, sort_keys: bool = False) -> None:
     """Write ``record`` to ``path`` whole or not at all: into a new file beside it,
     flushed to disk, then put in its place in one step (``os.replace``), so that a
     write stopped half way (an error, Ctrl-C, a full disk) leaves the previous record."""
@@ -147,7 +147,7 @@ def write_record(path: Path, record: dict[str, Any]) -> None:
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "w") as file:
-            json.dump(record, file, indent=1)
+            json.dump(record, file, indent=1, sort_keys=sort_keys)
             file.write("\n")
             file.flush()
             os.fsync(file.fileno())
@@ -201,7 +201,8 @@ def _conformance_parts(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Each backend's run in a conformance record; a record of old, from before the
     backends had a part each (``{"results", "date"}``), is TensorFlow's."""
     if "backends" in record:
-        return record["backends"]
+        parts: dict[str, dict[str, Any]] = record["backends"]
+        return parts
     return {_LEGACY_BACKEND: record} if "results" in record else {}
 
 

@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
                 on_size=lambda _batch: progress.advance(task),
             )
     layers = {**previous, **layers}
-    part = {
+    part: dict[str, Any] = {
         "modes": list(bench.MODES),
         "machine": machine.machine_info(),
         "bandwidth_gb_per_s": bandwidth,
@@ -233,7 +233,7 @@ def _bench_models(args: argparse.Namespace) -> int:
                 rounds=args.rounds or model_bench.ROUNDS,
                 on_batch=lambda _batch: progress.advance(task),
             )
-    part = {
+    part: dict[str, Any] = {
         "modes": list(modes),
         "machine": machine.machine_info(),
         "rounds": args.rounds or model_bench.ROUNDS,
@@ -288,7 +288,9 @@ def _models_table(backend: str, rows: list[dict[str, Any]]) -> Table:
     return table
 
 
-def _bench_table(backend: str, modes: tuple[str, ...], layers: dict, names: list[str]) -> Table:
+def _bench_table(
+    backend: str, modes: tuple[str, ...], layers: dict[str, Any], names: list[str]
+) -> Table:
     """One row per layer at its largest batch in the backend's first mode, and the
     ratio in its second mode; without vertical rules it fits an 80-column terminal."""
     from rich.box import SIMPLE_HEAD

@@ -43,4 +43,5 @@ def resolve_targets(registry: Any, names: list[str]) -> tuple[list[str], list[st
 
 
 def version(registry: Any, plugin: str) -> str | None:
-    return registry.plugins[plugin].version
+    found: str | None = registry.plugins[plugin].version
+    return found
