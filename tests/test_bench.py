@@ -270,7 +270,7 @@ def test_the_docs_show_a_cost_table_per_backend_and_one_plot():
 def test_the_summary_table_fits_80_columns():
     from rich.console import Console
 
-    from zoo.cli import _bench_table
+    from zoo.cli.bench import _bench_table
 
     modes = ("eager", "compiled")
     layers = {

@@ -84,7 +84,8 @@ def test_a_model_whose_layer_is_missing_is_skipped_naming_it(monkeypatch, capsys
     transformer = model_bench.select(["transformer/layer_norm"])[0]
     assert model_bench.missing_layers(resnet, registry) == ["DropBlock2D"]
     assert model_bench.missing_layers(transformer, registry) == []
-    monkeypatch.setattr(cli, "_registry", lambda: registry)
+    # The registry `zoo bench` loads (zoo/cli/bench.py).
+    monkeypatch.setattr(cli.bench, "load_registry", lambda: registry)
     output = tmp_path / "models.json"
     assert cli.main(["bench", "--models", "resnet", "--output", str(output)]) == 2
     err = " ".join(capsys.readouterr().err.split())

@@ -4,14 +4,29 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 import zoo
 from zoo.docgen.pages import BENCH_COMMAND, CHECK_COMMAND, cost_section, support_section
+from zoo.docgen.parity import load_record as load_parity
 from zoo.docgen.site.config import PACKAGED, docs_dir, project_plugins, site_config
-from zoo.records import Records, plugin_folder
+from zoo.records import (
+    SCHEMA,
+    RecordError,
+    RecordFiles,
+    Records,
+    merge_run,
+    plugin_folder,
+    read_record,
+    write_record,
+    zoo_records,
+)
 
 
 def linear():
@@ -106,3 +121,88 @@ def test_the_zoos_own_mkdocs_yml_inherits_the_shipped_one():
     own = yaml.safe_load((root / "mkdocs.yml").read_text())
     assert (root / own["INHERIT"]).resolve() == PACKAGED.resolve()
     assert (root / own["plugins"]["gen-files"]["scripts"][0]).exists()
+
+
+# -- reading and writing a record file ---------------------------------------------
+
+
+def test_a_write_that_fails_half_way_leaves_the_previous_record(tmp_path):
+    path = tmp_path / "conformance" / "latest.json"
+    write_record(path, conformance({"core/Linear/masking": "pass"}))
+    before = path.read_text()
+    # json writes the record piece by piece and meets the unserialisable value late: the
+    # temporary file is half written when it fails.
+    broken = conformance({"core/Linear/masking": "fail"})
+    broken["backends"]["tensorflow"]["errors"] = {"core/Linear/masking": object()}
+    with pytest.raises(TypeError):
+        write_record(path, broken)
+    assert path.read_text() == before
+    assert read_record(path)["backends"]["tensorflow"]["results"] == {"core/Linear/masking": "pass"}
+    assert sorted(p.name for p in path.parent.iterdir()) == ["latest.json"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder")
+def test_a_write_into_a_read_only_folder_leaves_the_previous_record(tmp_path):
+    path = tmp_path / "latest.json"
+    write_record(path, conformance({"core/Linear/masking": "pass"}))
+    before = path.read_text()
+    tmp_path.chmod(0o555)
+    try:
+        with pytest.raises(PermissionError):
+            write_record(path, conformance({"core/Linear/masking": "fail"}))
+    finally:
+        tmp_path.chmod(0o755)
+    assert path.read_text() == before
+
+
+def test_a_record_is_written_whole_with_its_schema_and_merged_per_backend(tmp_path):
+    path = tmp_path / "latest.json"
+    merge_run(path, "torch", {"results": {"core/Linear/masking": "pass"}, "errors": {}})
+    merge_run(path, "jax", {"results": {"core/Linear/masking": "fail"}, "errors": {}})
+    record = json.loads(path.read_text())
+    assert record["schema"] == SCHEMA
+    assert list(record["backends"]) == ["jax", "torch"]
+    assert path.read_text().endswith("}\n")
+
+
+def test_a_truncated_record_names_its_file_and_what_to_do(tmp_path):
+    path = tmp_path / "conformance" / "latest.json"
+    write_record(path, conformance({"core/Linear/masking": "pass"}))
+    path.write_text(path.read_text()[:40])
+    with pytest.raises(RecordError, match="cut short") as raised:
+        read_record(path)
+    assert str(path) in str(raised.value) and "delete it" in str(raised.value)
+    # The docs' readers meet the same error, not a JSONDecodeError.
+    with pytest.raises(RecordError, match=str(path)):
+        Records(zoo.get_registry(), [path]).conformance("core")
+    newer = tmp_path / "newer.json"
+    newer.write_text(json.dumps({"schema": SCHEMA + 1, "backends": {}}))
+    with pytest.raises(RecordError, match="newer"):
+        read_record(newer)
+
+
+def test_zoo_check_on_a_truncated_record_says_which_file(tmp_path):
+    path = tmp_path / "latest.json"
+    path.write_text('{"backends": {"tensorflow": {"resu')
+    result = subprocess.run(
+        [sys.executable, "-m", "zoo.cli", "check", "Linear", "--check", "config_roundtrip",
+         "--json", str(path)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert str(path) in result.stderr.replace("\n", "") and "Traceback" not in result.stderr
+    assert path.read_text() == '{"backends": {"tensorflow": {"resu'
+
+
+def test_record_paths_do_not_depend_on_the_current_folder(tmp_path, monkeypatch):
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(tmp_path)
+    own = zoo_records()
+    assert own.conformance == root / "docs" / "conformance" / "latest.json"
+    assert own.benchmarks.exists() and own.models.exists() and own.parity.exists()
+    # The committed parity record is found from any folder (it was read from ./docs).
+    assert load_parity()["backends"]
+    project = RecordFiles.of_project(tmp_path / "shapes")
+    assert project.plugin("shapes", "1.0") == tmp_path / "shapes/docs/records/shapes/1.0"
+    monkeypatch.chdir(root)
+    assert RecordFiles.of_project(tmp_path / "shapes") == project

@@ -1,38 +1,195 @@
-"""The support and cost records a docs site is built from, and what they lack.
+"""Every record file the zoo reads and writes: where it lives, its schema, reading it and
+writing it so that an interrupted write never leaves it half written.
 
-Two sources, read together: the committed records of the zoo's own site
-(``DOCS/conformance/latest.json``, written by ``zoo check --json``, and
-``DOCS/benchmarks/latest.json``, by ``zoo bench``), and the records ``zoo docs
-build --check --bench`` keeps per plugin and version,
-``DOCS/records/PLUGIN/VERSION/{conformance,benchmarks}.json``, in the same
-formats. A backend's part of either records the plugin versions it measured
-(``versions``); a part recorded for another version of a plugin does not count
-for it, so a new release is checked and timed anew. A part that records no
-versions (older records) counts for every version.
+The records of a site live in its sources folder (``docs/`` of a project, or the
+folder mkdocs' ``docs_dir`` names), always found from a folder passed in, never from
+the current one:
+
+- ``conformance/latest.json``: the support matrix, written by ``zoo check --json``;
+- ``conformance/parity.json``: Keras' own tests run against the twinned layers
+  (tests/parity, ``pytest -m parity --parity-record``);
+- ``benchmarks/latest.json``: the layers' costs, written by ``zoo bench``;
+- ``benchmarks/models.json``: whole training steps, written by ``zoo bench --models``;
+- ``records/PLUGIN/VERSION/{conformance,benchmarks}.json``: what ``zoo docs build
+  --check --bench`` (or ``zoo check`` in a plugin's folder) keeps per plugin and
+  version, in the same formats.
+
+Each backend has a part of a record (``{"backends": {name: part}}``). A part records
+the plugin versions it measured (``versions``); a part recorded for another version of
+a plugin does not count for it, so a new release is checked and timed anew. A part
+that records no versions (older records) counts for every version.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zoo.backends import DEFAULT
+from zoo.backends import BACKENDS, DEFAULT
 from zoo.registry import Registered, Registry
 
+#: The version of the record formats, written into each record; a record from a newer
+#: zoo (a higher number) is refused rather than misread.
+SCHEMA = 1
+
+#: Where a project keeps its site's sources (unless its mkdocs.yml names another folder).
+DOCS = Path("docs")
+#: The records of a site, relative to its sources folder.
 CONFORMANCE = Path("conformance/latest.json")
+PARITY = Path("conformance/parity.json")
 BENCHMARKS = Path("benchmarks/latest.json")
+MODELS = Path("benchmarks/models.json")
 RECORDS = Path("records")
 
+#: The zoo's own project folder, whose ``docs/`` holds the committed records (in a
+#: source checkout; an installed zoo has none there, and reads them as empty).
+ZOO_ROOT = Path(__file__).resolve().parents[1]
 
-def load_json(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text()) if path.exists() else {}
+#: Records from before each backend had a part are the default backend's (TensorFlow),
+#: which timed these modes then.
+_LEGACY_BACKEND = DEFAULT.name
+_LEGACY_MODES = ("graph", "xla")
+
+
+class RecordError(ValueError):
+    """A record file that cannot be read: cut short, not JSON, or from a newer zoo."""
+
+
+@dataclass(frozen=True)
+class RecordFiles:
+    """The record files of one site, from its sources folder ``docs``."""
+
+    docs: Path
+
+    @classmethod
+    def of_project(cls, root: Path) -> RecordFiles:
+        """The records of the project in folder ``root`` (its ``docs/``)."""
+        return cls(Path(root) / DOCS)
+
+    @property
+    def conformance(self) -> Path:
+        return self.docs / CONFORMANCE
+
+    @property
+    def parity(self) -> Path:
+        return self.docs / PARITY
+
+    @property
+    def benchmarks(self) -> Path:
+        return self.docs / BENCHMARKS
+
+    @property
+    def models(self) -> Path:
+        return self.docs / MODELS
+
+    def plugin(self, plugin: str, version: str | None) -> Path:
+        """The folder of one plugin version's own records."""
+        return plugin_folder(self.docs, plugin, version)
+
+
+def zoo_records() -> RecordFiles:
+    """The zoo's own committed records."""
+    return RecordFiles.of_project(ZOO_ROOT)
 
 
 def plugin_folder(docs_dir: Path, plugin: str, version: str | None) -> Path:
     """Where ``zoo docs build --check --bench`` keeps one plugin version's records."""
     return docs_dir / RECORDS / plugin.replace("/", "_") / (version or "unversioned")
+
+
+def read_record(path: Path) -> dict[str, Any]:
+    """The record at ``path``, or ``{}`` if there is none yet.
+
+    Raises:
+        RecordError: the file is not a whole JSON object (cut short, say) or was written
+            by a newer zoo; the message names the file and what to do.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return {}
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RecordError(
+            f"the record {path} is not valid JSON ({error.msg}, line {error.lineno} column "
+            f"{error.colno}); it may have been cut short. Restore it (`git checkout -- "
+            f"{path}` if it is committed) or delete it, and run the command that writes it "
+            "again."
+        ) from None
+    if not isinstance(record, dict):
+        raise RecordError(
+            f"the record {path} holds a JSON {type(record).__name__}, not an object; "
+            "delete it and run the command that writes it again."
+        )
+    schema = record.get("schema", SCHEMA)
+    if not isinstance(schema, int) or schema > SCHEMA:
+        raise RecordError(
+            f"the record {path} has schema {schema!r}, newer than this zoo's ({SCHEMA}); "
+            "upgrade the zoo to read it."
+        )
+    return record
+
+
+def write_record(path: Path, record: dict[str, Any], *, sort_keys: bool = False) -> None:
+    """Write ``record`` to ``path`` whole or not at all: into a new file beside it,
+    flushed to disk, then put in its place in one step (``os.replace``), so that a
+    write stopped half way (an error, Ctrl-C, a full disk) leaves the previous record."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"schema": SCHEMA, **{k: v for k, v in record.items() if k != "schema"}}
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w") as file:
+            json.dump(record, file, indent=1, sort_keys=sort_keys)
+            file.write("\n")
+            file.flush()
+            os.fsync(file.fileno())
+        # mkstemp makes the file private; a record gets the mode any new file gets.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def backend_records(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each backend's part of a `zoo bench` record, by backend name.
+
+    A record is ``{"backends": {name: part}}``, each part holding that
+    backend's ``machine``, ``modes``, ``bandwidth_gb_per_s``, ``layers`` and
+    ``summary``. A record written before there were several backends (those
+    keys at the top level) is TensorFlow's.
+    """
+    if "backends" in record:
+        return dict(record["backends"])
+    if "layers" in record:
+        return {_LEGACY_BACKEND: {"modes": list(_LEGACY_MODES), **record}}
+    return {}
+
+
+def merge_record(record: dict[str, Any], name: str, part: dict[str, Any]) -> dict[str, Any]:
+    """``record`` with backend ``name``'s part replaced by ``part``, the others kept."""
+    parts = {**backend_records(record), name: part}
+    return {"backends": {b: parts[b] for b in (*BACKENDS, *parts) if b in parts}}
+
+
+def merge_run(path: Path, backend: str, run: dict[str, Any]) -> None:
+    """Put one backend's run into the conformance record at ``path``, replacing that
+    backend's, read again just before writing so that the others are kept."""
+    record = read_record(path)
+    record.setdefault("backends", {})[backend] = run
+    record["backends"] = dict(sorted(record["backends"].items()))
+    write_record(path, record)
 
 
 def _counts_for(part: dict[str, Any], plugin: str, version: str | None) -> bool:
@@ -44,14 +201,9 @@ def _conformance_parts(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Each backend's run in a conformance record; a record of old, from before the
     backends had a part each (``{"results", "date"}``), is TensorFlow's."""
     if "backends" in record:
-        return record["backends"]
-    return {DEFAULT.name: record} if "results" in record else {}
-
-
-def _bench_parts(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    from zoo.bench.layers import backend_records
-
-    return backend_records(record)
+        parts: dict[str, dict[str, Any]] = record["backends"]
+        return parts
+    return {_LEGACY_BACKEND: record} if "results" in record else {}
 
 
 @dataclass
@@ -86,7 +238,7 @@ class Records:
         runs: dict[str, dict[str, Any]] = {}
         prefix = f"{plugin}/"
         for path in self.conformance_files:
-            for backend, part in _conformance_parts(load_json(path)).items():
+            for backend, part in _conformance_parts(read_record(path)).items():
                 results = {k: v for k, v in part.get("results", {}).items() if k.startswith(prefix)}
                 if not results or not _counts_for(part, plugin, version):
                     continue
@@ -107,7 +259,7 @@ class Records:
         }
         parts: dict[str, dict[str, Any]] = {}
         for path in self.benchmark_files:
-            for backend, part in _bench_parts(load_json(path)).items():
+            for backend, part in backend_records(read_record(path)).items():
                 layers = {
                     name: costs
                     for name, costs in part.get("layers", {}).items()

@@ -5,7 +5,6 @@ the per-layer record the docs show (``--parity-record PATH``)."""
 from __future__ import annotations
 
 import datetime
-import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -13,8 +12,9 @@ import keras
 import pytest
 
 from tests.parity.generator import load_differences, original_name, zoo_names_used
+from zoo.records import read_record, write_record, zoo_records
 
-RECORD = Path(__file__).parents[2] / "docs" / "conformance" / "parity.json"
+RECORD = zoo_records().parity
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -106,7 +106,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             for name in zoo[item.nodeid]:
                 layers[name]["suites"].add(cls.__parity_suite__.test_file)
     del suites
-    record = json.loads(RECORD.read_text()) if RECORD.exists() else {}
+    record = read_record(RECORD)
     record["keras"] = keras.__version__
     record["differences"] = [
         {
@@ -125,4 +125,4 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             for name, counts in sorted(layers.items())
         },
     }
-    RECORD.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+    write_record(RECORD, record, sort_keys=True)

@@ -40,8 +40,12 @@ from typing import Any
 import keras
 import numpy as np
 
-from zoo.backends import ALL, BACKENDS, DEFAULT, backend, current
+from zoo.backends import ALL, backend, current
 from zoo.bench.seams import Step, float_outputs, is_float, seam
+
+# Re-exported: the merge helpers live with the records (zoo.records).
+from zoo.records import backend_records as backend_records
+from zoo.records import merge_record as merge_record
 from zoo.registry import Registered
 from zoo.registry.entries import LayerEntry
 
@@ -376,24 +380,3 @@ def summarize_run(
         if problems:
             summary["errors"][name] = problems
     return summary
-
-
-def backend_records(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Each backend's part of a `zoo bench` record, by backend name.
-
-    A record is ``{"backends": {name: part}}``, each part holding that
-    backend's ``machine``, ``modes``, ``bandwidth_gb_per_s``, ``layers`` and
-    ``summary``. A record written before there were several backends (those
-    keys at the top level) is the default backend's (TensorFlow's).
-    """
-    if "backends" in record:
-        return dict(record["backends"])
-    if "layers" in record:
-        return {DEFAULT.name: {"modes": list(DEFAULT.modes), **record}}
-    return {}
-
-
-def merge_record(record: dict[str, Any], name: str, part: dict[str, Any]) -> dict[str, Any]:
-    """``record`` with backend ``name``'s part replaced by ``part``, the others kept."""
-    parts = {**backend_records(record), name: part}
-    return {"backends": {b: parts[b] for b in (*BACKENDS, *parts) if b in parts}}

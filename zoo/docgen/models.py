@@ -5,14 +5,13 @@ a bar chart per backend drawn at build time."""
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 from typing import Any
 
-from zoo import backends
+from zoo import backends, records
 
 #: Written by `zoo bench --models`, beside the layer record; read, never run, at build time.
-MODELS = Path("benchmarks/models.json")
+MODELS = records.MODELS
 PAGE = "benchmarks/models.md"
 
 _LABELS = {b.name: b.label for b in backends.ALL}
@@ -20,7 +19,7 @@ _STEP = {b.name: b.train_step for b in backends.ALL}
 
 
 def load_record(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text()) if path.exists() else {}
+    return records.read_record(path)
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:

@@ -27,7 +27,7 @@ from zoo.docgen.markdown import fenced, table
 from zoo.docgen.models import MODELS, load_record, models_page
 from zoo.docgen.sections import Page, run_example
 from zoo.docgen.templates import template_for
-from zoo.records import Records
+from zoo.records import Records, backend_records, zoo_records
 from zoo.registry import KINDS, Registered, Registry, get_registry
 
 # Where they were defined before the page templates moved out, for those who import them.
@@ -36,8 +36,9 @@ __all__ = ["fenced", "run_example", "table"]
 Write = Callable[[str, str], None]
 
 DOCS = Path("docs")
-BENCHMARKS = DOCS / "benchmarks/latest.json"
-CONFORMANCE = DOCS / "conformance/latest.json"
+BENCHMARKS = zoo_records().benchmarks
+CONFORMANCE = zoo_records().conformance
+MODELS_RECORD = zoo_records().models
 EXAMPLES = Path("examples")
 EXAMPLE_FIGURES = DOCS / "assets/examples"
 #: The guide the cost sections link to, where the site has it (the zoo's own does).
@@ -97,8 +98,6 @@ MODE_NOTES = {b.name: b.mode_notes for b in backends.ALL}
 
 def backend_costs(costs: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Each backend's part of the benchmark record (a TensorFlow-only record of old: one)."""
-    from zoo.bench.layers import backend_records
-
     return backend_records(costs)
 
 
@@ -394,7 +393,7 @@ def generate(
     benchmarks: Path = BENCHMARKS,
     conformance_record: Path = CONFORMANCE,
     docs_dir: Path | None = None,
-    models_record: Path = DOCS / MODELS,
+    models_record: Path = MODELS_RECORD,
 ) -> list[str]:
     """Write every generated page with ``write(path, text)``; returns the paths written.
 

@@ -3,16 +3,17 @@ record of the parity run (tests/parity, ``pytest -m parity --parity-record``).""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+from zoo.records import read_record, zoo_records
+
 #: Written by the parity run on each backend; read here, never run at build time.
-PARITY = Path("docs/conformance/parity.json")
+PARITY = zoo_records().parity
 
 
 def load_record(path: Path = PARITY) -> dict[str, Any]:
-    return json.loads(path.read_text()) if path.exists() else {}
+    return read_record(path)
 
 
 def parity_section(name: str, record: dict[str, Any] | None = None) -> list[str]:

@@ -1,0 +1,199 @@
+"""``zoo check``: the conformance kit on the installed objects, on one backend or on
+each, its results recorded where the docs read them."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from zoo.cli.console import console, errors, table
+from zoo.cli.subprocesses import add_backend_option, current_backend, on_backend, without
+from zoo.cli.targets import registry as load_registry
+from zoo.cli.targets import resolve_targets
+
+
+def add_parser(commands: Any) -> None:
+    parser = commands.add_parser("check", help="run the conformance kit")
+    parser.add_argument(
+        "names", nargs="*", metavar="NAME", help="plugins or object names (default: all plugins)"
+    )
+    parser.add_argument("--check", action="append", help="only this check (repeatable)")
+    pace = parser.add_mutually_exclusive_group()
+    pace.add_argument("--fast", action="store_true", help="skip the slow checks")
+    pace.add_argument("--slow", action="store_true", help="only the slow checks")
+    parser.add_argument("--json", metavar="PATH", help="also record the results in this file")
+    add_backend_option(
+        parser,
+        "the Keras backend to check on (default: the current KERAS_BACKEND); "
+        "all: each installed one in its own process, one column each",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.backend == "all":
+        return _check_every_backend(args)
+    if args.backend and args.backend != current_backend():
+        return on_backend(args.backend, args.argv).returncode
+    registry = load_registry()
+    targets = resolve_targets(registry, args.names or sorted(registry.plugins))
+    if targets is None:
+        return 2
+    plugins, objects = targets
+    broken = [registry.plugins[name] for name in plugins if registry.plugins[name].broken]
+    for plugin in broken:
+        errors.print(f"[red]plugin {plugin.name} is broken: {'; '.join(plugin.errors)}[/red]")
+    from rich.progress import Progress
+
+    from zoo.testing import cases
+    from zoo.testing import run as run_case
+    from zoo.testing.kit import warm_up
+
+    try:
+        selected = cases(
+            plugins=plugins or None,
+            names=objects or None,
+            checks=args.check or None,
+            include_slow=not args.fast,
+        )
+    except ValueError as error:
+        errors.print(f"[red]{error}[/red]")
+        return 2
+    if args.slow:
+        selected = [case for case in selected if case.check.slow]
+    warm_up(selected)
+    outcomes = []
+    with Progress(console=errors.rich, transient=True) as progress:
+        task = progress.add_task("checking", total=len(selected))
+        for case in selected:
+            progress.update(task, description=f"{case.item.name}: {case.check.name}")
+            outcomes.append(run_case(case))
+            progress.advance(task)
+    failed = [o for o in outcomes if not o.passed]
+    shown = table(title=f"Conformance of {', '.join(args.names) or 'every plugin'}")
+    for column in ("object", "check", "result", "seconds"):
+        shown.add_column(column)
+    for outcome in outcomes:
+        result = "[green]pass[/green]" if outcome.passed else "[red]FAIL[/red]"
+        shown.add_row(
+            outcome.case.item.name,
+            outcome.case.check.name,
+            result,
+            f"{outcome.seconds:.1f}",
+        )
+    console.print(shown)
+    for outcome in failed:
+        console.rule(f"[red]{outcome.case.id}[/red]")
+        console.print(outcome.error, markup=False, highlight=False)
+    if args.json:
+        _record(outcomes, Path(args.json))
+        console.print(f"results recorded in {args.json} (backend {current_backend()})")
+    else:
+        for path in _record_in_project(outcomes, Path.cwd()):
+            console.print(f"results recorded in {path} (`zoo docs build` shows them)")
+    console.print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed or broken or not outcomes else 0
+
+
+def _record_in_project(outcomes: list[Any], folder: Path) -> list[Path]:
+    """In a plugin's own project ``folder``, keep its objects' results where ``zoo docs
+    build`` looks for them (``docs/records/PLUGIN/VERSION/``): the author's ``zoo check``
+    is not run again by ``zoo docs build --check``. Returns the files written."""
+    try:
+        from zoo.docgen.site.config import docs_dir, project_plugins
+    except ImportError:  # no zoo[docs] (its YAML reader): no site to keep them for
+        return []
+    from zoo.records import RecordFiles
+
+    plugins = load_registry().plugins
+    written = []
+    for plugin in project_plugins(folder):
+        own = [outcome for outcome in outcomes if outcome.case.item.plugin == plugin]
+        if own and plugin in plugins:
+            version = plugins[plugin].version
+            path = RecordFiles(docs_dir(folder)).plugin(plugin, version) / "conformance.json"
+            _record(own, path)
+            written.append(path)
+    return written
+
+
+def _record(outcomes: list[Any], path: Path) -> None:
+    """Merge these outcomes into the JSON record at ``path`` (the docs' support matrix),
+    under the current backend."""
+    from datetime import UTC, datetime
+
+    import keras
+
+    from zoo.records import merge_run, read_record
+
+    record = read_record(path)
+    backend = current_backend()
+    run = record.get("backends", {}).get(backend, {"results": {}, "errors": {}})
+    run["date"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    run["keras"] = keras.__version__
+    # The plugin versions checked: a result counts for these versions only (zoo.records).
+    plugins = load_registry().plugins
+    run["versions"] = dict(
+        sorted(
+            {
+                **run.get("versions", {}),
+                **{o.case.item.plugin: plugins[o.case.item.plugin].version for o in outcomes},
+            }.items()
+        )
+    )
+    for outcome in outcomes:
+        run["results"][outcome.case.id] = "pass" if outcome.passed else "fail"
+        run["errors"].pop(outcome.case.id, None)
+        if not outcome.passed:
+            run["errors"][outcome.case.id] = outcome.error
+    run["results"] = dict(sorted(run["results"].items()))
+    merge_run(path, backend, run)
+
+
+def _check_every_backend(args: argparse.Namespace) -> int:
+    """``zoo check --backend all``: each installed backend in its own process, then one
+    table with a column per backend."""
+    import tempfile
+
+    from zoo.backends import installed
+    from zoo.records import merge_run, read_record
+
+    backends = installed()
+    argv = without(without(args.argv, "--backend"), "--json")
+    runs, codes = {}, {}
+    with tempfile.TemporaryDirectory() as folder:
+        for backend in backends:
+            errors.print(f"[bold]checking on {backend}[/bold]")
+            path = Path(folder) / f"{backend}.json"
+            done = on_backend(backend, [*argv, "--json", str(path)], stdout=subprocess.PIPE)
+            codes[backend] = done.returncode
+            record = read_record(path)
+            runs[backend] = record.get("backends", {}).get(backend, {"results": {}, "errors": {}})
+            if args.json:
+                merge_run(Path(args.json), backend, runs[backend])
+    cases = sorted({case for run in runs.values() for case in run["results"]})
+    shown = table(title=f"Conformance of {', '.join(args.names) or 'every plugin'} per backend")
+    for column in ("object", "check", *backends):
+        shown.add_column(column)
+    cell = {"pass": "[green]pass[/green]", "fail": "[red]FAIL[/red]", None: "n/a"}
+    for case in cases:
+        _, name, check = case.split("/")
+        shown.add_row(name, check, *(cell[runs[b]["results"].get(case)] for b in backends))
+    console.print(shown)
+    for backend in backends:
+        for case, message in runs[backend].get("errors", {}).items():
+            console.rule(f"[red]{case} on {backend}[/red]")
+            console.print(message, markup=False, highlight=False)
+        if codes[backend] and not runs[backend]["errors"]:
+            errors.print(f"[red]zoo check on {backend} exited {codes[backend]}[/red]")
+    if args.json:
+        console.print(f"results recorded in {args.json}")
+    counts = [
+        f"{b}: {sum(r == 'pass' for r in runs[b]['results'].values())} passed, "
+        f"{sum(r == 'fail' for r in runs[b]['results'].values())} failed"
+        for b in backends
+    ]
+    console.print("; ".join(counts))
+    return 1 if any(codes.values()) else 0
