@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from zoo.cli.console import console, errors, table
-from zoo.cli.subprocesses import add_backend_option, current_backend, on_backend, without
+from zoo.cli.subprocesses import (
+    add_backend_option,
+    current_backend,
+    on_backend,
+    start_on_backend,
+    without,
+)
 from zoo.cli.targets import registry as load_registry
 from zoo.cli.targets import resolve_targets
 
@@ -24,10 +30,16 @@ def add_parser(commands: Any) -> None:
     pace.add_argument("--fast", action="store_true", help="skip the slow checks")
     pace.add_argument("--slow", action="store_true", help="only the slow checks")
     parser.add_argument("--json", metavar="PATH", help="also record the results in this file")
+    parser.add_argument(
+        "--durations",
+        type=int,
+        metavar="N",
+        help="also list the N objects whose checks took longest, with their seconds",
+    )
     add_backend_option(
         parser,
         "the Keras backend to check on (default: the current KERAS_BACKEND); "
-        "all: each installed one in its own process, one column each",
+        "all: each installed one in its own process, side by side, one column each",
     )
     parser.set_defaults(run=run)
 
@@ -48,8 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
     from zoo.testing import cases
-    from zoo.testing import run as run_case
-    from zoo.testing.kit import warm_up
+    from zoo.testing.kit import run_all, seconds_per_object
 
     try:
         selected = cases(
@@ -63,14 +74,15 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.slow:
         selected = [case for case in selected if case.check.slow]
-    warm_up(selected)
-    outcomes = []
     with Progress(console=errors.rich, transient=True) as progress:
         task = progress.add_task("checking", total=len(selected))
-        for case in selected:
-            progress.update(task, description=f"{case.item.name}: {case.check.name}")
-            outcomes.append(run_case(case))
-            progress.advance(task)
+        outcomes = run_all(
+            selected,
+            started=lambda case: progress.update(
+                task, description=f"{case.item.name}: {case.check.name}"
+            ),
+            finished=lambda _outcome: progress.advance(task),
+        )
     failed = [o for o in outcomes if not o.passed]
     shown = table(title=f"Conformance of {', '.join(args.names) or 'every plugin'}")
     for column in ("object", "check", "result", "seconds"):
@@ -87,6 +99,9 @@ def run(args: argparse.Namespace) -> int:
     for outcome in failed:
         console.rule(f"[red]{outcome.case.id}[/red]")
         console.print(outcome.error, markup=False, highlight=False)
+    if args.durations:
+        slowest = list(seconds_per_object(outcomes).items())[: args.durations]
+        console.print("slowest objects: " + ", ".join(f"{k} {v:.1f} s" for k, v in slowest))
     if args.json:
         _record(outcomes, Path(args.json))
         console.print(f"results recorded in {args.json} (backend {current_backend()})")
@@ -153,8 +168,13 @@ def _record(outcomes: list[Any], path: Path) -> None:
 
 
 def _check_every_backend(args: argparse.Namespace) -> int:
-    """``zoo check --backend all``: each installed backend in its own process, then one
-    table with a column per backend."""
+    """``zoo check --backend all``: each installed backend in its own process, all at
+    once, then one table with a column per backend.
+
+    Side by side, not one after the other: a kit process spends much of its time on one
+    core or waiting for its helper processes, so on two cores the three take about half
+    the time they take in a row. Each one's own output (its progress, its warnings) is
+    kept in a file and shown only if it ended abnormally."""
     import tempfile
 
     from zoo.backends import installed
@@ -164,12 +184,22 @@ def _check_every_backend(args: argparse.Namespace) -> int:
     argv = without(without(args.argv, "--backend"), "--json")
     runs, codes = {}, {}
     with tempfile.TemporaryDirectory() as folder:
+        errors.print(f"[bold]checking on {', '.join(backends)}, side by side[/bold]")
+        started = {}
         for backend in backends:
-            errors.print(f"[bold]checking on {backend}[/bold]")
-            path = Path(folder) / f"{backend}.json"
-            done = on_backend(backend, [*argv, "--json", str(path)], stdout=subprocess.PIPE)
-            codes[backend] = done.returncode
-            record = read_record(path)
+            log = open(Path(folder) / f"{backend}.log", "w+")  # noqa: SIM115 (closed below)
+            command = [*argv, "--json", str(Path(folder) / f"{backend}.json")]
+            started[backend] = (
+                start_on_backend(backend, command, stdout=subprocess.DEVNULL, stderr=log),
+                log,
+            )
+        for backend, (process, log) in started.items():
+            codes[backend] = process.wait()
+            if codes[backend] not in (0, 1):  # 1: a check failed, shown below
+                log.seek(0)
+                errors.print(log.read(), markup=False, highlight=False)
+            log.close()
+            record = read_record(Path(folder) / f"{backend}.json")
             runs[backend] = record.get("backends", {}).get(backend, {"results": {}, "errors": {}})
             if args.json:
                 merge_run(Path(args.json), backend, runs[backend])

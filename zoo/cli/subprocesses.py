@@ -30,11 +30,22 @@ def without(argv: list[str], option: str) -> list[str]:
     return kept
 
 
-def on_backend(backend: str, argv: list[str], **options: Any) -> subprocess.CompletedProcess[Any]:
-    """Run ``zoo`` with ``argv`` in a new process on ``backend``."""
+def _command(backend: str, argv: list[str]) -> tuple[list[str], dict[str, str]]:
     env = {**os.environ, "KERAS_BACKEND": backend}
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    return subprocess.run([sys.executable, "-m", "zoo.cli", *argv], env=env, **options)
+    return [sys.executable, "-m", "zoo.cli", *argv], env
+
+
+def on_backend(backend: str, argv: list[str], **options: Any) -> subprocess.CompletedProcess[Any]:
+    """Run ``zoo`` with ``argv`` in a new process on ``backend``."""
+    command, env = _command(backend, argv)
+    return subprocess.run(command, env=env, **options)
+
+
+def start_on_backend(backend: str, argv: list[str], **options: Any) -> subprocess.Popen[Any]:
+    """Start ``zoo`` with ``argv`` in a new process on ``backend``, without waiting."""
+    command, env = _command(backend, argv)
+    return subprocess.Popen(command, env=env, **options)
 
 
 def current_backend() -> str:
