@@ -14,7 +14,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from zoo.registry import LayerEntry, Registered, Twin
+from zoo.registry import LayerEntry, ObjectEntry, Registered, Twin
 from zoo.testing.workers import fresh_process
 
 
@@ -226,3 +226,20 @@ def assert_like_twin(
         assert_same(
             layer.non_trainable_weights, twin_layer.non_trainable_weights, state, **tolerance
         )
+
+
+# -- typed accessors
+
+
+def layer_entry(item: Registered) -> LayerEntry:
+    """``item.entry`` as a layer's entry, for code that applies to layers only."""
+    if not isinstance(item.entry, LayerEntry):
+        raise TypeError(f"{item.name} is not a layer entry")
+    return item.entry
+
+
+def object_entry(item: Registered) -> ObjectEntry:
+    """``item.entry`` as an object's entry, for code that applies to objects only."""
+    if not isinstance(item.entry, ObjectEntry):
+        raise TypeError(f"{item.name} is not an object entry")
+    return item.entry

@@ -30,6 +30,7 @@ from zoo.testing.helpers import (
     fit_step,
     input_of,
     is_model,
+    layer_entry,
     model_around,
     projected,
     projections_for,
@@ -46,7 +47,7 @@ UNNAMED = re.compile(r"variable(_\d+)?")
 @check("layer")
 def check_lazy_weights(item: Registered) -> None:
     """Weights are made at the first call, as many as declared, each named."""
-    entry = item.entry
+    entry = layer_entry(item)
     layer = entry.make()
     assert not layer.weights, (
         f"has weights before its first call: {[w.path for w in layer.weights]}; "
@@ -68,7 +69,7 @@ def check_lazy_weights(item: Registered) -> None:
 @check("layer")
 def check_output_shape(item: Registered) -> None:
     """The output shape is the documented one and what compute_output_shape says."""
-    entry = item.entry
+    entry = layer_entry(item)
     layer = entry.make()
     x = example_input(entry)
     actual = as_tuples(keras.tree.map_structure(lambda t: tuple(t.shape), layer(x)))
@@ -100,7 +101,7 @@ def check_output_shape(item: Registered) -> None:
 @check("layer", column=Column(10, "serializable"))
 def check_config_roundtrip(item: Registered) -> None:
     """get_config() holds every __init__ argument and from_config() rebuilds it."""
-    entry = item.entry
+    entry = layer_entry(item)
     layer = entry.make()
     layer(example_input(entry))
     assert_config_roundtrip(entry, layer)
@@ -109,16 +110,16 @@ def check_config_roundtrip(item: Registered) -> None:
 @check("layer", warm=fresh_process.start, column=Column(10, "serializable"))
 def check_keras_file(item: Registered) -> None:
     """A model holding it, saved to .keras, loads in a new process after `import zoo`."""
-    model, x, expected = trained_model(item.entry)
+    model, x, expected = trained_model(layer_entry(item))
     state = to_numpy(model.non_trainable_weights)
     loaded = reloads_in_new_process(model, x, expected)
     assert_same(loaded.non_trainable, state, "non-trainable state after loading")
 
 
-@check("layer", applies=lambda item: item.entry.trainable_weights > 0)
+@check("layer", applies=lambda item: layer_entry(item).trainable_weights > 0)
 def check_gradients(item: Registered) -> None:
     """Gradients reach every trainable weight, finite and not all zero."""
-    entry = item.entry
+    entry = layer_entry(item)
     layer = entry.make()
     x = example_input(entry)
     projections = projections_for(layer(x))
@@ -134,7 +135,7 @@ def check_gradients(item: Registered) -> None:
 @check("layer")
 def check_frozen(item: Registered) -> None:
     """After trainable = False every weight is non-trainable and fit leaves it alone."""
-    entry = item.entry
+    entry = layer_entry(item)
     layer = entry.make()
     model = model_around(layer, entry)
     layer.trainable = False
@@ -156,7 +157,7 @@ def check_frozen(item: Registered) -> None:
 @check("layer", column=Column(10, "serializable"))
 def check_weights_file(item: Registered) -> None:
     """save_weights / load_weights (.weights.h5) restore the outputs into a fresh model."""
-    entry = item.entry
+    entry = layer_entry(item)
     model, x, expected = trained_model(entry)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "model.weights.h5"
@@ -170,7 +171,7 @@ def check_weights_file(item: Registered) -> None:
 @check("layer")
 def check_training_flag(item: Registered) -> None:
     """training=True and training=False differ exactly where the entry says."""
-    entry = item.entry
+    entry = layer_entry(item)
     layer = entry.make()
     x = example_input(entry)
     inference = to_numpy(layer(x, training=False))
@@ -194,7 +195,7 @@ def check_training_flag(item: Registered) -> None:
 @check("layer")
 def check_losses(item: Registered) -> None:
     """add_loss losses are reset on every call and collected by an outer model."""
-    entry = item.entry
+    entry = layer_entry(item)
     layer = entry.make()
     x = example_input(entry)
     counts = []
@@ -213,7 +214,7 @@ def check_losses(item: Registered) -> None:
 
 
 def _compiled_check(item: Registered, jit_compile: bool) -> None:
-    entry = item.entry
+    entry = layer_entry(item)
     x = example_input(entry)
     layer = entry.make()
     eager = to_numpy(layer(x, training=False))
@@ -243,7 +244,7 @@ def check_jit_compile(item: Registered) -> None:
 
 
 def _mixed_precision_check(item: Registered, policy: str, low: str) -> None:
-    entry = item.entry
+    entry = layer_entry(item)
     x = example_input(entry)
     reference = entry.make()
     expected = to_numpy(reference(x, training=False))
@@ -277,11 +278,12 @@ def check_mixed_bfloat16(item: Registered) -> None:
     _mixed_precision_check(item, "mixed_bfloat16", "bfloat16")
 
 
-@check("layer", applies=lambda item: item.entry.twin is not None)
+@check("layer", applies=lambda item: layer_entry(item).twin is not None)
 def check_twin_parity(item: Registered) -> None:
     """With the same weights and inputs it matches its Keras twin, training included."""
-    entry = item.entry
+    entry = layer_entry(item)
     twin_spec = entry.twin
+    assert twin_spec is not None, "the check applies only to entries with a twin"
     x = example_input(entry)
     layer = entry.make()
     twin = twin_spec.build(entry.make_config())
@@ -301,11 +303,11 @@ def check_twin_parity(item: Registered) -> None:
     )
 
 
-@check("layer", applies=lambda item: item.entry.differentiable)
+@check("layer", applies=lambda item: layer_entry(item).differentiable)
 def check_finite_differences(item: Registered) -> None:
     """Autodiff gradients agree with central finite differences (in float64 where the
     backend computes in it, else float32 with a wider step)."""
-    entry = item.entry
+    entry = layer_entry(item)
     rng = np.random.default_rng(2)
     with seams.most_precise() as dtype:
         # Steps and tolerances for the float's precision (float32: rounding ~1e-7).
@@ -349,7 +351,7 @@ def check_finite_differences(item: Registered) -> None:
 def check_model_fit_save_load(item: Registered) -> None:
     """As a model of its own, it trains a step, saves to .keras and predicts the same in a
     new process; two models rebuilt with the same seed give the same training outputs."""
-    entry = item.entry
+    entry = layer_entry(item)
     x = example_input(entry)
     model = entry.make()
     model(x)
@@ -368,7 +370,9 @@ def check_model_fit_save_load(item: Registered) -> None:
     expected = to_numpy(model(x, training=False))
     reloads_in_new_process(model, x, expected)
     if entry.make_config().get("seed") is not None:
-        twins = [entry.cls.from_config(model.get_config()) for _ in range(2)]
+        # Typed as a plain class in the entry; a Keras model class here (Keras ships no types).
+        model_class: Any = entry.cls
+        twins = [model_class.from_config(model.get_config()) for _ in range(2)]
         for twin in twins:
             twin(x)
             twin.set_weights(model.get_weights())
@@ -380,11 +384,13 @@ def check_model_fit_save_load(item: Registered) -> None:
 
 
 @check(
-    "layer", applies=lambda item: item.entry.per_sample, column=Column(40, "batch-size invariance")
+    "layer",
+    applies=lambda item: layer_entry(item).per_sample,
+    column=Column(40, "batch-size invariance"),
 )
 def check_batch_invariance(item: Registered) -> None:
     """A sample's output does not depend on the other samples of its batch."""
-    entry = item.entry
+    entry = layer_entry(item)
     layer = entry.make()
     x = example_input(entry)
     full = to_numpy(layer(x, training=False))

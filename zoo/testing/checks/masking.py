@@ -16,12 +16,12 @@ import keras
 import numpy as np
 
 from zoo.registry import Registered
-from zoo.testing.helpers import assert_like_twin, example_input
+from zoo.testing.helpers import assert_like_twin, example_input, layer_entry
 from zoo.testing.kit import Column, check
 
 
 def _supports_masking(item: Registered) -> bool:
-    entry = item.entry
+    entry = layer_entry(item)
     if len(entry.input_shape) < 3:
         return False
     if entry.make().supports_masking:
@@ -32,7 +32,7 @@ def _supports_masking(item: Registered) -> bool:
 def _masked_input(item: Registered) -> tuple[np.ndarray, np.ndarray]:
     """The example input with every sample's second row of axis 1 all zeros, and
     the mask `keras.layers.Masking(0.0)` makes of it."""
-    x = np.array(example_input(item.entry))
+    x = np.array(example_input(layer_entry(item)))
     x[:, 1] = 0.0
     mask = keras.ops.convert_to_numpy(keras.layers.Masking(0.0).compute_mask(x))
     return x, mask
@@ -46,13 +46,14 @@ def _behind_masking(layer: Any, shape: tuple[int, ...]) -> keras.Model:
 @check("layer", applies=_supports_masking, column=Column(80, "masking"))
 def check_masking(item: Registered) -> None:
     """Behind `keras.layers.Masking` it keeps the mask and computes what its twin does."""
-    entry = item.entry
+    entry = layer_entry(item)
     x, mask = _masked_input(item)
     assert not mask.all() and mask.any(), "the check's input must mask some positions"
     layer = entry.make()
+    # Without support of its own the check applies only because its twin has it.
     assert layer.supports_masking, (
-        f"{entry.twin.name} supports masking but {item.name} does not: behind "
-        "keras.layers.Masking, Keras would drop the mask at this layer"
+        f"{entry.twin.name if entry.twin else 'its twin'} supports masking but {item.name} "
+        "does not: behind keras.layers.Masking, Keras would drop the mask at this layer"
     )
     model = _behind_masking(layer, x.shape)
     kept = layer.compute_mask(x, mask)

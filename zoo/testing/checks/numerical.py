@@ -11,11 +11,11 @@ import keras
 import numpy as np
 
 from zoo.registry import Registered
-from zoo.registry.entries import LayerEntry
 from zoo.testing import seams
 from zoo.testing.helpers import (
     dtype_policy,
     example_input,
+    layer_entry,
     projected,
     projections_for,
     to_numpy,
@@ -57,7 +57,7 @@ def assert_finite_forward_backward(
 @check("layer")
 def check_constant_input(item: Registered) -> None:
     """A constant input (zero variance everywhere) gives finite outputs and gradients."""
-    entry: LayerEntry = item.entry
+    entry = layer_entry(item)
     x = (
         np.full(entry.input_shape, int((entry.input_range or (0, 1))[0]), dtype=entry.input_dtype)
         if entry.integer_input
@@ -72,17 +72,19 @@ def check_constant_input(item: Registered) -> None:
 @check("layer", column=Column(40, "batch-size invariance"))
 def check_batch_of_one(item: Registered) -> None:
     """A batch of one sample trains with finite outputs and gradients."""
-    entry: LayerEntry = item.entry
+    entry = layer_entry(item)
     x = example_input(entry, batch=1)
     layer = entry.make()
     layer(x)
     assert_finite_forward_backward(layer, x, True, "a batch of one in training")
 
 
-@check("layer", applies=lambda item: item.entry.normalizes, column=Column(30, "mixed precision"))
+@check(
+    "layer", applies=lambda item: layer_entry(item).normalizes, column=Column(30, "mixed precision")
+)
 def check_large_inputs_mixed_float16(item: Registered) -> None:
     """Under mixed_float16, inputs around 1e4 give finite outputs and gradients."""
-    entry: LayerEntry = item.entry
+    entry = layer_entry(item)
     x = LARGE + example_input(entry)
     with dtype_policy("mixed_float16"):
         for training in (False, True):
@@ -93,34 +95,38 @@ def check_large_inputs_mixed_float16(item: Registered) -> None:
             )
 
 
-@check("layer", applies=lambda item: item.entry.finite_up_to is not None)
+@check("layer", applies=lambda item: layer_entry(item).finite_up_to is not None)
 def check_extreme_inputs(item: Registered) -> None:
     """Inputs as large as the entry's finite_up_to give finite outputs and gradients."""
-    entry: LayerEntry = item.entry
+    entry = layer_entry(item)
+    limit = entry.finite_up_to
+    assert limit is not None, "the check applies only to entries with finite_up_to"
     signs = np.sign(example_input(entry))
-    x = (signs * entry.finite_up_to).astype("float32")
+    x = (signs * limit).astype("float32")
     for training in (False, True):
         layer = entry.make()
         layer(x)
         assert_finite_forward_backward(
-            layer, x, training, f"inputs of magnitude {entry.finite_up_to:g}, {training=}"
+            layer, x, training, f"inputs of magnitude {limit:g}, {training=}"
         )
 
 
 def _identity_config(item: Registered) -> dict[str, Any]:
-    return {**item.entry.make_config(), **item.entry.identity_config}
+    entry = layer_entry(item)
+    assert entry.identity_config is not None, "only entries with an identity_config have one"
+    return {**entry.make_config(), **entry.identity_config}
 
 
-@check("layer", applies=lambda item: item.entry.identity_config is not None)
+@check("layer", applies=lambda item: layer_entry(item).identity_config is not None)
 def check_identity_config(item: Registered) -> None:
     """Configured to do nothing (say, a zero drop rate), it returns its input exactly."""
-    entry: LayerEntry = item.entry
+    entry = layer_entry(item)
     config = _identity_config(item)
     layer = entry.cls(**config)
     x = example_input(entry)
     for training in (False, True):
         (output,) = to_numpy(layer(x, training=training))
         assert np.array_equal(output, x), (
-            f"with {dict(entry.identity_config)} it is not exactly the identity "
+            f"with {dict(entry.identity_config or {})} it is not exactly the identity "
             f"({training=}): max difference {np.max(np.abs(output - x)):.3g}"
         )

@@ -16,30 +16,39 @@ import keras
 import numpy as np
 
 from zoo.registry import Registered
-from zoo.registry.entries import LayerEntry
-from zoo.testing.helpers import assert_same, example_input, is_model, model_around, to_numpy
+from zoo.testing.helpers import (
+    assert_same,
+    example_input,
+    is_model,
+    layer_entry,
+    model_around,
+    to_numpy,
+)
 from zoo.testing.kit import Column, check
 
+#: What ``fit`` takes as targets: one array, one per output, or none (a model with its own loss).
+Targets = np.ndarray | list[np.ndarray] | None
 
-def _compiled_model(item: Registered, x: np.ndarray) -> tuple[keras.Model, list | None]:
+
+def _compiled_model(item: Registered, x: np.ndarray) -> tuple[keras.Model, Targets]:
     """A model holding the layer (or the model itself), compiled with Adam; and its targets."""
-    entry: LayerEntry = item.entry
+    entry = layer_entry(item)
     own_loss = is_model(item) and entry.own_loss
     if is_model(item):
         model = entry.make()
         model(x)
     else:
         model = model_around(entry.make(), entry)
-    targets = None
+    targets: Targets = None
     if not own_loss:
         rng = np.random.default_rng(4)
-        targets = [rng.normal(size=y.shape).astype("float32") for y in to_numpy(model(x))]
-        targets = targets[0] if len(targets) == 1 else targets
+        outputs = [rng.normal(size=y.shape).astype("float32") for y in to_numpy(model(x))]
+        targets = outputs[0] if len(outputs) == 1 else outputs
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss=None if own_loss else "mse")
     return model, targets
 
 
-def _train(model: keras.Model, x: np.ndarray, targets: list | None, steps: int) -> None:
+def _train(model: keras.Model, x: np.ndarray, targets: Targets, steps: int) -> None:
     model.fit(x, targets, batch_size=len(x), epochs=steps, shuffle=False, verbose=0)
 
 
@@ -47,7 +56,7 @@ def _train(model: keras.Model, x: np.ndarray, targets: list | None, steps: int) 
 def check_resume_from_keras_file(item: Registered) -> None:
     """Saved mid-training to .keras and loaded (safe_mode), it keeps its weights, seed
     states and optimizer state, and trains on exactly as the original."""
-    x = example_input(item.entry)
+    x = example_input(layer_entry(item))
     model, targets = _compiled_model(item, x)
     _train(model, x, targets, steps=2)
     with tempfile.TemporaryDirectory() as folder:

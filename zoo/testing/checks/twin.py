@@ -18,12 +18,13 @@ import keras
 import numpy as np
 
 from zoo.backends import where
-from zoo.registry import Registered
+from zoo.registry import Registered, Twin
 from zoo.testing.helpers import (
     assert_like_twin,
     assert_same,
     example_input,
     init_arguments,
+    layer_entry,
 )
 from zoo.testing.kit import check
 
@@ -37,14 +38,21 @@ def _drop_in(item: Registered) -> bool:
     return twin is not None and " " not in twin.name.split("(", 1)[0].strip()
 
 
+def _twin_spec(item: Registered) -> Twin:
+    """The entry's twin, for the checks that apply only where there is one."""
+    twin = item.entry.twin
+    assert twin is not None, f"{item.name} has no twin; the check should not apply to it"
+    return twin
+
+
 def _fixed_arguments(item: Registered) -> set[str]:
     """The twin arguments its name fixes, e.g. ``groups`` of ``...(groups=-1)``."""
-    _, _, fixed = item.entry.twin.name.partition("(")
+    _, _, fixed = _twin_spec(item).name.partition("(")
     return set(re.findall(r"(\w+)\s*=", fixed))
 
 
 def _twin_of(item: Registered) -> Any:
-    return item.entry.twin.build(item.entry.make_config())
+    return _twin_spec(item).build(item.entry.make_config())
 
 
 def _quietly_built_twin(item: Registered) -> Any:
@@ -56,10 +64,9 @@ def _quietly_built_twin(item: Registered) -> Any:
 @check("layer", "initializer", "regularizer", "constraint", applies=_drop_in)
 def check_twin_arguments(item: Registered) -> None:
     """It accepts every constructor argument of its twin, or says why one is left out."""
-    entry = item.entry
     twin_class = type(_quietly_built_twin(item))
     twin_arguments = set(init_arguments(twin_class))
-    left_out = dict(entry.twin.left_out)
+    left_out = dict(_twin_spec(item).left_out)
     unknown = sorted(set(left_out) - twin_arguments)
     assert not unknown, (
         f"Twin.left_out names {unknown}, which {twin_class.__name__} does not take "
@@ -84,7 +91,7 @@ def check_twin_supports_masking(item: Registered) -> None:
     layer = item.entry.make()
     twin = _quietly_built_twin(item)
     assert bool(layer.supports_masking) == bool(twin.supports_masking), (
-        f"supports_masking is {layer.supports_masking}, but {item.entry.twin.name}'s is "
+        f"supports_masking is {layer.supports_masking}, but {_twin_spec(item).name}'s is "
         f"{twin.supports_masking}: behind keras.layers.Masking one keeps the mask and "
         "the other drops it"
     )
@@ -107,17 +114,18 @@ def _outcome(layer: Any, x: np.ndarray) -> tuple[Any, BaseException | None]:
         return None, error
 
 
-@check("layer", applies=lambda item: _drop_in(item) and len(item.entry.input_shape) >= 2)
+@check("layer", applies=lambda item: _drop_in(item) and len(layer_entry(item).input_shape) >= 2)
 def check_other_rank_after_build(item: Registered) -> None:
     """Built on the example input, it takes (or refuses) inputs of another rank as its twin does."""
-    entry = item.entry
+    entry = layer_entry(item)
+    twin_spec = _twin_spec(item)
     x = example_input(entry)
     layer = entry.make()
     twin = _quietly_built_twin(item)
     layer(x)
     twin(x)
-    entry.twin.copy_weights(layer, twin)
-    tolerance = {"atol": entry.twin.atol, "rtol": entry.twin.rtol}
+    twin_spec.copy_weights(layer, twin)
+    tolerance = {"atol": twin_spec.atol, "rtol": twin_spec.rtol}
     tried = 0
     for rank in (x.ndim + 1, x.ndim - 1):
         other = _variant_input(x, rank)
@@ -130,28 +138,26 @@ def check_other_rank_after_build(item: Registered) -> None:
         if twin_error is None:
             assert error is None, (
                 f"built on {tuple(x.shape)}, it refuses an input of shape {shape} "
-                f"(rank {rank}) that {entry.twin.name} takes: {type(error).__name__}: {error}"
+                f"(rank {rank}) that {twin_spec.name} takes: {type(error).__name__}: {error}"
             )
-            assert_same(
-                actual, expected, f"output at rank {rank} vs {entry.twin.name}", **tolerance
-            )
+            assert_same(actual, expected, f"output at rank {rank} vs {twin_spec.name}", **tolerance)
         else:
             assert error is not None, (
                 f"built on {tuple(x.shape)}, it takes an input of shape {shape} (rank "
-                f"{rank}) that {entry.twin.name} refuses ({type(twin_error).__name__})"
+                f"{rank}) that {twin_spec.name} refuses ({type(twin_error).__name__})"
             )
     assert tried, "no input of another rank to try"
 
 
 def _non_default_axes(item: Registered) -> list[int]:
     """Channel axes other than the last (the default) of the example input."""
-    return list(range(1, len(item.entry.input_shape) - 1))
+    return list(range(1, len(layer_entry(item).input_shape) - 1))
 
 
 def _masks_on_other_axes(item: Registered) -> bool:
     if not _drop_in(item) or "axis" not in init_arguments(item.cls):
         return False
-    if len(item.entry.input_shape) < 3:
+    if len(layer_entry(item).input_shape) < 3:
         return False
     return bool(item.entry.make().supports_masking)
 
@@ -179,7 +185,8 @@ def _behind_masking(layer: Any, shape: tuple[int, ...]) -> keras.Model:
 def check_masking_on_other_axes(item: Registered) -> None:
     """Behind `keras.layers.Masking`, with `axis` not the last, it computes what its
     twin does: a Keras mask covers every axis but the last, whatever `axis` is."""
-    entry = item.entry
+    entry = layer_entry(item)
+    twin_spec = _twin_spec(item)
     tried = []
     for axis in _non_default_axes(item):
         # The example's channels moved to `axis` (channels-first for axis=1), so the
@@ -189,17 +196,17 @@ def check_masking_on_other_axes(item: Registered) -> None:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
-                twin = entry.twin.build(config)
+                twin = twin_spec.build(config)
                 twin_model = _behind_masking(twin, x.shape)
         except (ValueError, TypeError):
             continue  # an axis the twin itself refuses for this input (group sizes, say)
         tried.append(axis)
         layer = entry.cls(**config)
         model = _behind_masking(layer, x.shape)
-        entry.twin.copy_weights(layer, twin)
-        what = f"axis={axis}, behind keras.layers.Masking, vs {entry.twin.name}"
+        twin_spec.copy_weights(layer, twin)
+        what = f"axis={axis}, behind keras.layers.Masking, vs {twin_spec.name}"
         state = f"non-trainable state after masked training calls, {what}"
-        assert_like_twin(model, twin_model, x, entry.twin, what, trained=(layer, twin, state))
+        assert_like_twin(model, twin_model, x, twin_spec, what, trained=(layer, twin, state))
     assert tried, (
         f"its twin takes none of the axes {_non_default_axes(item)} for the example input "
         f"of shape {entry.input_shape} with its channels moved there"
