@@ -58,7 +58,8 @@ def check_positive_int(name: str, value: Any, *, allow_none: bool = False) -> in
         return None
     expected = "None or a positive integer" if allow_none else "a positive integer"
     require(is_positive_int(value), name, value, expected)
-    return value
+    checked: int = value
+    return checked
 
 
 def check_positive(name: str, value: Any) -> float:
@@ -86,7 +87,8 @@ def check_fraction(name: str, value: Any, *, include_one: bool = True) -> float:
 def check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
     """``value``, one of ``choices``."""
     require(value in choices, name, value, "one of " + ", ".join(repr(c) for c in choices))
-    return value
+    checked: str = value
+    return checked
 
 
 def check_seed(name: str, value: Any) -> int | None:
@@ -94,7 +96,8 @@ def check_seed(name: str, value: Any) -> int | None:
     if isinstance(value, np.integer):
         value = int(value)
     require(value is None or is_int(value), name, value, "None or an integer")
-    return value
+    checked: int | None = value
+    return checked
 
 
 def check_axis(name: str, value: Any, *, allow_many: bool = False) -> int | list[int]:
@@ -111,7 +114,8 @@ def check_axis(name: str, value: Any, *, allow_many: bool = False) -> int | list
         )
         return list(value)
     require(is_int(value), name, value, many if allow_many else "an integer")
-    return value
+    checked: int = value
+    return checked
 
 
 def require_float_input(layer: keras.layers.Layer, inputs: Any) -> None:

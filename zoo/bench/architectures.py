@@ -8,6 +8,7 @@ missing ones.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from zoo.registry import Registry
+from zoo.registry import LayerEntry, Registry
 
 SIDES: tuple[str, ...] = ("zoo", "keras")
 CLASSES = 10
@@ -49,6 +50,9 @@ class Parts:
         entry = self.registry.get(name, "layer").entry
         if self.side == "zoo":
             return self._keep(entry.cls(**config), None)
+        # The models call twinned() only for layers that register a twin (the others
+        # go through instead()).
+        assert isinstance(entry, LayerEntry) and entry.twin is not None, f"{name}: no twin"
         return self._keep(entry.twin.build(dict(config)), entry.twin.copy_weights)
 
     def instead(self, name: str, keras_layer: Callable[[], Any], **config: Any) -> Any:
@@ -98,7 +102,7 @@ def _resnet(parts: Parts, norm: str) -> keras.Model:
         branch = keras.layers.ReLU()(normalization()(conv(width, strides=strides)(x)))
         branch = parts.instead(
             "DropBlock2D",
-            lambda seed=SEED + index: keras.layers.SpatialDropout2D(0.1, seed=seed),
+            functools.partial(keras.layers.SpatialDropout2D, 0.1, seed=SEED + index),
             rate=0.1,
             block_size=3,
             seed=SEED + index,
@@ -109,8 +113,8 @@ def _resnet(parts: Parts, norm: str) -> keras.Model:
         branch = parts.instead(
             "StochasticDepth",
             # The registered twin is for sequences; the same per-sample draw on images.
-            lambda rate=rate, seed=SEED + index: keras.layers.Dropout(
-                rate, noise_shape=(None, 1, 1, 1), seed=seed
+            functools.partial(
+                keras.layers.Dropout, rate, noise_shape=(None, 1, 1, 1), seed=SEED + index
             ),
             rate=rate,
             seed=SEED + index,
@@ -184,7 +188,14 @@ class KerasExampleVAE(keras.Model):
         self.add_loss(ops.mean(ops.sum(kl, axis=1)))
         return self.reconstruct(self.decoder_hidden(z))
 
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+    def compute_loss(
+        self,
+        x: Any = None,
+        y: Any = None,
+        y_pred: Any = None,
+        sample_weight: Any = None,
+        training: bool = True,
+    ) -> Any:
         ops = keras.ops
         reconstruction = ops.mean(ops.sum(ops.binary_crossentropy(x, y_pred), axis=-1))
         kl = sum(self.losses)
@@ -222,7 +233,8 @@ def _labelled(shape: tuple[int, ...]) -> Callable[[int], tuple[np.ndarray, ...]]
 def _digits(batch: int) -> tuple[np.ndarray, ...]:
     """The first ``batch`` of scikit-learn's digits (shipped with it), pixels in [0, 1],
     repeated if the batch is larger than the 1,797 digits."""
-    from sklearn.datasets import load_digits
+    # scikit-learn ships no type hints.
+    from sklearn.datasets import load_digits  # type: ignore[import-untyped]
 
     pixels = (load_digits().data / 16.0).astype("float32")
     return (np.resize(pixels, (batch, DIGITS)),)

@@ -203,7 +203,7 @@ def summarize(samples: list[float]) -> dict[str, float]:
 
 def _nbytes(tensor: Any) -> int:
     dtype = np.dtype(keras.backend.standardize_dtype(tensor.dtype).replace("bfloat16", "float16"))
-    return math.prod(tensor.shape) * dtype.itemsize
+    return int(math.prod(tensor.shape) * dtype.itemsize)
 
 
 def work_size(layer: Any, x: Any) -> dict[str, Any]:
@@ -301,7 +301,8 @@ def bench_layer(
     Whatever cannot be built or timed is recorded under ``"error"`` instead of
     raised, so one layer cannot stop a run over the catalogue.
     """
-    entry: LayerEntry = item.entry
+    entry = item.entry
+    assert isinstance(entry, LayerEntry), f"{item.name} is a {item.kind}: only layers are timed"
     modes = tuple(modes)
     result: dict[str, Any] = {
         "plugin": item.plugin,
@@ -365,7 +366,7 @@ def summarize_run(
         ratios = {n: h[f"{mode}_ratio"] for n, h in headlines.items() if h.get(f"{mode}_ratio")}
         summary[f"geomean_{mode}_ratio"] = geomean(ratios.values())
         summary[f"max_{mode}_ratio"] = max(ratios.values(), default=None)
-        summary[f"worst_{mode}_layer"] = max(ratios, key=ratios.get, default=None)
+        summary[f"worst_{mode}_layer"] = max(ratios, key=ratios.__getitem__, default=None)
         summary[f"layers_with_twin_{mode}"] = len(ratios)
     for name, layer in layers.items():
         problems = [layer["error"]] if "error" in layer else []

@@ -190,7 +190,7 @@ def summarize_run(rows: list[dict[str, Any]], modes: Iterable[str]) -> dict[str,
         ratios = {key: row["ratio"] for key, row in largest.items()}
         summary[f"geomean_{mode}_ratio"] = bench.geomean(ratios.values())
         summary[f"max_{mode}_ratio"] = max(ratios.values(), default=None)
-        summary[f"worst_{mode}_model"] = max(ratios, key=ratios.get, default=None)
+        summary[f"worst_{mode}_model"] = max(ratios, key=ratios.__getitem__, default=None)
     summary["errors"] = {
         f"{row['model']}/{row['variant']} batch {row['batch']} {row['mode']}": row["error"]
         for row in rows

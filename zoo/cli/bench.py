@@ -190,13 +190,13 @@ def _bench_models(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
     from zoo import records
+    from zoo.bench import architectures, machine
     from zoo.bench import layers as bench
-    from zoo.bench import machine
     from zoo.bench import models as model_bench
 
     registry = load_registry()
     try:
-        specs = model_bench.select(args.names)
+        specs = architectures.select(args.names)
     except ValueError as error:
         errors.print(f"[red]{error}[/red]", highlight=False, soft_wrap=True)
         return 2
@@ -211,9 +211,9 @@ def _bench_models(args: argparse.Namespace) -> int:
         return 2
     skipped = {}
     for spec in specs:
-        missing = model_bench.missing_layers(spec, registry)
+        missing = architectures.missing_layers(spec, registry)
         if missing:
-            skipped[spec.key] = model_bench.skip_message(spec, missing)
+            skipped[spec.key] = architectures.skip_message(spec, missing)
             errors.print(f"[yellow]{skipped[spec.key]}[/yellow]", highlight=False)
     runnable = [spec for spec in specs if spec.key not in skipped]
     if not runnable:

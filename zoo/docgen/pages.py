@@ -277,7 +277,7 @@ def support_row(item: Registered, results: dict[str, str], backend: str) -> list
     return cells
 
 
-def support_section(item: Registered, conformance: dict) -> list[str]:
+def support_section(item: Registered, conformance: dict[str, Any]) -> list[str]:
     """The support matrix of one object: a row per backend checked (every backend, each
     "not checked", when none is), from the conformance record; the backends not checked
     are named with the command that checks them."""
@@ -313,8 +313,12 @@ def support_section(item: Registered, conformance: dict) -> list[str]:
 
 
 def object_page(
-    item: Registered, registry: Registry, costs: dict, conformance: dict, guide: bool = True
-) -> dict:
+    item: Registered,
+    registry: Registry,
+    costs: dict[str, Any],
+    conformance: dict[str, Any],
+    guide: bool = True,
+) -> dict[str, str]:
     """The markdown of one object's page, and any files it links to, from the template
     its kind names (``zoo/docgen/templates/``)."""
     page = Page(

@@ -33,7 +33,7 @@ class Kind:
     name: str
     plural: str
     hook: str
-    entry_type: type
+    entry_type: type[LayerEntry | ObjectEntry]
     page: str
 
 

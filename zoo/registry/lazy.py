@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
 
 
 # Plain classes with the loader and finder protocols' methods: importlib.abc costs
@@ -26,10 +29,12 @@ class _Then:
         self.then = then
 
     def create_module(self, spec: Any) -> ModuleType | None:
-        return self.loader.create_module(spec)
+        module: ModuleType | None = self.loader.create_module(spec)
+        return module
 
     def exec_module(self, module: ModuleType) -> None:
         # The module sees its own loader (importlib.resources asks it for files).
+        assert module.__spec__ is not None, "the import system sets it before exec_module"
         module.__loader__ = module.__spec__.loader = self.loader
         self.loader.exec_module(module)
         self.then()
@@ -40,7 +45,9 @@ class _Finder:
         self.name = name
         self.then = then
 
-    def find_spec(self, fullname: str, path=None, target=None):
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
         if fullname != self.name:
             return None
         # Once only, and out of the way before the other finders look the module up.
@@ -48,7 +55,9 @@ class _Finder:
         spec = importlib.util.find_spec(fullname)
         if spec is None or spec.loader is None:
             return spec
-        spec.loader = _Then(spec.loader, self.then)
+        # _Then has the loader protocol's methods without subclassing importlib.abc.Loader
+        # (see above), so it is not a Loader to the type checker.
+        spec.loader = _Then(spec.loader, self.then)  # type: ignore[assignment]
         return spec
 
 

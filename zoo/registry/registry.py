@@ -42,7 +42,8 @@ class Registered:
     def keras_name(self) -> str:
         import keras  # here, not at the top: `import zoo` stays light (zoo.registry.lazy)
 
-        return keras.saving.get_registered_name(self.entry.cls)
+        name: str = keras.saving.get_registered_name(self.entry.cls)
+        return name
 
 
 @dataclass

@@ -12,14 +12,20 @@ import numpy as np
 from zoo.docgen import sections
 from zoo.docgen.markdown import table
 from zoo.docgen.templates import template
-from zoo.registry import Registered
+from zoo.registry import LayerEntry, Registered
+
+
+def _layer_entry(item: Registered) -> LayerEntry:
+    # This template is the page of the kinds whose entries are LayerEntry (KINDS).
+    assert isinstance(item.entry, LayerEntry), f"{item.name} is a {item.kind}, not a layer"
+    return item.entry
 
 
 def built_layer(item: Registered) -> tuple[Any, np.ndarray]:
     from zoo.testing.helpers import example_input
 
     layer = item.entry.make()
-    x = example_input(item.entry)
+    x = example_input(_layer_entry(item))
     layer(x)
     return layer, x
 
@@ -60,7 +66,7 @@ def model_diagram(layer: Any, item: Registered) -> str | None:
         path = Path(folder) / "model.svg"
         try:
             keras.utils.plot_model(
-                model_around(item.entry.make(), item.entry),
+                model_around(item.entry.make(), _layer_entry(item)),
                 to_file=str(path),
                 show_shapes=True,
                 expand_nested=True,
@@ -74,7 +80,7 @@ def model_diagram(layer: Any, item: Registered) -> str | None:
 
 @template("layer")
 def layer_page(page: sections.Page) -> None:
-    item, entry = page.item, page.item.entry
+    item, entry = page.item, _layer_entry(page.item)
     sections.heading(page)
     obj, _ = built_layer(item)
     rows = [
