@@ -20,7 +20,8 @@ from zoo.testing.workers import fresh_process
 
 def example_input(entry: LayerEntry, batch: int | None = None, seed: int = 0) -> np.ndarray:
     """``entry.example_input(batch, seed)``, kept under its old name for plugin authors."""
-    return entry.example_input(batch=batch, seed=seed)
+    x: np.ndarray = entry.example_input(batch=batch, seed=seed)
+    return x
 
 
 def to_numpy(structure: Any) -> list[np.ndarray]:
@@ -46,7 +47,9 @@ def model_around(layer: keras.layers.Layer, entry: LayerEntry) -> keras.Model:
     return keras.Model(inputs, layer(inputs))
 
 
-def assert_same(actual: Any, expected: Any, what: str, atol=1e-6, rtol=1e-6) -> None:
+def assert_same(
+    actual: Any, expected: Any, what: str, atol: float = 1e-6, rtol: float = 1e-6
+) -> None:
     actual, expected = to_numpy(actual), to_numpy(expected)
     assert len(actual) == len(expected), f"{what}: {len(actual)} tensors, not {len(expected)}"
     for a, e in zip(actual, expected, strict=True):
@@ -82,7 +85,7 @@ def central_difference(
     values = x if weight is None else np.array(keras.ops.convert_to_numpy(weight))
     found = []
     for sign in (1, -1):
-        shifted = values.copy().reshape(-1)
+        shifted: np.ndarray = values.copy().reshape(-1)
         shifted[index] += sign * step
         shifted = shifted.reshape(values.shape)
         if weight is not None:
@@ -144,11 +147,11 @@ def dtype_policy(name: str) -> Iterator[None]:
         keras.config.set_dtype_policy(previous)
 
 
-def config_json(config: dict) -> str:
+def config_json(config: dict[str, Any]) -> str:
     return json.dumps(keras.saving.serialize_keras_object(config), sort_keys=True, default=str)
 
 
-def init_arguments(cls: type) -> list[str]:
+def init_arguments(cls: type[Any]) -> list[str]:
     """The named arguments of ``cls.__init__`` (not ``self``, ``*args``, ``**kwargs``)."""
     return [
         name
@@ -176,10 +179,10 @@ def trained_model(entry: LayerEntry) -> tuple[keras.Model, np.ndarray, list[np.n
     return model, x, to_numpy(model(x, training=False))
 
 
-def assert_config_roundtrip(entry: Any, obj: Any) -> dict:
+def assert_config_roundtrip(entry: Any, obj: Any) -> dict[str, Any]:
     """``obj.get_config()`` holds every ``__init__`` argument of the entry's class and
     ``from_config`` rebuilds the same config; the config, for more."""
-    config = obj.get_config()
+    config: dict[str, Any] = obj.get_config()
     missing = [name for name in init_arguments(entry.cls) if name not in config]
     assert not missing, f"get_config() lacks __init__ argument(s) {missing}"
     clone = entry.cls.from_config(config)

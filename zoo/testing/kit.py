@@ -76,6 +76,7 @@ def check(
             and other.column != column
         ]
         if clash:
+            assert column is not None, "a clash is only found for a check with a column"
             raise ValueError(
                 f"check {name!r} puts support column {column.label!r} at {column.position}, "
                 f"check {clash[0]!r} elsewhere"

@@ -16,11 +16,11 @@ import numpy as np
 
 from zoo.backends import installed
 from zoo.registry import Registered
-from zoo.registry.entries import LayerEntry
 from zoo.testing import seams
 from zoo.testing.helpers import (
     deterministic_in_training,
     example_input,
+    layer_entry,
     model_around,
     to_numpy,
 )
@@ -49,7 +49,7 @@ def _start_the_other_backends() -> None:
 )
 def check_cross_backend(item: Registered) -> None:
     """Outputs and gradients agree on every installed backend, with the same weights."""
-    entry: LayerEntry = item.entry
+    entry = layer_entry(item)
     x = example_input(entry)
     model = model_around(entry.make(), entry)
     # Random layers are compared in inference, where they are deterministic.

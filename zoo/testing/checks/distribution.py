@@ -21,6 +21,7 @@ from zoo.testing.helpers import (
     deterministic_in_training,
     example_input,
     is_model,
+    layer_entry,
     model_around,
     to_numpy,
 )
@@ -40,15 +41,17 @@ def _distributed_model(entry: LayerEntry, x: np.ndarray) -> keras.Model:
     return model_around(entry.cls(**config), entry)
 
 
-def distributed_setup(item: Registered, replicas: int):
+def distributed_setup(
+    item: Registered, replicas: int
+) -> tuple[np.ndarray, keras.Model, bool, list[np.ndarray] | None]:
     """The global batch (the example's size for each of `replicas`), the model to train
     on it, whether it draws random numbers in training, and its targets (None where the
     model brings its own loss)."""
-    entry: LayerEntry = item.entry
+    entry = layer_entry(item)
     x = example_input(entry, batch=replicas * entry.input_shape[0])
     model = _distributed_model(entry, x)
     random = not deterministic_in_training(model, x)
-    targets = None
+    targets: list[np.ndarray] | None = None
     if not (is_model(item) and entry.own_loss):
         rng = np.random.default_rng(3)
         targets = [rng.normal(size=y.shape).astype("float32") for y in to_numpy(model(x))]

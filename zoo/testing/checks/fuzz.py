@@ -16,7 +16,7 @@ import math
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import keras
 import numpy as np
@@ -24,15 +24,27 @@ import numpy as np
 from zoo.registry import KINDS, Registered
 from zoo.testing.checks.object import example_weights, value_of
 from zoo.testing.checks.robustness import expect_value_error, make_and_use
-from zoo.testing.helpers import assert_same, config_json, example_input, input_of, to_numpy
+from zoo.testing.helpers import (
+    assert_same,
+    config_json,
+    example_input,
+    input_of,
+    layer_entry,
+    object_entry,
+    to_numpy,
+)
 from zoo.testing.kit import check
+
+if TYPE_CHECKING:
+    # Only for annotations: hypothesis is a test extra, imported where a check runs.
+    from hypothesis.strategies import SearchStrategy
 
 #: Examples each fuzz check draws: (valid, invalid) configs.
 FEW = (3, 10)
 MANY = (40, 100)
 
 
-def _strategy(values: Any) -> Any:
+def _strategy(values: Any) -> SearchStrategy[Any]:
     """A hypothesis strategy of an argument's valid values (see ``LayerEntry.config_space``)."""
     from hypothesis import strategies as st
 
@@ -54,7 +66,7 @@ def _is_numeric(values: Any) -> bool:
     )
 
 
-def _configs(item: Registered) -> Any:
+def _configs(item: Registered) -> SearchStrategy[dict[str, Any]]:
     """Example configs with any subset of the space's arguments drawn anew."""
     from hypothesis import strategies as st
 
@@ -63,7 +75,7 @@ def _configs(item: Registered) -> Any:
     return drawn.map(lambda overrides: {**item.entry.make_config(), **overrides})
 
 
-def _bad_configs(item: Registered) -> Any:
+def _bad_configs(item: Registered) -> SearchStrategy[tuple[str, Any]]:
     """The example config with one numeric argument given a value of the wrong kind."""
     from hypothesis import strategies as st
 
@@ -75,7 +87,7 @@ def _bad_configs(item: Registered) -> Any:
     return st.tuples(st.sampled_from(numeric), wrong)
 
 
-def _run(test: Callable[..., None], strategy: Any, examples: int) -> None:
+def _run(test: Callable[..., None], strategy: SearchStrategy[Any], examples: int) -> None:
     from hypothesis import HealthCheck, given, settings
 
     # Derandomized and without a database: `zoo check` draws the same examples every time.
@@ -91,8 +103,9 @@ def _run(test: Callable[..., None], strategy: Any, examples: int) -> None:
 
 
 def _valid_layer(item: Registered, config: dict[str, Any]) -> None:
-    entry = item.entry
-    layer = entry.cls(**config)
+    entry = layer_entry(item)
+    cls: type[Any] = entry.cls
+    layer = cls(**config)
     x = example_input(entry)
     inputs = input_of(entry)
     model = keras.Model(inputs, layer(inputs))
@@ -100,7 +113,7 @@ def _valid_layer(item: Registered, config: dict[str, Any]) -> None:
         for value in to_numpy(model(x, training=training)):
             assert np.isfinite(value).all(), f"non-finite output with {config} ({training=})"
     saved = layer.get_config()
-    again = entry.cls.from_config(saved).get_config()
+    again = cls.from_config(saved).get_config()
     assert config_json(again) == config_json(saved), (
         f"from_config(get_config()) changes the config of {config}"
     )
@@ -113,11 +126,12 @@ def _valid_layer(item: Registered, config: dict[str, Any]) -> None:
 
 
 def _valid_object(item: Registered, config: dict[str, Any]) -> None:
-    obj = item.cls(**config)
-    value = value_of(item, obj, example_weights(item.entry))
+    cls: type[Any] = item.cls
+    obj = cls(**config)
+    value = value_of(item, obj, example_weights(object_entry(item)))
     assert np.isfinite(value).all(), f"non-finite values with {config}"
     saved = obj.get_config()
-    assert config_json(item.cls.from_config(saved).get_config()) == config_json(saved), (
+    assert config_json(cls.from_config(saved).get_config()) == config_json(saved), (
         f"from_config(get_config()) changes the config of {config}"
     )
     revived = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(obj))

@@ -17,11 +17,11 @@ import numpy as np
 
 from zoo.backends import where
 from zoo.registry import Registered
-from zoo.registry.entries import LayerEntry
 from zoo.testing.helpers import (
     deterministic_in_training,
     example_input,
     is_model,
+    layer_entry,
     model_around,
     to_numpy,
 )
@@ -45,7 +45,7 @@ def _has_layout(item: Registered) -> bool:
 def check_model_parallel(item: Registered) -> None:
     """Sharded over two devices by its layout hint (ModelParallel), it trains to the
     unsharded layer's weights."""
-    entry: LayerEntry = item.entry
+    entry = layer_entry(item)
     x = example_input(entry, batch=2 * entry.input_shape[0])
     if is_model(item):
         model = entry.make()

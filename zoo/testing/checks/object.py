@@ -13,6 +13,7 @@ from zoo.testing.helpers import (
     assert_config_roundtrip,
     config_json,
     fit_step,
+    object_entry,
     reloads_in_new_process,
     to_numpy,
 )
@@ -27,7 +28,7 @@ def example_weights(entry: ObjectEntry, seed: int = 0) -> np.ndarray:
 
 def host_layer(item: Registered, obj: Any) -> tuple[keras.layers.Layer, tuple[int, ...]]:
     """A built-in layer whose kernel of the example shape uses ``obj``; and its input shape."""
-    shape = item.entry.example_shape
+    shape = object_entry(item).example_shape
     argument = {f"kernel_{item.kind}": obj}
     if len(shape) == 2:
         return keras.layers.Dense(shape[-1], **argument), (shape[0],)
@@ -45,7 +46,7 @@ def host_layer(item: Registered, obj: Any) -> tuple[keras.layers.Layer, tuple[in
 def value_of(item: Registered, obj: Any, weights: np.ndarray) -> np.ndarray:
     """What the object makes of ``weights``: initial values, penalty or projection."""
     if item.kind == "initializer":
-        return np.asarray(keras.ops.convert_to_numpy(obj(item.entry.example_shape)))
+        return np.asarray(keras.ops.convert_to_numpy(obj(object_entry(item).example_shape)))
     return np.asarray(keras.ops.convert_to_numpy(obj(keras.ops.convert_to_tensor(weights))))
 
 
@@ -53,18 +54,20 @@ def value_of(item: Registered, obj: Any, weights: np.ndarray) -> np.ndarray:
 def check_object_config_roundtrip(item: Registered) -> None:
     """get_config() holds every __init__ argument; from_config() and Keras' own
     deserialization rebuild an equal object."""
-    entry = item.entry
+    entry = object_entry(item)
     obj = entry.make()
     config = assert_config_roundtrip(entry, obj)
     revived = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(obj))
-    assert type(revived) is entry.cls, f"Keras deserializes it as {type(revived).__name__}"
+    # type[Any], not type: the ``is`` below then leaves ``revived`` Any, not object.
+    cls: type[Any] = entry.cls
+    assert type(revived) is cls, f"Keras deserializes it as {type(revived).__name__}"
     assert config_json(revived.get_config()) == config_json(config)
 
 
 @check(*OBJECTS)
 def check_object_value(item: Registered) -> None:
     """Its value matches the Keras twin or the independent reference formula."""
-    entry = item.entry
+    entry = object_entry(item)
     assert entry.twin or entry.reference, "declares neither a Keras twin nor a reference"
     obj = entry.make()
     weights = example_weights(entry)

@@ -8,16 +8,17 @@ from its registry entry (``invalid_configs``, ``rejects``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from zoo.registry import KINDS, Registered
-from zoo.registry.entries import WRONG_INPUTS, LayerEntry
+from zoo.registry.entries import WRONG_INPUTS
 from zoo.testing import seams
 from zoo.testing.checks.object import example_weights, value_of
-from zoo.testing.helpers import example_input
+from zoo.testing.helpers import example_input, layer_entry, object_entry
 from zoo.testing.kit import check
 from zoo.testing.seams import STRING_TENSORS
 
@@ -48,9 +49,9 @@ def make_and_use(item: Registered, config: dict[str, Any]) -> None:
     """Make the object from ``config`` and use it once on the example input or weights."""
     obj = item.cls(**config)
     if item.kind == "layer":
-        obj(example_input(item.entry))
+        obj(example_input(layer_entry(item)))
     else:
-        value_of(item, obj, example_weights(item.entry))
+        value_of(item, obj, example_weights(object_entry(item)))
 
 
 @check(*KINDS, applies=lambda item: bool(item.entry.invalid_configs))
@@ -59,7 +60,7 @@ def check_invalid_configs(item: Registered) -> None:
     for overrides, word in item.entry.invalid_configs:
         config = {**item.entry.make_config(), **overrides}
         expect_value_error(
-            lambda config=config: make_and_use(item, config),
+            functools.partial(make_and_use, item, config),
             [word],
             f"{item.name}(**{overrides!r})",
         )
@@ -70,7 +71,8 @@ def wrong_input(kind: str, x: np.ndarray) -> np.ndarray:
     if kind == "last_dimension":
         return np.concatenate([x, x[..., :1]], axis=-1)
     if kind == "lower_rank":
-        return x[0]
+        lower: np.ndarray = x[0]
+        return lower
     if kind == "higher_rank":
         return np.stack([x, x], axis=-2)
     if kind == "integer":
@@ -89,10 +91,10 @@ def _names_of(kind: str, bad: np.ndarray) -> list[str]:
     return [str(tuple(bad.shape))]
 
 
-@check("layer", applies=lambda item: bool(item.entry.rejects))
+@check("layer", applies=lambda item: bool(layer_entry(item).rejects))
 def check_wrong_inputs(item: Registered) -> None:
     """Wrong inputs it declares it rejects raise ValueError naming the shape or dtype."""
-    entry: LayerEntry = item.entry
+    entry = layer_entry(item)
     unknown = sorted(set(entry.rejects) - set(WRONG_INPUTS))
     assert not unknown, f"rejects unknown wrong input(s) {unknown}; known: {WRONG_INPUTS}"
     x = example_input(entry)
@@ -102,7 +104,7 @@ def check_wrong_inputs(item: Registered) -> None:
         layer(x)
         bad = wrong_input(kind, x)
         expect_value_error(
-            lambda layer=layer, bad=bad: layer(bad),
+            functools.partial(layer, bad),
             _names_of(kind, bad),
             f"a call on {kind.replace('_', ' ')} input of shape {bad.shape}, dtype {bad.dtype}",
         )

@@ -37,8 +37,10 @@ def private_imports(path: Path) -> list[str]:
 @functools.cache
 def _package_private_imports(package: str) -> tuple[str, ...]:
     module = importlib.import_module(package)
-    root = Path(module.__file__).parent
-    files = sorted(root.rglob("*.py")) if root.name == package else [Path(module.__file__)]
+    file = module.__file__
+    assert file is not None, f"{package} is a namespace package, not a plugin's module"
+    root = Path(file).parent
+    files = sorted(root.rglob("*.py")) if root.name == package else [Path(file)]
     return tuple(hit for path in files for hit in private_imports(path))
 
 

@@ -48,7 +48,7 @@ def train_both(
     x: np.ndarray,
     targets: list[np.ndarray] | None,
     modules: list[str],
-    hints: dict[str, dict[str, list]] | None = None,
+    hints: dict[str, dict[str, list[str | None]]] | None = None,
 ) -> Trained:
     """Train the model saved at ``path`` for ``STEPS`` steps of ``x`` (one batch),
     unsharded and sharded by its layout hints; ``targets`` ``None`` for a model with

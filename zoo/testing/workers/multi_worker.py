@@ -93,8 +93,8 @@ class WorkerGroup:
     def __init__(self, module: str, count: int = WORKERS) -> None:
         self.module = module
         self.count = count
-        self._processes: list[subprocess.Popen] = []
-        self._answers: list[queue.Queue] = []
+        self._processes: list[subprocess.Popen[str]] = []
+        self._answers: list[queue.Queue[dict[str, Any] | None]] = []
         self._stderr: list[Any] = []
         atexit.register(self.close)
 
@@ -103,6 +103,7 @@ class WorkerGroup:
         (and what the workers said) if one dies or they take longer than ``timeout``."""
         self.start()
         for process in self._processes:
+            assert process.stdin is not None, "opened with PIPE"
             process.stdin.write(json.dumps(request) + "\n")
             process.stdin.flush()
         deadline = time.monotonic() + timeout
@@ -173,7 +174,7 @@ class WorkerGroup:
                     "TF_CONFIG": tf_config(ports, index),
                 },
             )
-            answers: queue.Queue = queue.Queue()
+            answers: queue.Queue[dict[str, Any] | None] = queue.Queue()
             threading.Thread(target=_read_answers, args=(process, answers), daemon=True).start()
             self._processes.append(process)
             self._answers.append(answers)
@@ -188,7 +189,10 @@ class WorkerGroup:
         return "\n".join(parts)
 
 
-def _read_answers(process: subprocess.Popen, answers: queue.Queue) -> None:
+def _read_answers(
+    process: subprocess.Popen[str], answers: queue.Queue[dict[str, Any] | None]
+) -> None:
+    assert process.stdout is not None, "opened with PIPE"
     for line in process.stdout:
         if line.startswith(ANSWER):
             answers.put(json.loads(line[len(ANSWER) :]))
@@ -240,7 +244,7 @@ def shutdown() -> None:
 # -- the worker's side -------------------------------------------------------------
 
 
-def _dataset(strategy: Any, arrays: tuple, global_batch: int) -> Any:
+def _dataset(strategy: Any, arrays: tuple[Any, ...], global_batch: int) -> Any:
     import tensorflow as tf
 
     def shard(context: Any) -> Any:
@@ -266,7 +270,7 @@ def _answer(request: dict[str, Any], strategy: Any) -> dict[str, Any]:
     arrays = (x,) if targets is None else (x, targets)
     batches = iter(_dataset(strategy, arrays, len(x)))
 
-    @tf.function
+    @tf.function  # type: ignore[untyped-decorator]  # TensorFlow ships no types
     def step(batches: Any) -> Any:
         logs = strategy.run(model.train_step, args=(next(batches),))
         return strategy.experimental_local_results(logs["loss"])[0]

@@ -89,18 +89,20 @@ class Worker:
     def __init__(self, module: str, env: dict[str, str] | None = None) -> None:
         self.module = module
         self.env = env or {}
-        self._process: subprocess.Popen | None = None
+        self._process: subprocess.Popen[str] | None = None
         # Its stderr, for the reason when it dies (a pipe nobody reads could fill up).
         self._stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (lives with the worker)
 
     def ask(self, request: dict[str, Any]) -> dict[str, Any]:
         process = self._start()
+        assert process.stdin is not None and process.stdout is not None, "opened with PIPE"
         process.stdin.write(json.dumps(request) + "\n")
         process.stdin.flush()
         with turn.waiting():
             for line in process.stdout:
                 if line.startswith(ANSWER):
-                    return json.loads(line[len(ANSWER) :])
+                    answer: dict[str, Any] = json.loads(line[len(ANSWER) :])
+                    return answer
         self._stderr.seek(0)
         last = "".join(self._stderr.readlines()[-15:])
         raise RuntimeError(f"the worker process `python -m {self.module}` died; it said:\n{last}")
@@ -114,7 +116,7 @@ class Worker:
         """Start the process now (it imports its libraries while the caller goes on)."""
         self._start()
 
-    def _start(self) -> subprocess.Popen:
+    def _start(self) -> subprocess.Popen[str]:
         if self._process is None or self._process.poll() is not None:
             self._stderr.seek(0)
             self._stderr.truncate()
