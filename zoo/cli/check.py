@@ -19,6 +19,9 @@ from zoo.cli.subprocesses import (
 from zoo.cli.targets import registry as load_registry
 from zoo.cli.targets import resolve_targets
 
+#: How ``--durations`` starts its line (``--backend all`` finds it in each one's output).
+SLOWEST = "slowest objects: "
+
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser("check", help="run the conformance kit")
@@ -101,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         console.print(outcome.error, markup=False, highlight=False)
     if args.durations:
         slowest = list(seconds_per_object(outcomes).items())[: args.durations]
-        console.print("slowest objects: " + ", ".join(f"{k} {v:.1f} s" for k, v in slowest))
+        console.print(SLOWEST + ", ".join(f"{k} {v:.1f} s" for k, v in slowest), soft_wrap=True)
     if args.json:
         _record(outcomes, Path(args.json))
         console.print(f"results recorded in {args.json} (backend {current_backend()})")
@@ -172,9 +175,8 @@ def _check_every_backend(args: argparse.Namespace) -> int:
     once, then one table with a column per backend.
 
     Side by side, not one after the other: a kit process spends much of its time on one
-    core or waiting for its helper processes, so on two cores the three take about half
-    the time they take in a row. Each one's own output (its progress, its warnings) is
-    kept in a file and shown only if it ended abnormally."""
+    core or waiting for its helper processes, so the three overlap instead of queueing. Each one's own output (its progress, its warnings) is
+    kept in a file and shown only if it ended abnormally (its ``--durations`` line always)."""
     import tempfile
 
     from zoo.backends import installed
@@ -190,15 +192,19 @@ def _check_every_backend(args: argparse.Namespace) -> int:
             log = open(Path(folder) / f"{backend}.log", "w+")  # noqa: SIM115 (closed below)
             command = [*argv, "--json", str(Path(folder) / f"{backend}.json")]
             started[backend] = (
-                start_on_backend(backend, command, stdout=subprocess.DEVNULL, stderr=log),
+                start_on_backend(backend, command, stdout=log, stderr=subprocess.STDOUT),
                 log,
             )
         for backend, (process, log) in started.items():
             codes[backend] = process.wait()
-            if codes[backend] not in (0, 1):  # 1: a check failed, shown below
-                log.seek(0)
-                errors.print(log.read(), markup=False, highlight=False)
+            log.seek(0)
+            said = log.read()
             log.close()
+            if codes[backend] not in (0, 1):  # 1: a check failed, shown below
+                errors.print(said, markup=False, highlight=False)
+            for line in said.splitlines():
+                if line.startswith(SLOWEST):
+                    console.print(f"{backend}: {line}", highlight=False)
             record = read_record(Path(folder) / f"{backend}.json")
             runs[backend] = record.get("backends", {}).get(backend, {"results": {}, "errors": {}})
             if args.json:
