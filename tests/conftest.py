@@ -15,6 +15,9 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+# The checkout: tests import it (``from tests.conftest import ROOT``) rather than
+# counting their own folder's depth from ``__file__``, which a move would break.
+ROOT = Path(__file__).resolve().parents[1]
 ZOO = Path(sys.executable).parent / "zoo"
 
 

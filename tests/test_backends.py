@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT
 from zoo import backends
 from zoo.backends import ALL, BACKENDS, DEFAULT, backend, current, installed, where
 
-ZOO = Path(__file__).resolve().parents[1] / "zoo"
+ZOO = ROOT / "zoo"
 #: The packages with a module per backend; each of their modules may name its backend.
 SEAM_PACKAGES = ("zoo.bench.seams", "zoo.testing.seams")
 #: Where a backend's name may be spelled: the records, and the seams.

@@ -11,7 +11,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-ZOO = Path(__file__).resolve().parents[1] / "zoo"
+from tests.conftest import ROOT
+
+ZOO = ROOT / "zoo"
 
 #: The framework's parts, lowest first. A module may import its own part and any part
 #: before it; ``zoo`` itself (the package's ``__init__``, the façade users import) sits

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 import zoo
+from tests.conftest import ROOT
 from zoo.docgen.pages import BENCH_COMMAND, CHECK_COMMAND, cost_section, support_section
 from zoo.docgen.parity import load_record as load_parity
 from zoo.docgen.site.config import PACKAGED, docs_dir, project_plugins, site_config
@@ -117,10 +118,9 @@ def test_outside_a_project_with_its_own_mkdocs_yml_the_shipped_configuration_is_
 
 
 def test_the_zoos_own_mkdocs_yml_inherits_the_shipped_one():
-    root = Path(__file__).resolve().parents[1]
-    own = yaml.safe_load((root / "mkdocs.yml").read_text())
-    assert (root / own["INHERIT"]).resolve() == PACKAGED.resolve()
-    assert (root / own["plugins"]["gen-files"]["scripts"][0]).exists()
+    own = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+    assert (ROOT / own["INHERIT"]).resolve() == PACKAGED.resolve()
+    assert (ROOT / own["plugins"]["gen-files"]["scripts"][0]).exists()
 
 
 # -- reading and writing a record file ---------------------------------------------
@@ -195,14 +195,13 @@ def test_zoo_check_on_a_truncated_record_says_which_file(tmp_path):
 
 
 def test_record_paths_do_not_depend_on_the_current_folder(tmp_path, monkeypatch):
-    root = Path(__file__).resolve().parents[1]
     monkeypatch.chdir(tmp_path)
     own = zoo_records()
-    assert own.conformance == root / "docs" / "conformance" / "latest.json"
+    assert own.conformance == ROOT / "docs" / "conformance" / "latest.json"
     assert own.benchmarks.exists() and own.models.exists() and own.parity.exists()
     # The committed parity record is found from any folder (it was read from ./docs).
     assert load_parity()["backends"]
     project = RecordFiles.of_project(tmp_path / "shapes")
     assert project.plugin("shapes", "1.0") == tmp_path / "shapes/docs/records/shapes/1.0"
-    monkeypatch.chdir(root)
+    monkeypatch.chdir(ROOT)
     assert RecordFiles.of_project(tmp_path / "shapes") == project

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from tests.conftest import ROOT
 from zoo.testing.checks.source import private_imports
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_no_private_imports_anywhere():

@@ -231,6 +231,16 @@ def assert_like_twin(
         )
 
 
+def as_numpy(x: Any) -> np.ndarray:
+    """One tensor (of any backend), array or number as a numpy ndarray, for plugin tests.
+
+    ``np.asarray`` keeps the result an ndarray (``.shape``, ``.item()``) whatever
+    ``convert_to_numpy`` hands back; dtype and values are left as they are. Unlike
+    ``to_numpy`` this takes one tensor, not a nested output.
+    """
+    return np.asarray(keras.ops.convert_to_numpy(x))
+
+
 # -- typed accessors
 
 

@@ -9,9 +9,7 @@ import numpy as np
 import pytest
 from zoo_normalization import BatchNormalization, LayerNormalization, RMSNormalization
 
-
-def to_numpy(x):
-    return np.asarray(keras.ops.convert_to_numpy(x))
+from zoo.testing.helpers import as_numpy
 
 
 def behind_masking(layer, shape):
@@ -30,13 +28,13 @@ def test_batch_normalization_axis_1_behind_masking_matches_keras(shape):
     model, twin_model = behind_masking(layer, shape), behind_masking(twin, shape)
     for _ in range(3):
         np.testing.assert_allclose(
-            to_numpy(model(x, training=True)), to_numpy(twin_model(x, training=True)), atol=1e-5
+            as_numpy(model(x, training=True)), as_numpy(twin_model(x, training=True)), atol=1e-5
         )
     for ours, theirs in zip(layer.weights, twin.weights, strict=True):
-        np.testing.assert_allclose(to_numpy(ours), to_numpy(theirs), atol=1e-5, err_msg=ours.name)
-    np.testing.assert_allclose(to_numpy(model(x)), to_numpy(twin_model(x)), atol=1e-5)
+        np.testing.assert_allclose(as_numpy(ours), as_numpy(theirs), atol=1e-5, err_msg=ours.name)
+    np.testing.assert_allclose(as_numpy(model(x)), as_numpy(twin_model(x)), atol=1e-5)
     # The moving statistics moved away from their start: the comparison meant something.
-    assert np.abs(to_numpy(layer.moving_mean)).max() > 0.5
+    assert np.abs(as_numpy(layer.moving_mean)).max() > 0.5
 
 
 def _renorm_model(cls, weights=None):
@@ -73,9 +71,9 @@ def test_batch_renormalization_trains_like_keras_for_ten_steps():
         for name, a, b in zip(names, ours.get_weights(), twin.get_weights(), strict=True):
             np.testing.assert_allclose(a, b, atol=1e-5, rtol=1e-5, err_msg=f"{name}, step {step}")
         np.testing.assert_allclose(
-            to_numpy(ours(x, training=True)), to_numpy(twin(x, training=True)), atol=1e-5
+            as_numpy(ours(x, training=True)), as_numpy(twin(x, training=True)), atol=1e-5
         )
-    np.testing.assert_allclose(to_numpy(ours(x)), to_numpy(twin(x)), atol=1e-5)
+    np.testing.assert_allclose(as_numpy(ours(x)), as_numpy(twin(x)), atol=1e-5)
     # The statistics moved, so the comparison covered their updates.
     moved = {
         w.name for w, before in zip(ours.weights, start, strict=True) if not np.allclose(w, before)
@@ -93,7 +91,7 @@ def test_normalization_takes_another_rank_after_build_as_keras_does(cls):
     twin.set_weights([w + 0.5 for w in twin.get_weights()])
     ours.set_weights(twin.get_weights())
     x = np.random.default_rng(2).normal(5.0, 10.0, size=(10, 2, 2, 2)).astype("float32")
-    np.testing.assert_allclose(to_numpy(ours(x)), to_numpy(twin(x)), atol=1e-5)
+    np.testing.assert_allclose(as_numpy(ours(x)), as_numpy(twin(x)), atol=1e-5)
     with pytest.raises(ValueError, match=r"\(10, 2, 2, 3\)"):
         ours(np.ones((10, 2, 2, 3), "float32"))
 
@@ -108,6 +106,6 @@ def test_layer_normalization_rms_scaling_matches_keras():
     assert [w.name for w in ours.weights] == [w.name for w in twin.weights] == ["gamma"]
     twin.set_weights([np.linspace(0.5, 2.0, 6).astype("float32")])
     ours.set_weights(twin.get_weights())
-    np.testing.assert_allclose(to_numpy(ours(x)), to_numpy(twin(x)), atol=1e-5)
+    np.testing.assert_allclose(as_numpy(ours(x)), as_numpy(twin(x)), atol=1e-5)
     config = ours.get_config()
     assert config["rms_scaling"] is True

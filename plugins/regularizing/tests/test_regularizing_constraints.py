@@ -9,9 +9,7 @@ import numpy as np
 import pytest
 from zoo_regularizing import Clip, MaxNorm, MinMaxNorm, NonNeg, UnitNorm
 
-
-def to_numpy(x) -> np.ndarray:
-    return keras.ops.convert_to_numpy(x)
+from zoo.testing.helpers import as_numpy
 
 
 def weights(shape=(6, 4), seed=0, scale=1.0) -> np.ndarray:
@@ -24,11 +22,11 @@ def column_norms(w: np.ndarray, axis=0) -> np.ndarray:
 
 def test_clip_is_numpy_clip():
     w = weights(scale=2.0)
-    np.testing.assert_array_equal(to_numpy(Clip(-0.5, 1.0)(w)), np.clip(w, -0.5, 1.0))
+    np.testing.assert_array_equal(as_numpy(Clip(-0.5, 1.0)(w)), np.clip(w, -0.5, 1.0))
 
 
 def test_clip_with_equal_bounds_is_constant():
-    np.testing.assert_array_equal(to_numpy(Clip(0.25, 0.25)(weights())), np.full((6, 4), 0.25))
+    np.testing.assert_array_equal(as_numpy(Clip(0.25, 0.25)(weights())), np.full((6, 4), 0.25))
 
 
 def test_clip_rejects_min_above_max_naming_both():
@@ -41,7 +39,7 @@ def test_clip_rejects_min_above_max_naming_both():
 def test_max_norm_caps_long_columns_and_keeps_short_ones():
     w = weights()
     w[:, 0] *= 0.01  # a short column
-    out = to_numpy(MaxNorm(max_value=1.0)(w))
+    out = as_numpy(MaxNorm(max_value=1.0)(w))
     norms = column_norms(out)
     assert np.all(norms <= 1.0 + 1e-5)
     np.testing.assert_allclose(out[:, 0], w[:, 0], rtol=1e-5)
@@ -53,7 +51,7 @@ def test_max_norm_caps_long_columns_and_keeps_short_ones():
 
 def test_unit_norm_over_several_axes_normalizes_each_filter():
     w = weights((3, 3, 2, 5), seed=1)
-    out = to_numpy(UnitNorm(axis=[0, 1, 2])(w))
+    out = as_numpy(UnitNorm(axis=[0, 1, 2])(w))
     np.testing.assert_allclose(column_norms(out, axis=(0, 1, 2)), 1.0, rtol=1e-5)
 
 
@@ -62,16 +60,16 @@ def test_min_max_norm_moves_norms_into_the_interval_at_the_given_rate():
     w[:, :2] *= 0.05
     w[:, 2:4] *= 10.0
     norms = column_norms(w)
-    out = to_numpy(MinMaxNorm(min_value=0.5, max_value=2.0, rate=1.0)(w))
+    out = as_numpy(MinMaxNorm(min_value=0.5, max_value=2.0, rate=1.0)(w))
     np.testing.assert_allclose(column_norms(out), np.clip(norms, 0.5, 2.0), rtol=1e-4)
-    half = to_numpy(MinMaxNorm(min_value=0.5, max_value=2.0, rate=0.5)(w))
+    half = as_numpy(MinMaxNorm(min_value=0.5, max_value=2.0, rate=0.5)(w))
     expected = 0.5 * np.clip(norms, 0.5, 2.0) + 0.5 * norms
     np.testing.assert_allclose(column_norms(half), expected, rtol=1e-4)
 
 
 def test_non_neg_zeroes_negative_weights_only():
     w = weights(seed=3)
-    np.testing.assert_array_equal(to_numpy(NonNeg()(w)), np.where(w < 0, 0.0, w))
+    np.testing.assert_array_equal(as_numpy(NonNeg()(w)), np.where(w < 0, 0.0, w))
 
 
 @pytest.mark.parametrize(
@@ -88,7 +86,7 @@ def test_non_neg_zeroes_negative_weights_only():
 )
 def test_constraints_match_their_keras_twins(ours, theirs):
     w = weights(seed=4, scale=1.5)
-    np.testing.assert_allclose(to_numpy(ours(w)), to_numpy(theirs(w)), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(as_numpy(ours(w)), as_numpy(theirs(w)), rtol=1e-6, atol=1e-7)
 
 
 @pytest.mark.parametrize(
@@ -127,7 +125,7 @@ def test_constraints_hold_after_a_fit_step_and_survive_saving(constraint, holds,
     model.compile(keras.optimizers.SGD(0.1), "mse")
     x = np.random.default_rng(5).normal(size=(16, 5)).astype("float32")
     model.fit(x, np.ones((16, 3)), epochs=1, batch_size=16, verbose=0)
-    assert holds(to_numpy(dense.kernel))
+    assert holds(as_numpy(dense.kernel))
 
     path = os.fspath(tmp_path / "model.keras")
     model.save(path)

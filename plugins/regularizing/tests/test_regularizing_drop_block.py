@@ -13,9 +13,7 @@ import numpy as np
 import pytest
 from zoo_regularizing import DropBlock2D
 
-
-def to_numpy(x) -> np.ndarray:
-    return keras.ops.convert_to_numpy(x)
+from zoo.testing.helpers import as_numpy
 
 
 def gamma(rate: float, block: int, height: int, width: int) -> float:
@@ -52,7 +50,7 @@ def positive_input(shape, seed=0) -> np.ndarray:
 def test_dropped_units_form_whole_blocks_inside_the_map():
     block = 3
     x = positive_input((6, 12, 10, 4))
-    y = to_numpy(DropBlock2D(0.3, block_size=block, seed=1)(x, training=True))
+    y = as_numpy(DropBlock2D(0.3, block_size=block, seed=1)(x, training=True))
     dropped = y == 0
     assert dropped.any()
     for sample in range(x.shape[0]):
@@ -64,7 +62,7 @@ def test_dropped_units_form_whole_blocks_inside_the_map():
 def test_kept_fraction_matches_the_papers_gamma():
     rate, block, size = 0.25, 3, 16
     x = positive_input((64, size, size, 8))
-    y = to_numpy(DropBlock2D(rate, block_size=block, seed=2)(x, training=True))
+    y = as_numpy(DropBlock2D(rate, block_size=block, seed=2)(x, training=True))
     expected = expected_kept_fraction(rate, block, size, size)
     # 512 independent maps; the kept fraction of one map has a std of about 0.03.
     assert abs((y != 0).mean() - expected) < 0.01
@@ -74,7 +72,7 @@ def test_kept_fraction_matches_the_papers_gamma():
 
 def test_each_sample_is_rescaled_by_units_over_kept_units():
     x = positive_input((5, 9, 9, 3), seed=3)
-    y = to_numpy(DropBlock2D(0.3, block_size=2, seed=4)(x, training=True))
+    y = as_numpy(DropBlock2D(0.3, block_size=2, seed=4)(x, training=True))
     for sample_x, sample_y in zip(x, y, strict=True):
         kept = sample_y != 0
         scale = kept.size / kept.sum()
@@ -83,13 +81,13 @@ def test_each_sample_is_rescaled_by_units_over_kept_units():
 
 def test_sum_of_a_constant_map_is_kept_exactly():
     x = np.ones((4, 10, 10, 2), dtype="float32")
-    y = to_numpy(DropBlock2D(0.3, block_size=3, seed=5)(x, training=True))
+    y = as_numpy(DropBlock2D(0.3, block_size=3, seed=5)(x, training=True))
     np.testing.assert_allclose(y.sum(axis=(1, 2, 3)), x.sum(axis=(1, 2, 3)), rtol=1e-5)
 
 
 def test_channels_are_dropped_independently():
     x = np.ones((1, 12, 12, 16), dtype="float32")
-    y = to_numpy(DropBlock2D(0.3, block_size=3, seed=6)(x, training=True))
+    y = as_numpy(DropBlock2D(0.3, block_size=3, seed=6)(x, training=True))
     masks = {(y[0, :, :, c] == 0).tobytes() for c in range(16)}
     assert len(masks) > 1
 
@@ -97,7 +95,7 @@ def test_channels_are_dropped_independently():
 def test_block_size_one_is_dropout_of_single_units():
     rate = 0.2
     x = positive_input((32, 16, 16, 4), seed=7)
-    y = to_numpy(DropBlock2D(rate, block_size=1, seed=7)(x, training=True))
+    y = as_numpy(DropBlock2D(rate, block_size=1, seed=7)(x, training=True))
     assert abs((y != 0).mean() - (1 - rate)) < 5 * np.sqrt(rate * (1 - rate) / x.size)
 
 
@@ -105,23 +103,23 @@ def test_channels_first_drops_the_same_blocks_as_channels_last():
     x = positive_input((2, 8, 8, 3), seed=8)
     last = DropBlock2D(0.3, block_size=3, seed=9, data_format="channels_last")
     first = DropBlock2D(0.3, block_size=3, seed=9, data_format="channels_first")
-    y_last = to_numpy(last(x, training=True))
-    y_first = to_numpy(first(np.transpose(x, (0, 3, 1, 2)), training=True))
+    y_last = as_numpy(last(x, training=True))
+    y_first = as_numpy(first(np.transpose(x, (0, 3, 1, 2)), training=True))
     np.testing.assert_allclose(np.transpose(y_first, (0, 2, 3, 1)), y_last, rtol=1e-6)
 
 
 def test_identity_in_inference_and_with_rate_zero():
     x = positive_input((2, 8, 8, 3), seed=10)
-    assert np.array_equal(to_numpy(DropBlock2D(0.5, block_size=3)(x)), x)
-    assert np.array_equal(to_numpy(DropBlock2D(0.0, block_size=3)(x, training=True)), x)
+    assert np.array_equal(as_numpy(DropBlock2D(0.5, block_size=3)(x)), x)
+    assert np.array_equal(as_numpy(DropBlock2D(0.0, block_size=3)(x, training=True)), x)
 
 
 def test_seeded_reproducibility_and_fresh_masks_per_call():
     x = positive_input((2, 8, 8, 3), seed=11)
     a, b = DropBlock2D(0.3, block_size=3, seed=12), DropBlock2D(0.3, block_size=3, seed=12)
-    first = to_numpy(a(x, training=True))
-    assert np.array_equal(first, to_numpy(b(x, training=True)))
-    assert not np.array_equal(first, to_numpy(a(x, training=True)))
+    first = as_numpy(a(x, training=True))
+    assert np.array_equal(first, as_numpy(b(x, training=True)))
+    assert not np.array_equal(first, as_numpy(a(x, training=True)))
 
 
 def test_trains_in_a_convolutional_model_with_unknown_spatial_size():

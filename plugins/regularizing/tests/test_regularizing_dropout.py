@@ -7,9 +7,7 @@ import numpy as np
 import pytest
 from zoo_regularizing import Dropout, StochasticDepth
 
-
-def to_numpy(x) -> np.ndarray:
-    return keras.ops.convert_to_numpy(x)
+from zoo.testing.helpers import as_numpy
 
 
 def binomial_bound(n: int, p: float, sigmas: float = 5.0) -> float:
@@ -23,7 +21,7 @@ def binomial_bound(n: int, p: float, sigmas: float = 5.0) -> float:
 def test_dropout_keeps_a_fraction_and_rescales_the_kept_units():
     rate = 0.3
     x = np.random.default_rng(0).uniform(1.0, 2.0, size=(200, 500)).astype("float32")
-    y = to_numpy(Dropout(rate, seed=1)(x, training=True))
+    y = as_numpy(Dropout(rate, seed=1)(x, training=True))
     kept = y != 0
     assert abs(kept.mean() - (1 - rate)) < binomial_bound(x.size, 1 - rate)
     np.testing.assert_allclose(y[kept], x[kept] / (1 - rate), rtol=1e-6)
@@ -31,17 +29,17 @@ def test_dropout_keeps_a_fraction_and_rescales_the_kept_units():
 
 def test_dropout_is_the_identity_in_inference_and_with_rate_zero():
     x = np.random.default_rng(1).normal(size=(8, 16)).astype("float32")
-    assert np.array_equal(to_numpy(Dropout(0.5, seed=0)(x)), x)
-    assert np.array_equal(to_numpy(Dropout(0.5, seed=0)(x, training=False)), x)
-    assert np.array_equal(to_numpy(Dropout(0.0, seed=0)(x, training=True)), x)
+    assert np.array_equal(as_numpy(Dropout(0.5, seed=0)(x)), x)
+    assert np.array_equal(as_numpy(Dropout(0.5, seed=0)(x, training=False)), x)
+    assert np.array_equal(as_numpy(Dropout(0.0, seed=0)(x, training=True)), x)
 
 
 def test_dropout_seeded_masks_repeat_across_layers_and_change_across_calls():
     x = np.ones((16, 32), dtype="float32")
     a, b = Dropout(0.5, seed=42), Dropout(0.5, seed=42)
-    first_a, first_b = to_numpy(a(x, training=True)), to_numpy(b(x, training=True))
+    first_a, first_b = as_numpy(a(x, training=True)), as_numpy(b(x, training=True))
     assert np.array_equal(first_a, first_b)
-    assert not np.array_equal(to_numpy(a(x, training=True)), first_a)
+    assert not np.array_equal(as_numpy(a(x, training=True)), first_a)
 
 
 def test_dropout_draws_exactly_like_keras_dropout():
@@ -50,13 +48,13 @@ def test_dropout_draws_exactly_like_keras_dropout():
     theirs = keras.layers.Dropout(0.4, noise_shape=(None, 1, 4), seed=9)
     for _ in range(3):
         np.testing.assert_array_equal(
-            to_numpy(ours(x, training=True)), to_numpy(theirs(x, training=True))
+            as_numpy(ours(x, training=True)), as_numpy(theirs(x, training=True))
         )
 
 
 def test_dropout_noise_shape_shares_the_mask_along_axes_of_size_one():
     x = np.ones((10, 7, 12), dtype="float32")
-    y = to_numpy(Dropout(0.5, noise_shape=(None, 1, None), seed=3)(x, training=True))
+    y = as_numpy(Dropout(0.5, noise_shape=(None, 1, None), seed=3)(x, training=True))
     assert np.array_equal(y, np.broadcast_to(y[:, :1, :], y.shape))
     assert (y == 0).any() and (y != 0).any()
 
@@ -71,9 +69,9 @@ def test_dropout_rate_one_drops_everything_in_training_only_as_keras_does():
     x = np.random.default_rng(0).normal(size=(4, 5)).astype("float32")
     layer = Dropout(1.0, seed=3)
     twin = keras.layers.Dropout(1.0, seed=3)
-    assert np.array_equal(to_numpy(layer(x, training=True)), np.zeros_like(x))
-    assert np.array_equal(to_numpy(layer(x, training=True)), to_numpy(twin(x, training=True)))
-    assert np.array_equal(to_numpy(layer(x)), x)
+    assert np.array_equal(as_numpy(layer(x, training=True)), np.zeros_like(x))
+    assert np.array_equal(as_numpy(layer(x, training=True)), as_numpy(twin(x, training=True)))
+    assert np.array_equal(as_numpy(layer(x)), x)
 
 
 def test_dropout_argument_messages_name_the_argument_and_value():
@@ -98,7 +96,7 @@ def test_dropout_rejects_integer_input():
 def test_stochastic_depth_drops_or_keeps_each_sample_as_a_whole():
     rate = 0.4
     branch = np.random.default_rng(3).uniform(0.5, 1.5, size=(4000, 3, 5)).astype("float32")
-    y = to_numpy(StochasticDepth(rate, seed=5)(branch, training=True))
+    y = as_numpy(StochasticDepth(rate, seed=5)(branch, training=True))
     dropped = np.all(y == 0, axis=(1, 2))
     kept = ~dropped
     # Every sample is either entirely zero or entirely the input scaled by 1 / (1 - rate).
@@ -112,20 +110,20 @@ def test_stochastic_depth_matches_keras_dropout_with_one_draw_per_sample():
     theirs = keras.layers.Dropout(0.5, noise_shape=(None, 1, 1, 1), seed=11)
     for _ in range(3):
         np.testing.assert_array_equal(
-            to_numpy(ours(x, training=True)), to_numpy(theirs(x, training=True))
+            as_numpy(ours(x, training=True)), as_numpy(theirs(x, training=True))
         )
 
 
 def test_stochastic_depth_is_the_identity_in_inference_and_with_rate_zero():
     x = np.random.default_rng(5).normal(size=(4, 6)).astype("float32")
-    assert np.array_equal(to_numpy(StochasticDepth(0.5)(x)), x)
-    assert np.array_equal(to_numpy(StochasticDepth(0.0)(x, training=True)), x)
+    assert np.array_equal(as_numpy(StochasticDepth(0.5)(x)), x)
+    assert np.array_equal(as_numpy(StochasticDepth(0.0)(x, training=True)), x)
 
 
 def test_stochastic_depth_seeded_reproducibility():
     x = np.ones((64, 3), dtype="float32")
-    a = to_numpy(StochasticDepth(0.5, seed=8)(x, training=True))
-    b = to_numpy(StochasticDepth(0.5, seed=8)(x, training=True))
+    a = as_numpy(StochasticDepth(0.5, seed=8)(x, training=True))
+    b = as_numpy(StochasticDepth(0.5, seed=8)(x, training=True))
     assert np.array_equal(a, b)
 
 
@@ -140,7 +138,7 @@ def test_stochastic_depth_trains_a_residual_block():
     assert np.isfinite(history.history["loss"][0])
     # In inference, the block is the shortcut plus the full branch.
     dense = model.layers[1]
-    np.testing.assert_allclose(to_numpy(model(x)), x + to_numpy(dense(x)), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(as_numpy(model(x)), x + as_numpy(dense(x)), rtol=1e-5, atol=1e-6)
 
 
 # `rate=None` is no longer among them: it means "not given", and with neither `rate`

@@ -10,10 +10,7 @@ import pytest
 from zoo_regularizing import L1L2, ActivityRegularization, GroupLasso
 
 from zoo.testing import seams
-
-
-def to_numpy(x) -> np.ndarray:
-    return keras.ops.convert_to_numpy(x)
+from zoo.testing.helpers import as_numpy
 
 
 def l1l2_reference(l1: float, l2: float, w: np.ndarray) -> float:
@@ -33,7 +30,7 @@ def group_lasso_reference(strength: float, w: np.ndarray) -> float:
 def test_activity_regularization_is_the_identity_and_adds_the_penalty_per_sample():
     x = np.random.default_rng(0).normal(size=(5, 3, 4)).astype("float32")
     layer = ActivityRegularization(l1=0.02, l2=0.3)
-    assert np.array_equal(to_numpy(layer(x)), x)
+    assert np.array_equal(as_numpy(layer(x)), x)
     assert len(layer.losses) == 1
     expected = l1l2_reference(0.02, 0.3, x) / 5
     np.testing.assert_allclose(float(layer.losses[0]), expected, rtol=1e-5)
@@ -63,7 +60,7 @@ def test_activity_regularization_matches_keras_twin():
         ActivityRegularization(0.01, 0.02),
         keras.layers.ActivityRegularization(0.01, 0.02),
     )
-    np.testing.assert_array_equal(to_numpy(ours(x)), to_numpy(theirs(x)))
+    np.testing.assert_array_equal(as_numpy(ours(x)), as_numpy(theirs(x)))
     np.testing.assert_allclose(float(ours.losses[0]), float(theirs.losses[0]), rtol=1e-6)
 
 
@@ -154,7 +151,7 @@ def test_regularizers_in_a_dense_layer_fit_save_and_load(regularizer, reference,
     x = np.random.default_rng(6).normal(size=(16, 5)).astype("float32")
     history = model.fit(x, np.zeros((16, 3)), epochs=1, batch_size=16, verbose=0)
     assert np.isfinite(history.history["loss"][0])
-    kernel = to_numpy(dense.kernel)
+    kernel = as_numpy(dense.kernel)
     np.testing.assert_allclose(float(model.losses[0]), reference(kernel), rtol=1e-5)
 
     path = os.fspath(tmp_path / "model.keras")

@@ -11,10 +11,7 @@ import numpy as np
 import pytest
 from zoo_regularizing import StochasticDepth
 
-
-def to_numpy(x):
-    return np.asarray(keras.ops.convert_to_numpy(x))
-
+from zoo.testing.helpers import as_numpy
 
 rng = np.random.default_rng(13)
 SHORTCUT = rng.normal(size=(16, 5, 3)).astype("float32")
@@ -23,7 +20,7 @@ RESIDUAL = rng.normal(size=(16, 5, 3)).astype("float32")
 
 @pytest.mark.parametrize("p", [0.0, 0.3, 1.0])
 def test_inference_adds_the_residual_scaled_by_the_survival_probability(p):
-    y = to_numpy(StochasticDepth(survival_probability=p)([SHORTCUT, RESIDUAL]))
+    y = as_numpy(StochasticDepth(survival_probability=p)([SHORTCUT, RESIDUAL]))
     np.testing.assert_allclose(y, SHORTCUT + p * RESIDUAL, rtol=1e-6, atol=1e-7)
 
 
@@ -33,7 +30,7 @@ def test_training_keeps_or_drops_the_residual_for_the_whole_batch_at_rate_p():
     kept = 0
     draws = 400
     for _ in range(draws):
-        y = to_numpy(layer([SHORTCUT, RESIDUAL], training=True))
+        y = as_numpy(layer([SHORTCUT, RESIDUAL], training=True))
         if np.array_equal(y, SHORTCUT):
             continue
         # Not one sample dropped while another kept: one draw per call, not per sample.
@@ -45,7 +42,7 @@ def test_training_keeps_or_drops_the_residual_for_the_whole_batch_at_rate_p():
 
 @pytest.mark.parametrize(("p", "expected"), [(1.0, "sum"), (0.0, "shortcut")])
 def test_training_with_certain_survival_or_death(p, expected):
-    y = to_numpy(
+    y = as_numpy(
         StochasticDepth(survival_probability=p, seed=1)([SHORTCUT, RESIDUAL], training=True)
     )
     want = SHORTCUT + RESIDUAL if expected == "sum" else SHORTCUT
@@ -55,7 +52,7 @@ def test_training_with_certain_survival_or_death(p, expected):
 def test_no_argument_is_tf_addons_default():
     layer = StochasticDepth()
     assert layer.survival_probability == 0.5 and layer.rate is None
-    y = to_numpy(layer([SHORTCUT, RESIDUAL]))
+    y = as_numpy(layer([SHORTCUT, RESIDUAL]))
     np.testing.assert_allclose(y, SHORTCUT + 0.5 * RESIDUAL, rtol=1e-6)
 
 
@@ -64,8 +61,8 @@ def test_seeded_draws_repeat():
     b = StochasticDepth(survival_probability=0.5, seed=3)
     for _ in range(8):
         np.testing.assert_array_equal(
-            to_numpy(a([SHORTCUT, RESIDUAL], training=True)),
-            to_numpy(b([SHORTCUT, RESIDUAL], training=True)),
+            as_numpy(a([SHORTCUT, RESIDUAL], training=True)),
+            as_numpy(b([SHORTCUT, RESIDUAL], training=True)),
         )
 
 
@@ -143,7 +140,7 @@ def test_masks_of_both_inputs_are_combined():
     a = np.array([[True, True, False]])
     b = np.array([[True, False, False]])
     mask = layer.compute_mask([SHORTCUT[:1, :3, 0], RESIDUAL[:1, :3, 0]], [a, b])
-    np.testing.assert_array_equal(to_numpy(mask), a & b)
+    np.testing.assert_array_equal(as_numpy(mask), a & b)
     assert layer.compute_mask([SHORTCUT, RESIDUAL], [None, None]) is None
 
 
@@ -162,10 +159,10 @@ def test_trains_saves_and_reloads_a_residual_block(tmp_path):
     assert np.all(np.isfinite(history.history["loss"]))
     dense = model.get_layer("branch")
     np.testing.assert_allclose(
-        to_numpy(model(x)), x + 0.6 * to_numpy(dense(x)), rtol=1e-5, atol=1e-6
+        as_numpy(model(x)), x + 0.6 * as_numpy(dense(x)), rtol=1e-5, atol=1e-6
     )
     path = tmp_path / "residual.keras"
     model.save(path)
     reloaded = keras.saving.load_model(path)
-    np.testing.assert_allclose(to_numpy(reloaded(x)), to_numpy(model(x)), rtol=1e-6)
+    np.testing.assert_allclose(as_numpy(reloaded(x)), as_numpy(model(x)), rtol=1e-6)
     assert reloaded.layers[-1].get_config()["survival_probability"] == 0.6

@@ -15,10 +15,7 @@ from zoo_vae import (
 )
 
 from zoo.testing import seams
-
-
-def to_numpy(x) -> np.ndarray:
-    return np.asarray(keras.ops.convert_to_numpy(x))
+from zoo.testing.helpers import as_numpy
 
 
 def quantizer_with(codebook: np.ndarray, **kwargs) -> VectorQuantizer:
@@ -40,8 +37,8 @@ def test_each_vector_becomes_its_nearest_code(data):
     x, codebook = data
     quantized, codes = quantizer_with(codebook)(x, return_codes=True)
     distances = ((x[..., None, :] - codebook) ** 2).sum(-1)  # brute force, (5, 7, 6)
-    np.testing.assert_array_equal(to_numpy(codes), distances.argmin(-1))
-    np.testing.assert_allclose(to_numpy(quantized), codebook[distances.argmin(-1)], atol=1e-6)
+    np.testing.assert_array_equal(as_numpy(codes), distances.argmin(-1))
+    np.testing.assert_allclose(as_numpy(quantized), codebook[distances.argmin(-1)], atol=1e-6)
 
 
 def test_the_losses_are_commitment_and_codebook(data):
@@ -87,7 +84,7 @@ def test_ema_moves_codes_toward_their_assigned_encodings_without_a_gradient_step
     flat = x.reshape(-1, 3)
     codes = ((flat[:, None, :] - codebook) ** 2).sum(-1).argmin(-1)
     layer(x, training=True)
-    updated = to_numpy(layer.embeddings)
+    updated = as_numpy(layer.embeddings)
     # The averages, by hand: counts start at 1 and sums at the codes themselves.
     counts = decay * 1.0 + (1 - decay) * np.bincount(codes, minlength=len(codebook))
     sums = decay * codebook + (1 - decay) * np.stack(
@@ -101,18 +98,18 @@ def test_ema_moves_codes_toward_their_assigned_encodings_without_a_gradient_step
         assert np.linalg.norm(updated[k] - mean) < np.linalg.norm(codebook[k] - mean)
     unused = np.setdiff1d(np.arange(len(codebook)), codes)
     np.testing.assert_allclose(updated[unused], codebook[unused], rtol=1e-4)
-    before = to_numpy(layer.embeddings)
+    before = as_numpy(layer.embeddings)
     layer(x)  # inference: no update
-    np.testing.assert_array_equal(to_numpy(layer.embeddings), before)
+    np.testing.assert_array_equal(as_numpy(layer.embeddings), before)
 
 
 def test_perplexity_measures_code_usage(data):
     x, codebook = data
     layer = quantizer_with(codebook)
     _, codes = layer(x, training=True, return_codes=True)
-    usage = np.bincount(to_numpy(codes).ravel(), minlength=len(codebook)) / codes.shape[0] / 7
+    usage = np.bincount(as_numpy(codes).ravel(), minlength=len(codebook)) / codes.shape[0] / 7
     expected = float(np.exp(-np.sum(usage[usage > 0] * np.log(usage[usage > 0]))))
-    np.testing.assert_allclose(float(to_numpy(layer.perplexity)), expected, rtol=1e-4)
+    np.testing.assert_allclose(float(as_numpy(layer.perplexity)), expected, rtol=1e-4)
     np.testing.assert_allclose(code_perplexity(codes, len(codebook)), expected, rtol=1e-4)
     assert code_perplexity(np.zeros(10, "int32"), 6) == pytest.approx(1.0)
 
@@ -129,7 +126,7 @@ def test_a_vq_model_trains_and_reloads(tmp_path):
     assert np.isfinite(history["loss"]).all()
     model.save(tmp_path / "vq.keras")
     loaded = keras.saving.load_model(tmp_path / "vq.keras")
-    np.testing.assert_allclose(to_numpy(loaded(x)), to_numpy(model(x)), atol=1e-6)
+    np.testing.assert_allclose(as_numpy(loaded(x)), as_numpy(model(x)), atol=1e-6)
 
 
 def test_quantizer_arguments_and_inputs_are_checked():
@@ -151,7 +148,7 @@ def test_quantizer_arguments_and_inputs_are_checked():
 def test_hard_samples_are_one_hot_with_the_categorical_frequencies():
     n, p = 40_000, np.array([0.6, 0.3, 0.1])
     logits = np.tile(np.log(p), (n, 1)).astype("float32")
-    y = to_numpy(GumbelSoftmaxSampling(temperature=0.7, hard=True, seed=4)(logits))
+    y = as_numpy(GumbelSoftmaxSampling(temperature=0.7, hard=True, seed=4)(logits))
     assert set(np.unique(y)) == {0.0, 1.0} and np.all(y.sum(-1) == 1)
     assert np.all(np.abs(y.mean(0) - p) < 5 * np.sqrt(p * (1 - p) / n))
 
@@ -160,9 +157,9 @@ def test_soft_samples_follow_the_formula_with_the_layers_noise():
     rng = np.random.default_rng(0)
     logits = rng.normal(size=(16, 5)).astype("float32")
     # The layer's Gumbel noise, recovered from a draw at temperature 1 with zero logits.
-    unit = to_numpy(GumbelSoftmaxSampling(1.0, seed=9)(np.zeros_like(logits)))
+    unit = as_numpy(GumbelSoftmaxSampling(1.0, seed=9)(np.zeros_like(logits)))
     gumbel = np.log(unit)  # softmax(g) = exp(g) / sum(exp(g)): log recovers g up to a shift
-    y = to_numpy(GumbelSoftmaxSampling(0.5, seed=9)(logits))
+    y = as_numpy(GumbelSoftmaxSampling(0.5, seed=9)(logits))
     expected = np.exp((logits + gumbel) / 0.5)
     np.testing.assert_allclose(y, expected / expected.sum(-1, keepdims=True), rtol=1e-4)
 
@@ -200,14 +197,14 @@ def test_inference_can_be_deterministic_and_the_seed_state_is_saved(tmp_path):
     logits = np.random.default_rng(3).normal(size=(8, 4)).astype("float32")
     layer = GumbelSoftmaxSampling(0.5, seed=1, mean_in_inference=True)
     probabilities = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
-    np.testing.assert_allclose(to_numpy(layer(logits)), probabilities, rtol=1e-5)
+    np.testing.assert_allclose(as_numpy(layer(logits)), probabilities, rtol=1e-5)
     sampler = GumbelSoftmaxSampling(0.5, seed=1)
     inputs = keras.Input((4,))
     model = keras.Model(inputs, sampler(inputs))
     model(logits)
     model.save(tmp_path / "g.keras")
     loaded = keras.saving.load_model(tmp_path / "g.keras")
-    np.testing.assert_allclose(to_numpy(loaded(logits)), to_numpy(model(logits)), rtol=1e-6)
+    np.testing.assert_allclose(as_numpy(loaded(logits)), as_numpy(model(logits)), rtol=1e-6)
 
 
 def test_categorical_kl_against_uniform_matches_the_formula():
@@ -217,7 +214,7 @@ def test_categorical_kl_against_uniform_matches_the_formula():
     expected = 0.3 * np.sum(q * np.log(q * 5))
     np.testing.assert_allclose(float(CategoricalKLRegularizer(0.3)(logits)), expected, rtol=1e-5)
     layer = keras.layers.Dense(5, activity_regularizer=CategoricalKLRegularizer(1.0))
-    out = to_numpy(layer(logits))
+    out = as_numpy(layer(logits))
     p = np.exp(out.astype("float64"))
     p /= p.sum(-1, keepdims=True)
     np.testing.assert_allclose(

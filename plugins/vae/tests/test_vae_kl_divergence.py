@@ -8,9 +8,7 @@ import numpy as np
 import pytest
 from zoo_vae import VAE, KLDivergenceRegularizer, Sampling, kl_divergence
 
-
-def to_numpy(x) -> np.ndarray:
-    return np.asarray(keras.ops.convert_to_numpy(x))
+from zoo.testing.helpers import as_numpy
 
 
 def kl_reference(mean: np.ndarray, log_var: np.ndarray) -> np.ndarray:
@@ -29,7 +27,7 @@ def stats():
 def test_kl_divergence_matches_the_closed_form(stats):
     mean, log_var = stats
     np.testing.assert_allclose(
-        to_numpy(kl_divergence(mean, log_var)), kl_reference(mean, log_var), rtol=1e-5
+        as_numpy(kl_divergence(mean, log_var)), kl_reference(mean, log_var), rtol=1e-5
     )
 
 
@@ -42,13 +40,13 @@ def test_kl_divergence_matches_a_monte_carlo_estimate():
     log_p = -0.5 * (z**2 + np.log(2 * np.pi))
     samples = np.sum(log_q - log_p, axis=-1)
     estimate, error = samples.mean(), samples.std() / np.sqrt(len(samples))
-    assert abs(float(to_numpy(kl_divergence(mean, log_var))[0]) - estimate) < 5 * error
+    assert abs(float(as_numpy(kl_divergence(mean, log_var))[0]) - estimate) < 5 * error
 
 
 def test_kl_is_zero_at_the_prior_and_positive_elsewhere(stats):
     zeros = np.zeros((4, 3), dtype="float32")
-    np.testing.assert_allclose(to_numpy(kl_divergence(zeros, zeros)), 0.0, atol=1e-7)
-    assert np.all(to_numpy(kl_divergence(*stats)) > 0)
+    np.testing.assert_allclose(as_numpy(kl_divergence(zeros, zeros)), 0.0, atol=1e-7)
+    assert np.all(as_numpy(kl_divergence(*stats)) > 0)
 
 
 def test_regularizer_sums_the_kl_of_a_pair_or_a_concatenation(stats):
@@ -63,7 +61,7 @@ def test_regularizer_sums_the_kl_of_a_pair_or_a_concatenation(stats):
 def test_as_activity_regularizer_it_adds_the_mean_per_sample_kl():
     x = np.random.default_rng(2).normal(size=(6, 5)).astype("float32")
     layer = keras.layers.Dense(4, activity_regularizer=KLDivergenceRegularizer(0.5))
-    statistics = to_numpy(layer(x))
+    statistics = as_numpy(layer(x))
     assert len(layer.losses) == 1
     expected = 0.5 * kl_reference(statistics[:, :2], statistics[:, 2:]).mean()
     np.testing.assert_allclose(float(layer.losses[0]), expected, rtol=1e-5)
@@ -81,7 +79,7 @@ def test_a_model_regularized_by_it_trains_and_loads(tmp_path):
     assert np.isfinite(history.history["loss"]).all()
     model.save(tmp_path / "m.keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras")
-    np.testing.assert_allclose(to_numpy(loaded(x)), to_numpy(model(x)), rtol=1e-6)
+    np.testing.assert_allclose(as_numpy(loaded(x)), as_numpy(model(x)), rtol=1e-6)
 
 
 def test_vae_adds_beta_times_the_mean_kl_of_its_encoder():
@@ -90,14 +88,14 @@ def test_vae_adds_beta_times_the_mean_kl_of_its_encoder():
         vae = VAE(original_dim=8, intermediate_dim=6, latent_dim=3, beta=beta, seed=0)
         vae(x, training=True)
         assert len(vae.losses) == 1
-        mean, log_var, _ = (to_numpy(t) for t in vae.encoder(x))
+        mean, log_var, _ = (as_numpy(t) for t in vae.encoder(x))
         expected = beta * kl_reference(mean, log_var).mean()
         np.testing.assert_allclose(float(vae.losses[0]), expected, rtol=1e-5)
 
 
 def test_kl_is_computed_in_float32_under_float16():
     mean = np.full((2, 2), 300.0, dtype="float16")  # 300 ** 2 overflows float16
-    value = to_numpy(kl_divergence(mean, np.zeros_like(mean)))
+    value = as_numpy(kl_divergence(mean, np.zeros_like(mean)))
     assert value.dtype == np.float32 and np.isfinite(value).all()
 
 

@@ -14,10 +14,7 @@ import pytest
 from zoo_vae import VAE, Decoder, Encoder, reconstruction_loss
 
 from zoo.testing import seams
-
-
-def to_numpy(x) -> np.ndarray:
-    return np.asarray(keras.ops.convert_to_numpy(x))
+from zoo.testing.helpers import as_numpy
 
 
 def binary_data(n: int = 128, dim: int = 16, seed: int = 0) -> np.ndarray:
@@ -36,25 +33,25 @@ def bce_reference(x: np.ndarray, p: np.ndarray) -> float:
 def test_encoder_heads_and_sampling_fit_together():
     x = np.random.default_rng(0).uniform(size=(6, 10)).astype("float32")
     encoder = Encoder(latent_dim=3, intermediate_dim=7, seed=1, mean_in_inference=True)
-    z_mean, z_log_var, z = (to_numpy(t) for t in encoder(x))
-    hidden = np.maximum(x @ to_numpy(encoder.hidden.kernel) + to_numpy(encoder.hidden.bias), 0)
+    z_mean, z_log_var, z = (as_numpy(t) for t in encoder(x))
+    hidden = np.maximum(x @ as_numpy(encoder.hidden.kernel) + as_numpy(encoder.hidden.bias), 0)
     np.testing.assert_allclose(
-        z_mean, hidden @ to_numpy(encoder.dense_mean.kernel), rtol=1e-4, atol=1e-5
+        z_mean, hidden @ as_numpy(encoder.dense_mean.kernel), rtol=1e-4, atol=1e-5
     )
     np.testing.assert_array_equal(z, z_mean)  # asked for: z is the mean in inference
-    trained = [to_numpy(t) for t in encoder(x, training=True)]
+    trained = [as_numpy(t) for t in encoder(x, training=True)]
     assert not np.array_equal(trained[2], trained[0])
     # By default, as the tutorials' Encoder, z is a sample on every call.
-    default_mean, _, default_z = (to_numpy(t) for t in Encoder(3, 7, seed=1)(x))
+    default_mean, _, default_z = (as_numpy(t) for t in Encoder(3, 7, seed=1)(x))
     assert not np.allclose(default_z, default_mean)
 
 
 def test_decoder_outputs_sigmoid_probabilities():
     z = np.random.default_rng(1).normal(size=(5, 3)).astype("float32") * 10
     decoder = Decoder(intermediate_dim=4, original_dim=9, activation="tanh")
-    y = to_numpy(decoder(z))
-    hidden = np.tanh(z @ to_numpy(decoder.hidden.kernel) + to_numpy(decoder.hidden.bias))
-    logits = hidden @ to_numpy(decoder.output_layer.kernel) + to_numpy(decoder.output_layer.bias)
+    y = as_numpy(decoder(z))
+    hidden = np.tanh(z @ as_numpy(decoder.hidden.kernel) + as_numpy(decoder.hidden.bias))
+    logits = hidden @ as_numpy(decoder.output_layer.kernel) + as_numpy(decoder.output_layer.bias)
     np.testing.assert_allclose(y, 1 / (1 + np.exp(-logits)), rtol=1e-5, atol=1e-6)
 
 
@@ -89,7 +86,7 @@ def test_compute_loss_is_reconstruction_plus_the_added_losses():
     vae.compile(optimizer="adam")
     y_pred = vae(x, training=True)
     total = float(vae.compute_loss(x=x, y_pred=y_pred))
-    expected = bce_reference(x, to_numpy(y_pred)) + float(vae.losses[0])
+    expected = bce_reference(x, as_numpy(y_pred)) + float(vae.losses[0])
     np.testing.assert_allclose(total, expected, rtol=1e-4)
 
 
@@ -122,7 +119,7 @@ def test_exposes_encoder_and_decoder_that_compose_to_the_model():
     x = binary_data(8)
     vae = VAE(original_dim=16, intermediate_dim=8, latent_dim=2, seed=3, mean_in_inference=True)
     z_mean, _, _ = vae.encoder(x)
-    np.testing.assert_allclose(to_numpy(vae(x)), to_numpy(vae.decoder(z_mean)), rtol=1e-6)
+    np.testing.assert_allclose(as_numpy(vae(x)), as_numpy(vae.decoder(z_mean)), rtol=1e-6)
     assert len(vae.trainable_weights) == 10
 
 
@@ -158,7 +155,7 @@ def test_a_trained_vae_reloads_in_a_new_process_with_the_same_encoder(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split()[-4:] == ["VAE", "0.5", "3", "8"]
-    expected = to_numpy(vae.encoder(x)[0])
+    expected = as_numpy(vae.encoder(x)[0])
     np.testing.assert_allclose(np.load(tmp_path / "z_mean.npy"), expected, rtol=1e-6, atol=1e-6)
 
 
@@ -273,16 +270,16 @@ def test_an_old_keras_file_without_kl_weight_loads(tmp_path):
     fresh(x)
     fresh.kl_weight.assign(3.0)
     fresh.load_own_variables(old_store)
-    assert float(to_numpy(fresh.kl_weight)) == 3.0  # untouched: nothing saved for it
+    assert float(as_numpy(fresh.kl_weight)) == 3.0  # untouched: nothing saved for it
 
 
 def test_the_tutorials_custom_loop_samples_z_without_a_training_argument():
     x = binary_data(8)
     vae = VAE(16, 2, 8, seed=0)
-    first, second = to_numpy(vae(x)), to_numpy(vae(x))
+    first, second = as_numpy(vae(x)), as_numpy(vae(x))
     assert not np.allclose(first, second)
     deterministic = VAE(16, 2, 8, seed=0, mean_in_inference=True)
-    np.testing.assert_array_equal(to_numpy(deterministic(x)), to_numpy(deterministic(x)))
+    np.testing.assert_array_equal(as_numpy(deterministic(x)), as_numpy(deterministic(x)))
 
 
 def mse_reference(x: np.ndarray, y: np.ndarray) -> float:
@@ -302,7 +299,7 @@ def test_a_compiled_loss_is_the_reconstruction_term():
     )
     # Deterministic inference: evaluate's reconstruction term is the MSE of the output.
     result = vae.evaluate(x, x, batch_size=64, verbose=0, return_dict=True)
-    prediction = to_numpy(vae(x))
+    prediction = as_numpy(vae(x))
     np.testing.assert_allclose(
         result["reconstruction_loss"], mse_reference(x, prediction), rtol=1e-5
     )
@@ -323,7 +320,7 @@ def test_the_gaussian_reconstruction_is_the_summed_squared_error():
     vae = VAE(6, 2, 8, reconstruction="gaussian", seed=2, mean_in_inference=True)
     vae.compile("adam")
     result = vae.evaluate(x, batch_size=32, verbose=0, return_dict=True)
-    prediction = to_numpy(vae(x))
+    prediction = as_numpy(vae(x))
     expected = float(np.mean(np.sum((x.astype("float64") - prediction) ** 2, axis=-1)))
     np.testing.assert_allclose(result["reconstruction_loss"], expected, rtol=1e-5)
     assert prediction.min() < 0 or prediction.max() > 1  # a linear output, not a sigmoid
@@ -367,7 +364,7 @@ def test_any_encoder_and_decoder_train(with_z):
     history = vae.fit(x, epochs=3, batch_size=16, verbose=0).history
     assert history["loss"][-1] < history["loss"][0]
     assert tuple(vae(x[:2]).shape) == (2, 8, 8, 1)
-    mean, log_var = (to_numpy(t) for t in encoder(x[:4])[:2])
+    mean, log_var = (as_numpy(t) for t in encoder(x[:4])[:2])
     vae(x[:4])
     per_sample = -0.5 * np.sum(1 + log_var - mean**2 - np.exp(log_var), axis=-1)
     np.testing.assert_allclose(float(vae.losses[0]), 0.5 * per_sample.mean(), rtol=1e-4)
@@ -415,4 +412,4 @@ def test_a_vae_with_its_own_submodels_reloads_in_a_new_process(tmp_path):
     name, encoder_name, decoder_name, count = result.stdout.split()[-4:]
     assert (name, encoder_name, decoder_name) == ("VAE", "conv_encoder", "conv_decoder")
     assert int(count) == len(vae.weights)
-    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), to_numpy(vae(x)), atol=1e-6)
+    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), as_numpy(vae(x)), atol=1e-6)

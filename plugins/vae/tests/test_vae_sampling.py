@@ -8,10 +8,7 @@ import pytest
 from zoo_vae import Sampling
 
 from zoo.testing import seams
-
-
-def to_numpy(x) -> np.ndarray:
-    return np.asarray(keras.ops.convert_to_numpy(x))
+from zoo.testing.helpers import as_numpy
 
 
 def statistics(n: int, mean: list[float], variance: list[float]) -> tuple[np.ndarray, np.ndarray]:
@@ -22,7 +19,7 @@ def statistics(n: int, mean: list[float], variance: list[float]) -> tuple[np.nda
 
 def test_samples_have_the_given_mean_and_variance():
     n, mean, variance = 50_000, [-2.0, 0.0, 3.0], [0.25, 1.0, 4.0]
-    z = to_numpy(Sampling(seed=11)(statistics(n, mean, variance), training=True))
+    z = as_numpy(Sampling(seed=11)(statistics(n, mean, variance), training=True))
     assert z.shape == (n, 3)
     mean, variance = np.array(mean), np.array(variance)
     # Five standard errors: of the mean, sigma / sqrt(n);
@@ -33,7 +30,7 @@ def test_samples_have_the_given_mean_and_variance():
 
 def test_samples_are_gaussian():
     n = 50_000
-    z = to_numpy(Sampling(seed=3)(statistics(n, [1.0], [9.0]), training=True))[:, 0]
+    z = as_numpy(Sampling(seed=3)(statistics(n, [1.0], [9.0]), training=True))[:, 0]
     standardized = (z - 1.0) / 3.0
     # Fractions within 1 and 2 standard deviations of a normal distribution.
     for k, expected in ((1, 0.682689), (2, 0.954500)):
@@ -46,9 +43,9 @@ def test_samples_are_gaussian():
 
 def test_a_pair_and_the_concatenated_tensor_give_the_same_draws():
     z_mean, z_log_var = statistics(64, [0.5, -0.5], [2.0, 0.5])
-    pair = to_numpy(Sampling(seed=4)((z_mean, z_log_var), training=True))
+    pair = as_numpy(Sampling(seed=4)((z_mean, z_log_var), training=True))
     both = np.concatenate([z_mean, z_log_var], axis=-1)
-    concatenated = to_numpy(Sampling(seed=4)(both, training=True))
+    concatenated = as_numpy(Sampling(seed=4)(both, training=True))
     np.testing.assert_array_equal(pair, concatenated)
 
 
@@ -56,19 +53,19 @@ def test_the_draw_is_mean_plus_scaled_standard_normal_noise():
     rng = np.random.default_rng(0)
     z_mean = rng.normal(size=(32, 4)).astype("float32")
     z_log_var = rng.normal(size=(32, 4)).astype("float32")
-    unit = to_numpy(
+    unit = as_numpy(
         Sampling(seed=9)((np.zeros_like(z_mean), np.zeros_like(z_log_var)), training=True)
     )
-    z = to_numpy(Sampling(seed=9)((z_mean, z_log_var), training=True))
+    z = as_numpy(Sampling(seed=9)((z_mean, z_log_var), training=True))
     np.testing.assert_allclose(z, z_mean + np.exp(0.5 * z_log_var) * unit, rtol=1e-5, atol=1e-6)
 
 
 def test_seeded_layers_repeat_and_new_calls_draw_anew():
     z_mean, z_log_var = statistics(16, [0.0, 0.0], [1.0, 1.0])
     a, b = Sampling(seed=42), Sampling(seed=42)
-    first_a = to_numpy(a((z_mean, z_log_var), training=True))
-    np.testing.assert_array_equal(first_a, to_numpy(b((z_mean, z_log_var), training=True)))
-    assert not np.array_equal(first_a, to_numpy(a((z_mean, z_log_var), training=True)))
+    first_a = as_numpy(a((z_mean, z_log_var), training=True))
+    np.testing.assert_array_equal(first_a, as_numpy(b((z_mean, z_log_var), training=True)))
+    assert not np.array_equal(first_a, as_numpy(a((z_mean, z_log_var), training=True)))
 
 
 def test_it_samples_on_every_call_by_default_as_the_tutorials_layer():
@@ -76,8 +73,8 @@ def test_it_samples_on_every_call_by_default_as_the_tutorials_layer():
     z_mean, z_log_var = statistics(8, [1.0, 2.0], [3.0, 4.0])
     layer = Sampling(seed=1)
     unset, inference = (
-        to_numpy(layer((z_mean, z_log_var))),
-        to_numpy(layer((z_mean, z_log_var), training=False)),
+        as_numpy(layer((z_mean, z_log_var))),
+        as_numpy(layer((z_mean, z_log_var), training=False)),
     )
     assert not np.allclose(unset, z_mean) and not np.allclose(inference, z_mean)
     assert not np.array_equal(unset, inference)
@@ -86,9 +83,9 @@ def test_it_samples_on_every_call_by_default_as_the_tutorials_layer():
 def test_deterministic_inference_is_an_explicit_choice():
     z_mean, z_log_var = statistics(8, [1.0, 2.0], [3.0, 4.0])
     layer = Sampling(seed=1, mean_in_inference=True)
-    np.testing.assert_array_equal(to_numpy(layer((z_mean, z_log_var))), z_mean)
-    np.testing.assert_array_equal(to_numpy(layer((z_mean, z_log_var), training=False)), z_mean)
-    assert not np.allclose(to_numpy(layer((z_mean, z_log_var), training=True)), z_mean)
+    np.testing.assert_array_equal(as_numpy(layer((z_mean, z_log_var))), z_mean)
+    np.testing.assert_array_equal(as_numpy(layer((z_mean, z_log_var), training=False)), z_mean)
+    assert not np.allclose(as_numpy(layer((z_mean, z_log_var), training=True)), z_mean)
     assert Sampling.from_config(layer.get_config()).mean_in_inference is True
     with pytest.raises(ValueError, match="mean_in_inference"):
         Sampling(mean_in_inference="yes")
@@ -101,7 +98,7 @@ def test_gradients_follow_the_reparameterization():
         lambda m, v: keras.ops.sum(layer((m, v), training=True)), [z_mean, z_log_var], layer
     )
     # The draw the gradients were taken at: the first of a twin with the same seed.
-    z = to_numpy(Sampling(seed=5)((z_mean, z_log_var), training=True))
+    z = as_numpy(Sampling(seed=5)((z_mean, z_log_var), training=True))
     epsilon = (z - z_mean) / np.exp(0.5 * z_log_var)
     np.testing.assert_allclose(d_mean, 1.0)
     np.testing.assert_allclose(d_log_var, 0.5 * np.exp(0.5 * z_log_var) * epsilon, rtol=1e-4)

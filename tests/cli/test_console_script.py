@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT
+
 ZOO = Path(sys.executable).parent / "zoo"
 
 
@@ -137,7 +139,7 @@ def test_no_tensorflow_start_up_line_reaches_the_terminal(argv, level, backend):
 @pytest.mark.parametrize("level", LEVELS)
 def test_no_start_up_line_from_a_docs_build(level, site, tmp_path_factory):
     # A tiny site: the one-layer plugin written from the guide, alone.
-    site.install_project(Path(__file__).parent / "fixtures" / "zoo-squares")
+    site.install_project(ROOT / "tests" / "fixtures" / "zoo-squares")
     project = tmp_path_factory.mktemp("project")
     result = run_with_level(
         [str(ZOO), "docs", "build", "--plugin", "squares"],

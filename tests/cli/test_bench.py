@@ -14,12 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT
 from zoo.backends import BACKENDS, current
 from zoo.bench import layers as bench
 
 pytestmark = pytest.mark.slow
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _run(*args: str, backend: str | None = None) -> subprocess.CompletedProcess:

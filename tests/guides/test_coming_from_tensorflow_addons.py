@@ -13,12 +13,13 @@ import re
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import keras
 import pytest
 
-GUIDE = Path(__file__).resolve().parents[1] / "docs" / "guides" / "coming-from-tensorflow-addons.md"
+from tests.conftest import ROOT
+
+GUIDE = ROOT / "docs" / "guides" / "coming-from-tensorflow-addons.md"
 
 #: Every name `tensorflow_addons/layers/__init__.py` exports, in its order: copied from
 #: tensorflow/addons at commit 6ee1a780d2831ea059c810f7edfd76ef599a1e48 (the last

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import zoo
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import inspect
-from pathlib import Path
 
+from tests.conftest import ROOT
 from zoo.registry import KINDS, hookspecs
 
-ROOT = Path(__file__).resolve().parents[1]
 HOOKS = [
     name
     for name, value in inspect.getmembers(hookspecs, inspect.isfunction)
@@ -30,7 +29,7 @@ def test_every_hook_is_implemented_by_an_installed_or_test_plugin():
         path.read_text()
         for path in [
             *ROOT.joinpath("plugins").rglob("plugin.py"),
-            *ROOT.joinpath("tests").glob("*.py"),
+            *ROOT.joinpath("tests").rglob("test_*.py"),
         ]
     ]
     missing = [hook for hook in HOOKS if not any(f"def {hook}(" in s for s in sources)]

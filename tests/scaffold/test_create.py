@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT
 from zoo.scaffold import ScaffoldError, class_name, create
 
-ROOT = Path(__file__).resolve().parents[1]
 ZOO = Path(sys.executable).parent / "zoo"
 
 

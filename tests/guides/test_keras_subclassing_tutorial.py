@@ -174,12 +174,6 @@ def run(*blocks: str) -> dict:
     return namespace
 
 
-def to_numpy(x) -> np.ndarray:
-    import keras
-
-    return np.asarray(keras.ops.convert_to_numpy(x))
-
-
 def test_the_first_linear_makes_its_weights_at_construction():
     namespace = run(FIRST_LINEAR)
     layer = namespace["linear_layer"]
@@ -230,6 +224,8 @@ def test_the_fit_block_trains_the_vae_it_describes():
 def test_the_custom_loop_samples_z_and_its_loss_falls(capsys):
     import keras
 
+    from zoo.testing.helpers import as_numpy
+
     keras.utils.set_random_seed(0)
     # The guide's VariationalAutoEncoder(original_dim, 64, 32), copied as printed: the zoo's
     # order (latent first) makes that a 64-wide latent, and says so.
@@ -243,4 +239,4 @@ def test_the_custom_loop_samples_z_and_its_loss_falls(capsys):
     assert losses[1] < losses[0], f"the loss did not fall: {losses}"
     vae, x = namespace["vae"], namespace["x_train"][:16]
     # vae(x) without a training argument, as in the loop: z is sampled on every call.
-    assert not np.allclose(to_numpy(vae(x)), to_numpy(vae(x)))
+    assert not np.allclose(as_numpy(vae(x)), as_numpy(vae(x)))

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT
 from zoo.records import Records
 from zoo.registry import get_registry
 
-ROOT = Path(__file__).resolve().parents[1]
 HAND_WRITTEN = ROOT / "tests" / "fixtures" / "zoo-squares"
 START_UP = ("I0000", "W0000", "E0000")
 

@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+from tests.conftest import ROOT
+
+EXAMPLES = ROOT / "examples"
 
 #: Each example trains for 15-30 s: they run with the slow tests (`uv run pytest -m slow`,
 #: on every backend in .ci/run), so that the default run stays under 10 minutes.

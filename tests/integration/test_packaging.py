@@ -10,13 +10,12 @@ import json
 import os
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT
 from zoo.testing import seams
 
-ROOT = Path(__file__).resolve().parents[1]
 FAMILIES = sorted(
     path.name for path in ROOT.joinpath("plugins").iterdir() if (path / "pyproject.toml").exists()
 )

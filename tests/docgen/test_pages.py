@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 import zoo
+from tests.conftest import ROOT
 from zoo.docgen.pages import generate
 
 
@@ -138,7 +138,7 @@ def test_a_failing_example_is_reported_not_hidden():
 
 
 def test_site_configuration_needs_no_edit_for_new_plugins():
-    config = Path(__file__).resolve().parents[1].joinpath("mkdocs.yml").read_text()
+    config = ROOT.joinpath("mkdocs.yml").read_text()
     assert "reference/" not in config, "mkdocs.yml must not list generated pages"
 
 
