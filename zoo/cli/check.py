@@ -175,8 +175,9 @@ def _check_every_backend(args: argparse.Namespace) -> int:
     once, then one table with a column per backend.
 
     Side by side, not one after the other: a kit process spends much of its time on one
-    core or waiting for its helper processes, so the three overlap instead of queueing. Each one's own output (its progress, its warnings) is
-    kept in a file and shown only if it ended abnormally (its ``--durations`` line always)."""
+    core or waiting for its helper processes, so the three overlap instead of queueing.
+    Each one's own output (its progress, its warnings) is kept in a file and shown only
+    if it ended abnormally (its ``--durations`` line always)."""
     import tempfile
 
     from zoo.backends import installed
