@@ -20,11 +20,13 @@ class Backend:
     Args:
         name: its ``KERAS_BACKEND`` value, and the name of its seam modules.
         label: how the docs and tables name it.
-        module: its framework's import name.
-        distributions: the distributions it runs on, whose versions a record names.
+        module: its framework's import name (default: ``name``).
+        distributions: the distributions it runs on, whose versions a record names
+            (default: ``module`` alone).
         modes: the compiled modes the bench times, the one `fit` uses on a CPU
             (``jit_compile="auto"``) first.
-        mode_labels: how the docs and tables name each of ``modes``.
+        mode_labels: how the docs and tables name each of ``modes`` (default: the
+            modes themselves).
         mode_notes: what each mode is, for the cost pages.
         train_step: how the model bench calls the trainer's compiled step, for the docs.
         distribution: the engine it trains data-parallel with (``"tf.distribute"``,
@@ -47,21 +49,32 @@ class Backend:
 
     name: str
     label: str
-    module: str
-    distributions: tuple[str, ...]
     modes: tuple[str, ...]
-    mode_labels: tuple[str, ...]
     mode_notes: str
     train_step: str
-    distribution: str | None
-    data_parallel: str | None
-    multi_worker: str | None
-    model_parallel: bool
-    graph_without_jit: bool
-    string_tensors: bool
-    inner_axis_layer_norm: bool
-    most_precise: str
-    noisy_import: bool
+    # Empty: the same as ``name``, ``(module,)`` and ``modes`` (see __post_init__).
+    module: str = ""
+    distributions: tuple[str, ...] = ()
+    mode_labels: tuple[str, ...] = ()
+    # The defaults say "not supported": a backend's record names what it has.
+    distribution: str | None = None
+    data_parallel: str | None = None
+    multi_worker: str | None = None
+    model_parallel: bool = False
+    graph_without_jit: bool = False
+    string_tensors: bool = False
+    inner_axis_layer_norm: bool = True
+    most_precise: str = "float32"
+    noisy_import: bool = False
+
+    def __post_init__(self) -> None:
+        # Frozen: the derived defaults are set the way dataclasses set fields.
+        if not self.module:
+            object.__setattr__(self, "module", self.name)
+        if not self.distributions:
+            object.__setattr__(self, "distributions", (self.module,))
+        if not self.mode_labels:
+            object.__setattr__(self, "mode_labels", self.modes)
 
     @property
     def fit_mode(self) -> str:
@@ -78,8 +91,6 @@ ALL: tuple[Backend, ...] = (
     Backend(
         name="tensorflow",
         label="TensorFlow",
-        module="tensorflow",
-        distributions=("tensorflow",),
         modes=("graph", "xla"),
         mode_labels=("graph", "XLA"),
         mode_notes="*graph* is `tf.function`, *XLA* `tf.function(jit_compile=True)`",
@@ -87,52 +98,31 @@ ALL: tuple[Backend, ...] = (
         distribution="tf.distribute",
         data_parallel="tf.distribute.MirroredStrategy",
         multi_worker="tf.distribute.MultiWorkerMirroredStrategy",
-        model_parallel=False,
         graph_without_jit=True,
         string_tensors=True,
-        inner_axis_layer_norm=True,
         most_precise="float64",
         noisy_import=True,
     ),
     Backend(
         name="jax",
         label="JAX",
-        module="jax",
         distributions=("jax", "jaxlib"),
         modes=("jit",),
-        mode_labels=("jit",),
         mode_notes="*jit* is `jax.jit` over the layer's stateless call",
         train_step="`model.train_function(state, iterator)`, the state threaded from step to step",
         distribution="keras.distribution",
         data_parallel="keras.distribution.DataParallel",
-        multi_worker=None,
         model_parallel=True,
-        graph_without_jit=False,
-        string_tensors=False,
-        inner_axis_layer_norm=True,
-        most_precise="float32",
-        noisy_import=False,
     ),
     Backend(
         name="torch",
         label="PyTorch",
-        module="torch",
-        distributions=("torch",),
         modes=("eager", "compiled"),
-        mode_labels=("eager", "compiled"),
         mode_notes=(
             "*eager* is what Keras' `fit` runs on PyTorch by default, *compiled* `torch.compile`"
         ),
         train_step="`model.train_function([batch])`",
-        distribution=None,
-        data_parallel=None,
-        multi_worker=None,
-        model_parallel=False,
-        graph_without_jit=False,
-        string_tensors=False,
         inner_axis_layer_norm=False,
-        most_precise="float32",
-        noisy_import=False,
     ),
 )
 

@@ -7,27 +7,14 @@ Importing this package registers every class with Keras, so a model saved
 with them loads again after `import zoo_core`.
 """
 
-from zoo_core.embedding_bag import EmbeddingBag
-from zoo_core.initializers import DeltaOrthogonal, FixupNormal
-from zoo_core.linear import Linear
-from zoo_core.maxout import Maxout
-from zoo_core.mlp_block import MLPBlock
-from zoo_core.noisy_dense import NoisyDense
-from zoo_core.polynomial_crossing import PolynomialCrossing
-from zoo_core.running_sum import RunningSum
-from zoo_core.snake import Snake
-from zoo_core.sparsemax import Sparsemax
-
-__all__ = [
-    "DeltaOrthogonal",
-    "EmbeddingBag",
-    "FixupNormal",
-    "Linear",
-    "MLPBlock",
-    "Maxout",
-    "NoisyDense",
-    "PolynomialCrossing",
-    "RunningSum",
-    "Snake",
-    "Sparsemax",
-]
+from zoo_core.embedding_bag import EmbeddingBag as EmbeddingBag
+from zoo_core.initializers import DeltaOrthogonal as DeltaOrthogonal
+from zoo_core.initializers import FixupNormal as FixupNormal
+from zoo_core.linear import Linear as Linear
+from zoo_core.maxout import Maxout as Maxout
+from zoo_core.mlp_block import MLPBlock as MLPBlock
+from zoo_core.noisy_dense import NoisyDense as NoisyDense
+from zoo_core.polynomial_crossing import PolynomialCrossing as PolynomialCrossing
+from zoo_core.running_sum import RunningSum as RunningSum
+from zoo_core.snake import Snake as Snake
+from zoo_core.sparsemax import Sparsemax as Sparsemax

@@ -8,24 +8,14 @@ Importing this package registers every class with Keras, so a model saved
 with them loads again after `import zoo_normalization`.
 """
 
-from zoo_normalization.batch_normalization import BatchNormalization
-from zoo_normalization.filter_response_normalization import FilterResponseNormalization
-from zoo_normalization.group_normalization import GroupNormalization
-from zoo_normalization.instance_normalization import InstanceNormalization
-from zoo_normalization.layer_normalization import LayerNormalization
-from zoo_normalization.poincare_normalize import PoincareNormalize
-from zoo_normalization.rms_normalization import RMSNormalization
-from zoo_normalization.tlu import TLU
-from zoo_normalization.weight_normalization import WeightNormalization
-
-__all__ = [
-    "BatchNormalization",
-    "FilterResponseNormalization",
-    "GroupNormalization",
-    "InstanceNormalization",
-    "LayerNormalization",
-    "PoincareNormalize",
-    "RMSNormalization",
-    "TLU",
-    "WeightNormalization",
-]
+from zoo_normalization.batch_normalization import BatchNormalization as BatchNormalization
+from zoo_normalization.filter_response_normalization import (
+    FilterResponseNormalization as FilterResponseNormalization,
+)
+from zoo_normalization.group_normalization import GroupNormalization as GroupNormalization
+from zoo_normalization.instance_normalization import InstanceNormalization as InstanceNormalization
+from zoo_normalization.layer_normalization import LayerNormalization as LayerNormalization
+from zoo_normalization.poincare_normalize import PoincareNormalize as PoincareNormalize
+from zoo_normalization.rms_normalization import RMSNormalization as RMSNormalization
+from zoo_normalization.tlu import TLU as TLU
+from zoo_normalization.weight_normalization import WeightNormalization as WeightNormalization

@@ -79,29 +79,73 @@ def resolve_channels_axis(layer: keras.layers.Layer, axis: int, input_shape) -> 
     return resolved, input_shape[resolved]
 
 
+#: The Keras modules that get and serialize each kind of argument of a learned weight.
+_WEIGHT_ARGUMENTS = {
+    "initializer": keras.initializers,
+    "regularizer": keras.regularizers,
+    "constraint": keras.constraints,
+}
+
+
+def set_weight_arguments(
+    layer: keras.layers.Layer, name: str, initializer: Any, regularizer: Any, constraint: Any
+) -> None:
+    """Keeps the arguments of the weight `name` on `layer` as Keras objects, under
+    Keras' attribute names (`{name}_initializer`, `{name}_regularizer`,
+    `{name}_constraint`), which `add_learned_weight` and `learned_weights_config` read."""
+    for kind, value in zip(_WEIGHT_ARGUMENTS, (initializer, regularizer, constraint), strict=True):
+        setattr(layer, f"{name}_{kind}", _WEIGHT_ARGUMENTS[kind].get(value))
+
+
+def add_learned_weight(
+    layer: keras.layers.Layer, name: str, shape: tuple[int, ...], *, autocast: bool = False
+):
+    """The weight `name` of `layer`, made with the arguments `set_weight_arguments` kept.
+
+    Not autocast by default: the family computes its statistics in float32 from the
+    raw input.
+    """
+    return layer.add_weight(
+        name=name,
+        shape=shape,
+        initializer=getattr(layer, f"{name}_initializer"),
+        regularizer=getattr(layer, f"{name}_regularizer"),
+        constraint=getattr(layer, f"{name}_constraint"),
+        autocast=autocast,
+    )
+
+
+def learned_weights_config(layer: keras.layers.Layer, *names: str) -> dict[str, Any]:
+    """The serialized initializers, then regularizers, then constraints of the weights
+    `names`, under Keras' config keys (`beta_initializer`, ...)."""
+    return {
+        f"{name}_{kind}": module.serialize(getattr(layer, f"{name}_{kind}"))
+        for kind, module in _WEIGHT_ARGUMENTS.items()
+        for name in names
+    }
+
+
 class CenterScale:
     """The learned `gamma` (scale) and `beta` (center) of a normalization layer:
     their arguments, weights and config, alike in every layer of the family."""
 
     def _set_center_scale(
         self,
-        center,
-        scale,
-        beta_initializer,
-        gamma_initializer,
-        beta_regularizer,
-        gamma_regularizer,
-        beta_constraint,
-        gamma_constraint,
+        *,
+        center: Any,
+        scale: Any,
+        beta_initializer: Any,
+        gamma_initializer: Any,
+        beta_regularizer: Any,
+        gamma_regularizer: Any,
+        beta_constraint: Any,
+        gamma_constraint: Any,
     ) -> None:
+        # Keyword-only: eight arguments alike, that a positional call could swap unseen.
         self.center = check_bool("center", center)
         self.scale = check_bool("scale", scale)
-        self.beta_initializer = keras.initializers.get(beta_initializer)
-        self.gamma_initializer = keras.initializers.get(gamma_initializer)
-        self.beta_regularizer = keras.regularizers.get(beta_regularizer)
-        self.gamma_regularizer = keras.regularizers.get(gamma_regularizer)
-        self.beta_constraint = keras.constraints.get(beta_constraint)
-        self.gamma_constraint = keras.constraints.get(gamma_constraint)
+        set_weight_arguments(self, "beta", beta_initializer, beta_regularizer, beta_constraint)
+        set_weight_arguments(self, "gamma", gamma_initializer, gamma_regularizer, gamma_constraint)
 
     def _add_center_scale_weights(
         self, shape: tuple[int, ...], center: bool | None = None, scale: bool | None = None
@@ -110,37 +154,14 @@ class CenterScale:
         `center` and `scale` override the layer's own (LayerNormalization's rms_scaling)."""
         center = self.center if center is None else center
         scale = self.scale if scale is None else scale
-        self.gamma = None
-        if scale:
-            self.gamma = self.add_weight(
-                name="gamma",
-                shape=shape,
-                initializer=self.gamma_initializer,
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
-                autocast=False,
-            )
-        self.beta = None
-        if center:
-            self.beta = self.add_weight(
-                name="beta",
-                shape=shape,
-                initializer=self.beta_initializer,
-                regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint,
-                autocast=False,
-            )
+        self.gamma = add_learned_weight(self, "gamma", shape) if scale else None
+        self.beta = add_learned_weight(self, "beta", shape) if center else None
 
     def _center_scale_config(self) -> dict[str, Any]:
         return {
             "center": self.center,
             "scale": self.scale,
-            "beta_initializer": keras.initializers.serialize(self.beta_initializer),
-            "gamma_initializer": keras.initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": keras.regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": keras.regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": keras.constraints.serialize(self.beta_constraint),
-            "gamma_constraint": keras.constraints.serialize(self.gamma_constraint),
+            **learned_weights_config(self, "beta", "gamma"),
         }
 
 

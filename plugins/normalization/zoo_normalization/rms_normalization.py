@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import keras
-from keras import constraints, initializers, ops, regularizers
+from keras import ops
 
 from zoo.validation import check_axis, require_float_input
 from zoo_normalization._arithmetic import rms_normalize
-from zoo_normalization._common import AnyRankAxes, check_epsilon, statistics_dtype
+from zoo_normalization._common import (
+    AnyRankAxes,
+    add_learned_weight,
+    check_epsilon,
+    learned_weights_config,
+    set_weight_arguments,
+    statistics_dtype,
+)
 
 
 @keras.saving.register_keras_serializable(package="zoo_normalization")
@@ -76,9 +83,7 @@ class RMSNormalization(AnyRankAxes, keras.layers.Layer):
         super().__init__(**kwargs)
         self.axis = axis
         self.epsilon = epsilon
-        self.scale_initializer = initializers.get(scale_initializer)
-        self.scale_regularizer = regularizers.get(scale_regularizer)
-        self.scale_constraint = constraints.get(scale_constraint)
+        set_weight_arguments(self, "scale", scale_initializer, scale_regularizer, scale_constraint)
         # Keras' RMSNormalization drops a mask (layers after it see none), and so
         # does this one: with the mask kept, a pooling after it would average fewer
         # positions than after the twin.
@@ -88,14 +93,7 @@ class RMSNormalization(AnyRankAxes, keras.layers.Layer):
 
     def build(self, input_shape):
         _, shape = self._build_axes(input_shape)
-        self.scale = self.add_weight(
-            name="scale",
-            shape=shape,
-            initializer=self.scale_initializer,
-            regularizer=self.scale_regularizer,
-            constraint=self.scale_constraint,
-            autocast=False,
-        )
+        self.scale = add_learned_weight(self, "scale", shape)
 
     def call(self, inputs):
         require_float_input(self, inputs)
@@ -115,7 +113,5 @@ class RMSNormalization(AnyRankAxes, keras.layers.Layer):
             **super().get_config(),
             "axis": self.axis,
             "epsilon": self.epsilon,
-            "scale_initializer": initializers.serialize(self.scale_initializer),
-            "scale_regularizer": regularizers.serialize(self.scale_regularizer),
-            "scale_constraint": constraints.serialize(self.scale_constraint),
+            **learned_weights_config(self, "scale"),
         }

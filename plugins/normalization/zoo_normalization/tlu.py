@@ -6,6 +6,11 @@ import keras
 from keras import ops
 
 from zoo.validation import check_bool, require_float_input
+from zoo_normalization._common import (
+    add_learned_weight,
+    learned_weights_config,
+    set_weight_arguments,
+)
 
 
 @keras.saving.register_keras_serializable(package="zoo_normalization")
@@ -76,12 +81,8 @@ class TLU(keras.layers.Layer):
         affine = check_bool("affine", affine)
         super().__init__(**kwargs)
         self.affine = affine
-        self.tau_initializer = keras.initializers.get(tau_initializer)
-        self.tau_regularizer = keras.regularizers.get(tau_regularizer)
-        self.tau_constraint = keras.constraints.get(tau_constraint)
-        self.alpha_initializer = keras.initializers.get(alpha_initializer)
-        self.alpha_regularizer = keras.regularizers.get(alpha_regularizer)
-        self.alpha_constraint = keras.constraints.get(alpha_constraint)
+        set_weight_arguments(self, "tau", tau_initializer, tau_regularizer, tau_constraint)
+        set_weight_arguments(self, "alpha", alpha_initializer, alpha_regularizer, alpha_constraint)
         self.alpha = None
         self.supports_masking = True
 
@@ -94,21 +95,10 @@ class TLU(keras.layers.Layer):
                 f"than the batch axis are known (tau holds one value per element), "
                 f"received input shape {tuple(input_shape)}."
             )
-        self.tau = self.add_weight(
-            name="tau",
-            shape=shape,
-            initializer=self.tau_initializer,
-            regularizer=self.tau_regularizer,
-            constraint=self.tau_constraint,
-        )
+        # Unlike the normalizations, TLU has no float32 statistics: autocast as before.
+        self.tau = add_learned_weight(self, "tau", shape, autocast=True)
         if self.affine:
-            self.alpha = self.add_weight(
-                name="alpha",
-                shape=shape,
-                initializer=self.alpha_initializer,
-                regularizer=self.alpha_regularizer,
-                constraint=self.alpha_constraint,
-            )
+            self.alpha = add_learned_weight(self, "alpha", shape, autocast=True)
         self.input_spec = keras.InputSpec(
             ndim=rank, axes={i: input_shape[i] for i in range(1, rank)}
         )
@@ -126,10 +116,7 @@ class TLU(keras.layers.Layer):
         return {
             **super().get_config(),
             "affine": self.affine,
-            "tau_initializer": keras.initializers.serialize(self.tau_initializer),
-            "tau_regularizer": keras.regularizers.serialize(self.tau_regularizer),
-            "tau_constraint": keras.constraints.serialize(self.tau_constraint),
-            "alpha_initializer": keras.initializers.serialize(self.alpha_initializer),
-            "alpha_regularizer": keras.regularizers.serialize(self.alpha_regularizer),
-            "alpha_constraint": keras.constraints.serialize(self.alpha_constraint),
+            # Each weight's three arguments together, as TF Addons' config has them.
+            **learned_weights_config(self, "tau"),
+            **learned_weights_config(self, "alpha"),
         }

@@ -8,23 +8,16 @@ Importing this package registers every class with Keras, so a model saved
 with them loads again after `import zoo_regularizing`.
 """
 
-from zoo_regularizing.activity_regularization import ActivityRegularization
-from zoo_regularizing.constraints import Clip, MaxNorm, MinMaxNorm, NonNeg, UnitNorm
-from zoo_regularizing.drop_block import DropBlock2D
-from zoo_regularizing.dropout import Dropout
-from zoo_regularizing.regularizers import L1L2, GroupLasso
-from zoo_regularizing.stochastic_depth import StochasticDepth
-
-__all__ = [
-    "ActivityRegularization",
-    "Clip",
-    "DropBlock2D",
-    "Dropout",
-    "GroupLasso",
-    "L1L2",
-    "MaxNorm",
-    "MinMaxNorm",
-    "NonNeg",
-    "StochasticDepth",
-    "UnitNorm",
-]
+from zoo_regularizing.activity_regularization import (
+    ActivityRegularization as ActivityRegularization,
+)
+from zoo_regularizing.constraints import Clip as Clip
+from zoo_regularizing.constraints import MaxNorm as MaxNorm
+from zoo_regularizing.constraints import MinMaxNorm as MinMaxNorm
+from zoo_regularizing.constraints import NonNeg as NonNeg
+from zoo_regularizing.constraints import UnitNorm as UnitNorm
+from zoo_regularizing.drop_block import DropBlock2D as DropBlock2D
+from zoo_regularizing.dropout import Dropout as Dropout
+from zoo_regularizing.regularizers import L1L2 as L1L2
+from zoo_regularizing.regularizers import GroupLasso as GroupLasso
+from zoo_regularizing.stochastic_depth import StochasticDepth as StochasticDepth
