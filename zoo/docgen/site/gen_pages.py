@@ -7,7 +7,7 @@ import mkdocs_gen_files
 
 from zoo.quiet import import_keras
 
-# Before zoo.docs imports Keras: TensorFlow's C++ start-up lines stay off the build's log.
+# Before zoo.docgen imports Keras: TensorFlow's C++ start-up lines stay off the build's log.
 import_keras()
 
 from zoo.docgen.pages import generate  # noqa: E402
