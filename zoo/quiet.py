@@ -44,6 +44,10 @@ START_UP_LINE = re.compile(
 )
 
 
+#: The thread of ``filter_stderr``, once it runs.
+_filtering: list[threading.Thread] = []
+
+
 def quiet_environment() -> None:
     """Ask TensorFlow for errors only, in this process and in those it starts, unless
     the user chose a level."""
@@ -55,6 +59,9 @@ def start_up_lines_dropped() -> Iterator[None]:
     """Within the block, descriptor 2 goes to a file; after it, everything but
     TensorFlow's start-up lines is written to stderr (everything, on an exception)."""
     quiet_environment()
+    if _filtering:  # the whole process is filtered already (the zoo program)
+        yield
+        return
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile(mode="w+b") as captured:
@@ -138,9 +145,6 @@ def import_keras() -> None:
         return
     with start_up_lines_dropped():
         import keras  # noqa: F401
-
-
-_filtering: list[threading.Thread] = []
 
 
 def filter_stderr() -> None:

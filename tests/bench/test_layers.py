@@ -11,6 +11,7 @@ import math
 import keras
 import pytest
 
+from zoo import records
 from zoo.backends import current
 from zoo.bench import layers as bench
 from zoo.registry import Registered
@@ -198,9 +199,9 @@ def _part(ratio: float) -> dict:
 
 
 def test_each_backend_replaces_only_its_own_part_of_the_record():
-    record = bench.merge_record({}, "torch", _part(1.0))
-    record = bench.merge_record(record, "jax", _part(2.0))
-    record = bench.merge_record(record, "torch", _part(3.0))
+    record = records.merge_record({}, "torch", _part(1.0))
+    record = records.merge_record(record, "jax", _part(2.0))
+    record = records.merge_record(record, "torch", _part(3.0))
     # Backends in their fixed order, whichever ran first.
     assert list(record["backends"]) == ["jax", "torch"]
     assert record["backends"]["jax"] == _part(2.0) and record["backends"]["torch"] == _part(3.0)
@@ -208,11 +209,11 @@ def test_each_backend_replaces_only_its_own_part_of_the_record():
 
 def test_a_record_from_before_the_backends_is_tensorflows():
     old = {"machine": {"tensorflow": "2.21.0"}, "layers": {"Linear": {}}, "summary": {}}
-    parts = bench.backend_records(old)
+    parts = records.backend_records(old)
     assert list(parts) == ["tensorflow"] and parts["tensorflow"]["modes"] == ["graph", "xla"]
-    merged = bench.merge_record(old, "jax", _part(1.0))
+    merged = records.merge_record(old, "jax", _part(1.0))
     assert merged["backends"]["tensorflow"]["layers"] == {"Linear": {}}
-    assert bench.backend_records({}) == {}
+    assert records.backend_records({}) == {}
 
 
 def _timed(zoo_s: float, twin_s: float) -> dict:
@@ -244,12 +245,12 @@ def test_the_docs_show_a_cost_table_per_backend_and_one_plot():
         phase: {"zoo": None, "twin": None, "ratio": None, "error": "BackendCompilerFailed: no"}
         for phase in bench.PHASES
     }
-    record = bench.merge_record({}, "tensorflow", {"layers": {"Dense": _layer_record({})}})
+    record = records.merge_record({}, "tensorflow", {"layers": {"Dense": _layer_record({})}})
     jax_layer = _layer_record({"jit": 0.5})
     jax_part = {"modes": ["jit"], "machine": {"jax": "0.1"}, "layers": {"Linear": jax_layer}}
-    record = bench.merge_record(record, "jax", jax_part)
+    record = records.merge_record(record, "jax", jax_part)
     torch_part = {"modes": ["eager", "compiled"], "layers": {"Linear": torch_layer}}
-    record = bench.merge_record(record, "torch", torch_part)
+    record = records.merge_record(record, "torch", torch_part)
     item = zoo.get_registry().get("Linear")
     lines, files = docs.cost_section(item, record)
     page = "\n".join(lines)

@@ -143,28 +143,36 @@ def test_site_configuration_needs_no_edit_for_new_plugins():
 
 
 def test_support_matrix_reads_the_recorded_conformance_run():
-    from zoo.docgen.pages import SUPPORT, support_row
+    from zoo.docgen.pages import support_columns, support_row
     from zoo.testing import cases
     from zoo.testing.seams import current
 
     here = current()
     item = zoo.get_registry().get("Linear")
     record = {case.id: "pass" for case in cases(names=["Linear"])}
-    row = dict(zip(SUPPORT, support_row(item, record, here), strict=True))
+    row = dict(zip(support_columns(), support_row(item, record, here), strict=True))
     assert row["serializable"] == row["compiled"] == "✓"
     # Linear's example input has no axis a mask covers: the masking check does not apply.
     assert row["masking"] == "n/a"
     layer_norm = zoo.get_registry().get("LayerNormalization")
     record = {case.id: "pass" for case in cases(names=["LayerNormalization"])}
-    assert dict(zip(SUPPORT, support_row(layer_norm, record, here), strict=True))["masking"] == "✓"
+    assert (
+        dict(zip(support_columns(), support_row(layer_norm, record, here), strict=True))["masking"]
+        == "✓"
+    )
     record = {case.id: "pass" for case in cases(names=["Linear"])}
     record["core/Linear/jit_compile"] = "fail"
-    assert dict(zip(SUPPORT, support_row(item, record, here), strict=True))["compiled"] == "✗"
+    assert (
+        dict(zip(support_columns(), support_row(item, record, here), strict=True))["compiled"]
+        == "✗"
+    )
     # Nothing recorded: every column that applies is "not checked".
     assert set(support_row(item, {}, here)) == {"not checked", "n/a"}
     # No data-parallel engine on PyTorch: n/a there, whatever was recorded.
     assert (
-        dict(zip(SUPPORT, support_row(item, record, "torch"), strict=True))["data parallel"]
+        dict(zip(support_columns(), support_row(item, record, "torch"), strict=True))[
+            "data parallel"
+        ]
         == "n/a"
     )
 

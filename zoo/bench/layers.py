@@ -42,10 +42,6 @@ import numpy as np
 
 from zoo.backends import ALL, backend, current
 from zoo.bench.seams import Step, float_outputs, is_float, seam
-
-# Re-exported: the merge helpers live with the records (zoo.records).
-from zoo.records import backend_records as backend_records
-from zoo.records import merge_record as merge_record
 from zoo.registry import Registered
 from zoo.registry.entries import LayerEntry
 

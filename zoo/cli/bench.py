@@ -142,8 +142,8 @@ def run(args: argparse.Namespace) -> int:
     if (plugins or objects) and output.exists() and not args.replace:
         # Timing a few layers updates them in the file; the others keep their figures.
         record = records.read_record(output)
-        previous = bench.backend_records(record).get(backend, {}).get("layers", {})
-        versions = bench.backend_records(record).get(backend, {}).get("versions", {})
+        kept = records.backend_records(record).get(backend, {})
+        previous, versions = kept.get("layers", {}), kept.get("versions", {})
     bandwidth = machine.memory_bandwidth()
     layers = {}
     with Progress(console=errors.rich) as progress:

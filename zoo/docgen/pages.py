@@ -57,14 +57,6 @@ def support_columns() -> dict[str, tuple[str, ...]]:
     return declared()
 
 
-def __getattr__(name: str) -> dict[str, tuple[str, ...]]:
-    # ``SUPPORT`` was a hand-kept dict; it is read from the checks now, when asked for
-    # (importing the kit imports Keras, which this module's importers may not need).
-    if name == "SUPPORT":
-        return support_columns()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 # -- small pieces ------------------------------------------------------------
 
 
