@@ -143,7 +143,9 @@ class ZooPluginManager(pluggy.PluginManager):
     def _load(self, ep: importlib.metadata.EntryPoint, plugin: Plugin) -> None:
         try:
             module = ep.load()
-        except Exception as error:  # a plugin's bug must not stop the others
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # a plugin's bug (its sys.exit() too) stops it alone
             _fail(plugin, f"import of {ep.value!r} failed: {type(error).__name__}: {error}")
             return
         api = getattr(module, "ZOO_PLUGIN_API", hookspecs.PLUGIN_API)
@@ -186,7 +188,9 @@ class ZooPluginManager(pluggy.PluginManager):
             del self._pending[name]
             try:
                 self.register(module, name=name)
-            except Exception as error:  # e.g. a hook whose arguments match no hookspec
+            except KeyboardInterrupt:
+                raise
+            except BaseException as error:  # e.g. a hook whose arguments match no hookspec
                 _fail(self._found[name], f"cannot be registered: {error}")
         return self
 
