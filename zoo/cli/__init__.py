@@ -48,3 +48,13 @@ def main(argv: list[str] | None = None) -> int:
 
         errors.print(f"[red]{error}[/red]", highlight=False, soft_wrap=True)
         return 2
+    except OSError as error:  # a folder or file it cannot read or write: name it
+        from zoo.cli.console import errors
+
+        where = f"{error.filename}: " if error.filename else ""
+        errors.print(
+            f"[red]zoo {args.command}: {where}{error.strerror or error}[/red]",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return 2

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from zoo.cli.arguments import positive_int
 from zoo.cli.console import console, errors, table
 from zoo.cli.subprocesses import (
     add_backend_option,
@@ -35,7 +36,7 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--json", metavar="PATH", help="also record the results in this file")
     parser.add_argument(
         "--durations",
-        type=int,
+        type=positive_int,
         metavar="N",
         help="also list the N objects whose checks took longest, with their seconds",
     )

@@ -36,6 +36,11 @@ class PluginWarning(UserWarning):
     """A plugin could not be loaded, or one of its hooks failed."""
 
 
+class SelectionWarning(UserWarning):
+    """ZOO_PLUGINS or ZOO_DISABLE_PLUGINS names a plugin that is not installed (not a
+    PluginWarning: ``zoo list`` shows broken plugins itself, but not this)."""
+
+
 @dataclass
 class Plugin:
     """An installed (or in-process) plugin and what went wrong with it."""
@@ -76,6 +81,22 @@ def _zoo_version() -> str:
         return "(not installed)"
 
 
+def _warn_unknown(
+    installed: set[str], selected: set[str] | None, disabled: set[str] | None
+) -> None:
+    """A name in ZOO_PLUGINS or ZOO_DISABLE_PLUGINS that no installed plugin has is a typo
+    the user would otherwise not see (``ZOO_PLUGINS=cor`` loads nothing at all)."""
+    for variable, names in (("ZOO_PLUGINS", selected), ("ZOO_DISABLE_PLUGINS", disabled)):
+        unknown = sorted((names or set()) - installed)
+        if unknown:
+            warnings.warn(
+                f"{variable} names {', '.join(map(repr, unknown))}, which no installed zoo "
+                f"plugin is called; installed: {', '.join(sorted(installed)) or 'none'}",
+                SelectionWarning,
+                stacklevel=4,
+            )
+
+
 class ZooPluginManager(pluggy.PluginManager):
     """The zoo's hooks and the plugins found for them, loaded once on first use."""
 
@@ -107,12 +128,14 @@ class ZooPluginManager(pluggy.PluginManager):
         selected = _env_names("ZOO_PLUGINS")
         for name in sorted(_env_names("ZOO_DISABLE_PLUGINS") or ()):
             self.set_blocked(name)
-        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        installed = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+        for ep in installed:
             # A blocked plugin is not imported at all, and not listed, as before.
             if (selected is not None and ep.name not in selected) or self.is_blocked(ep.name):
                 continue
             self._found_entry_point(ep)
         self._generation += 1
+        _warn_unknown(installed.names, selected, _env_names("ZOO_DISABLE_PLUGINS"))
 
     def _found_entry_point(self, ep: importlib.metadata.EntryPoint) -> None:
         dist = ep.dist
