@@ -426,8 +426,8 @@ def generate(
     for path, text in models_page(load_record(models)).items():
         write(path, text)
         written.append(path)
-    if (text := changelog()) is not None:
-        write(CHANGELOG_PAGE, text)
+    if (changes := changelog()) is not None:
+        write(CHANGELOG_PAGE, changes)
         written.append(CHANGELOG_PAGE)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     append_home(

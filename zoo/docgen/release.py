@@ -27,9 +27,11 @@ def release() -> str:
 
 
 def site_name(name: str) -> str:
-    """The site's name with the release it documents, once."""
-    version = framework_version()
-    return name if not version or name.endswith(version) else f"{name} {version}"
+    """The site's name with the keras-zoo release it is built with (a plugin's own
+    site has its own version on its pages): ``The layer zoo (keras-zoo 0.2.0)``."""
+    if framework_version() is None or release() in name:
+        return name
+    return f"{name} ({release()})"
 
 
 def changelog() -> str | None:
