@@ -62,7 +62,7 @@ def test_missing_module_duplicate_name_and_old_api_are_reported(site):
     assert len(second) == 1, plugins
     assert "entry point name 'core' is already taken by distribution" in second[0]["errors"][0]
     assert {plugins["core"]["distribution"], second[0]["distribution"]} == {
-        "zoo-core",
+        "keras-zoo-core",
         "zoo-impostor",
     }
     assert "plugin API 0" in plugins["ancient"]["errors"][0]

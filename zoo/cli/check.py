@@ -122,7 +122,7 @@ def _record_in_project(outcomes: list[Any], folder: Path) -> list[Path]:
     is not run again by ``zoo docs build --check``. Returns the files written."""
     try:
         from zoo.docgen.site.config import docs_dir, project_plugins
-    except ImportError:  # no zoo[docs] (its YAML reader): no site to keep them for
+    except ImportError:  # no keras-zoo[docs] (its YAML reader): no site to keep them for
         return []
     from zoo.records import RecordFiles
 

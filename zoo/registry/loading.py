@@ -28,8 +28,8 @@ from typing import Any
 import pluggy
 
 from zoo.registry import hookspecs
-
-ENTRY_POINT_GROUP = "zoo"
+from zoo.versions import ENTRY_POINT_GROUP as ENTRY_POINT_GROUP
+from zoo.versions import framework_version
 
 
 class PluginWarning(UserWarning):
@@ -72,13 +72,6 @@ def _being_imported(ep: importlib.metadata.EntryPoint) -> bool:
     # importlib marks a module's spec as initializing until its code has run.
     package = sys.modules.get(ep.module.split(".")[0])
     return bool(getattr(getattr(package, "__spec__", None), "_initializing", False))
-
-
-def _zoo_version() -> str:
-    try:
-        return importlib.metadata.version("zoo")
-    except importlib.metadata.PackageNotFoundError:
-        return "(not installed)"
 
 
 def _warn_unknown(
@@ -175,7 +168,8 @@ class ZooPluginManager(pluggy.PluginManager):
         if api != hookspecs.PLUGIN_API:
             _fail(
                 plugin,
-                f"written for plugin API {api!r}, but this zoo {_zoo_version()} "
+                f"written for plugin API {api!r}, but this zoo "
+                f"{framework_version() or '(not installed)'} "
                 f"speaks plugin API {hookspecs.PLUGIN_API}",
             )
             return
