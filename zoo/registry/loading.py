@@ -119,7 +119,8 @@ class ZooPluginManager(pluggy.PluginManager):
             return
         self._loaded = True
         selected = _env_names("ZOO_PLUGINS")
-        for name in sorted(_env_names("ZOO_DISABLE_PLUGINS") or ()):
+        disabled = _env_names("ZOO_DISABLE_PLUGINS")
+        for name in sorted(disabled or ()):
             self.set_blocked(name)
         installed = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
         for ep in installed:
@@ -128,7 +129,7 @@ class ZooPluginManager(pluggy.PluginManager):
                 continue
             self._found_entry_point(ep)
         self._generation += 1
-        _warn_unknown(installed.names, selected, _env_names("ZOO_DISABLE_PLUGINS"))
+        _warn_unknown(installed.names, selected, disabled)
 
     def _found_entry_point(self, ep: importlib.metadata.EntryPoint) -> None:
         dist = ep.dist
