@@ -114,6 +114,35 @@ def test_perplexity_measures_code_usage(data):
     assert code_perplexity(np.zeros(10, "int32"), 6) == pytest.approx(1.0)
 
 
+def _state(layer: VectorQuantizer) -> list[np.ndarray]:
+    return [as_numpy(w) for w in layer.non_trainable_weights]
+
+
+def test_empty_and_nan_batches_leave_the_ema_codebook_as_it_was(data):
+    # Issue #30, case 7: one NaN encoding made its code NaN for good, and an empty
+    # batch made the perplexity NaN (0 / 0).
+    x, codebook = data
+    layer = quantizer_with(codebook, decay=0.8)
+    layer(x, training=True)
+    before = _state(layer)
+    poisoned = x.copy()
+    poisoned[1, 2] = np.nan
+    layer(x[:0], training=True)
+    layer(poisoned, training=True)
+    for old, now in zip(before, _state(layer), strict=True):
+        np.testing.assert_array_equal(now, old)
+    assert np.isfinite(as_numpy(layer.embeddings)).all()
+
+
+def test_without_skipping_a_nan_sample_poisons_the_codebook(data):
+    x, codebook = data
+    layer = quantizer_with(codebook, decay=0.8, skip_nonfinite_updates=False)
+    poisoned = x.copy()
+    poisoned[1, 2] = np.nan
+    layer(poisoned, training=True)
+    assert not np.isfinite(as_numpy(layer.embeddings)).all()
+
+
 def test_a_vq_model_trains_and_reloads(tmp_path):
     keras.utils.set_random_seed(0)
     x = np.random.default_rng(2).normal(size=(64, 4)).astype("float32")

@@ -6,6 +6,7 @@ import keras
 from keras import initializers, ops
 
 from zoo.validation import (
+    check_bool,
     check_non_negative,
     check_positive,
     check_positive_int,
@@ -57,6 +58,10 @@ class VectorQuantizer(keras.layers.Layer):
         epsilon: Positive float, the Laplace smoothing of the moving counts.
         embeddings_initializer: Initializer of the `(num_embeddings,
             embedding_dim)` codebook.
+        skip_nonfinite_updates: Whether a training batch holding a value that
+            is not finite (a NaN sample) leaves the moving-average codebook and
+            `perplexity` as they were (default `True`); with `False` one NaN
+            sample makes its code NaN for good. An empty batch never moves them.
         **kwargs: Base layer arguments (`name`, `dtype`, `trainable`).
 
     Input shape:
@@ -100,6 +105,7 @@ class VectorQuantizer(keras.layers.Layer):
         decay: float | None = None,
         epsilon: float = 1e-5,
         embeddings_initializer="random_uniform",
+        skip_nonfinite_updates: bool = True,
         **kwargs,
     ):
         self.num_embeddings = check_positive_int("num_embeddings", num_embeddings)
@@ -114,6 +120,7 @@ class VectorQuantizer(keras.layers.Layer):
         self.decay = None if decay is None else float(decay)
         epsilon = check_positive("epsilon", epsilon)
         self.epsilon = float(epsilon)
+        self.skip_nonfinite_updates = check_bool("skip_nonfinite_updates", skip_nonfinite_updates)
         super().__init__(**kwargs)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.input_spec = keras.InputSpec(min_ndim=2, axes={-1: self.embedding_dim})
@@ -179,11 +186,16 @@ class VectorQuantizer(keras.layers.Layer):
             counts = ops.sum(one_hot, axis=0)
             sums = ops.matmul(ops.transpose(one_hot), ops.stop_gradient(flat))
             counts, sums = _summed_over_replicas([counts, sums])
-            usage = counts / ops.sum(counts)
+            total = ops.sum(counts)
+            keep = total > 0
+            if self.skip_nonfinite_updates:
+                keep = ops.logical_and(keep, ops.all(ops.isfinite(sums)))
+            usage = counts / ops.maximum(total, 1.0)
             entropy = -ops.sum(usage * ops.log(usage + 1e-10))
-            self.perplexity.assign(ops.exp(entropy))
+            perplexity = ops.convert_to_tensor(self.perplexity)
+            self.perplexity.assign(ops.where(keep, ops.exp(entropy), perplexity))
             if self.decay is not None:
-                self._update_codebook(counts, sums)
+                self._update_codebook(counts, sums, keep)
         quantized = ops.cast(ops.reshape(quantized_flat, ops.shape(inputs)), inputs.dtype)
         commitment = ops.mean(ops.square(inputs - ops.stop_gradient(quantized)))
         loss = ops.cast(self.beta, commitment.dtype) * commitment
@@ -196,18 +208,21 @@ class VectorQuantizer(keras.layers.Layer):
             return outputs, ops.reshape(codes, ops.shape(inputs)[:-1])
         return outputs
 
-    def _update_codebook(self, counts, sums) -> None:
+    def _update_codebook(self, counts, sums, keep) -> None:
         decay = self.decay
-        self.cluster_size.assign(decay * self.cluster_size + (1.0 - decay) * counts)
-        self.embedding_sum.assign(decay * self.embedding_sum + (1.0 - decay) * sums)
+        cluster_size = decay * self.cluster_size + (1.0 - decay) * counts
+        embedding_sum = decay * self.embedding_sum + (1.0 - decay) * sums
         # Laplace smoothing: no count is zero, and the counts still add up to their total.
-        total = ops.sum(self.cluster_size)
-        smoothed = (
-            (self.cluster_size + self.epsilon)
-            / (total + self.num_embeddings * self.epsilon)
-            * total
-        )
-        self.embeddings.assign(self.embedding_sum / ops.expand_dims(smoothed, 1))
+        total = ops.sum(cluster_size)
+        smoothing = (cluster_size + self.epsilon) / (total + self.num_embeddings * self.epsilon)
+        smoothed = smoothing * total
+        embeddings = embedding_sum / ops.expand_dims(smoothed, 1)
+        for variable, value in (
+            (self.cluster_size, cluster_size),
+            (self.embedding_sum, embedding_sum),
+            (self.embeddings, embeddings),
+        ):
+            variable.assign(ops.where(keep, value, ops.convert_to_tensor(variable)))
 
     def compute_output_shape(self, input_shape, return_codes=False):
         if return_codes:
@@ -229,6 +244,7 @@ class VectorQuantizer(keras.layers.Layer):
             "decay": self.decay,
             "epsilon": self.epsilon,
             "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+            "skip_nonfinite_updates": self.skip_nonfinite_updates,
         }
 
 
