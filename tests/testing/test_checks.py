@@ -385,6 +385,34 @@ class MaskAtChannelAxis(ChannelCentering):
         return ops.cast(ops.expand_dims(mask, axis=self.axis), inputs.dtype)
 
 
+@serializable
+class NaiveMovingMean(Scale):
+    """Keeps a moving mean of its input the way Keras' BatchNormalization does: an
+    empty batch's mean is 0 / 0, and one NaN sample poisons it for good."""
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        self.moving_mean = self.add_weight(
+            name="moving_mean", shape=(input_shape[-1],), initializer="zeros", trainable=False
+        )
+
+    def _update(self, inputs, mean):
+        self.moving_mean.assign(0.9 * self.moving_mean + 0.1 * mean)
+
+    def call(self, inputs, training=None):
+        if training:
+            self._update(inputs, ops.mean(inputs, axis=0))
+        return inputs * self.scale
+
+
+@serializable
+class SkipsOnlyEmptyBatches(NaiveMovingMean):
+    def _update(self, inputs, mean):
+        keep = ops.size(inputs) > 0
+        moved = 0.9 * self.moving_mean + 0.1 * mean
+        self.moving_mean.assign(ops.where(keep, moved, ops.convert_to_tensor(self.moving_mean)))
+
+
 def scale_twin(config):
     return Scale(**config)
 
@@ -448,6 +476,18 @@ BUGS = [
         "variables (weights, moving statistics, seed states) after loading",
     ),
     ("batch_of_one", UnbiasedBatchVariance, {}, "not finite on a batch of one"),
+    (
+        "degenerate_batches",
+        NaiveMovingMean,
+        {"non_trainable_weights": 1},
+        "an empty training batch changed",
+    ),
+    (
+        "degenerate_batches",
+        SkipsOnlyEmptyBatches,
+        {"non_trainable_weights": 1},
+        "one NaN sample in a training batch made",
+    ),
     (
         "large_inputs_mixed_float16",
         Float16Statistics,

@@ -136,3 +136,16 @@ def test_a_model_of_every_core_layer_loads_in_a_new_process(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     np.testing.assert_array_equal(np.load(tmp_path / "y.npy"), expected)
     assert float(np.load(tmp_path / "count.npy")) == 32.0
+
+
+@pytest.mark.parametrize("skip", [True, False])
+def test_running_sum_leaves_a_nan_batch_out_unless_told_not_to(skip):
+    layer = RunningSum(skip_nonfinite_updates=skip)
+    layer(np.array([[1.0, 2.0], [3.0, 4.0]], "float32"), training=True)
+    layer(np.array([[np.nan, 0.0]], "float32"), training=True)
+    count, mean = (keras.ops.convert_to_numpy(w) for w in (layer.count, layer.mean))
+    if skip:
+        assert count == 2.0
+        np.testing.assert_array_equal(mean, [2.0, 3.0])
+    else:
+        assert count == 3.0 and np.isnan(mean[0])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from zoo.validation import check_positive_int, require_float_input
+from zoo.validation import check_bool, check_positive_int, require_float_input
 
 
 def _sum_over_replicas(value):
@@ -37,12 +37,18 @@ class RunningSum(keras.layers.Layer):
     not change in inference, nor while the layer is frozen
     (`trainable=False`). Sums are kept in float32 whatever the compute dtype.
 
+    A training batch holding a value that is not finite (a NaN sample) is
+    left out of the statistics, unless `skip_nonfinite_updates=False`: one
+    bad batch would otherwise make them NaN for good.
+
     Given `input_dim`, the statistics are made at construction, as in the
     tutorials' `ComputeSum(input_dim)`; otherwise at the first call.
 
     Args:
         input_dim: Positive integer, the number of features, to make the
             statistics now; `None` to make them at the first call.
+        skip_nonfinite_updates: Whether a training batch with a non-finite
+            value leaves the statistics as they were (default `True`).
         **kwargs: Base layer arguments (`name`, `dtype`, `trainable`).
 
     Input shape:
@@ -69,8 +75,9 @@ class RunningSum(keras.layers.Layer):
         The running mean formula; checked against numpy in the family's tests.
     """
 
-    def __init__(self, input_dim: int | None = None, **kwargs):
+    def __init__(self, input_dim: int | None = None, skip_nonfinite_updates: bool = True, **kwargs):
         input_dim = check_positive_int("input_dim", input_dim, allow_none=True)
+        self.skip_nonfinite_updates = check_bool("skip_nonfinite_updates", skip_nonfinite_updates)
         super().__init__(**kwargs)
         self.supports_masking = True
         self.input_dim = input_dim
@@ -100,6 +107,11 @@ class RunningSum(keras.layers.Layer):
             rows = ops.reshape(ops.cast(inputs, "float32"), (-1, ops.shape(inputs)[-1]))
             total = _sum_over_replicas(ops.sum(rows, axis=0))
             count = _sum_over_replicas(ops.cast(ops.shape(rows)[0], "float32"))
+            if self.skip_nonfinite_updates:
+                # Summed over replicas first: every replica must make the same choice.
+                keep = ops.all(ops.isfinite(total))
+                total = ops.where(keep, total, ops.zeros_like(total))
+                count = ops.where(keep, count, ops.zeros_like(count))
             self.total.assign_add(total)
             self.count.assign_add(count)
             self.mean.assign(self.total / ops.maximum(self.count, 1.0))
@@ -114,4 +126,8 @@ class RunningSum(keras.layers.Layer):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "input_dim": self.input_dim}
+        return {
+            **super().get_config(),
+            "input_dim": self.input_dim,
+            "skip_nonfinite_updates": self.skip_nonfinite_updates,
+        }
