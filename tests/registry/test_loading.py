@@ -55,17 +55,36 @@ def test_missing_module_duplicate_name_and_old_api_are_reported(site):
         {"ancient": "zoo_ancient"},
         {"zoo_ancient": "ZOO_PLUGIN_API = 0\n"},
     )
-    plugins = {p["name"]: p for p in listing(site, broken=True)["plugins"]}
+    data = listing(site, broken=True)
+    plugins = {p["name"]: p for p in data["plugins"]}
     assert "ModuleNotFoundError" in plugins["ghost"]["errors"][0]
-    # Whichever comes first on sys.path keeps the name; the other is reported, not loaded.
-    second = [p for p in plugins.values() if p["name"].startswith("core (")]
-    assert len(second) == 1, plugins
-    assert "entry point name 'core' is already taken by distribution" in second[0]["errors"][0]
-    assert {plugins["core"]["distribution"], second[0]["distribution"]} == {
-        "keras-zoo-core",
-        "zoo-impostor",
-    }
+    # The impostor comes first on sys.path (PYTHONPATH), and still the official plugin
+    # keeps its name and is loaded; the impostor is listed as broken, not imported.
+    assert plugins["core"]["distribution"] == "keras-zoo-core", plugins["core"]
+    assert not plugins["core"]["broken"]
+    assert "Linear" in {layer["name"] for layer in data["layers"]}
+    impostor = plugins["core (zoo-impostor)"]
+    assert impostor["broken"] and impostor["distribution"] == "zoo-impostor"
+    message = impostor["errors"][0]
+    assert "entry point name 'core' belongs to the official plugin 'core'" in message
+    assert "'keras-zoo-core'" in message and "'zoo-impostor'" in message
+    assert "must never be imported" not in " ".join(
+        sum((p["errors"] for p in plugins.values()), [])
+    )
     assert "plugin API 0" in plugins["ancient"]["errors"][0]
+
+
+def test_two_unofficial_plugins_of_one_name_are_both_reported_and_neither_loaded(site):
+    for distribution in ("zoo-shapes-a", "zoo-shapes-b"):
+        module = distribution.replace("-", "_")
+        site.install(distribution, {"shapes": module}, {module: "raise AssertionError('imported')"})
+    plugins = {p["name"]: p for p in listing(site, broken=True)["plugins"]}
+    assert "shapes" not in plugins
+    first, second = plugins["shapes (zoo-shapes-a)"], plugins["shapes (zoo-shapes-b)"]
+    assert "also by 'zoo-shapes-b'" in first["errors"][0], first
+    assert "also by 'zoo-shapes-a'" in second["errors"][0], second
+    assert all("none of them is loaded" in p["errors"][0] for p in (first, second))
+    assert not plugins["core"]["broken"]
 
 
 def test_environment_selects_and_blocks_plugins(site):

@@ -5,6 +5,12 @@ fails to import, and silently skips a second entry point of the same name;
 here each one is loaded under its own ``try``, and whatever goes wrong is
 kept, warned about and shown by ``zoo list``, while the rest keep working.
 
+Name clashes are never settled silently by the order of ``sys.path``. An official
+family (``zoo.versions.OFFICIAL_FAMILIES``: plugin ``core`` of distribution
+``keras-zoo-core``, ...) keeps its entry point name and its Keras names (``zoo_core>...``)
+against any other distribution, which is listed as broken, naming both; two unofficial
+distributions declaring one name are both listed as broken, and neither is imported.
+
 Importing a plugin is what registers its classes with Keras, so ``import zoo``
 imports them all at once. Registering them with the plugin manager waits for
 first use: a plugin that does ``import zoo`` is still half-imported while
@@ -29,7 +35,7 @@ import pluggy
 
 from zoo.registry import hookspecs
 from zoo.versions import ENTRY_POINT_GROUP as ENTRY_POINT_GROUP
-from zoo.versions import framework_version
+from zoo.versions import framework_version, is_official, official_distribution
 
 
 class PluginWarning(UserWarning):
@@ -66,6 +72,10 @@ def _env_names(variable: str) -> set[str] | None:
 def _fail(plugin: Plugin, message: str) -> None:
     plugin.errors.append(message)
     warnings.warn(f"zoo plugin {plugin.name!r}: {message}", PluginWarning, stacklevel=3)
+
+
+def _distribution(ep: importlib.metadata.EntryPoint) -> str | None:
+    return ep.dist.name if ep.dist else None
 
 
 def _being_imported(ep: importlib.metadata.EntryPoint) -> bool:
@@ -123,32 +133,62 @@ class ZooPluginManager(pluggy.PluginManager):
         for name in sorted(disabled or ()):
             self.set_blocked(name)
         installed = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+        by_name: dict[str, list[importlib.metadata.EntryPoint]] = {}
         for ep in installed:
             # A blocked plugin is not imported at all, and not listed, as before.
             if (selected is not None and ep.name not in selected) or self.is_blocked(ep.name):
                 continue
-            self._found_entry_point(ep)
+            by_name.setdefault(ep.name, []).append(ep)
+        for eps in by_name.values():
+            if len(eps) == 1:
+                self._found_entry_point(eps[0])
+            else:
+                self._found_clash(eps)
         self._generation += 1
         _warn_unknown(installed.names, selected, disabled)
 
-    def _found_entry_point(self, ep: importlib.metadata.EntryPoint) -> None:
+    def _found_clash(self, eps: list[importlib.metadata.EntryPoint]) -> None:
+        """Several distributions declare one plugin name. The official family's own
+        distribution keeps it, whatever the order on ``sys.path``, and the others are
+        listed as broken, not imported; between unofficial ones, nobody wins: each is
+        listed as broken, naming the others, and none is imported."""
+        name = eps[0].name
+        official = [ep for ep in eps if is_official(name, _distribution(ep))]
+        for ep in eps:
+            if official and ep is official[0]:
+                self._found_entry_point(ep)
+                continue
+            plugin = self._plugin(ep)
+            plugin.name = f"{name} ({plugin.distribution})"
+            self._found[plugin.name] = plugin
+            if official:
+                _fail(
+                    plugin,
+                    f"entry point name {name!r} belongs to the official plugin {name!r} of "
+                    f"distribution {official_distribution(name)!r}; this one, of "
+                    f"{plugin.distribution!r}, is not loaded (an impostor of it)",
+                )
+            else:
+                others = ", ".join(repr(_distribution(o)) for o in eps if o is not ep)
+                _fail(
+                    plugin,
+                    f"entry point name {name!r} is declared by distribution "
+                    f"{plugin.distribution!r} and also by {others}; none of them is loaded "
+                    "until only one is installed",
+                )
+
+    @staticmethod
+    def _plugin(ep: importlib.metadata.EntryPoint) -> Plugin:
         dist = ep.dist
-        plugin = Plugin(
+        return Plugin(
             name=ep.name,
             target=ep.value,
             distribution=dist.name if dist else None,
             version=dist.version if dist else None,
         )
-        if ep.name in self._found:
-            first = self._found[ep.name]
-            plugin.name = f"{ep.name} ({plugin.distribution})"
-            self._found[plugin.name] = plugin
-            _fail(
-                plugin,
-                f"entry point name {ep.name!r} is already taken by distribution "
-                f"{first.distribution!r}; this one is not loaded",
-            )
-            return
+
+    def _found_entry_point(self, ep: importlib.metadata.EntryPoint) -> None:
+        plugin = self._plugin(ep)
         self._found[ep.name] = plugin
         if _being_imported(ep):
             # The user imported this plugin first and it imported zoo: load it on first
