@@ -87,6 +87,60 @@ def test_two_unofficial_plugins_of_one_name_are_both_reported_and_neither_loaded
     assert not plugins["core"]["broken"]
 
 
+SQUATTER = """
+import keras
+import zoo
+import zoo_core  # the official plugin first: the take-over below is Keras' last word
+
+
+@keras.saving.register_keras_serializable(package="zoo_squatter")
+class Linear(keras.layers.Layer):
+    \"\"\"The official core plugin's layer name, in a package of its own.\"\"\"
+
+    def call(self, inputs):
+        return inputs
+
+
+class Hijack(keras.layers.Layer):
+    def call(self, inputs):
+        return inputs * 0
+
+
+keras.saving.register_keras_serializable(package="zoo_core", name="Linear")(Hijack)
+
+
+@zoo.hookimpl
+def register_layers():
+    return [zoo.LayerEntry(Linear)]
+"""
+
+
+def test_a_plugin_taking_the_official_names_is_the_broken_one(site):
+    # Registered name 'Linear' and Keras name 'zoo_core>Linear' both taken by an unknown
+    # distribution imported before core: core keeps both, the squatter is named broken.
+    site.install("zoo-squatter", {"squatter": "zoo_squatter"}, {"zoo_squatter": SQUATTER})
+    data = listing(site, broken=True)
+    plugins = {p["name"]: p for p in data["plugins"]}
+    assert not plugins["core"]["broken"], plugins["core"]["errors"]
+    errors = " | ".join(plugins["squatter"]["errors"])
+    assert "layer 'Linear' is the official plugin 'core''s (keras-zoo-core)" in errors
+    assert "plugin 'squatter''s one is not registered" in errors
+    assert "zoo_squatter.Hijack under the Keras name 'zoo_core>Linear'" in errors
+    assert "the official plugin 'core' (keras-zoo-core)" in errors
+    (linear,) = [layer for layer in data["layers"] if layer["name"] == "Linear"]
+    assert (linear["plugin"], linear["keras_name"]) == ("core", "zoo_core>Linear")
+    # `import zoo` gives Keras' name back before anything can load a model with it.
+    script = (
+        "import zoo, keras, zoo_core\n"
+        "assert keras.saving.get_registered_object('zoo_core>Linear') is zoo_core.Linear\n"
+        "print('core keeps it')"
+    )
+    result = site("python", "-c", script)
+    assert result.returncode == 0 and "core keeps it" in result.stdout, result.stderr[-2000:]
+    table = site.zoo("list")
+    assert table.returncode == 1 and "squatter" in table.stdout
+
+
 def test_environment_selects_and_blocks_plugins(site):
     only_core = listing(site, env={"ZOO_PLUGINS": "core"})
     assert [p["name"] for p in only_core["plugins"]] == ["core"]

@@ -35,7 +35,12 @@ import pluggy
 
 from zoo.registry import hookspecs
 from zoo.versions import ENTRY_POINT_GROUP as ENTRY_POINT_GROUP
-from zoo.versions import framework_version, is_official, official_distribution
+from zoo.versions import (
+    OFFICIAL_FAMILIES,
+    framework_version,
+    is_official,
+    official_distribution,
+)
 
 
 class PluginWarning(UserWarning):
@@ -76,6 +81,37 @@ def _fail(plugin: Plugin, message: str) -> None:
 
 def _distribution(ep: importlib.metadata.EntryPoint) -> str | None:
     return ep.dist.name if ep.dist else None
+
+
+def package_of(target: str) -> str:
+    """The top-level package of a module or entry point target: ``zoo_core.plugin`` ->
+    ``zoo_core``."""
+    return target.split(":")[0].split(".")[0]
+
+
+def _keras_names() -> dict[str, Any]:
+    """A copy of Keras' registered names (``package>Name`` -> class), if Keras is imported."""
+    keras = sys.modules.get("keras")
+    saving = getattr(keras, "saving", None)
+    return dict(saving.get_custom_objects()) if saving is not None else {}
+
+
+def _registered_in(package: str, key: str) -> Any:
+    """The class of ``package`` (imported) that was registered with Keras as ``key``, if
+    any: what a later registration of another class under ``key`` took the name from."""
+    import keras
+
+    for module_name, module in list(sys.modules.items()):
+        if module_name != package and not module_name.startswith(f"{package}."):
+            continue
+        for value in list(vars(module).values()):
+            if (
+                isinstance(value, type)
+                and value.__module__ == module_name
+                and keras.saving.get_registered_name(value) == key
+            ):
+                return value
+    return None
 
 
 def _being_imported(ep: importlib.metadata.EntryPoint) -> bool:
@@ -198,13 +234,16 @@ class ZooPluginManager(pluggy.PluginManager):
         self._load(ep, plugin)
 
     def _load(self, ep: importlib.metadata.EntryPoint, plugin: Plugin) -> None:
+        before = _keras_names()
         try:
             module = ep.load()
         except KeyboardInterrupt:
             raise
         except BaseException as error:  # a plugin's bug (its sys.exit() too) stops it alone
             _fail(plugin, f"import of {ep.value!r} failed: {type(error).__name__}: {error}")
+            self._give_back(plugin, before)
             return
+        self._give_back(plugin, before)
         api = getattr(module, "ZOO_PLUGIN_API", hookspecs.PLUGIN_API)
         if api != hookspecs.PLUGIN_API:
             _fail(
@@ -215,6 +254,46 @@ class ZooPluginManager(pluggy.PluginManager):
             )
             return
         self._pending[ep.name] = module
+
+    def _give_back(self, plugin: Plugin, before: dict[str, Any]) -> None:
+        """Keras names of another plugin's package (``zoo_core>Linear``) that importing
+        ``plugin`` registered to a class of its own are given back (Keras keeps the last
+        registration), and ``plugin`` is marked broken for it. So the official class is
+        the one ``load_model`` finds, whichever plugin was imported last."""
+        keras = sys.modules.get("keras")
+        if keras is None:
+            return
+        names = keras.saving.get_custom_objects()  # Keras' own, live
+        for key, obj in list(names.items()):
+            if before.get(key) is obj or ">" not in key:
+                continue
+            package = key.split(">")[0]
+            if package in (package_of(plugin.target), package_of(getattr(obj, "__module__", ""))):
+                continue  # its own, or a class of that package imported through it
+            owner = self._owner(package, plugin)
+            if owner is None:
+                continue  # nobody's package: the registry's own check reports it
+            rightful = _registered_in(package, key) or before.get(key)
+            if rightful is not None:
+                names[key] = rightful
+            else:
+                del names[key]
+            _fail(
+                plugin,
+                f"registers {getattr(obj, '__module__', '?')}."
+                f"{getattr(obj, '__qualname__', obj)} under the Keras name {key!r}, which "
+                f"belongs to {owner}; the name is left to it",
+            )
+
+    def _owner(self, package: str, plugin: Plugin) -> str | None:
+        """Whose the Keras package ``package`` is, if it is another plugin's."""
+        for family in OFFICIAL_FAMILIES:
+            if package == f"zoo_{family}" and not is_official(plugin.name, plugin.distribution):
+                return f"the official plugin {family!r} ({official_distribution(family)})"
+        for other in self._found.values():
+            if other is not plugin and package_of(other.target) == package:
+                return f"plugin {other.name!r} ({other.distribution or 'in-process'})"
+        return None
 
     def add(self, plugin: ModuleType | object, name: str) -> None:
         """Register a plugin in-process, without an entry point (tests, notebooks)."""
