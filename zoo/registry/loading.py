@@ -149,6 +149,8 @@ class ZooPluginManager(pluggy.PluginManager):
         self._deferred: dict[str, importlib.metadata.EntryPoint] = {}
         self._loaded = False
         self._generation = 0
+        #: The plugins ZOO_PLUGINS names, as read when loading (``None``: not set).
+        self.selected: set[str] | None = None
 
     @property
     def generation(self) -> int:
@@ -164,7 +166,7 @@ class ZooPluginManager(pluggy.PluginManager):
         if self._loaded:
             return
         self._loaded = True
-        selected = _env_names("ZOO_PLUGINS")
+        selected = self.selected = _env_names("ZOO_PLUGINS")
         disabled = _env_names("ZOO_DISABLE_PLUGINS")
         for name in sorted(disabled or ()):
             self.set_blocked(name)
@@ -360,9 +362,13 @@ def load_plugins() -> None:
     """Import every installed plugin once; safe to call again.
 
     ``ZOO_PLUGINS=core,vae`` loads only those plugins;
-    ``ZOO_DISABLE_PLUGINS=vae`` loads all but those.
+    ``ZOO_DISABLE_PLUGINS=vae`` loads all but those. A model file that then fails to
+    load for want of a zoo class says which plugin provides it (``zoo.registry.missing``).
     """
+    from zoo.registry.missing import explain_missing_plugins
+
     default_manager().load_plugins()
+    explain_missing_plugins()
 
 
 def register(plugin: ModuleType | object, name: str) -> None:
