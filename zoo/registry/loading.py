@@ -288,9 +288,13 @@ class ZooPluginManager(pluggy.PluginManager):
             )
 
     def _owner(self, package: str, plugin: Plugin) -> str | None:
-        """Whose the Keras package ``package`` is, if it is another plugin's."""
+        """Whose the Keras package ``package`` is, if it is another plugin's. The official
+        families are released together and may keep each other's old names (a class that
+        moved keeps its name as an alias): one is never taken for an impostor."""
+        if is_official(plugin.name, plugin.distribution):
+            return None
         for family in OFFICIAL_FAMILIES:
-            if package == f"zoo_{family}" and not is_official(plugin.name, plugin.distribution):
+            if package == f"zoo_{family}":
                 return f"the official plugin {family!r} ({official_distribution(family)})"
         for other in self._found.values():
             if other is not plugin and package_of(other.target) == package:
