@@ -9,12 +9,20 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT
 from zoo.backends import ALL
-from zoo.versions import DISTRIBUTION_NAME, ENTRY_POINT_GROUP
+from zoo.versions import (
+    DISTRIBUTION_NAME,
+    ENTRY_POINT_GROUP,
+    OFFICIAL_FAMILIES,
+    is_official,
+    official_distribution,
+)
 
 ZOO = Path(sys.executable).parent / "zoo"
 
@@ -53,3 +61,17 @@ def test_the_backend_found_without_keras_is_the_one_keras_picks(tmp_path, config
         )
         assert done.returncode == 0, done.stderr[-2000:]
         assert done.stdout.split()[-2:] == [expected, expected], done.stdout
+
+
+def test_the_official_families_are_the_workspace_plugins():
+    """OFFICIAL_FAMILIES is the one place the framework names them: each folder of plugins/
+    is one, as its distribution's name and entry point say."""
+    found = {}
+    for pyproject in sorted((ROOT / "plugins").glob("*/pyproject.toml")):
+        project = tomllib.loads(pyproject.read_text())["project"]
+        (entry_point,) = project["entry-points"][ENTRY_POINT_GROUP]
+        assert project["name"] == official_distribution(entry_point)
+        found[entry_point] = project["name"]
+    assert set(OFFICIAL_FAMILIES) == set(found)
+    assert is_official("core", "Keras_Zoo.Core") and not is_official("core", "zoo-impostor")
+    assert not is_official("shapes", "keras-zoo-shapes")

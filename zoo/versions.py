@@ -10,6 +10,7 @@ or a plugin, so ``zoo --version`` answers at once.
 from __future__ import annotations
 
 import importlib.metadata
+import re
 
 #: The framework's distribution name on the package index (``zoo`` there is someone
 #: else's); its import name stays ``zoo``.
@@ -17,6 +18,33 @@ DISTRIBUTION_NAME = "keras-zoo"
 
 #: The entry-point group a plugin distribution declares its plugin in.
 ENTRY_POINT_GROUP = "zoo"
+
+#: The official families, published from the zoo's repository (plugins/<family>): each is
+#: the plugin (entry point) ``<family>`` of the distribution ``keras-zoo-<family>``, package
+#: ``zoo_<family>``. Another distribution taking one of these names loses the clash
+#: (zoo.registry.loading), and ``zoo new`` refuses them. A new family is added here.
+OFFICIAL_FAMILIES = ("core", "regularizing", "normalization", "vae")
+
+
+def official_distribution(family: str) -> str:
+    """The distribution of the official family ``family``: ``keras-zoo-<family>``."""
+    return f"{DISTRIBUTION_NAME}-{family}"
+
+
+def normalized(distribution: str) -> str:
+    """A distribution's name as the index compares them (PEP 503): ``Keras_Zoo.core`` ->
+    ``keras-zoo-core``."""
+    return re.sub(r"[-_.]+", "-", distribution).lower()
+
+
+def is_official(plugin: str, distribution: str | None) -> bool:
+    """Whether the plugin (entry point) ``plugin`` of ``distribution`` is an official family:
+    its name is one and it comes from that family's own distribution."""
+    return (
+        plugin in OFFICIAL_FAMILIES
+        and distribution is not None
+        and normalized(distribution) == official_distribution(plugin)
+    )
 
 
 def version(distribution: str) -> str | None:

@@ -55,17 +55,90 @@ def test_missing_module_duplicate_name_and_old_api_are_reported(site):
         {"ancient": "zoo_ancient"},
         {"zoo_ancient": "ZOO_PLUGIN_API = 0\n"},
     )
-    plugins = {p["name"]: p for p in listing(site, broken=True)["plugins"]}
+    data = listing(site, broken=True)
+    plugins = {p["name"]: p for p in data["plugins"]}
     assert "ModuleNotFoundError" in plugins["ghost"]["errors"][0]
-    # Whichever comes first on sys.path keeps the name; the other is reported, not loaded.
-    second = [p for p in plugins.values() if p["name"].startswith("core (")]
-    assert len(second) == 1, plugins
-    assert "entry point name 'core' is already taken by distribution" in second[0]["errors"][0]
-    assert {plugins["core"]["distribution"], second[0]["distribution"]} == {
-        "keras-zoo-core",
-        "zoo-impostor",
-    }
+    # The impostor comes first on sys.path (PYTHONPATH), and still the official plugin
+    # keeps its name and is loaded; the impostor is listed as broken, not imported.
+    assert plugins["core"]["distribution"] == "keras-zoo-core", plugins["core"]
+    assert not plugins["core"]["broken"]
+    assert "Linear" in {layer["name"] for layer in data["layers"]}
+    impostor = plugins["core (zoo-impostor)"]
+    assert impostor["broken"] and impostor["distribution"] == "zoo-impostor"
+    message = impostor["errors"][0]
+    assert "entry point name 'core' belongs to the official plugin 'core'" in message
+    assert "'keras-zoo-core'" in message and "'zoo-impostor'" in message
+    assert "must never be imported" not in " ".join(
+        sum((p["errors"] for p in plugins.values()), [])
+    )
     assert "plugin API 0" in plugins["ancient"]["errors"][0]
+
+
+def test_two_unofficial_plugins_of_one_name_are_both_reported_and_neither_loaded(site):
+    for distribution in ("zoo-shapes-a", "zoo-shapes-b"):
+        module = distribution.replace("-", "_")
+        site.install(distribution, {"shapes": module}, {module: "raise AssertionError('imported')"})
+    plugins = {p["name"]: p for p in listing(site, broken=True)["plugins"]}
+    assert "shapes" not in plugins
+    first, second = plugins["shapes (zoo-shapes-a)"], plugins["shapes (zoo-shapes-b)"]
+    assert "also by 'zoo-shapes-b'" in first["errors"][0], first
+    assert "also by 'zoo-shapes-a'" in second["errors"][0], second
+    assert all("none of them is loaded" in p["errors"][0] for p in (first, second))
+    assert not plugins["core"]["broken"]
+
+
+SQUATTER = """
+import keras
+import zoo
+import zoo_core  # the official plugin first: the take-over below is Keras' last word
+
+
+@keras.saving.register_keras_serializable(package="zoo_squatter")
+class Linear(keras.layers.Layer):
+    \"\"\"The official core plugin's layer name, in a package of its own.\"\"\"
+
+    def call(self, inputs):
+        return inputs
+
+
+class Hijack(keras.layers.Layer):
+    def call(self, inputs):
+        return inputs * 0
+
+
+keras.saving.register_keras_serializable(package="zoo_core", name="Linear")(Hijack)
+
+
+@zoo.hookimpl
+def register_layers():
+    return [zoo.LayerEntry(Linear)]
+"""
+
+
+def test_a_plugin_taking_the_official_names_is_the_broken_one(site):
+    # Registered name 'Linear' and Keras name 'zoo_core>Linear' both taken by an unknown
+    # distribution imported before core: core keeps both, the squatter is named broken.
+    site.install("zoo-squatter", {"squatter": "zoo_squatter"}, {"zoo_squatter": SQUATTER})
+    data = listing(site, broken=True)
+    plugins = {p["name"]: p for p in data["plugins"]}
+    assert not plugins["core"]["broken"], plugins["core"]["errors"]
+    errors = " | ".join(plugins["squatter"]["errors"])
+    assert "layer 'Linear' is the official plugin 'core''s (keras-zoo-core)" in errors
+    assert "plugin 'squatter''s one is not registered" in errors
+    assert "zoo_squatter.Hijack under the Keras name 'zoo_core>Linear'" in errors
+    assert "the official plugin 'core' (keras-zoo-core)" in errors
+    (linear,) = [layer for layer in data["layers"] if layer["name"] == "Linear"]
+    assert (linear["plugin"], linear["keras_name"]) == ("core", "zoo_core>Linear")
+    # `import zoo` gives Keras' name back before anything can load a model with it.
+    script = (
+        "import zoo, keras, zoo_core\n"
+        "assert keras.saving.get_registered_object('zoo_core>Linear') is zoo_core.Linear\n"
+        "print('core keeps it')"
+    )
+    result = site("python", "-c", script)
+    assert result.returncode == 0 and "core keeps it" in result.stdout, result.stderr[-2000:]
+    table = site.zoo("list")
+    assert table.returncode == 1 and "squatter" in table.stdout
 
 
 def test_environment_selects_and_blocks_plugins(site):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import types
 import warnings
 
 import keras
@@ -144,14 +145,29 @@ def test_loading_twice_changes_nothing(manager):
     assert {item.keras_name for item in zoo.get_registry(manager).all()} == first
 
 
-def test_same_name_from_two_plugins_names_both_and_keeps_the_first(manager, plugins):
+def test_same_name_from_two_plugins_names_both_and_keeps_it_for_neither(manager, plugins):
     plugins("first", Plugin([zoo.LayerEntry(Doubler)]))
     plugins("second", Plugin([zoo.LayerEntry(Doubler)]))
-    with pytest.warns(PluginWarning, match="already registered by plugin 'first'"):
+    with pytest.warns(PluginWarning, match="and also by plugin"):
         registry = zoo.get_registry(manager)
-    assert registry.get("Doubler").plugin == "first"
-    message = errors_of(manager, "second")[0]
-    assert "'first'" in message and "'second'" in message
+    with pytest.raises(KeyError):
+        registry.get("Doubler")
+    for name, other in (("first", "second"), ("second", "first")):
+        message = errors_of(manager, name)[0]
+        assert f"by plugin '{name}' and also by plugin '{other}'" in message
+
+
+def test_a_name_of_the_official_family_stays_with_it(manager, plugins):
+    @keras.saving.register_keras_serializable(package=PACKAGE, name="Linear")
+    class Linear(keras.layers.Layer):
+        pass
+
+    plugins("imitation", Plugin([zoo.LayerEntry(Linear)]))
+    with pytest.warns(PluginWarning, match="the official plugin 'core''s"):
+        registry = zoo.get_registry(manager)
+    assert registry.get("Linear").plugin == "core"
+    assert not registry.plugins["core"].broken
+    assert "plugin 'imitation''s one is not registered" in errors_of(manager, "imitation")[0]
 
 
 def test_a_failing_hook_is_reported_and_others_keep_working(manager, plugins):
@@ -186,6 +202,32 @@ def test_a_keras_name_taken_over_by_another_class_is_caught(manager, plugins):
             zoo.get_registry(manager)
     finally:
         keras.saving.register_keras_serializable(package=PACKAGE, name="Shared")(Shared)
+
+
+def test_a_keras_name_taken_from_its_package_is_given_back(manager, plugins):
+    """Registered in process (or imported by the user before zoo), the take-over is seen
+    when the registry is collected: the name goes back to the class of its package, and
+    the plugin whose class took it is the broken one."""
+    import zoo_core
+
+    class Hijack(keras.layers.Layer):
+        pass
+
+    Hijack.__module__, Hijack.__qualname__ = "zoo_hijacker", "Hijack"
+    plugins("hijacker", types.ModuleType("zoo_hijacker"))
+    keras.saving.register_keras_serializable(package="zoo_core", name="Linear")(Hijack)
+    try:
+        with pytest.warns(PluginWarning, match="which is plugin 'core''s"):
+            registry = zoo.get_registry(manager)
+        assert keras.saving.get_registered_object("zoo_core>Linear") is zoo_core.Linear
+        assert not registry.plugins["core"].broken
+        assert registry.get("Linear").plugin == "core"
+        assert (
+            "registers zoo_hijacker.Hijack under the Keras name 'zoo_core>Linear'"
+            in (errors_of(manager, "hijacker")[0])
+        )
+    finally:
+        keras.saving.register_keras_serializable(package="zoo_core", name="Linear")(zoo_core.Linear)
 
 
 def test_unknown_names_suggest_close_ones():

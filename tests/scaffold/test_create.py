@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import ROOT
 from zoo.scaffold import ScaffoldError, class_name, create
+from zoo.versions import OFFICIAL_FAMILIES, official_distribution
 
 ZOO = Path(sys.executable).parent / "zoo"
 
@@ -124,3 +125,31 @@ def test_the_author_names_the_distribution_and_a_bad_name_is_refused(tmp_path):
     with pytest.raises(ScaffoldError, match="distribution 'acme layers!' is not a distribution"):
         create("shapes", tmp_path, "acme layers!")
     assert not (tmp_path / "acme layers!").exists()
+
+
+@pytest.mark.parametrize("family", OFFICIAL_FAMILIES)
+def test_an_official_family_name_is_refused(tmp_path, family):
+    with pytest.raises(ScaffoldError, match=f"'{family}' is the official family of distribution"):
+        create(family, tmp_path)
+    with pytest.raises(ScaffoldError, match=f"is the official family '{family}''s"):
+        create("mine", tmp_path, official_distribution(family))
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_name_of_an_installed_plugin_is_refused_in_one_line(site):
+    site.install("acme-shapes", {"shapes": "acme_shapes"}, {"acme_shapes": ""})
+    site.install("acme-rings", {"rings_plugin": "zoo_rings"}, {"zoo_rings": ""})
+    out = site.folder / "out"
+    out.mkdir()
+    for args, clash in (
+        (("core",), "'core' is the official family of distribution keras-zoo-core"),
+        (("shapes",), "'shapes' clashes with the installed plugin 'shapes' of acme-shapes"),
+        (("rings",), "'rings' clashes with the installed package zoo_rings"),
+        (("mine", "--distribution", "acme-shapes"), "'acme-shapes' is installed already"),
+    ):
+        result = site.zoo("new", *args, cwd=out)
+        assert result.returncode == 2, (args, result.stdout, result.stderr)
+        assert clash in result.stderr and len(result.stderr.strip().splitlines()) == 1, (
+            result.stderr
+        )
+    assert not list(out.iterdir())

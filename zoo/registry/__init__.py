@@ -6,7 +6,8 @@
   hook and page template;
 - ``loading``: finding and importing the plugins (the plugin manager);
 - ``registry``: what they registered, collected on first use;
-- ``lazy``: loading them right after Keras is imported.
+- ``lazy``: loading them right after Keras is imported;
+- ``missing``: what a model file naming a class of a plugin not loaded is told.
 
 Everything downstream (the kit, the bench, the docs, the CLI) imports from here.
 """

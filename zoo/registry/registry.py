@@ -17,6 +17,7 @@ from typing import Any
 from zoo.registry import loading as plugin_loading
 from zoo.registry.entries import Family, LayerEntry, ObjectEntry
 from zoo.registry.kinds import KINDS, Kind
+from zoo.versions import is_official, official_distribution
 
 __all__ = ["KINDS", "Kind", "Registered", "Registry", "custom_objects", "get_registry"]
 
@@ -129,22 +130,53 @@ def _call(manager: Any, hook: str, plugin: plugin_loading.Plugin) -> Any:
     return None
 
 
-def _keras_problem(cls: type) -> str | None:
-    """Why Keras could not rebuild ``cls`` from a saved file, if it could not."""
+def _keras_problem(
+    cls: type,
+    plugin: plugin_loading.Plugin | None = None,
+    plugins: dict[str, plugin_loading.Plugin] | None = None,
+) -> str | None:
+    """Why Keras could not rebuild ``cls`` from a saved file, if it could not.
+
+    A Keras name of ``plugin``'s own package that another plugin's class took over (Keras
+    keeps the last registration) is given back to ``plugin``, and the other plugin is
+    marked broken for it: the name's package says whose it is."""
     import keras
 
     name = keras.saving.get_registered_name(cls)
     if ">" not in name:
         return f"{cls.__qualname__} is not registered with keras.saving.register_keras_serializable"
-    if keras.saving.get_registered_object(name) is not cls:
-        other = keras.saving.get_registered_object(name)
+    package = name.split(">")[0]
+    home = cls.__module__.split(".")[0]
+    other = keras.saving.get_registered_object(name)
+    if other is not cls:
+        other_home = getattr(other, "__module__", "").split(".")[0]
+        taker = next(
+            (
+                p
+                for p in (plugins or {}).values()
+                if p is not plugin and plugin_loading.package_of(p.target) == other_home
+            ),
+            None,
+        )
+        if (
+            plugin is not None
+            and taker is not None
+            and package == home == plugin_loading.package_of(plugin.target)
+        ):
+            keras.saving.get_custom_objects()[name] = cls
+            _fail(
+                taker,
+                f"registers {getattr(other, '__module__', '?')}."
+                f"{getattr(other, '__qualname__', other)} under the "
+                f"Keras name {name!r}, which is plugin {plugin.name!r}'s; the name is given "
+                f"back to plugin {plugin.name!r}",
+            )
+            return None
         return (
             f"Keras name {name!r} of {cls.__module__}.{cls.__qualname__} now points to "
             f"{getattr(other, '__module__', '?')}.{getattr(other, '__qualname__', other)}"
             ": two classes were registered under one name and Keras kept the last"
         )
-    package = name.split(">")[0]
-    home = cls.__module__.split(".")[0]
     if package != home:
         return (
             f"{cls.__qualname__} is registered under package {package!r}, "
@@ -155,7 +187,8 @@ def _keras_problem(cls: type) -> str | None:
 
 def _collect(manager: plugin_loading.ZooPluginManager) -> Registry:
     registry = Registry(plugins=manager.plugins())
-    owners: dict[tuple[str, str], str] = {}
+    # Every plugin's entries first, then the names more than one plugin registers.
+    claims: dict[tuple[str, str], list[Registered]] = {}
     for plugin in registry.plugins.values():
         if not manager.has_plugin(plugin.name):
             continue
@@ -181,20 +214,48 @@ def _collect(manager: plugin_loading.ZooPluginManager) -> Registry:
                         f"{hook} returned {entry!r}, not a zoo.{entry_type.__name__}",
                     )
                     continue
-                problem = _keras_problem(entry.cls)
+                problem = _keras_problem(entry.cls, plugin, registry.plugins)
                 if problem:
                     _fail(plugin, problem)
                     continue
-                owner = owners.get((kind, entry.name))
-                if owner is not None:
-                    _fail(
-                        plugin,
-                        f"{kind} {entry.name!r} is already registered by plugin "
-                        f"{owner!r}; plugin {plugin.name!r}'s one is not registered",
-                    )
-                    continue
-                owners[(kind, entry.name)] = plugin.name
-                registry.objects[kind][entry.name] = Registered(
-                    entry=entry, kind=kind, plugin=plugin.name, family=family.name
+                claims.setdefault((kind, entry.name), []).append(
+                    Registered(entry=entry, kind=kind, plugin=plugin.name, family=family.name)
                 )
+    for (kind, name), claimants in claims.items():
+        winner = _settle(kind, name, claimants, registry.plugins)
+        if winner is not None:
+            registry.objects[kind][name] = winner
     return registry
+
+
+def _official(plugin: plugin_loading.Plugin) -> bool:
+    return is_official(plugin.name, plugin.distribution)
+
+
+def _settle(
+    kind: str, name: str, claimants: list[Registered], plugins: dict[str, plugin_loading.Plugin]
+) -> Registered | None:
+    """Who keeps ``name`` when several plugins register it: the official family, if one
+    of them is; otherwise nobody. Every other claimant is marked broken, naming both."""
+    if len(claimants) == 1:
+        return claimants[0]
+    official = [c for c in claimants if _official(plugins[c.plugin])]
+    winner = official[0] if len(official) == 1 else None
+    for claimant in claimants:
+        if claimant is winner:
+            continue
+        if winner is not None:
+            _fail(
+                plugins[claimant.plugin],
+                f"{kind} {name!r} is the official plugin {winner.plugin!r}'s "
+                f"({official_distribution(winner.plugin)}); plugin {claimant.plugin!r}'s one "
+                "is not registered",
+            )
+        else:
+            others = ", ".join(repr(c.plugin) for c in claimants if c is not claimant)
+            _fail(
+                plugins[claimant.plugin],
+                f"{kind} {name!r} is registered by plugin {claimant.plugin!r} and also by "
+                f"plugin {others}; neither one is registered until the clash is resolved",
+            )
+    return winner

@@ -11,13 +11,21 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.resources
+import importlib.util
 import re
 import string
 from collections.abc import Iterator
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from zoo.versions import DISTRIBUTION_NAME
+from zoo.versions import (
+    DISTRIBUTION_NAME,
+    ENTRY_POINT_GROUP,
+    OFFICIAL_FAMILIES,
+    normalized,
+    official_distribution,
+    version,
+)
 
 #: A plugin name is its entry point's name, its family's, and part of its import name.
 NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -38,6 +46,35 @@ def check_name(name: str) -> None:
             "underscores, starting with a letter (e.g. 'shapes' or 'my_family'); it "
             "becomes the distribution NAME-zoo-plugin, the package zoo_NAME and the family NAME"
         )
+
+
+def check_clash(name: str, distribution: str) -> None:
+    """Raise ``ScaffoldError`` naming what ``name`` (or ``distribution``) clashes with: an
+    official family (its plugin would be an impostor of the official one), an installed
+    plugin or distribution, or an importable package ``zoo_NAME``. Read from the installed
+    metadata; nothing is imported."""
+    hint = "; choose another name"
+    if name in OFFICIAL_FAMILIES:
+        raise ScaffoldError(
+            f"{name!r} is the official family of distribution {official_distribution(name)} "
+            f"(package zoo_{name}); a plugin of that name would be an impostor of it{hint}"
+        )
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name == name:
+            owner = ep.dist.name if ep.dist else "an unknown distribution"
+            raise ScaffoldError(
+                f"{name!r} clashes with the installed plugin {name!r} of {owner}{hint}"
+            )
+    if importlib.util.find_spec(f"zoo_{name}") is not None:
+        raise ScaffoldError(f"{name!r} clashes with the installed package zoo_{name}{hint}")
+    official = {official_distribution(f): f for f in OFFICIAL_FAMILIES}
+    if normalized(distribution) in official:
+        family = official[normalized(distribution)]
+        raise ScaffoldError(
+            f"distribution {distribution!r} is the official family {family!r}'s{hint}"
+        )
+    if version(distribution) is not None:
+        raise ScaffoldError(f"distribution {distribution!r} is installed already{hint}")
 
 
 #: A distribution name as the package index accepts it (PEP 508's name).
@@ -84,6 +121,7 @@ def create(name: str, parent: Path, distribution: str | None = None) -> Path:
     check_name(name)
     distribution = distribution or distribution_name(name)
     check_distribution(distribution)
+    check_clash(name, distribution)
     target = parent / distribution
     if target.exists():
         raise ScaffoldError(f"{target} already exists: not overwriting it")
