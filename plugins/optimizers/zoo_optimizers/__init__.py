@@ -1,5 +1,5 @@
 """The optimizers family of the layer zoo: TensorFlow Addons' `RectifiedAdam`,
-`AdaBelief` and `Yogi`, and its cyclical learning-rate schedules
+`AdaBelief` and `Yogi`, the `Lookahead` wrapper, and its cyclical learning-rate schedules
 (`CyclicalLearningRate`, `TriangularCyclicalLearningRate`,
 `Triangular2CyclicalLearningRate`, `ExponentialCyclicalLearningRate`), on every
 Keras backend.
@@ -23,6 +23,7 @@ from zoo_optimizers.cyclical_learning_rate import (
 from zoo_optimizers.cyclical_learning_rate import (
     TriangularCyclicalLearningRate as TriangularCyclicalLearningRate,
 )
+from zoo_optimizers.lookahead import Lookahead as Lookahead
 from zoo_optimizers.rectified_adam import AdaBelief as AdaBelief
 from zoo_optimizers.rectified_adam import RectifiedAdam as RectifiedAdam
 from zoo_optimizers.yogi import Yogi as Yogi
