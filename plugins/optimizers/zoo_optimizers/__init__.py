@@ -1,0 +1,29 @@
+"""The optimizers family of the layer zoo: TensorFlow Addons' `RectifiedAdam`,
+`AdaBelief` and `Yogi`, the `Lookahead` wrapper, and its cyclical learning-rate schedules
+(`CyclicalLearningRate`, `TriangularCyclicalLearningRate`,
+`Triangular2CyclicalLearningRate`, `ExponentialCyclicalLearningRate`), on every
+Keras backend.
+
+Importing this package registers every class with Keras, so a model compiled
+with them loads again after `import zoo_optimizers`.
+"""
+
+# First: without Keras' backend, `import zoo` stops with one line naming the extra to
+# install, where Keras' own import (by the modules below) would end in a traceback.
+import zoo  # noqa: F401
+from zoo_optimizers.cyclical_learning_rate import (
+    CyclicalLearningRate as CyclicalLearningRate,
+)
+from zoo_optimizers.cyclical_learning_rate import (
+    ExponentialCyclicalLearningRate as ExponentialCyclicalLearningRate,
+)
+from zoo_optimizers.cyclical_learning_rate import (
+    Triangular2CyclicalLearningRate as Triangular2CyclicalLearningRate,
+)
+from zoo_optimizers.cyclical_learning_rate import (
+    TriangularCyclicalLearningRate as TriangularCyclicalLearningRate,
+)
+from zoo_optimizers.lookahead import Lookahead as Lookahead
+from zoo_optimizers.rectified_adam import AdaBelief as AdaBelief
+from zoo_optimizers.rectified_adam import RectifiedAdam as RectifiedAdam
+from zoo_optimizers.yogi import Yogi as Yogi
