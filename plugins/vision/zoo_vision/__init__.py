@@ -1,0 +1,15 @@
+"""The vision family of the layer zoo: the blocks modern convnets and vision
+transformers use that Keras keeps private or lacks: `LayerScale` (ConvNeXt's,
+CaiT's), `SqueezeExcitation` (SE-Net's, EfficientNet's), `EfficientChannelAttention`
+(ECA-Net's) and `CBAM`.
+
+Importing this package registers every class with Keras, so a model saved
+with them loads again after `import zoo_vision`.
+"""
+
+from zoo_vision.cbam import CBAM as CBAM
+from zoo_vision.efficient_channel_attention import (
+    EfficientChannelAttention as EfficientChannelAttention,
+)
+from zoo_vision.layer_scale import LayerScale as LayerScale
+from zoo_vision.squeeze_excitation import SqueezeExcitation as SqueezeExcitation
