@@ -7,6 +7,7 @@ The weight mapping (timm's name and layout -> the zoo's):
 - `SqueezeExcite.fc1.weight` `(R, C, 1, 1)` and `.fc1.bias` -> `reduce_kernel` `(C, R)`
   (`weight[:, :, 0, 0].T`) and `reduce_bias`; `fc2` -> `expand_kernel` `(R, C)` and
   `expand_bias` alike.
+- `BlurPool2d` has no weights (its filter is a buffer): `BlurPool2D` builds the same.
 - `EcaModule.conv.weight` `(1, 1, k)` -> `EfficientChannelAttention.kernel` `(k,)`
   (`weight[0, 0]`).
 - `CbamModule.channel.fc1/fc2.weight` -> `CBAM.reduce_kernel`/`expand_kernel`, as
@@ -186,3 +187,19 @@ def test_cbam_matches_timm_cbam_module(training, ratio, kernel_size):
         training=training,
     )
     assert_both_formats_match(outputs, timm_output(theirs, x, training=training))
+
+
+@pytest.mark.parametrize(
+    ("filter_size", "strides", "shape"),
+    [(3, 2, (2, 5, 9, 8)), (5, 2, (2, 5, 10, 7)), (4, 2, (1, 3, 8, 8)), (3, 1, (2, 4, 6, 6))],
+)
+def test_blur_pool_matches_timm_blur_pool2d(filter_size, strides, shape):
+    """No weights: the same binomial filter, reflected padding and stride as timm's."""
+    from zoo_vision import BlurPool2D
+
+    theirs = timm_layers.BlurPool2d(shape[1], filt_size=filter_size, stride=strides)
+    x = nchw(11, shape=shape)
+    outputs = zoo_outputs(
+        lambda f: BlurPool2D(filter_size=filter_size, strides=strides, data_format=f), [], x
+    )
+    assert_both_formats_match(outputs, timm_output(theirs, x))

@@ -1,12 +1,13 @@
 """The vision family of the layer zoo: the blocks modern convnets and vision
 transformers use that Keras keeps private or lacks: `LayerScale` (ConvNeXt's,
 CaiT's), `SqueezeExcitation` (SE-Net's, EfficientNet's), `EfficientChannelAttention`
-(ECA-Net's) and `CBAM`.
+(ECA-Net's), `CBAM` and `BlurPool2D` (anti-aliased downsampling).
 
 Importing this package registers every class with Keras, so a model saved
 with them loads again after `import zoo_vision`.
 """
 
+from zoo_vision.blur_pool import BlurPool2D as BlurPool2D
 from zoo_vision.cbam import CBAM as CBAM
 from zoo_vision.efficient_channel_attention import (
     EfficientChannelAttention as EfficientChannelAttention,

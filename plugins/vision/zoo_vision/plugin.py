@@ -14,7 +14,7 @@ import keras
 from keras import ops
 
 import zoo
-from zoo_vision import CBAM, EfficientChannelAttention, LayerScale, SqueezeExcitation
+from zoo_vision import CBAM, BlurPool2D, EfficientChannelAttention, LayerScale, SqueezeExcitation
 from zoo_vision._channels import reduced_width
 from zoo_vision.efficient_channel_attention import adaptive_kernel_size
 
@@ -124,7 +124,8 @@ def register_family():
         name="vision",
         description="Blocks of modern convnets and vision transformers that Keras keeps "
         "private or lacks: layer scale (ConvNeXt, CaiT), squeeze-and-excitation "
-        "(SE-Net, EfficientNet), efficient channel attention (ECA-Net) and CBAM, each "
+        "(SE-Net, EfficientNet), efficient channel attention (ECA-Net), CBAM and blur "
+        "pooling, each "
         "with its channel count found at build and a `data_format`.",
     )
 
@@ -230,5 +231,19 @@ def register_layers():
                 "spatial_kernel_size": [1, 3, 5],
                 "use_bias": [True, False],
             },
+        ),
+        zoo.LayerEntry(
+            BlurPool2D,
+            input_shape=(2, 8, 8, 4),
+            output_shape=(2, 4, 4, 4),
+            bench_sample_shape=_IMAGE,
+            invalid_configs=(
+                ({"filter_size": 1}, "filter_size"),
+                ({"strides": 0}, "strides"),
+                ({"padding_mode": "wrap"}, "padding_mode"),
+                *_BAD_DATA_FORMAT,
+            ),
+            rejects=_FEATURE_MAPS,
+            config_space={"filter_size": [2, 3, 4, 5], "strides": [1, 2]},
         ),
     ]
