@@ -141,3 +141,50 @@ def test_synchronized_without_strategy_equals_local_statistics(rng):
 def test_synchronized_is_refused_where_keras_cannot_synchronize():
     with pytest.raises(ValueError, match="`synchronized`"):
         BatchNormalization(synchronized=True)
+
+
+def _train_through_poisoned_batches(layer: keras.layers.Layer, rng) -> list[np.ndarray]:
+    """The layer's moving statistics after `train_on_batch` on a good batch, then after
+    an empty batch and a batch holding one NaN sample (issue #30, case 7). The empty
+    batch is given to the layer in training mode directly: on JAX and PyTorch, Keras'
+    `train_on_batch` fails on it before any layer runs (its loss is not a scalar)."""
+    model = keras.Sequential([keras.Input((5,)), layer])
+    model.compile("sgd", "mse")
+    good = rng.normal(3.0, 2.0, size=(16, 5)).astype("float32")
+    poisoned = good.copy()
+    poisoned[3] = np.nan
+    model.train_on_batch(good, good)
+    after_good = [numpy_of(w) for w in layer.non_trainable_weights]
+    layer(good[:0], training=True)
+    model.train_on_batch(poisoned, poisoned)
+    return after_good, [numpy_of(w) for w in layer.non_trainable_weights]
+
+
+@pytest.mark.parametrize("renorm", [False, True])
+def test_empty_and_nan_batches_leave_moving_statistics_finite(rng, renorm):
+    after_good, after_poison = _train_through_poisoned_batches(
+        BatchNormalization(momentum=0.5, renorm=renorm), rng
+    )
+    for good, now in zip(after_good, after_poison, strict=True):
+        assert np.isfinite(now).all()
+        np.testing.assert_allclose(now, good, rtol=1e-6)
+
+
+def test_skip_nonfinite_updates_false_moves_to_nan_as_keras_does(rng):
+    _, ours = _train_through_poisoned_batches(
+        BatchNormalization(momentum=0.5, skip_nonfinite_updates=False), rng
+    )
+    _, keras_twin = _train_through_poisoned_batches(
+        keras.layers.BatchNormalization(momentum=0.5), rng
+    )
+    assert all(np.isnan(w).all() for w in keras_twin)
+    assert all(np.isnan(w).all() for w in ours)
+
+
+def test_empty_batch_never_moves_statistics(rng):
+    layer = BatchNormalization(momentum=0.5, skip_nonfinite_updates=False)
+    layer(rng.normal(size=(4, 5)).astype("float32"), training=True)
+    before = [numpy_of(w) for w in layer.non_trainable_weights]
+    layer(np.zeros((0, 5), "float32"), training=True)
+    for old, now in zip(before, layer.non_trainable_weights, strict=True):
+        np.testing.assert_array_equal(numpy_of(now), old)

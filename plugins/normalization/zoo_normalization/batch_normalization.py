@@ -73,6 +73,11 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
         synchronized: Whether, in training under a `tf.distribute` strategy,
             the batch statistics are aggregated over all replicas (the global
             batch) rather than each replica's own; TensorFlow backend only.
+        skip_nonfinite_updates: Whether a training batch whose statistics are
+            not finite (a NaN or infinite sample, values beyond the dtype's
+            range) leaves the moving statistics as they were (default `True`).
+            Keras' layer, like this one with `False`, moves them to NaN for
+            good. An empty batch never moves them.
         **kwargs: Base layer arguments (`name`, `dtype`, `trainable`).
 
     Call arguments:
@@ -135,6 +140,7 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
         renorm_clipping: dict | None = None,
         renorm_momentum: float = 0.99,
         synchronized: bool = False,
+        skip_nonfinite_updates: bool = True,
         **kwargs,
     ):
         axis = check_axis("axis", axis)
@@ -146,6 +152,7 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
             is_momentum(renorm_momentum), "renorm_momentum", renorm_momentum, "a number in [0, 1]"
         )
         synchronized = check_bool("synchronized", synchronized)
+        skip_nonfinite_updates = check_bool("skip_nonfinite_updates", skip_nonfinite_updates)
         require(
             not synchronized or keras.backend.backend() == "tensorflow",
             "synchronized",
@@ -173,6 +180,7 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
         self.renorm_clipping = renorm_clipping
         self.renorm_momentum = float(renorm_momentum)
         self.synchronized = synchronized
+        self.skip_nonfinite_updates = skip_nonfinite_updates
         self.supports_masking = True
 
     def build(self, input_shape):
@@ -233,16 +241,12 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
             # already accounts for the statistics: they need none of their own.
             fast = mask is None and not self.synchronized
             mean, variance = self._moments(ops.stop_gradient(x) if fast else x, mask)
+            keep = self._update_allowed(x, mean, variance)
             if self.renorm:
-                gamma, beta = self._renormalize(mean, variance, gamma, beta)
+                gamma, beta = self._renormalize(mean, variance, gamma, beta, keep)
             else:
-                momentum = self.momentum
-                self.moving_mean.assign(
-                    ops.cast(self.moving_mean, dtype) * momentum + mean * (1.0 - momentum)
-                )
-                self.moving_variance.assign(
-                    ops.cast(self.moving_variance, dtype) * momentum + variance * (1.0 - momentum)
-                )
+                _move(self.moving_mean, mean, self.momentum, keep)
+                _move(self.moving_variance, variance, self.momentum, keep)
             if fast:
                 outputs = batch_normalize(x, mean, variance, gamma, beta, self._axis, self.epsilon)
                 return ops.cast(outputs, self.compute_dtype)
@@ -262,7 +266,15 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
             shift = ops.reshape(shift, self._broadcast_shape)
         return ops.cast(x * inv + shift, self.compute_dtype)
 
-    def _renormalize(self, mean, variance, gamma, beta):
+    def _update_allowed(self, x, mean, variance):
+        """Whether this batch may move the statistics: not when it is empty (its
+        statistics are 0 / 0) nor, unless `skip_nonfinite_updates=False`, when they
+        are not finite. A scalar boolean tensor: the batch is only known at run time."""
+        if self.skip_nonfinite_updates:
+            return ops.logical_and(ops.all(ops.isfinite(mean)), ops.all(ops.isfinite(variance)))
+        return ops.size(x) > 0
+
+    def _renormalize(self, mean, variance, gamma, beta, keep):
         """The renormalized `gamma` and `beta` of a training step, and the statistics'
         updates: `(x_hat * r + d) * gamma + beta` is `x_hat * (r * gamma) + (d * gamma + beta)`.
 
@@ -291,16 +303,10 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
             gamma, beta_from_d = r * gamma, d * gamma
         beta = beta_from_d if beta is None else beta_from_d + beta
 
-        renorm_momentum, momentum = self.renorm_momentum, self.momentum
-        self.renorm_mean.assign(renorm_mean * renorm_momentum + mean * (1.0 - renorm_momentum))
-        self.renorm_stddev.assign(
-            renorm_stddev * renorm_momentum + stddev * (1.0 - renorm_momentum)
-        )
-        self.moving_mean.assign(
-            ops.cast(self.moving_mean, dtype) * momentum + mean * (1.0 - momentum)
-        )
-        moving_stddev = ops.cast(self.moving_stddev, dtype) * momentum + stddev * (1.0 - momentum)
-        self.moving_stddev.assign(moving_stddev)
+        _move(self.renorm_mean, mean, self.renorm_momentum, keep)
+        _move(self.renorm_stddev, stddev, self.renorm_momentum, keep)
+        _move(self.moving_mean, mean, self.momentum, keep)
+        moving_stddev = _move(self.moving_stddev, stddev, self.momentum, keep)
         # Inference uses the variance the moving stddev stands for.
         self.moving_variance.assign(ops.relu(moving_stddev * moving_stddev - self.epsilon))
         return gamma, beta
@@ -342,7 +348,17 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
             "renorm_clipping": self.renorm_clipping,
             "renorm_momentum": self.renorm_momentum,
             "synchronized": self.synchronized,
+            "skip_nonfinite_updates": self.skip_nonfinite_updates,
         }
+
+
+def _move(variable, value, momentum: float, keep):
+    """`variable` moved towards `value` by `1 - momentum`, unless `keep` is false;
+    the new value, in `value`'s dtype."""
+    old = ops.cast(variable, value.dtype)
+    new = ops.where(keep, old * momentum + value * (1.0 - momentum), old)
+    variable.assign(new)
+    return new
 
 
 def is_momentum(value) -> bool:

@@ -25,6 +25,12 @@ def _instance_twin(config: dict) -> keras.layers.GroupNormalization:
     return keras.layers.GroupNormalization(groups=-1, **config)
 
 
+def _batch_normalization_twin(config: dict) -> keras.layers.BatchNormalization:
+    # Keras' layer always updates its moving statistics, finite or not.
+    config = {k: v for k, v in config.items() if k != "skip_nonfinite_updates"}
+    return keras.layers.BatchNormalization(**config)
+
+
 def _rms_twin(config: dict) -> keras.layers.RMSNormalization:
     # Keras' RMSNormalization has no initializer/regularizer/constraint arguments.
     return keras.layers.RMSNormalization(
@@ -81,7 +87,7 @@ def register_layers():
             non_trainable_weights=2,
             twin=zoo.Twin(
                 "keras.layers.BatchNormalization",
-                lambda c: keras.layers.BatchNormalization(**c),
+                _batch_normalization_twin,
             ),
             training_changes_output=True,
             per_sample=False,

@@ -7,6 +7,9 @@ Importing this package registers every class with Keras, so a model saved
 with them loads again after `import zoo_vision`.
 """
 
+# First: without Keras' backend, `import zoo` stops with one line naming the extra to
+# install, where Keras' own import (by the modules below) would end in a traceback.
+import zoo  # noqa: F401
 from zoo_vision.blur_pool import BlurPool2D as BlurPool2D
 from zoo_vision.cbam import CBAM as CBAM
 from zoo_vision.efficient_channel_attention import (
