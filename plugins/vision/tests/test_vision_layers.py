@@ -6,7 +6,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 import pytest
-from zoo_vision import CBAM, EfficientChannelAttention, LayerScale, SqueezeExcitation
+from zoo_vision import CBAM, BlurPool2D, EfficientChannelAttention, LayerScale, SqueezeExcitation
 
 from zoo.testing.helpers import as_numpy
 
@@ -45,6 +45,20 @@ def test_eca_is_a_zero_padded_cross_correlation_over_channels():
 def test_eca_kernel_size_adapts_to_the_channels(channels, expected):
     # ECA-Net: |log2(C) + 1| / 2 truncated, made odd, at least 3.
     assert EfficientChannelAttention().kernel_size_for(channels) == expected
+
+
+@pytest.mark.parametrize("padding_mode", ["reflect", "symmetric", "constant"])
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_blur_pool_without_padding_is_the_two_by_two_mean(padding_mode, data_format):
+    # filter_size 2, strides 1: no padding, the [1, 1] / 2 filter in both directions.
+    # Keras' PyTorch backend refused the all-zero reflected padding this used to ask for.
+    layer = BlurPool2D(2, strides=1, padding_mode=padding_mode, data_format=data_format)
+    x = X if data_format == "channels_last" else np.moveaxis(X, -1, 1)
+    y = as_numpy(layer(x))
+    if data_format == "channels_first":
+        y = np.moveaxis(y, 1, -1)
+    expected = (X[:, :-1, :-1] + X[:, 1:, :-1] + X[:, :-1, 1:] + X[:, 1:, 1:]) / 4
+    np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize(

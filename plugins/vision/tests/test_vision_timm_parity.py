@@ -191,7 +191,13 @@ def test_cbam_matches_timm_cbam_module(training, ratio, kernel_size):
 
 @pytest.mark.parametrize(
     ("filter_size", "strides", "shape"),
-    [(3, 2, (2, 5, 9, 8)), (5, 2, (2, 5, 10, 7)), (4, 2, (1, 3, 8, 8)), (3, 1, (2, 4, 6, 6))],
+    [
+        (3, 2, (2, 5, 9, 8)),
+        (5, 2, (2, 5, 10, 7)),
+        (4, 2, (1, 3, 8, 8)),
+        (3, 1, (2, 4, 6, 6)),
+        (2, 1, (2, 3, 5, 5)),
+    ],
 )
 def test_blur_pool_matches_timm_blur_pool2d(filter_size, strides, shape):
     """No weights: the same binomial filter, reflected padding and stride as timm's."""

@@ -96,7 +96,10 @@ class BlurPool2D(keras.layers.Layer):
         widths = ((0, 0), *spatial, (0, 0))
         if self.data_format == "channels_first":
             widths = ((0, 0), (0, 0), *spatial)
-        padded = ops.pad(inputs, widths, mode=self.padding_mode)
+        # No padding at all (filter_size 2, strides 1) is not padded: Keras' PyTorch
+        # backend sends all-zero widths to torch's reflect padding as a 2-element list,
+        # which torch refuses for a 4-D tensor.
+        padded = ops.pad(inputs, widths, mode=self.padding_mode) if pad else inputs
         kernel = ops.cast(self._filter, inputs.dtype)
         return ops.depthwise_conv(
             padded, kernel, self.strides, "valid", data_format=self.data_format

@@ -59,6 +59,10 @@ class CBAM(keras.layers.Layer):
             convolution's kernels.
         data_format: `"channels_last"` or `"channels_first"`; `None` for
             `keras.config.image_data_format()`.
+        synchronized: Whether, in training under a `tf.distribute` strategy,
+            the spatial gate's batch normalization takes its statistics over
+            the global batch (all replicas) instead of each replica's share;
+            TensorFlow only, as `keras.layers.BatchNormalization`'s argument.
         **kwargs: Base layer arguments (`name`, `dtype`, `trainable`).
 
     Input shape:
@@ -98,6 +102,7 @@ class CBAM(keras.layers.Layer):
         use_bias: bool = False,
         kernel_initializer: Any = "glorot_uniform",
         data_format: str | None = None,
+        synchronized: bool = False,
         **kwargs: Any,
     ):
         ratio, reduced_channels, divisor = check_reduction(ratio, reduced_channels, divisor)
@@ -110,6 +115,14 @@ class CBAM(keras.layers.Layer):
         )
         use_bias = check_bool("use_bias", use_bias)
         data_format = check_data_format(data_format)
+        synchronized = check_bool("synchronized", synchronized)
+        require(
+            not synchronized or keras.backend.backend() == "tensorflow",
+            "synchronized",
+            synchronized,
+            f"False with the {keras.backend.backend()!r} backend (synchronized batch "
+            "statistics need TensorFlow's tf.distribute)",
+        )
         super().__init__(**kwargs)
         self.ratio = ratio
         self.reduced_channels = reduced_channels
@@ -119,10 +132,12 @@ class CBAM(keras.layers.Layer):
         self.use_bias = use_bias
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.data_format = data_format
+        self.synchronized = synchronized
         self.spatial_norm = keras.layers.BatchNormalization(
             axis=channel_axis(data_format),
             momentum=_NORM_MOMENTUM,
             epsilon=_NORM_EPSILON,
+            synchronized=synchronized,
             dtype=self.dtype_policy,
             name="spatial_norm",
         )
@@ -198,4 +213,5 @@ class CBAM(keras.layers.Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
             "data_format": self.data_format,
+            "synchronized": self.synchronized,
         }

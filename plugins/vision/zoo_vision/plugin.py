@@ -218,11 +218,14 @@ def register_layers():
             # Its spatial gate's batch normalization uses the batch's statistics in training.
             training_changes_output=True,
             per_sample=False,
+            # Unsynchronized, each replica normalizes with its own share of the batch.
+            distributed_config={"synchronized": True},
             invalid_configs=(
                 *_BAD_REDUCTION,
                 ({"spatial_kernel_size": 4}, "spatial_kernel_size"),
                 ({"spatial_kernel_size": 0}, "spatial_kernel_size"),
                 ({"use_bias": 1}, "use_bias"),
+                ({"synchronized": 1}, "synchronized"),
                 *_BAD_DATA_FORMAT,
             ),
             rejects=_FEATURE_MAPS,
