@@ -6,7 +6,14 @@ from __future__ import annotations
 import keras
 import numpy as np
 import pytest
-from zoo_vision import CBAM, BlurPool2D, EfficientChannelAttention, LayerScale, SqueezeExcitation
+from zoo_vision import (
+    CBAM,
+    BlurPool2D,
+    EfficientChannelAttention,
+    LayerScale,
+    SpatialPyramidPooling2D,
+    SqueezeExcitation,
+)
 
 from zoo.testing.helpers import as_numpy
 
@@ -45,6 +52,24 @@ def test_eca_is_a_zero_padded_cross_correlation_over_channels():
 def test_eca_kernel_size_adapts_to_the_channels(channels, expected):
     # ECA-Net: |log2(C) + 1| / 2 truncated, made odd, at least 3.
     assert EfficientChannelAttention().kernel_size_for(channels) == expected
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_spatial_pyramid_pooling_is_the_mean_of_each_cell_of_the_cut_map(data_format):
+    # TF Addons' cut: the last height % rows rows and width % cols columns are dropped.
+    bins = [1, 2, (3, 2)]
+    layer = SpatialPyramidPooling2D(bins, data_format=data_format)
+    x = X if data_format == "channels_last" else np.moveaxis(X, -1, 1)
+    y = as_numpy(layer(x))
+    if data_format == "channels_first":
+        y = np.moveaxis(y, 1, -1)
+    expected = []
+    for rows, cols in [(1, 1), (2, 2), (3, 2)]:
+        h, w = X.shape[1] // rows, X.shape[2] // cols
+        for r in range(rows):
+            for c in range(cols):
+                expected.append(X[:, r * h : (r + 1) * h, c * w : (c + 1) * w].mean(axis=(1, 2)))
+    np.testing.assert_allclose(y, np.stack(expected, axis=1), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("padding_mode", ["reflect", "symmetric", "constant"])
@@ -100,6 +125,8 @@ def test_model_with_every_vision_layer_saves_and_loads(tmp_path):
         (lambda: EfficientChannelAttention(kernel_size=2), "kernel_size"),
         (lambda: CBAM(spatial_kernel_size=6), "spatial_kernel_size"),
         (lambda: LayerScale(-1.0), "init_values"),
+        (lambda: SpatialPyramidPooling2D([2, (1, 0)]), "bins"),
+        (lambda: SpatialPyramidPooling2D([3]).build((1, 2, 5, 4)), "height of at least 3"),
         (lambda: LayerScale(data_format="nhwc"), "data_format"),
     ],
 )

@@ -1,7 +1,8 @@
 """The vision family of the layer zoo: the blocks modern convnets and vision
 transformers use that Keras keeps private or lacks: `LayerScale` (ConvNeXt's,
 CaiT's), `SqueezeExcitation` (SE-Net's, EfficientNet's), `EfficientChannelAttention`
-(ECA-Net's), `CBAM` and `BlurPool2D` (anti-aliased downsampling).
+(ECA-Net's), `CBAM`, `BlurPool2D` (anti-aliased downsampling) and
+`SpatialPyramidPooling2D` (TF Addons').
 
 Importing this package registers every class with Keras, so a model saved
 with them loads again after `import zoo_vision`.
@@ -16,4 +17,5 @@ from zoo_vision.efficient_channel_attention import (
     EfficientChannelAttention as EfficientChannelAttention,
 )
 from zoo_vision.layer_scale import LayerScale as LayerScale
+from zoo_vision.spatial_pyramid_pooling import SpatialPyramidPooling2D as SpatialPyramidPooling2D
 from zoo_vision.squeeze_excitation import SqueezeExcitation as SqueezeExcitation

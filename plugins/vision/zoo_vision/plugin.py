@@ -14,7 +14,14 @@ import keras
 from keras import ops
 
 import zoo
-from zoo_vision import CBAM, BlurPool2D, EfficientChannelAttention, LayerScale, SqueezeExcitation
+from zoo_vision import (
+    CBAM,
+    BlurPool2D,
+    EfficientChannelAttention,
+    LayerScale,
+    SpatialPyramidPooling2D,
+    SqueezeExcitation,
+)
 from zoo_vision._channels import reduced_width
 from zoo_vision.efficient_channel_attention import adaptive_kernel_size
 
@@ -248,5 +255,25 @@ def register_layers():
             ),
             rejects=_FEATURE_MAPS,
             config_space={"filter_size": [2, 3, 4, 5], "strides": [1, 2]},
+        ),
+        zoo.LayerEntry(
+            SpatialPyramidPooling2D,
+            config={"bins": [1, 2, [2, 4]]},
+            # Square, so that either data_format (config fuzzing) reads an 8 x 8 map.
+            input_shape=(2, 8, 8, 8),
+            output_shape=(2, 13, 8),
+            bench_sample_shape=_IMAGE,
+            invalid_configs=(
+                ({"bins": []}, "bins"),
+                ({"bins": [0]}, "bins"),
+                ({"bins": [[1, 2, 3]]}, "bins"),
+                ({"bins": 2}, "bins"),
+                *_BAD_DATA_FORMAT,
+            ),
+            rejects=_FEATURE_MAPS,
+            config_space={
+                "bins": [[1], [1, 2], [1, 2, 3], [[1, 2], [3, 1]]],
+                "data_format": ["channels_last", "channels_first"],
+            },
         ),
     ]
