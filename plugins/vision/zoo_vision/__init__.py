@@ -17,5 +17,7 @@ from zoo_vision.efficient_channel_attention import (
     EfficientChannelAttention as EfficientChannelAttention,
 )
 from zoo_vision.layer_scale import LayerScale as LayerScale
+from zoo_vision.max_unpooling import MaxPoolingWithArgmax2D as MaxPoolingWithArgmax2D
+from zoo_vision.max_unpooling import MaxUnpooling2D as MaxUnpooling2D
 from zoo_vision.spatial_pyramid_pooling import SpatialPyramidPooling2D as SpatialPyramidPooling2D
 from zoo_vision.squeeze_excitation import SqueezeExcitation as SqueezeExcitation
