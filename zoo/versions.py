@@ -23,7 +23,14 @@ ENTRY_POINT_GROUP = "zoo"
 #: the plugin (entry point) ``<family>`` of the distribution ``keras-zoo-<family>``, package
 #: ``zoo_<family>``. Another distribution taking one of these names loses the clash
 #: (zoo.registry.loading), and ``zoo new`` refuses them. A new family is added here.
-OFFICIAL_FAMILIES = ("core", "regularizing", "normalization", "vae", "optimizers")
+OFFICIAL_FAMILIES = (
+    "core",
+    "regularizing",
+    "normalization",
+    "vae",
+    "optimizers",
+    "vision",
+)
 
 
 def official_distribution(family: str) -> str:

@@ -2,7 +2,7 @@
 `LayerNormalization`, `GroupNormalization`, `InstanceNormalization`,
 `RMSNormalization`, the `WeightNormalization` wrapper, and from TF Addons
 `FilterResponseNormalization`, its companion activation `TLU`, and
-`PoincareNormalize`.
+`PoincareNormalize`; from ConvNeXt-V2, `GlobalResponseNormalization`.
 
 Importing this package registers every class with Keras, so a model saved
 with them loads again after `import zoo_normalization`.
@@ -14,6 +14,9 @@ import zoo  # noqa: F401
 from zoo_normalization.batch_normalization import BatchNormalization as BatchNormalization
 from zoo_normalization.filter_response_normalization import (
     FilterResponseNormalization as FilterResponseNormalization,
+)
+from zoo_normalization.global_response_normalization import (
+    GlobalResponseNormalization as GlobalResponseNormalization,
 )
 from zoo_normalization.group_normalization import GroupNormalization as GroupNormalization
 from zoo_normalization.instance_normalization import InstanceNormalization as InstanceNormalization

@@ -9,6 +9,7 @@ from zoo_normalization import (
     TLU,
     BatchNormalization,
     FilterResponseNormalization,
+    GlobalResponseNormalization,
     GroupNormalization,
     InstanceNormalization,
     LayerNormalization,
@@ -70,7 +71,7 @@ def register_family():
         "layer, group, instance and RMS normalization computing their statistics in "
         "float32 under mixed precision, and the weight normalization wrapper; from TF "
         "Addons, filter response normalization with its thresholded linear unit (TLU) "
-        "and the Poincare ball projection.",
+        "and the Poincare ball projection; from ConvNeXt-V2, global response normalization.",
     )
 
 
@@ -210,6 +211,25 @@ def register_layers():
                 "epsilon": (1e-6, 0.1),
                 "axis": [[1, 2], [1], [2]],
                 "learned_epsilon": [True, False],
+            },
+            rejects=zoo.WRONG_INPUTS,
+        ),
+        zoo.LayerEntry(
+            GlobalResponseNormalization,
+            # Non-zero scale and offset: at its zero initial values the layer is the identity.
+            config={"gamma_initializer": "ones", "beta_initializer": "ones"},
+            input_shape=(4, 4, 4, 8),
+            bench_sample_shape=_IMAGE,
+            trainable_weights=2,
+            identity_config={"gamma_initializer": "zeros", "beta_initializer": "zeros"},
+            invalid_configs=(
+                ({"epsilon": 0.0}, "epsilon"),
+                ({"epsilon": -1e-6}, "epsilon"),
+                ({"data_format": "channels_middle"}, "data_format"),
+            ),
+            config_space={
+                "epsilon": (1e-6, 0.1),
+                "data_format": ["channels_last", "channels_first"],
             },
             rejects=zoo.WRONG_INPUTS,
         ),

@@ -1,8 +1,9 @@
 """The regularizing family of the layer zoo.
 
-Layers `ActivityRegularization`, `Dropout`, `StochasticDepth` and
-`DropBlock2D`; regularizers `L1L2` and `GroupLasso`; constraints `MaxNorm`,
-`NonNeg`, `UnitNorm`, `MinMaxNorm` and `Clip`.
+Layers `ActivityRegularization`, `Dropout`, `StochasticDepth`, `DropPath`
+(its per-sample form under timm's name) and `DropBlock2D`; regularizers
+`L1L2` and `GroupLasso`; constraints `MaxNorm`, `NonNeg`, `UnitNorm`,
+`MinMaxNorm` and `Clip`.
 
 Importing this package registers every class with Keras, so a model saved
 with them loads again after `import zoo_regularizing`.
@@ -20,6 +21,7 @@ from zoo_regularizing.constraints import MinMaxNorm as MinMaxNorm
 from zoo_regularizing.constraints import NonNeg as NonNeg
 from zoo_regularizing.constraints import UnitNorm as UnitNorm
 from zoo_regularizing.drop_block import DropBlock2D as DropBlock2D
+from zoo_regularizing.drop_path import DropPath as DropPath
 from zoo_regularizing.dropout import Dropout as Dropout
 from zoo_regularizing.regularizers import L1L2 as L1L2
 from zoo_regularizing.regularizers import GroupLasso as GroupLasso

@@ -12,6 +12,7 @@ from zoo_regularizing import (
     Clip,
     DropBlock2D,
     Dropout,
+    DropPath,
     GroupLasso,
     MaxNorm,
     MinMaxNorm,
@@ -67,7 +68,8 @@ def _twin(name: str, factory) -> zoo.Twin:
 def register_family():
     return zoo.Family(
         name="regularizing",
-        description="Regularization: dropout, drop path (stochastic depth), "
+        description="Regularization: dropout, drop path (stochastic depth, also under "
+        "timm's name DropPath), "
         "DropBlock and an activity penalty as layers; the L1L2 and group-lasso "
         "weight regularizers; and weight constraints (max-norm, non-negativity, "
         "unit norm, min-max norm, clipping).",
@@ -123,6 +125,22 @@ def register_layers():
                 # TF Addons' pair form on the example input, a single tensor: the
                 # error says it takes [shortcut, residual].
                 ({"rate": None, "survival_probability": 0.8}, "[shortcut, residual]"),
+            ),
+            rejects=_NOT_FLOAT,
+            identity_config={"rate": 0.0},
+            config_space={"rate": (0.0, 0.95), "seed": (0, 10_000)},
+        ),
+        zoo.LayerEntry(
+            DropPath,
+            config={"rate": 0.5, "seed": 7},
+            input_shape=_STOCHASTIC_DEPTH_INPUT,
+            twin=zoo.Twin("keras.layers.Dropout(noise_shape=(None, 1, 1))", _stochastic_depth_twin),
+            training_changes_output=True,
+            invalid_configs=(
+                *_BAD_RATES,
+                # StochasticDepth's pair form is not DropPath's: rate must be a number.
+                ({"rate": None}, "rate"),
+                ({"seed": "7"}, "seed"),
             ),
             rejects=_NOT_FLOAT,
             identity_config={"rate": 0.0},
