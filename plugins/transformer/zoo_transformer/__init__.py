@@ -1,0 +1,12 @@
+"""The transformer family of the layer zoo: `RotaryEmbedding`, `PositionEmbedding`,
+`SinePositionEncoding` (keras-hub's arguments, call and numbers) and `GatedMLP`
+(SwiGLU, GEGLU, ReGLU).
+
+Importing this package registers every class with Keras, so a model saved
+with them loads again after `import zoo_transformer`.
+"""
+
+from zoo_transformer.gated_mlp import GatedMLP as GatedMLP
+from zoo_transformer.position_embedding import PositionEmbedding as PositionEmbedding
+from zoo_transformer.rotary_embedding import RotaryEmbedding as RotaryEmbedding
+from zoo_transformer.sine_position_encoding import SinePositionEncoding as SinePositionEncoding

@@ -1,0 +1,105 @@
+"""The transformer family's registration with the zoo: one entry per object."""
+
+from __future__ import annotations
+
+import zoo
+from zoo_transformer import GatedMLP, PositionEmbedding, RotaryEmbedding, SinePositionEncoding
+
+ZOO_PLUGIN_API = 1
+
+#: Timed samples at working sizes: a sequence of 128 tokens of 256 features, and of
+#: 8 heads of 64 features each for the rotary embedding applied to queries and keys.
+_TOKENS = (128, 256)
+_HEADS = (128, 8, 64)
+
+
+@zoo.hookimpl
+def register_family():
+    return zoo.Family(
+        name="transformer",
+        description="The blocks of modern transformers that Keras does not ship, as plain "
+        "Keras layers on every backend: rotary position embeddings (`RotaryEmbedding`), "
+        "learned and sinusoidal positions (`PositionEmbedding`, `SinePositionEncoding`), all "
+        "three with keras-hub's arguments, call and numbers, and the gated feed-forward "
+        "(`GatedMLP`: SwiGLU, GEGLU, ReGLU) whose weights a Llama block's map onto.",
+    )
+
+
+@zoo.hookimpl
+def register_layers():
+    return [
+        zoo.LayerEntry(
+            RotaryEmbedding,
+            config={"max_wavelength": 1000, "scaling_factor": 2.0},
+            input_shape=(4, 6, 2, 8),
+            bench_sample_shape=_HEADS,
+            invalid_configs=(
+                ({"max_wavelength": 0}, "max_wavelength"),
+                ({"scaling_factor": -1.0}, "scaling_factor"),
+                ({"sequence_axis": 1.5}, "sequence_axis"),
+                ({"feature_axis": "last"}, "feature_axis"),
+                ({"sequence_axis": 7}, "sequence_axis"),  # beyond the input's rank
+                ({"sequence_axis": 3}, "sequence_axis"),  # the feature axis too
+            ),
+            # An odd number of features (one more than built on) cannot be rotated in
+            # pairs. One sample of (sequence, heads, features) is a valid input itself
+            # (axis 1 then holds the heads), as in keras-hub.
+            rejects=("last_dimension", "integer", "string"),
+            config_space={
+                "max_wavelength": (10.0, 1e6),
+                "scaling_factor": (0.5, 8.0),
+                "sequence_axis": [1, -3],
+            },
+        ),
+        zoo.LayerEntry(
+            PositionEmbedding,
+            config={"sequence_length": 8},
+            input_shape=(4, 6, 8),
+            bench_sample_shape=_TOKENS,
+            trainable_weights=1,
+            invalid_configs=(
+                ({"sequence_length": 0}, "sequence_length"),
+                ({"sequence_length": None}, "sequence_length"),
+                ({"sequence_length": 5}, "sequence_length"),  # shorter than the input's 6
+                ({"initializer": "no_such_initializer"}, "initializer"),
+            ),
+            rejects=("last_dimension", "lower_rank", "integer", "string"),
+            config_space={
+                "sequence_length": (6, 32),
+                "initializer": ["glorot_uniform", "zeros", "random_normal"],
+            },
+        ),
+        zoo.LayerEntry(
+            SinePositionEncoding,
+            input_shape=(4, 6, 8),
+            bench_sample_shape=_TOKENS,
+            invalid_configs=(
+                ({"max_wavelength": 0}, "max_wavelength"),
+                ({"max_wavelength": "long"}, "max_wavelength"),
+            ),
+            rejects=("integer", "string"),
+            config_space={"max_wavelength": (10.0, 1e5)},
+        ),
+        zoo.LayerEntry(
+            GatedMLP,
+            config={"hidden_dim": 16},
+            input_shape=(4, 6, 8),
+            bench_sample_shape=_TOKENS,
+            trainable_weights=3,
+            invalid_configs=(
+                ({"hidden_dim": 0}, "hidden_dim"),
+                ({"hidden_dim": 2.5}, "hidden_dim"),
+                ({"output_dim": -1}, "output_dim"),
+                ({"use_bias": "yes"}, "use_bias"),
+                ({"activation": "no_such_activation"}, "activation"),
+                ({"kernel_initializer": "no_such_initializer"}, "kernel_initializer"),
+            ),
+            rejects=("last_dimension", "integer", "string"),
+            config_space={
+                "hidden_dim": (1, 32),
+                "activation": ["silu", "gelu", "relu"],
+                "use_bias": [True, False],
+                "output_dim": [None, 3, 8],
+            },
+        ),
+    ]
