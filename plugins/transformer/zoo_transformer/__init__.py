@@ -6,6 +6,12 @@ Importing this package registers every class with Keras, so a model saved
 with them loads again after `import zoo_transformer`.
 """
 
+from zoo_transformer.cached_grouped_query_attention import (
+    CachedGroupedQueryAttention as CachedGroupedQueryAttention,
+)
+from zoo_transformer.cached_multi_head_attention import (
+    CachedMultiHeadAttention as CachedMultiHeadAttention,
+)
 from zoo_transformer.gated_mlp import GatedMLP as GatedMLP
 from zoo_transformer.position_embedding import PositionEmbedding as PositionEmbedding
 from zoo_transformer.rotary_embedding import RotaryEmbedding as RotaryEmbedding

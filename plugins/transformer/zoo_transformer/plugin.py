@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import zoo
-from zoo_transformer import GatedMLP, PositionEmbedding, RotaryEmbedding, SinePositionEncoding
+from zoo_transformer import (
+    CachedGroupedQueryAttention,
+    CachedMultiHeadAttention,
+    GatedMLP,
+    PositionEmbedding,
+    RotaryEmbedding,
+    SinePositionEncoding,
+)
 
 ZOO_PLUGIN_API = 1
 
@@ -11,6 +18,22 @@ ZOO_PLUGIN_API = 1
 #: 8 heads of 64 features each for the rotary embedding applied to queries and keys.
 _TOKENS = (128, 256)
 _HEADS = (128, 8, 64)
+
+
+def _grouped_query_config() -> dict:
+    # A fresh RotaryEmbedding for every instance: a layer is not shared between two.
+    return {
+        "head_dim": 4,
+        "num_query_heads": 4,
+        "num_key_value_heads": 2,
+        "rotary_embedding": RotaryEmbedding(),
+        "sliding_window": 3,
+    }
+
+
+#: What the kit can check of the attention layers: their self-attention call on one
+#: tensor, `layer(x)`, without a mask or a cache (those are tested in the family's tests).
+_ATTENTION_REJECTS = ("last_dimension", "lower_rank", "higher_rank", "integer", "string")
 
 
 @zoo.hookimpl
@@ -21,7 +44,11 @@ def register_family():
         "Keras layers on every backend: rotary position embeddings (`RotaryEmbedding`), "
         "learned and sinusoidal positions (`PositionEmbedding`, `SinePositionEncoding`), all "
         "three with keras-hub's arguments, call and numbers, and the gated feed-forward "
-        "(`GatedMLP`: SwiGLU, GEGLU, ReGLU) whose weights a Llama block's map onto.",
+        "(`GatedMLP`: SwiGLU, GEGLU, ReGLU) whose weights a Llama block's map onto; attention "
+        "with keras-hub's key/value cache for decoding, multi-head "
+        "(`CachedMultiHeadAttention`, keras-hub's layer) and grouped-query with rotary "
+        "positions and a sliding window (`CachedGroupedQueryAttention`), through "
+        "`keras.ops.dot_product_attention`.",
     )
 
 
@@ -100,6 +127,53 @@ def register_layers():
                 "activation": ["silu", "gelu", "relu"],
                 "use_bias": [True, False],
                 "output_dim": [None, 3, 8],
+            },
+        ),
+        zoo.LayerEntry(
+            CachedMultiHeadAttention,
+            config={"num_heads": 2, "key_dim": 4},
+            input_shape=(4, 6, 8),
+            bench_sample_shape=_TOKENS,
+            trainable_weights=8,
+            # Attention mixes the positions of a sample, never samples.
+            invalid_configs=(
+                ({"num_heads": 0}, "num_heads"),
+                ({"key_dim": 2.5}, "key_dim"),
+                ({"value_dim": -1}, "value_dim"),
+                ({"dropout": 1.0}, "dropout"),
+                ({"use_bias": "yes"}, "use_bias"),
+                ({"output_shape": 0}, "output_shape"),
+                ({"seed": "1"}, "seed"),
+            ),
+            rejects=_ATTENTION_REJECTS,
+            config_space={
+                "num_heads": (1, 4),
+                "key_dim": (1, 8),
+                "value_dim": [None, 2, 6],
+                "use_bias": [True, False],
+                "output_shape": [None, 5],
+            },
+        ),
+        zoo.LayerEntry(
+            CachedGroupedQueryAttention,
+            config=_grouped_query_config,
+            input_shape=(4, 6, 8),
+            bench_sample_shape=_TOKENS,
+            trainable_weights=8,
+            invalid_configs=(
+                ({"head_dim": 0}, "head_dim"),
+                ({"num_query_heads": -4}, "num_query_heads"),
+                ({"num_key_value_heads": 3}, "num_key_value_heads"),  # does not divide 4
+                ({"dropout": -0.1}, "dropout"),
+                ({"sliding_window": 0}, "sliding_window"),
+                ({"rotary_embedding": "rope"}, "rotary_embedding"),
+                ({"use_bias": 1}, "use_bias"),
+            ),
+            rejects=_ATTENTION_REJECTS,
+            config_space={
+                "num_key_value_heads": [1, 2, 4],
+                "sliding_window": [None, 1, 2, 6],
+                "use_bias": [True, False],
             },
         ),
     ]
