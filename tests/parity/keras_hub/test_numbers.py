@@ -93,3 +93,59 @@ def test_keras_hub_configs_build_the_zoo_layers():
         cls = getattr(zoo_transformer, name)
         shared = {k: v for k, v in theirs.items() if k in cls(**config).get_config()}
         assert cls.from_config(shared).get_config() == shared, name
+
+
+def _same_attention(**config):
+    ours = zoo_transformer.CachedMultiHeadAttention(**config)
+    theirs = keras_hub.layers.CachedMultiHeadAttention(**config)
+    query, value = _normal(2, 4, 6, seed=2), _normal(2, 5, 6, seed=3)
+    ours(query, value)
+    theirs(query, value)
+    rng = np.random.default_rng(4)
+    theirs.set_weights([rng.normal(size=w.shape).astype("float32") for w in theirs.weights])
+    ours.set_weights(theirs.get_weights())
+    return ours, theirs, query, value
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"num_heads": 2, "key_dim": 4},
+        # No value_dim other than key_dim: keras-hub's layer (Keras' MultiHeadAttention
+        # underneath) fails on it on JAX, a reshape of the fused attention's output.
+        {"num_heads": 3, "key_dim": 2, "output_shape": 7},
+        {"num_heads": 1, "key_dim": 4, "use_bias": False},
+    ],
+)
+def test_cached_multi_head_attention_equals_keras_hub_with_the_same_weights(config):
+    ours, theirs, query, value = _same_attention(**config)
+    mask = np.random.default_rng(5).random((2, 4, 5)) > 0.3
+    mask[..., 0] = True  # every query sees one key at least
+    for kwargs in ({}, {"attention_mask": mask}):
+        np.testing.assert_allclose(
+            as_numpy(ours(query, value, **kwargs)),
+            as_numpy(theirs(query, value, **kwargs)),
+            rtol=1e-5,
+            atol=1e-5,
+        )
+    out, scores = ours(query, value, attention_mask=mask, return_attention_scores=True)
+    their_out, their_scores = theirs(
+        query, value, attention_mask=mask, return_attention_scores=True
+    )
+    np.testing.assert_allclose(as_numpy(out), as_numpy(their_out), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(as_numpy(scores), as_numpy(their_scores), rtol=1e-5, atol=1e-5)
+
+
+def test_cached_multi_head_attention_cache_equals_keras_hub():
+    ours, theirs, query, _ = _same_attention(num_heads=2, key_dim=4)
+    cache = _normal(2, 2, 6, 2, 4, seed=6)
+    mask = np.tril(np.ones((6, 6), bool))[2:]  # queries at positions 2..5 of 6
+    for index in (2, None):
+        out, new_cache = ours(
+            query, query, cache=cache, cache_update_index=index, attention_mask=mask
+        )
+        their_out, their_cache = theirs(
+            query, query, cache=cache, cache_update_index=index, attention_mask=mask
+        )
+        np.testing.assert_allclose(as_numpy(out), as_numpy(their_out), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(as_numpy(new_cache), as_numpy(their_cache), rtol=1e-5, atol=1e-5)
