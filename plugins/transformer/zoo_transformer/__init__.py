@@ -16,3 +16,6 @@ from zoo_transformer.gated_mlp import GatedMLP as GatedMLP
 from zoo_transformer.position_embedding import PositionEmbedding as PositionEmbedding
 from zoo_transformer.rotary_embedding import RotaryEmbedding as RotaryEmbedding
 from zoo_transformer.sine_position_encoding import SinePositionEncoding as SinePositionEncoding
+from zoo_transformer.transformer_decoder_block import (
+    TransformerDecoderBlock as TransformerDecoderBlock,
+)
