@@ -10,6 +10,7 @@ from zoo_transformer import (
     PositionEmbedding,
     RotaryEmbedding,
     SinePositionEncoding,
+    TransformerDecoderBlock,
 )
 
 ZOO_PLUGIN_API = 1
@@ -48,7 +49,9 @@ def register_family():
         "with keras-hub's key/value cache for decoding, multi-head "
         "(`CachedMultiHeadAttention`, keras-hub's layer) and grouped-query with rotary "
         "positions and a sliding window (`CachedGroupedQueryAttention`), through "
-        "`keras.ops.dot_product_attention`.",
+        "`keras.ops.dot_product_attention`; and the pre-norm decoder block of Llama and "
+        "Mistral built from them (`TransformerDecoderBlock`), whose weights a keras-hub "
+        "Llama's map onto.",
     )
 
 
@@ -173,6 +176,34 @@ def register_layers():
             config_space={
                 "num_key_value_heads": [1, 2, 4],
                 "sliding_window": [None, 1, 2, 6],
+                "use_bias": [True, False],
+            },
+        ),
+        zoo.LayerEntry(
+            TransformerDecoderBlock,
+            config={"num_query_heads": 4, "num_key_value_heads": 2, "intermediate_dim": 16},
+            input_shape=(4, 6, 8),
+            bench_sample_shape=_TOKENS,
+            # Two norm scales, four attention kernels, three MLP kernels.
+            trainable_weights=9,
+            invalid_configs=(
+                ({"num_query_heads": 0}, "num_query_heads"),
+                ({"num_query_heads": 3, "num_key_value_heads": 3}, "num_query_heads"),
+                ({"num_key_value_heads": 3}, "num_key_value_heads"),
+                ({"intermediate_dim": -1}, "intermediate_dim"),
+                ({"norm": "batch"}, "norm"),
+                ({"epsilon": 0.0}, "epsilon"),
+                ({"rope_max_wavelength": 0}, "rope_max_wavelength"),
+                ({"sliding_window": 0}, "sliding_window"),
+                ({"dropout": 1.0}, "dropout"),
+                ({"activation": "no_such_activation"}, "activation"),
+            ),
+            rejects=_ATTENTION_REJECTS,
+            config_space={
+                "norm": ["rms", "layer"],
+                "num_key_value_heads": [1, 2, 4],
+                "sliding_window": [None, 2],
+                "activation": ["silu", "gelu", "relu"],
                 "use_bias": [True, False],
             },
         ),
