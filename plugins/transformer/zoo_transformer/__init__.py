@@ -13,6 +13,7 @@ from zoo_transformer.cached_multi_head_attention import (
     CachedMultiHeadAttention as CachedMultiHeadAttention,
 )
 from zoo_transformer.gated_mlp import GatedMLP as GatedMLP
+from zoo_transformer.mixture_of_experts import MixtureOfExperts as MixtureOfExperts
 from zoo_transformer.position_embedding import PositionEmbedding as PositionEmbedding
 from zoo_transformer.rotary_embedding import RotaryEmbedding as RotaryEmbedding
 from zoo_transformer.sine_position_encoding import SinePositionEncoding as SinePositionEncoding

@@ -7,6 +7,7 @@ from zoo_transformer import (
     CachedGroupedQueryAttention,
     CachedMultiHeadAttention,
     GatedMLP,
+    MixtureOfExperts,
     PositionEmbedding,
     RotaryEmbedding,
     SinePositionEncoding,
@@ -51,7 +52,8 @@ def register_family():
         "positions and a sliding window (`CachedGroupedQueryAttention`), through "
         "`keras.ops.dot_product_attention`; and the pre-norm decoder block of Llama and "
         "Mistral built from them (`TransformerDecoderBlock`), whose weights a keras-hub "
-        "Llama's map onto.",
+        "Llama's map onto; a top-k mixture of gated-MLP experts (`MixtureOfExperts`) with "
+        "its load-balancing loss.",
     )
 
 
@@ -205,6 +207,29 @@ def register_layers():
                 "sliding_window": [None, 2],
                 "activation": ["silu", "gelu", "relu"],
                 "use_bias": [True, False],
+            },
+        ),
+        zoo.LayerEntry(
+            MixtureOfExperts,
+            config={"num_experts": 4, "hidden_dim": 8, "top_k": 2},
+            input_shape=(4, 6, 8),
+            bench_sample_shape=_TOKENS,
+            trainable_weights=4,  # router, gate, up and down kernels
+            losses=1,  # the load-balancing loss (with the z-loss added in, when weighted)
+            invalid_configs=(
+                ({"num_experts": 0}, "num_experts"),
+                ({"top_k": 5}, "top_k"),  # more than the 4 experts
+                ({"hidden_dim": 1.5}, "hidden_dim"),
+                ({"capacity_factor": 0.0}, "capacity_factor"),
+                ({"load_balancing_weight": -1.0}, "load_balancing_weight"),
+                ({"router_z_loss_weight": -0.1}, "router_z_loss_weight"),
+                ({"activation": "no_such_activation"}, "activation"),
+            ),
+            rejects=("last_dimension", "integer", "string"),
+            config_space={
+                "top_k": [1, 2, 4],
+                "activation": ["silu", "gelu"],
+                "router_z_loss_weight": [0.0, 1e-3],
             },
         ),
     ]
