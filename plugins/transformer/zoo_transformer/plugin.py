@@ -216,6 +216,13 @@ def register_layers():
             bench_sample_shape=_TOKENS,
             trainable_weights=4,  # router, gate, up and down kernels
             losses=1,  # the load-balancing loss (with the z-loss added in, when weighted)
+            # Expert parallelism: each device holds a share of the experts. The kit's mesh
+            # names its second axis "model"; the router stays replicated.
+            layout={
+                "gate_kernel": ("model", None, None),
+                "up_kernel": ("model", None, None),
+                "down_kernel": ("model", None, None),
+            },
             invalid_configs=(
                 ({"num_experts": 0}, "num_experts"),
                 ({"top_k": 5}, "top_k"),  # more than the 4 experts
