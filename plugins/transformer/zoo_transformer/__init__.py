@@ -1,6 +1,8 @@
 """The transformer family of the layer zoo: `RotaryEmbedding`, `PositionEmbedding`,
-`SinePositionEncoding` (keras-hub's arguments, call and numbers) and `GatedMLP`
-(SwiGLU, GEGLU, ReGLU).
+`SinePositionEncoding` and `CachedMultiHeadAttention` (keras-hub's arguments, call and
+numbers), `CachedGroupedQueryAttention` (rotary positions, sliding window, the same
+key/value cache), `GatedMLP` (SwiGLU, GEGLU, ReGLU), `MixtureOfExperts` and the pre-norm
+`TransformerDecoderBlock` built from them.
 
 Importing this package registers every class with Keras, so a model saved
 with them loads again after `import zoo_transformer`.
