@@ -203,3 +203,17 @@ def test_greedy_decoding_with_the_cache_equals_recomputing_the_prefix(kind):
     assert cached == recomputed
     assert len(set(cached)) > 1, "a degenerate decoding tests little"
     np.testing.assert_allclose(cached_logits, recomputed_logits, rtol=1e-4, atol=1e-4)
+
+
+def test_symbolic_calls_give_the_eager_shapes():
+    """In a functional model: scores for self- and cross-attention, and the cache."""
+    layer = CachedMultiHeadAttention(num_heads=2, key_dim=4)
+    query, memory = keras.Input((5, 8)), keras.Input((7, 8))
+    _, self_scores = layer(query, return_attention_scores=True)
+    _, cross_scores = layer(query, memory, return_attention_scores=True)
+    assert tuple(self_scores.shape) == (None, 2, 5, 5)
+    assert tuple(cross_scores.shape) == (None, 2, 5, 7)
+    grouped = CachedGroupedQueryAttention(head_dim=4, num_query_heads=4, num_key_value_heads=2)
+    cache = keras.Input((2, 9, 2, 4), batch_size=None)
+    output, new_cache = grouped(query, cache=cache, cache_update_index=0)
+    assert tuple(output.shape) == (None, 5, 8) and tuple(new_cache.shape) == (None, 2, 9, 2, 4)

@@ -230,9 +230,10 @@ class CachedMultiHeadAttention(keras.layers.Layer):
         cache = kwargs.get("cache")
         outputs: list[Any] = [output]
         if kwargs.get("return_attention_scores"):
-            source = value.shape[1] if cache is None else cache.shape[2]
-            if value is None and cache is None:
-                source = query.shape[1]
+            if cache is not None:
+                source = cache.shape[2]
+            else:
+                source = (query if value is None else value).shape[1]
             outputs.append(
                 keras.KerasTensor(
                     (query.shape[0], self.num_heads, query.shape[1], source),
