@@ -140,7 +140,6 @@ def register_layers():
             input_shape=(4, 6, 8),
             bench_sample_shape=_TOKENS,
             trainable_weights=8,
-            # Attention mixes the positions of a sample, never samples.
             invalid_configs=(
                 ({"num_heads": 0}, "num_heads"),
                 ({"key_dim": 2.5}, "key_dim"),
