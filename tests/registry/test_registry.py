@@ -191,3 +191,38 @@ def test_a_keras_name_taken_over_by_another_class_is_caught(manager, plugins):
 def test_unknown_names_suggest_close_ones():
     with pytest.raises(KeyError, match="Did you mean Linear"):
         zoo.get_registry().get("Linaer")
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "error"),
+    [
+        ({"input_shape": [4, 8]}, "input_shape", TypeError),
+        ({"input_shape": (4, 0)}, "input_shape", ValueError),
+        ({"output_shape": ((4, 2), (4, -1))}, "output_shape", ValueError),
+        ({"trainable_weights": "2"}, "trainable_weights", TypeError),
+        ({"losses": -1}, "losses", ValueError),
+        ({"twin": "keras.layers.Dense"}, "twin", TypeError),
+        ({"rejects": ("last_dim",)}, "rejects", ValueError),
+        ({"input_range": (1.0, 0.0)}, "input_range", ValueError),
+        ({"backend_tolerance": 0}, "backend_tolerance", ValueError),
+        ({"invalid_configs": (({"rate": -1},),)}, "invalid_configs", TypeError),
+        ({"config": 3}, "config", TypeError),
+    ],
+)
+def test_an_entry_with_a_wrong_field_is_refused_naming_entry_and_field(fields, field, error):
+    with pytest.raises(error, match=f"LayerEntry of Doubler: field '{field}' must be"):
+        zoo.LayerEntry(Doubler, **fields)
+
+
+def test_a_wrong_entry_breaks_its_plugin_at_registration(manager, plugins):
+    class Careless:
+        @zoo.hookimpl
+        def register_layers(self):
+            return [zoo.LayerEntry(Doubler, input_shape=[4, 8])]
+
+    plugins("careless", Careless())
+    with pytest.warns(PluginWarning, match="field 'input_shape' must be tuple"):
+        registry = zoo.get_registry(manager)
+    assert registry.plugins["careless"].broken
+    assert "LayerEntry of Doubler" in errors_of(manager, "careless")[0]
+    assert registry.get("Linear").plugin == "core"
