@@ -89,6 +89,8 @@ def register_layers():
             input_shape=(4, 6, 8),
             bench_sample_shape=_TOKENS,
             trainable_weights=1,
+            # The embeddings of positions 0 .. length - 1: the input gives its shape alone.
+            input_gradient=False,
             invalid_configs=(
                 ({"sequence_length": 0}, "sequence_length"),
                 ({"sequence_length": None}, "sequence_length"),
@@ -105,6 +107,8 @@ def register_layers():
             SinePositionEncoding,
             input_shape=(4, 6, 8),
             bench_sample_shape=_TOKENS,
+            # Sinusoids of the positions: the input gives its shape alone.
+            input_gradient=False,
             invalid_configs=(
                 ({"max_wavelength": 0}, "max_wavelength"),
                 ({"max_wavelength": "long"}, "max_wavelength"),
