@@ -85,7 +85,8 @@ def register_layers():
         ),
         zoo.LayerEntry(
             PositionEmbedding,
-            config={"sequence_length": 8},
+            # As long as the timed samples' sequence (bench_sample_shape), which it must cover.
+            config={"sequence_length": _TOKENS[0]},
             input_shape=(4, 6, 8),
             bench_sample_shape=_TOKENS,
             trainable_weights=1,
