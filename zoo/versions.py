@@ -30,6 +30,7 @@ OFFICIAL_FAMILIES = (
     "vae",
     "optimizers",
     "vision",
+    "transformer",
 )
 
 

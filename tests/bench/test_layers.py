@@ -173,6 +173,26 @@ def test_every_mode_gives_the_gradients_of_the_upstream(mode):
     assert dbias == pytest.approx(upstream.sum(axis=0), abs=1e-5)
 
 
+class ShapeOnly(keras.layers.Layer):
+    """No weights, and an output that depends on the input's shape alone (a sinusoidal
+    position encoding)."""
+
+    def call(self, inputs):
+        features = keras.ops.cast(keras.ops.arange(keras.ops.shape(inputs)[-1]), "float32")
+        return keras.ops.broadcast_to(keras.ops.sin(features), keras.ops.shape(inputs))
+
+
+@pytest.mark.parametrize("mode", bench.MODES)
+def test_a_backward_step_with_nothing_to_differentiate_is_empty(mode):
+    # PyTorch's autograd raised (nothing requires a gradient); the step has no gradient.
+    layer = ShapeOnly()
+    x = bench.example_batch(DENSE, 4)
+    layer(x)
+    bench.seam().fresh()
+    (dx,) = bench.make_step(layer, x, mode, "backward")()
+    assert dx is None or not keras.ops.convert_to_numpy(dx).any()
+
+
 def test_a_mode_of_another_backend_is_refused():
     others = [m for b, modes in bench.BACKEND_MODES.items() if b != current() for m in modes]
     layer = keras.layers.Dense(3)

@@ -320,3 +320,12 @@ def test_distributed_example_killed_mid_epoch_resumes_to_the_uninterrupted_weigh
     assert whole.files == resumed.files
     for name in whole.files:
         np.testing.assert_allclose(resumed[name], whole[name], atol=1e-6, rtol=1e-6, err_msg=name)
+
+
+def test_llama_from_blocks_trains_and_generates_with_the_cache():
+    output = run_example("llama_from_blocks", "--steps", "100", "--generate", "20")
+    losses = epoch_losses(output)
+    assert losses[-1] < 0.8 * losses[0], losses
+    match = re.search(r"generated: '(.*)'", output)
+    assert match, output[-2000:]
+    assert match.group(1).startswith("Return a ") and len(match.group(1)) == len("Return a ") + 20

@@ -657,3 +657,78 @@ def test_model_check_catches_a_model_that_does_not_learn(plugin):
         pytest.skip("no installed plugin registers a keras.Model")
     control = outcome(models[0].name, "model_fit_save_load")
     assert control.passed, control.error
+
+
+# -- input_gradient=False: an output that depends on the input's shape alone -------------
+
+
+@serializable
+class LearnedPositions(Scale):
+    """A learned value per feature at every position; the input gives its shape alone
+    (as a learned position embedding)."""
+
+    def call(self, inputs, training=None):
+        return ops.broadcast_to(self.scale, ops.shape(inputs))
+
+
+@serializable
+class SinePositions(keras.layers.Layer):
+    """Sinusoids of the feature index at every position: no weights, and the input
+    gives its shape alone (as a sinusoidal position encoding)."""
+
+    def call(self, inputs):
+        features = ops.cast(ops.arange(ops.shape(inputs)[-1]), "float32")
+        return ops.broadcast_to(ops.sin(features), ops.shape(inputs))
+
+
+@serializable
+class LearnedPositionsWrongGradient(LearnedPositions):
+    def call(self, inputs, training=None):
+        @ops.custom_gradient
+        def doubled_gradient(x):
+            def grad(*args, upstream=None):
+                upstream = args[0] if args else upstream
+                return upstream * 2.0
+
+            return x, grad
+
+        return doubled_gradient(ops.broadcast_to(self.scale, ops.shape(inputs)))
+
+
+INPUT_GRADIENT_CHECKS = ["constant_input", "batch_of_one", "finite_differences"]
+
+
+@pytest.mark.parametrize("check", INPUT_GRADIENT_CHECKS)
+def test_input_gradient_false_checks_the_weights_alone(plugin, check):
+    plugin(entry(LearnedPositions, input_gradient=False))
+    result = outcome("LearnedPositions", check)
+    assert result.passed, result.error
+
+
+@pytest.mark.parametrize("check", ["constant_input", "batch_of_one"])
+@pytest.mark.backends("tensorflow", "torch")  # JAX gives a zero gradient, not none
+def test_input_gradient_true_still_asks_for_the_inputs_gradient(plugin, check):
+    plugin(entry(LearnedPositions), entry(SinePositions, config={}, trainable_weights=0))
+    for name in ("LearnedPositions", "SinePositions"):
+        # PyTorch's autograd raised for SinePositions (nothing requires a gradient): the
+        # seam now gives no gradient, and the check says so.
+        result = outcome(name, check)
+        assert not result.passed, f"{check} passed on {name} without an input gradient"
+        assert "no gradient w.r.t. the input" in result.error, result.error
+
+
+def test_input_gradient_false_without_weights(plugin):
+    plugin(entry(SinePositions, config={}, trainable_weights=0, input_gradient=False))
+    item = zoo.get_registry().get("SinePositions")
+    # Nothing to differentiate: finite differences are "n/a", not a pass.
+    assert not CHECKS["finite_differences"].applies(item)
+    for check in ("constant_input", "batch_of_one"):
+        result = outcome("SinePositions", check)
+        assert result.passed, result.error
+
+
+def test_input_gradient_false_still_catches_a_wrong_weight_gradient(plugin):
+    plugin(entry(LearnedPositionsWrongGradient, input_gradient=False))
+    result = outcome("LearnedPositionsWrongGradient", "finite_differences")
+    assert not result.passed, "finite_differences did not catch the weight's doubled gradient"
+    assert "by finite differences" in result.error and "scale" in result.error, result.error

@@ -202,6 +202,16 @@ class LayerEntry(_Entry):
         per_sample: whether each sample's output depends on that sample alone
             (in inference), so the batch around it does not matter.
         differentiable: whether finite differences can check its gradients.
+        input_gradient: whether its output depends on the input's values, so
+            that a gradient with respect to the input is due (``False`` for a
+            layer whose output depends on the input's shape alone, such as a
+            position embedding that returns the embeddings of positions
+            ``0 .. length - 1``). When ``False``, the checks that differentiate
+            (``finite_differences``, ``constant_input``, ``batch_of_one``,
+            ``large_inputs_mixed_float16``, ``extreme_inputs``,
+            ``cross_backend``) check the trainable weights' gradients alone;
+            ``finite_differences`` is "n/a" for such a layer without trainable
+            weights, having nothing to differentiate.
         mixed_precision_atol: how far float16/bfloat16 outputs may be from the
             float32 ones, relative to the output scale.
         own_loss: for a ``keras.Model`` that computes its own training loss
@@ -268,6 +278,8 @@ class LayerEntry(_Entry):
     config_space: Mapping[str, Any] = field(default_factory=dict)
     backend_tolerance: float = 1e-4
     layout: Mapping[str, tuple[str | None, ...]] = field(default_factory=dict)
+    # At the end (added in 0.2.0): an entry built with positional arguments keeps its meaning.
+    input_gradient: bool = True
 
     def _check_values(self) -> None:
         super()._check_values()
@@ -299,6 +311,12 @@ class LayerEntry(_Entry):
     def integer_input(self) -> bool:
         """Whether its example inputs are integers (indices), not floats."""
         return "int" in self.input_dtype
+
+    @property
+    def differentiates_input(self) -> bool:
+        """Whether the checks take a gradient with respect to its input: not for indices
+        (integer inputs), nor where the output ignores the input's values."""
+        return self.input_gradient and not self.integer_input
 
     @property
     def documented_output_shape(self) -> Shape | tuple[Shape, ...]:

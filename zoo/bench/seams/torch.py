@@ -50,7 +50,12 @@ def step(layer: Any, x: Any, mode: str, upstream: list[Any] | None) -> Step:
 
     def backward() -> list[Any]:
         outputs, losses = call(source)
-        found = torch.autograd.grad(targets(outputs, losses), sources, upstream, allow_unused=True)
+        differentiated = targets(outputs, losses)
+        if not any(t.requires_grad for t in differentiated):
+            # Nothing differentiable reaches them (no weights, and an output depending on
+            # the input's shape alone): autograd would raise; the backward pass is empty.
+            return [None] * (len(sources) if floating else 1 + len(sources))
+        found = torch.autograd.grad(differentiated, sources, upstream, allow_unused=True)
         return list(found) if floating else [None, *found]
 
     return backward

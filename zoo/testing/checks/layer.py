@@ -303,10 +303,18 @@ def check_twin_parity(item: Registered) -> None:
     )
 
 
-@check("layer", applies=lambda item: layer_entry(item).differentiable)
+def _has_gradients(item: Registered) -> bool:
+    # Something to differentiate: the input (unless indices, or values the output
+    # ignores) or a trainable weight.
+    entry = layer_entry(item)
+    return entry.differentiable and (entry.differentiates_input or entry.trainable_weights > 0)
+
+
+@check("layer", applies=_has_gradients)
 def check_finite_differences(item: Registered) -> None:
     """Autodiff gradients agree with central finite differences (in float64 where the
-    backend computes in it, else float32 with a wider step)."""
+    backend computes in it, else float32 with a wider step); the input's gradient only
+    where the output depends on the input's values (the entry's ``input_gradient``)."""
     entry = layer_entry(item)
     rng = np.random.default_rng(2)
     with seams.most_precise() as dtype:
@@ -328,11 +336,11 @@ def check_finite_differences(item: Registered) -> None:
             return projected(layer(inputs, training=training), projections)
 
         _, (input_gradient,), weight_gradients = seams.gradients(objective, [x], layer)
-        # The input first (unless it holds indices), then each trainable weight; each
-        # probed at a few entries.
+        # The input first (unless it holds indices or the output ignores its values),
+        # then each trainable weight; each probed at a few entries.
         weights = [None, *layer.trainable_weights]
         found = [input_gradient, *weight_gradients]
-        if entry.integer_input:
+        if not entry.differentiates_input:
             weights, found = weights[1:], found[1:]
         for weight, gradient in zip(weights, found, strict=True):
             name = weight.path if weight is not None else "the input"

@@ -28,10 +28,16 @@ LARGE = 1e4
 
 
 def assert_finite_forward_backward(
-    layer: keras.layers.Layer, x: np.ndarray, training: bool, what: str
+    layer: keras.layers.Layer,
+    x: np.ndarray,
+    training: bool,
+    what: str,
+    with_input: bool = True,
 ) -> None:
     """Outputs, and gradients w.r.t. the input and every trainable weight, are finite;
-    every trainable weight has a gradient (a missing one is a failure, not a skip)."""
+    every trainable weight has a gradient (a missing one is a failure, not a skip).
+    Without ``with_input`` (an output that ignores the input's values: the entry's
+    ``input_gradient``), the input's gradient is left out: none is due."""
     outputs = to_numpy(layer(x, training=training))
     for i, value in enumerate(outputs):
         assert np.isfinite(value.astype("float32")).all(), f"output {i} is not finite on {what}"
@@ -41,8 +47,9 @@ def assert_finite_forward_backward(
     )
     names = ["the input", *(w.path for w in layer.trainable_weights)]
     found = [input_gradient, *found]
-    if not np.issubdtype(np.asarray(x).dtype, np.floating):
-        # Indices (an embedding's input) have no gradient.
+    if not with_input or not np.issubdtype(np.asarray(x).dtype, np.floating):
+        # Indices (an embedding's input) have no gradient, nor an input whose values
+        # the output ignores.
         names, found = names[1:], found[1:]
     for name, gradient in zip(names, found, strict=True):
         # In inference a weight may rightly play no part (a VAE's log-variance head
@@ -66,7 +73,9 @@ def check_constant_input(item: Registered) -> None:
     for training in (False, True):
         layer = entry.make()
         layer(x)
-        assert_finite_forward_backward(layer, x, training, f"a constant input, {training=}")
+        assert_finite_forward_backward(
+            layer, x, training, f"a constant input, {training=}", entry.differentiates_input
+        )
 
 
 @check("layer", column=Column(40, "batch-size invariance"))
@@ -76,7 +85,9 @@ def check_batch_of_one(item: Registered) -> None:
     x = example_input(entry, batch=1)
     layer = entry.make()
     layer(x)
-    assert_finite_forward_backward(layer, x, True, "a batch of one in training")
+    assert_finite_forward_backward(
+        layer, x, True, "a batch of one in training", entry.differentiates_input
+    )
 
 
 @check(
@@ -91,7 +102,11 @@ def check_large_inputs_mixed_float16(item: Registered) -> None:
             layer = entry.make()
             layer(x)
             assert_finite_forward_backward(
-                layer, x, training, f"inputs around {LARGE:g} under mixed_float16, {training=}"
+                layer,
+                x,
+                training,
+                f"inputs around {LARGE:g} under mixed_float16, {training=}",
+                entry.differentiates_input,
             )
 
 
@@ -107,7 +122,11 @@ def check_extreme_inputs(item: Registered) -> None:
         layer = entry.make()
         layer(x)
         assert_finite_forward_backward(
-            layer, x, training, f"inputs of magnitude {limit:g}, {training=}"
+            layer,
+            x,
+            training,
+            f"inputs of magnitude {limit:g}, {training=}",
+            entry.differentiates_input,
         )
 
 

@@ -16,6 +16,10 @@ def gradients(objective: Any, inputs: list[Any], layer: Any) -> Gradients:
     tensors = [keras.ops.convert_to_tensor(x).detach().requires_grad_(True) for x in inputs]
     loss = objective(*tensors)
     sources = [*tensors, *(v.value for v in layer.trainable_weights)]
+    if not loss.requires_grad:
+        # Nothing differentiable reaches the loss (a layer without weights whose output
+        # depends on its input's shape alone): autograd would raise; no gradient at all.
+        return numpy_result(loss, [None] * len(sources), len(tensors))
     found = torch.autograd.grad(loss, sources, allow_unused=True)
     return numpy_result(loss, list(found), len(tensors))
 

@@ -1,0 +1,259 @@
+"""`CachedMultiHeadAttention`: multi-head attention with keras-hub's key/value cache."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+
+from zoo.validation import (
+    check_bool,
+    check_fraction,
+    check_positive_int,
+    check_seed,
+    require_float_input,
+)
+from zoo_transformer._attention import (
+    attend,
+    attention_mask_4d,
+    check_cache_arguments,
+    update_cache,
+)
+from zoo_transformer.gated_mlp import get_keras_object
+
+
+@keras.saving.register_keras_serializable(package="zoo_transformer")
+class CachedMultiHeadAttention(keras.layers.Layer):
+    """Multi-head attention with a key/value cache for decoding, as keras-hub's.
+
+    `keras.layers.MultiHeadAttention`'s projections (the sublayers `query`,
+    `key`, `value` and `attention_output`, their weights in the same order and
+    shapes, so weights copy across either way) and keras-hub's cache protocol:
+
+    - no cache: plain multi-head attention, returning `output`;
+    - `cache` given, `cache_update_index=None`: the cached keys and values are
+      used, the input `key`/`value` ignored; returns `(output, cache)`;
+    - `cache` and `cache_update_index` given: the projections of the input
+      `key`/`value` are written into the cache at that index first; returns
+      `(output, updated_cache)`.
+
+    Attention goes through `keras.ops.dot_product_attention` (the backend's
+    fused kernel where it has one), or explicitly when the scores are asked for
+    or dropout applies to them.
+
+    Args:
+        num_heads: Positive integer, the number of attention heads.
+        key_dim: Positive integer, the size of each head of the query and key.
+        value_dim: Positive integer, the size of each value head (default
+            `key_dim`).
+        dropout: Fraction of the attention probabilities dropped in training.
+        use_bias: Whether the projections add a bias.
+        output_shape: Positive integer, the output's last axis (default: the
+            query's).
+        kernel_initializer: Initializer of the projections' kernels.
+        bias_initializer: Initializer of their biases.
+        seed: Optional integer seed of the dropout.
+        **kwargs: Base layer arguments (`name`, `dtype`, `trainable`).
+
+    Call arguments:
+        query: `(batch, target, features)`.
+        value: `(batch, source, features)`; `None` for self-attention (the
+            query). With a cache, `source` may be shorter than the cache (the
+            new positions only).
+        key: Optional `(batch, source, features)`, `value` by default.
+        attention_mask: Boolean `(batch, target, source_total)` or `(target,
+            source_total)`: which keys each query may see.
+        cache: Optional `(batch, 2, source_total, num_heads, key_dim)`.
+        cache_update_index: Integer (tensor), where the new keys and values go.
+        return_attention_scores: Whether to return the attention
+            probabilities `(batch, heads, target, source)` after the output.
+        training: Whether dropout applies.
+
+    Input shape:
+        `query` `(batch, target, features)` (3-D).
+
+    Output shape:
+        `(batch, target, output_shape or features)`, followed by the scores
+        and the cache when asked for or given.
+
+    Example:
+
+    >>> import numpy as np
+    >>> import keras
+    >>> from zoo_transformer import CachedMultiHeadAttention
+    >>> layer = CachedMultiHeadAttention(num_heads=2, key_dim=4)
+    >>> x = np.random.default_rng(0).normal(size=(1, 3, 8)).astype("float32")
+    >>> causal = np.tril(np.ones((3, 3), dtype=bool))
+    >>> full = layer(x, x, attention_mask=causal)
+    >>> cache = np.zeros((1, 2, 3, 2, 4), dtype="float32")
+    >>> steps = []
+    >>> for i in range(3):  # one token at a time, keys and values kept in the cache
+    ...     out, cache = layer(x[:, i : i + 1], x[:, i : i + 1], cache=cache,
+    ...                        cache_update_index=i, attention_mask=causal[i : i + 1])
+    ...     steps.append(keras.ops.convert_to_numpy(out))
+    >>> print(np.allclose(np.concatenate(steps, axis=1), keras.ops.convert_to_numpy(full),
+    ...                   atol=1e-5))
+    True
+
+    References:
+        Vaswani et al., 2017, Attention Is All You Need
+        (https://arxiv.org/abs/1706.03762). keras-hub's
+        `keras_hub.layers.CachedMultiHeadAttention`, whose tests it passes.
+    """
+
+    def __init__(
+        self,
+        num_heads: int,
+        key_dim: int,
+        value_dim: int | None = None,
+        dropout: float = 0.0,
+        use_bias: bool = True,
+        output_shape: int | None = None,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        seed: int | None = None,
+        **kwargs: Any,
+    ):
+        num_heads = check_positive_int("num_heads", num_heads)
+        key_dim = check_positive_int("key_dim", key_dim)
+        value_dim = check_positive_int("value_dim", value_dim, allow_none=True)
+        dropout = check_fraction("dropout", dropout, include_one=False)
+        use_bias = check_bool("use_bias", use_bias)
+        output_shape = check_positive_int("output_shape", output_shape, allow_none=True)
+        seed = check_seed("seed", seed)
+        kernel_initializer = get_keras_object(
+            "initializers", "kernel_initializer", kernel_initializer
+        )
+        bias_initializer = get_keras_object("initializers", "bias_initializer", bias_initializer)
+        super().__init__(**kwargs)
+        self.num_heads = num_heads
+        self.key_dim = key_dim
+        self.value_dim = value_dim
+        self.dropout = dropout
+        self.use_bias = use_bias
+        self.output_dim = output_shape
+        self.kernel_initializer = kernel_initializer
+        self.bias_initializer = bias_initializer
+        self.seed = seed
+        self.dropout_layer = keras.layers.Dropout(dropout, seed=seed, dtype=self.dtype_policy)
+
+    def _dense(self, name: str, equation: str, output_shape: tuple, bias_axes: str) -> Any:
+        return keras.layers.EinsumDense(
+            equation,
+            output_shape=output_shape,
+            bias_axes=bias_axes if self.use_bias else None,
+            kernel_initializer=keras.initializers.get(
+                keras.initializers.serialize(self.kernel_initializer)
+            ),
+            bias_initializer=self.bias_initializer,
+            name=name,
+            dtype=self.dtype_policy,
+        )
+
+    def build(self, query_shape: Any, value_shape: Any = None, key_shape: Any = None) -> None:
+        if len(query_shape) != 3:
+            raise ValueError(
+                "CachedMultiHeadAttention expects a query (batch, target, features), "
+                f"received shape {tuple(query_shape)}."
+            )
+        value_shape = query_shape if value_shape is None else value_shape
+        key_shape = value_shape if key_shape is None else key_shape
+        value_dim = self.value_dim or self.key_dim
+        heads = self.num_heads
+        # The projections' shapes depend on the inputs' features: made here, as Keras'
+        # MultiHeadAttention makes them, with its names and equations.
+        self.query_dense = self._dense("query", "abc,cde->abde", (None, heads, self.key_dim), "de")
+        self.key_dense = self._dense("key", "abc,cde->abde", (None, heads, self.key_dim), "de")
+        self.value_dense = self._dense("value", "abc,cde->abde", (None, heads, value_dim), "de")
+        self.output_dense = self._dense(
+            "attention_output", "abcd,cde->abe", (None, self.output_dim or query_shape[-1]), "e"
+        )
+        self.query_dense.build(query_shape)
+        self.key_dense.build(key_shape)
+        self.value_dense.build(value_shape)
+        self.output_dense.build((query_shape[0], query_shape[1], heads, value_dim))
+        self.query_features = query_shape[-1]
+
+    def call(
+        self,
+        query: Any,
+        value: Any = None,
+        key: Any = None,
+        attention_mask: Any = None,
+        cache: Any = None,
+        cache_update_index: Any = None,
+        return_attention_scores: bool = False,
+        training: Any = None,
+    ) -> Any:
+        if len(query.shape) != 3 or query.shape[-1] != self.query_features:
+            raise ValueError(
+                f"CachedMultiHeadAttention was built for a query of {self.query_features} "
+                f"features (batch, target, features), received shape {tuple(query.shape)}."
+            )
+        require_float_input(self, query)
+        check_cache_arguments(cache, cache_update_index)
+        value = query if value is None else value
+        key = value if key is None else key
+        projected_query = self.query_dense(query)
+        if cache is not None:
+            if cache_update_index is None:
+                keys, values, cache = update_cache(cache, None, None, None)
+            else:
+                keys, values, cache = update_cache(
+                    cache, cache_update_index, self.key_dense(key), self.value_dense(value)
+                )
+        else:
+            keys, values = self.key_dense(key), self.value_dense(value)
+        mask = None if attention_mask is None else attention_mask_4d(attention_mask)
+        output, scores = attend(
+            projected_query,
+            keys,
+            values,
+            mask,
+            self.dropout_layer,
+            training,
+            return_attention_scores,
+        )
+        output = self.output_dense(output)
+        if return_attention_scores and cache is not None:
+            return output, scores, cache
+        if return_attention_scores:
+            return output, scores
+        if cache is not None:
+            return output, cache
+        return output
+
+    def compute_output_spec(self, query: Any, value: Any = None, key: Any = None, **kwargs: Any):
+        output = keras.KerasTensor(
+            (*query.shape[:-1], self.output_dim or query.shape[-1]), dtype=self.compute_dtype
+        )
+        cache = kwargs.get("cache")
+        outputs: list[Any] = [output]
+        if kwargs.get("return_attention_scores"):
+            if cache is not None:
+                source = cache.shape[2]
+            else:
+                source = (query if value is None else value).shape[1]
+            outputs.append(
+                keras.KerasTensor(
+                    (query.shape[0], self.num_heads, query.shape[1], source),
+                    dtype=self.compute_dtype,
+                )
+            )
+        if cache is not None:
+            outputs.append(keras.KerasTensor(cache.shape, dtype=cache.dtype))
+        return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "num_heads": self.num_heads,
+            "key_dim": self.key_dim,
+            "value_dim": self.value_dim,
+            "dropout": self.dropout,
+            "use_bias": self.use_bias,
+            "output_shape": self.output_dim,
+            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+            "bias_initializer": keras.initializers.serialize(self.bias_initializer),
+            "seed": self.seed,
+        }
