@@ -2,7 +2,7 @@
 
 - ``entries``: what a plugin returns from its hooks, one entry per object;
 - ``hookspecs``: the hooks a plugin implements;
-- ``kinds``: the kinds of object (layer, initializer, ...), each its entry type,
+- ``kinds``: the kinds of object (layer, initializer, loss, ...), each its entry type,
   hook and page template;
 - ``loading``: finding and importing the plugins (the plugin manager);
 - ``registry``: what they registered, collected on first use;
@@ -11,7 +11,16 @@
 Everything downstream (the kit, the bench, the docs, the CLI) imports from here.
 """
 
-from zoo.registry.entries import WRONG_INPUTS, Family, LayerEntry, ObjectEntry, Twin
+from zoo.registry.entries import (
+    REDUCTIONS,
+    WRONG_INPUTS,
+    Entry,
+    Family,
+    LayerEntry,
+    LossEntry,
+    ObjectEntry,
+    Twin,
+)
 from zoo.registry.hookspecs import hookimpl
 from zoo.registry.kinds import KINDS, Kind
 from zoo.registry.loading import Plugin, PluginWarning, ZooPluginManager, load_plugins
@@ -19,10 +28,13 @@ from zoo.registry.registry import Registered, Registry, custom_objects, get_regi
 
 __all__ = [
     "KINDS",
+    "REDUCTIONS",
     "WRONG_INPUTS",
+    "Entry",
     "Family",
     "Kind",
     "LayerEntry",
+    "LossEntry",
     "ObjectEntry",
     "Plugin",
     "PluginWarning",

@@ -83,9 +83,19 @@ def _docstring_summary(obj: Any) -> str:
 
 
 @dataclass(frozen=True)
-class _Entry:
+class Entry:
+    """What every kind's entry has: the class, an example config, and what the checks of
+    every kind read (the Keras twin, bad configs, the config space to fuzz).
+
+    A new kind's entry subclasses this, so the registry, ``zoo list``/``zoo info``,
+    the docs and the checks of every kind take it without an edit.
+    """
+
     cls: type
     config: Config | Callable[[], Config] = field(default_factory=dict)
+    twin: Twin | None = None
+    invalid_configs: InvalidConfigs = ()
+    config_space: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -106,7 +116,7 @@ class _Entry:
 
 
 @dataclass(frozen=True)
-class LayerEntry(_Entry):
+class LayerEntry(Entry):
     """A layer (or model) a plugin ships.
 
     Args:
@@ -190,19 +200,16 @@ class LayerEntry(_Entry):
     trainable_weights: int = 0
     non_trainable_weights: int = 0
     losses: int = 0
-    twin: Twin | None = None
     training_changes_output: bool = False
     per_sample: bool = True
     differentiable: bool = True
     mixed_precision_atol: float = 5e-2
     own_loss: bool = False
-    invalid_configs: InvalidConfigs = ()
     rejects: tuple[str, ...] = ()
     distributed_config: Config = field(default_factory=dict)
     normalizes: bool = False
     identity_config: Config | None = None
     finite_up_to: float | None = None
-    config_space: Mapping[str, Any] = field(default_factory=dict)
     backend_tolerance: float = 1e-4
     layout: Mapping[str, tuple[str | None, ...]] = field(default_factory=dict)
 
@@ -231,7 +238,7 @@ class LayerEntry(_Entry):
 
 
 @dataclass(frozen=True)
-class ObjectEntry(_Entry):
+class ObjectEntry(Entry):
     """An initializer, regularizer or constraint a plugin ships.
 
     Args:
@@ -251,9 +258,58 @@ class ObjectEntry(_Entry):
             fuzzing, as for ``LayerEntry.config_space``.
     """
 
-    twin: Twin | None = None
     reference: Callable[[dict[str, Any], Any], Any] | None = None
     example_shape: Shape = (6, 4)
     atol: float = 1e-5
-    invalid_configs: InvalidConfigs = ()
-    config_space: Mapping[str, Any] = field(default_factory=dict)
+
+
+#: Keras' ``reduction`` values of a ``keras.losses.Loss``, each checked against numpy.
+REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none")
+
+
+@dataclass(frozen=True)
+class LossEntry(Entry):
+    """A loss (a ``keras.losses.Loss`` subclass) a plugin ships.
+
+    Args:
+        cls: the loss class.
+        config: example constructor arguments.
+        example_batch: a function of a seed returning a reproducible example
+            batch ``(y_true, y_pred)`` as numpy arrays, batch first, valid for
+            the loss (labels, boxes or logits as it expects).
+        reference: an independent numpy implementation, as a function of
+            (config, y_true, y_pred) returning what ``call`` returns before
+            Keras reduces it: one loss per sample (``per_sample``) or one for
+            the batch. The checks apply each ``reduction`` and
+            ``sample_weight`` to it themselves.
+        per_sample: whether ``call`` gives one loss per sample (so
+            ``sample_weight`` weighs samples); ``False`` for losses over the
+            whole batch, such as metric-learning losses over its pairs.
+        twin: the Keras built-in it must match, if any.
+        atol: absolute tolerance against the reference.
+        rtol: relative tolerance against the reference.
+        mixed_precision_atol: how far its value on float16 predictions may be
+            from the float32 one, relative to the value's scale.
+        differentiable: whether its gradient exists on the example batch
+            (checked finite and, where the loss is smooth there, non-zero).
+        invalid_configs: bad constructor arguments, each a pair (overrides of
+            the example config, a word the error must contain): making the
+            loss with them, or using it on the example batch, must raise
+            ``ValueError``.
+        config_space: valid values of some constructor arguments, for config
+            fuzzing, as for ``LayerEntry.config_space``.
+    """
+
+    example_batch: Callable[[int], tuple[Any, Any]] | None = None
+    reference: Callable[[dict[str, Any], Any, Any], Any] | None = None
+    per_sample: bool = True
+    atol: float = 1e-5
+    rtol: float = 1e-5
+    mixed_precision_atol: float = 2e-2
+    differentiable: bool = True
+
+    def batch(self, seed: int = 0) -> tuple[Any, Any]:
+        """The example batch ``(y_true, y_pred)`` for ``seed``."""
+        if self.example_batch is None:
+            raise ValueError(f"the entry of {self.name} gives no example_batch")
+        return self.example_batch(seed)

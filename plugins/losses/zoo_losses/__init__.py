@@ -1,0 +1,28 @@
+"""The losses family of the layer zoo: TF Addons' losses that Keras did not absorb, on
+every Keras backend, under TF Addons' names and arguments (a user changes the import).
+
+Losses ``TripletSemiHardLoss``, ``TripletHardLoss``, ``ContrastiveLoss``,
+``GIoULoss``, ``PinballLoss``, ``SparsemaxLoss``; their function forms; and
+``sparsemax`` (the core family's function, exported here as TF Addons did).
+
+Importing this package registers every class and function with Keras, so a
+model compiled with them loads again after ``import zoo_losses`` (or ``import zoo``).
+"""
+
+from zoo_core.sparsemax import sparsemax as sparsemax
+
+from zoo_losses.contrastive import ContrastiveLoss as ContrastiveLoss
+from zoo_losses.contrastive import contrastive_loss as contrastive_loss
+from zoo_losses.giou import GIoULoss as GIoULoss
+from zoo_losses.giou import giou_loss as giou_loss
+from zoo_losses.metric_learning import angular_distance as angular_distance
+from zoo_losses.metric_learning import pairwise_distance as pairwise_distance
+from zoo_losses.quantiles import PinballLoss as PinballLoss
+from zoo_losses.quantiles import pinball_loss as pinball_loss
+from zoo_losses.sparsemax_loss import SparsemaxLoss as SparsemaxLoss
+from zoo_losses.sparsemax_loss import sparsemax_loss as sparsemax_loss
+from zoo_losses.sparsemax_loss import sparsemax_loss_from_logits as sparsemax_loss_from_logits
+from zoo_losses.triplet import TripletHardLoss as TripletHardLoss
+from zoo_losses.triplet import TripletSemiHardLoss as TripletSemiHardLoss
+from zoo_losses.triplet import triplet_hard_loss as triplet_hard_loss
+from zoo_losses.triplet import triplet_semihard_loss as triplet_semihard_loss
