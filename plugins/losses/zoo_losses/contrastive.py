@@ -8,7 +8,7 @@ import keras
 from keras import ops
 
 from zoo.validation import is_real, require
-from zoo_losses._common import check_reduction
+from zoo_losses._common import Loss
 
 
 @keras.saving.register_keras_serializable(package="zoo_losses")
@@ -31,7 +31,7 @@ def contrastive_loss(y_true: Any, y_pred: Any, margin: float = 1.0) -> Any:
 
 
 @keras.saving.register_keras_serializable(package="zoo_losses")
-class ContrastiveLoss(keras.losses.Loss):
+class ContrastiveLoss(Loss):
     """The contrastive loss of pairs: pulls pairs of one label together, pushes pairs
     of two labels at least ``margin`` apart.
 
@@ -63,7 +63,7 @@ class ContrastiveLoss(keras.losses.Loss):
         name: str | None = "contrastive_loss",
         dtype: Any = None,
     ) -> None:
-        super().__init__(name=name, reduction=check_reduction(reduction), dtype=dtype)
+        super().__init__(name, reduction, dtype)
         require(is_real(margin), "margin", margin, "a finite number")
         self.margin = float(margin)
 

@@ -8,7 +8,7 @@ import keras
 from keras import ops
 
 from zoo.validation import check_choice
-from zoo_losses._common import check_reduction
+from zoo_losses._common import Loss
 
 MODES = ("giou", "iou")
 
@@ -55,7 +55,7 @@ def giou_loss(y_true: Any, y_pred: Any, mode: str = "giou") -> Any:
 
 
 @keras.saving.register_keras_serializable(package="zoo_losses")
-class GIoULoss(keras.losses.Loss):
+class GIoULoss(Loss):
     """The GIoU loss of bounding boxes: ``1 - GIoU``, which unlike ``1 - IoU`` still has a
     gradient when the boxes do not overlap.
 
@@ -85,7 +85,7 @@ class GIoULoss(keras.losses.Loss):
         name: str | None = "giou_loss",
         dtype: Any = None,
     ) -> None:
-        super().__init__(name=name, reduction=check_reduction(reduction), dtype=dtype)
+        super().__init__(name, reduction, dtype)
         self.mode = check_choice("mode", mode, MODES)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:

@@ -8,7 +8,7 @@ import keras
 from keras import ops
 
 from zoo.validation import is_real, require
-from zoo_losses._common import check_reduction
+from zoo_losses._common import Loss
 
 
 def _check_tau(tau: Any) -> float | list[Any]:
@@ -49,7 +49,7 @@ def pinball_loss(y_true: Any, y_pred: Any, tau: Any = 0.5) -> Any:
 
 
 @keras.saving.register_keras_serializable(package="zoo_losses")
-class PinballLoss(keras.losses.Loss):
+class PinballLoss(Loss):
     """The pinball loss, whose minimizer is the ``tau`` quantile (quantile regression).
 
     ``max(tau * (y - p), (tau - 1) * (y - p))``, averaged over each sample's
@@ -77,7 +77,7 @@ class PinballLoss(keras.losses.Loss):
         name: str | None = "pinball_loss",
         dtype: Any = None,
     ) -> None:
-        super().__init__(name=name, reduction=check_reduction(reduction), dtype=dtype)
+        super().__init__(name, reduction, dtype)
         self.tau = _check_tau(tau)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:

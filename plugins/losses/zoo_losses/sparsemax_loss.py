@@ -9,7 +9,7 @@ from keras import ops
 from zoo_core.sparsemax import sparsemax
 
 from zoo.validation import check_bool, require
-from zoo_losses._common import check_reduction
+from zoo_losses._common import Loss
 
 
 @keras.saving.register_keras_serializable(package="zoo_losses")
@@ -44,7 +44,7 @@ def sparsemax_loss_from_logits(y_true: Any, logits_pred: Any) -> Any:
 
 
 @keras.saving.register_keras_serializable(package="zoo_losses")
-class SparsemaxLoss(keras.losses.Loss):
+class SparsemaxLoss(Loss):
     """The sparsemax loss: the loss whose gradient is ``sparsemax(z) - labels``, as the
     cross-entropy's is ``softmax(z) - labels``.
 
@@ -77,7 +77,7 @@ class SparsemaxLoss(keras.losses.Loss):
     ) -> None:
         from_logits = check_bool("from_logits", from_logits)
         require(from_logits, "from_logits", from_logits, "True (the loss needs the logits)")
-        super().__init__(name=name, reduction=check_reduction(reduction), dtype=dtype)
+        super().__init__(name, reduction, dtype)
         self.from_logits = from_logits
 
     def call(self, y_true: Any, y_pred: Any) -> Any:

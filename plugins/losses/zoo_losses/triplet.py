@@ -10,7 +10,7 @@ import keras
 from keras import ops
 
 from zoo.validation import check_bool, is_real, require
-from zoo_losses._common import check_reduction
+from zoo_losses._common import Loss
 from zoo_losses.metric_learning import check_distance_metric, distances, serialized_distance
 
 serializable = keras.saving.register_keras_serializable(package="zoo_losses")
@@ -125,9 +125,11 @@ def _check_margin(margin: Any) -> float:
     return float(margin)
 
 
-class _BatchLoss(keras.losses.Loss):
-    """A loss over the batch's pairs: ``call`` gives one value for the batch, so the
-    reduction changes nothing (TF Addons fixed it to NONE) and a sample weight scales it."""
+class _BatchLoss(Loss):
+    """A loss over the batch's pairs: ``call`` gives one value for the batch. Keras'
+    reduction leaves one value as it is; a ``sample_weight`` is broadcast against it
+    first, so with the default reduction the loss is scaled by the weights' mean. (TF
+    Addons fixed the reduction to NONE, which returned one copy per weight.)"""
 
     def __init__(
         self,
@@ -137,7 +139,7 @@ class _BatchLoss(keras.losses.Loss):
         reduction: str | None,
         dtype: Any,
     ) -> None:
-        super().__init__(name=name, reduction=check_reduction(reduction), dtype=dtype)
+        super().__init__(name, reduction, dtype)
         self.margin = _check_margin(margin)
         self.distance_metric = check_distance_metric(distance_metric)
 
@@ -167,7 +169,8 @@ class TripletSemiHardLoss(_BatchLoss):
             (registered with Keras, for saving).
         name: the loss's name.
         reduction: Keras' reduction; ``call`` gives one value for the batch,
-            which it leaves as it is.
+            which it leaves as it is (with ``sample_weight``, the default scales
+            it by the weights' mean).
         dtype: the dtype the loss computes in (Keras' ``Loss`` argument).
 
     Example:
@@ -185,7 +188,7 @@ class TripletSemiHardLoss(_BatchLoss):
         margin: float = 1.0,
         distance_metric: str | Callable[[Any], Any] = "L2",
         name: str | None = "triplet_semihard_loss",
-        reduction: str | None = "none",
+        reduction: str | None = "sum_over_batch_size",
         dtype: Any = None,
     ) -> None:
         super().__init__(margin, distance_metric, name, reduction, dtype)
@@ -209,7 +212,7 @@ class TripletHardLoss(_BatchLoss):
         soft: whether to use the soft-margin form.
         distance_metric: as for ``TripletSemiHardLoss``.
         name: the loss's name.
-        reduction: Keras' reduction; ``call`` gives one value for the batch.
+        reduction: Keras' reduction, as for ``TripletSemiHardLoss``.
         dtype: the dtype the loss computes in.
 
     Example:
@@ -228,7 +231,7 @@ class TripletHardLoss(_BatchLoss):
         soft: bool = False,
         distance_metric: str | Callable[[Any], Any] = "L2",
         name: str | None = "triplet_hard_loss",
-        reduction: str | None = "none",
+        reduction: str | None = "sum_over_batch_size",
         dtype: Any = None,
     ) -> None:
         super().__init__(margin, distance_metric, name, reduction, dtype)

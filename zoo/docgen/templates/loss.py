@@ -50,7 +50,8 @@ def loss_page(page: sections.Page) -> None:
             "One loss per sample before Keras' `reduction`; `sample_weight` weighs samples.\n"
             if entry.per_sample
             else "One loss for the whole batch (it compares the batch's samples with each "
-            "other): `reduction` leaves it as it is and `sample_weight` scales it.\n"
+            "other): `reduction` leaves it as it is; Keras broadcasts a `sample_weight` "
+            "against it before reducing.\n"
         ),
     ]
     sections.twin(page)

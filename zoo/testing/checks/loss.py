@@ -49,7 +49,7 @@ def reduced(values: np.ndarray, weights: np.ndarray | None, reduction: str | Non
     if weights is not None:
         w = np.asarray(weights, dtype="float64")
         # A weight per sample scales every value of that sample.
-        values = values * w.reshape(w.shape + (1,) * (values.ndim - w.ndim))
+        values = values * w.reshape(w.shape + (1,) * max(values.ndim - w.ndim, 0))
     if reduction in (None, "none") or values.ndim == 0:
         return values
     total = values.sum()
@@ -149,22 +149,15 @@ def check_loss_reductions(item: Registered) -> None:
             entry,
             f"reduction={reduction!r}",
         )
-        if entry.per_sample:
-            _close(
-                _value(loss, y_true, y_pred, weights),
-                reduced(values, weights, reduction),
-                entry,
-                f"reduction={reduction!r} with sample_weight",
-            )
-        else:
-            # One value for the batch: weights of one must leave it as it is.
-            ones = np.ones_like(weights)
-            _close(
-                _value(loss, y_true, y_pred, ones),
-                reduced(values, None, reduction),
-                entry,
-                f"reduction={reduction!r} with sample_weight of ones",
-            )
+        # One value for the batch is broadcast against the weights before the reduction
+        # (Keras' rule): unequal weights would only scale it, so ones are used.
+        used = weights if entry.per_sample else np.ones_like(weights)
+        _close(
+            _value(loss, y_true, y_pred, used),
+            reduced(values, used, reduction),
+            entry,
+            f"reduction={reduction!r} with sample_weight",
+        )
 
 
 @check("loss", applies=lambda item: loss_entry(item).differentiable)
