@@ -44,14 +44,17 @@ def giou_loss(y_true: Any, y_pred: Any, mode: str = "giou") -> Any:
         mode: ``"giou"`` or ``"iou"``.
 
     Returns:
-        One loss per box, shape ``y_pred.shape[:-1]``.
+        One loss per box, shape ``y_pred.shape[:-1]`` (broadcast against ``y_true``'s)
+        without its axes of size 1.
     """
     mode = check_choice("mode", mode, MODES)
     y_pred = ops.convert_to_tensor(y_pred)
     if "float" not in keras.backend.standardize_dtype(y_pred.dtype):
         y_pred = ops.cast(y_pred, "float32")
     y_true = ops.cast(y_true, y_pred.dtype)
-    return 1.0 - _giou(y_pred, y_true, mode)
+    # Axes of size 1 go, as in TF Addons (boxes broadcast [n, 1, 4] against [1, m, 4]
+    # give [n, m]; one box gives a scalar).
+    return ops.squeeze(1.0 - _giou(y_pred, y_true, mode))
 
 
 @keras.saving.register_keras_serializable(package="zoo_losses")

@@ -73,7 +73,7 @@ def _pinball(config: dict[str, Any], y_true: np.ndarray, y_pred: np.ndarray) -> 
     error = y_true.astype("float64") - y_pred
     # The check function of quantile regression: tau * e above, (tau - 1) * e below.
     per_value = np.where(error >= 0, tau * error, (tau - 1.0) * error)
-    return per_value.reshape(len(error), -1).mean(axis=1)
+    return per_value.mean(axis=-1)
 
 
 def _contrastive(config: dict[str, Any], y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
