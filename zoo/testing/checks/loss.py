@@ -166,7 +166,13 @@ def check_loss_gradients(item: Registered) -> None:
     entry = loss_entry(item)
     y_true, y_pred = entry.batch()
     loss = entry.make()
-    found = seams.gradients(lambda p: loss(y_true, p), [y_pred], keras.layers.Identity())
+    try:
+        found = seams.gradients(lambda p: loss(y_true, p), [y_pred], keras.layers.Identity())
+    except RuntimeError as error:
+        # PyTorch refuses to differentiate a value no gradient path reaches.
+        if "does not require grad" not in str(error):
+            raise
+        raise AssertionError("no gradient reaches the predictions") from error
     value, (gradient,) = found[0], found[1]
     assert np.isfinite(value), f"the loss is {value}"
     assert gradient is not None, "no gradient reaches the predictions"
@@ -190,10 +196,11 @@ def _fit_check(item: Registered, jit_compile: bool) -> None:
     before = [np.array(w) for w in to_numpy(model.trainable_weights)]
     try:
         history = model.fit(y_pred, y_true, batch_size=len(y_pred), epochs=2, verbose=0)
-    except ValueError as error:
-        # TensorFlow's optimizer refuses a step no gradient reaches; JAX and PyTorch step
-        # with zeros, caught below as unchanged weights.
-        if "No gradients" not in str(error):
+    except (ValueError, RuntimeError) as error:
+        # TensorFlow's optimizer refuses a step no gradient reaches, and PyTorch's autograd
+        # a loss without a gradient path; JAX steps with zeros, caught below as unchanged
+        # weights.
+        if "No gradients" not in str(error) and "does not require grad" not in str(error):
             raise
         raise AssertionError(f"fit ({what}): no gradient flows from the loss") from error
     losses = history.history["loss"]
