@@ -141,6 +141,30 @@ def test_a_write_that_fails_half_way_leaves_the_previous_record(tmp_path):
     assert sorted(p.name for p in path.parent.iterdir()) == ["latest.json"]
 
 
+def test_a_write_cut_short_by_a_full_disk_leaves_the_previous_record(tmp_path):
+    # A file-size limit (`ulimit -f`) is how a full disk looks to the writer: the write
+    # stops part-way with an OSError. The other backend's part must survive it.
+    path = tmp_path / "benchmarks" / "latest.json"
+    merge_run(path, "jax", {"results": {"core/Linear/masking": "pass"}, "errors": {}})
+    before = path.read_text()
+    script = (
+        "import resource, signal, sys\n"
+        "from pathlib import Path\n"
+        "from zoo.records import merge_run\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))\n"
+        "big = {f'core/Layer{i}/masking': 'pass' for i in range(5000)}\n"
+        "merge_run(Path(sys.argv[1]), 'torch', {'results': big, 'errors': {}})\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode != 0 and "File too large" in result.stderr, result.stderr
+    assert path.read_text() == before
+    assert list(read_record(path)["backends"]) == ["jax"]
+    assert sorted(p.name for p in path.parent.iterdir()) == ["latest.json"]
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder")
 def test_a_write_into_a_read_only_folder_leaves_the_previous_record(tmp_path):
     path = tmp_path / "latest.json"

@@ -10,7 +10,12 @@ backend named after its record's ``name``.
 from __future__ import annotations
 
 import importlib.util
+import json
+import os
+import sys
 from dataclasses import dataclass
+
+from zoo.versions import DISTRIBUTION_NAME
 
 
 @dataclass(frozen=True)
@@ -180,3 +185,74 @@ def current() -> str:
     import keras
 
     return str(keras.backend.backend())
+
+
+class NoBackendError(ImportError):
+    """Keras' backend is not installed: the message is the one line saying which extra
+    of keras-zoo to install (keras-zoo depends on no backend, as Keras itself)."""
+
+
+def selected() -> str:
+    """The backend Keras will run on in this process, found without importing Keras
+    (which imports the backend): ``KERAS_BACKEND``, else the ``backend`` of Keras'
+    ``keras.json``, else Keras' default, TensorFlow; as ``keras.src.backend.config``
+    reads them."""
+    if name := os.environ.get("KERAS_BACKEND"):
+        return name
+    home = os.environ.get("KERAS_HOME") or os.path.join(
+        os.path.expanduser("~") if os.access(os.path.expanduser("~"), os.W_OK) else "/tmp",
+        ".keras",
+    )
+    try:
+        with open(os.path.join(os.path.expanduser(home), "keras.json")) as file:
+            name = json.load(file).get("backend")
+    except (OSError, ValueError, AttributeError):
+        name = None
+    return name if isinstance(name, str) and name else DEFAULT.name
+
+
+def missing_backend() -> str | None:
+    """The one line ``import zoo`` fails with when Keras' backend is not installed
+    (``None`` when it is, when Keras is imported already, or when the backend is not
+    one of the zoo's: Keras says what it lacks then). Looked up, not imported."""
+    if "keras" in sys.modules:
+        return None
+    name = selected()
+    if name not in _BY_NAME or importlib.util.find_spec(_BY_NAME[name].module) is not None:
+        return None
+    others = "".join(f", [{b}]" for b in BACKENDS if b != name)
+    here = installed()
+    if not here:
+        return (
+            f"{DISTRIBUTION_NAME} needs a Keras backend: pip install "
+            f"'{DISTRIBUTION_NAME}[{name}]' (or {others.removeprefix(', ')})"
+        )
+    how = "KERAS_BACKEND" if os.environ.get("KERAS_BACKEND") else "Keras' configuration"
+    return (
+        f"{DISTRIBUTION_NAME}: Keras' backend {name!r} (from {how}) is not installed: "
+        f"pip install '{DISTRIBUTION_NAME}[{name}]', or set KERAS_BACKEND={here[0]} "
+        f"(installed: {', '.join(here)})"
+    )
+
+
+def _one_line(hook: object) -> object:
+    """``sys.excepthook`` showing a ``NoBackendError`` nobody caught as its one line (a
+    traceback through the import system says nothing more), anything else as before."""
+
+    def show(kind: type[BaseException], error: BaseException, traceback: object) -> None:
+        if isinstance(error, NoBackendError):
+            print(error, file=sys.stderr)
+        else:
+            hook(kind, error, traceback)  # type: ignore[operator]
+
+    return show
+
+
+def require_backend() -> None:
+    """Raise ``NoBackendError`` (shown as its one line if nobody catches it: at ``import
+    zoo``, in the ``zoo`` program) when Keras' backend is not installed."""
+    message = missing_backend()
+    if message is None:
+        return
+    sys.excepthook = _one_line(sys.excepthook)  # type: ignore[assignment]
+    raise NoBackendError(message)

@@ -30,10 +30,10 @@ def test_list_json_shows_the_core_family():
     linear = next(layer for layer in core if layer["name"] == "Linear")
     assert linear["keras_name"] == "zoo_core>Linear"
     assert linear["twin"] == "keras.layers.Dense"
-    assert linear["version"] == "0.1.0"
+    assert linear["version"] == "0.2.0"
     assert {i["name"] for i in data["initializers"]} >= {"DeltaOrthogonal", "FixupNormal"}
     plugin = next(p for p in data["plugins"] if p["name"] == "core")
-    assert plugin["distribution"] == "zoo-core" and not plugin["broken"]
+    assert plugin["distribution"] == "keras-zoo-core" and not plugin["broken"]
 
 
 def test_list_and_info_show_losses():
@@ -181,7 +181,7 @@ def test_list_piped_into_a_narrow_terminal_shows_every_name_whole():
 
 def test_list_json_says_each_plugins_distribution_version_hooks_and_status():
     core = next(p for p in listing()["plugins"] if p["name"] == "core")
-    assert core["distribution"] == "zoo-core" and core["version"] == "0.1.0"
+    assert core["distribution"] == "keras-zoo-core" and core["version"] == "0.2.0"
     assert core["status"] == "ok"
     assert {"register_family", "register_layers", "register_initializers"} <= set(core["hooks"])
 

@@ -71,7 +71,7 @@ def _zoos_own_plugins(registry) -> list[str]:
     return [
         name
         for name, plugin in registry.plugins.items()
-        if (plugin.distribution or "").removeprefix("zoo-") in own
+        if (plugin.distribution or "").removeprefix("keras-zoo-") in own
     ]
 
 

@@ -38,9 +38,8 @@ def test_each_family_installs_alone_next_to_the_framework(tmp_path):
     venv = tmp_path / "venv"
     python = str(venv / "bin" / "python")
     run(uv, "venv", "--seed", "--python", "3.11", str(venv))
-    # The framework with the backend these tests run on (JAX and PyTorch are extras).
-    extra = "" if seams.current() == "tensorflow" else f"[{seams.current()}]"
-    run(uv, "pip", "install", "--python", python, f"{ROOT}{extra}")
+    # The framework with the backend these tests run on (keras-zoo depends on none).
+    run(uv, "pip", "install", "--python", python, f"{ROOT}[{seams.current()}]")
     env = {**os.environ, "VIRTUAL_ENV": str(venv)}
     env.pop("PYTHONPATH", None)
     zoo = str(venv / "bin" / "zoo")
@@ -52,4 +51,4 @@ def test_each_family_installs_alone_next_to_the_framework(tmp_path):
         assert [p["name"] for p in listing["plugins"]] == [family]
         assert not listing["plugins"][0]["broken"], listing["plugins"][0]["errors"]
         assert listing["layers"], f"{family} registered no layers"
-        run(python, "-m", "pip", "uninstall", "--yes", "--quiet", f"zoo-{family}", env=env)
+        run(python, "-m", "pip", "uninstall", "--yes", "--quiet", f"keras-zoo-{family}", env=env)

@@ -62,7 +62,7 @@ def test_missing_module_duplicate_name_and_old_api_are_reported(site):
     assert len(second) == 1, plugins
     assert "entry point name 'core' is already taken by distribution" in second[0]["errors"][0]
     assert {plugins["core"]["distribution"], second[0]["distribution"]} == {
-        "zoo-core",
+        "keras-zoo-core",
         "zoo-impostor",
     }
     assert "plugin API 0" in plugins["ancient"]["errors"][0]
@@ -118,3 +118,23 @@ def test_importing_any_family_before_zoo_leaves_every_plugin_whole(site, family)
     result = site("python", "-c", script)
     assert result.returncode == 0, result.stderr[-2000:]
     assert int(result.stdout.strip()) > 0
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import sys\nsys.exit(3)\n",
+        "raise SystemExit('leaving on purpose')\n",
+        "import zoo\n\n@zoo.hookimpl\ndef register_layers():\n    raise SystemExit(4)\n",
+    ],
+    ids=["sys.exit at import", "SystemExit at import", "SystemExit in a hook"],
+)
+def test_plugin_that_exits_is_broken_and_the_process_goes_on(site, source):
+    site.install("zoo-quitter", {"quitter": "zoo_quitter"}, {"zoo_quitter": source})
+    plugins = {p["name"]: p for p in listing(site, broken=True)["plugins"]}
+    assert "SystemExit" in plugins["quitter"]["errors"][0], plugins["quitter"]
+    assert not plugins["core"]["broken"]
+    # Importing zoo then Keras (which loads the plugins) must not end the program.
+    result = site("python", "-c", "import zoo, keras\nprint('still here')")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "still here"

@@ -191,3 +191,60 @@ def test_a_keras_name_taken_over_by_another_class_is_caught(manager, plugins):
 def test_unknown_names_suggest_close_ones():
     with pytest.raises(KeyError, match="Did you mean Linear"):
         zoo.get_registry().get("Linaer")
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "error"),
+    [
+        ({"input_shape": [4, 8]}, "input_shape", TypeError),
+        ({"input_shape": (4, 0)}, "input_shape", ValueError),
+        ({"output_shape": ((4, 2), (4, -1))}, "output_shape", ValueError),
+        ({"trainable_weights": "2"}, "trainable_weights", TypeError),
+        ({"losses": -1}, "losses", ValueError),
+        ({"twin": "keras.layers.Dense"}, "twin", TypeError),
+        ({"rejects": ("last_dim",)}, "rejects", ValueError),
+        ({"input_range": (1.0, 0.0)}, "input_range", ValueError),
+        ({"backend_tolerance": 0}, "backend_tolerance", ValueError),
+        ({"invalid_configs": (({"rate": -1},),)}, "invalid_configs", TypeError),
+        ({"config": 3}, "config", TypeError),
+    ],
+)
+def test_an_entry_with_a_wrong_field_is_refused_naming_entry_and_field(fields, field, error):
+    with pytest.raises(error, match=f"LayerEntry of Doubler: field '{field}' must be"):
+        zoo.LayerEntry(Doubler, **fields)
+
+
+class Halving(keras.losses.Loss):
+    def call(self, y_true, y_pred):
+        return keras.ops.mean(y_pred - y_true, axis=-1) / 2
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "error"),
+    [
+        ({"example_batch": "a batch"}, "example_batch", TypeError),
+        ({"per_sample": 1}, "per_sample", TypeError),
+        ({"twin": "keras.losses.MeanSquaredError"}, "twin", TypeError),
+        ({"atol": -1e-5}, "atol", ValueError),
+        ({"mixed_precision_atol": 0.0}, "mixed_precision_atol", ValueError),
+        ({"config_space": [("reduction", "sum")]}, "config_space", TypeError),
+    ],
+)
+def test_every_kinds_entry_is_validated_as_a_layers_is(fields, field, error):
+    # The checks live on the shared Entry base: a new kind's entry has them without an edit.
+    with pytest.raises(error, match=f"LossEntry of Halving: field '{field}' must be"):
+        zoo.LossEntry(Halving, **fields)
+
+
+def test_a_wrong_entry_breaks_its_plugin_at_registration(manager, plugins):
+    class Careless:
+        @zoo.hookimpl
+        def register_layers(self):
+            return [zoo.LayerEntry(Doubler, input_shape=[4, 8])]
+
+    plugins("careless", Careless())
+    with pytest.warns(PluginWarning, match="field 'input_shape' must be tuple"):
+        registry = zoo.get_registry(manager)
+    assert registry.plugins["careless"].broken
+    assert "LayerEntry of Doubler" in errors_of(manager, "careless")[0]
+    assert registry.get("Linear").plugin == "core"

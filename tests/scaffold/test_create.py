@@ -19,7 +19,7 @@ ZOO = Path(sys.executable).parent / "zoo"
 
 def test_the_plugin_is_written_from_the_template(tmp_path):
     folder = create("shapes", tmp_path)
-    assert folder == tmp_path / "zoo-shapes"
+    assert folder == tmp_path / "shapes-zoo-plugin"
     written = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
     assert written == {
         ".gitignore",
@@ -34,7 +34,10 @@ def test_the_plugin_is_written_from_the_template(tmp_path):
     }
     pyproject = (folder / "pyproject.toml").read_text()
     assert '[project.entry-points.zoo]\nshapes = "zoo_shapes.plugin"' in pyproject
-    assert 'name = "zoo-shapes"' in pyproject and '"zoo>=0.1.0,<0.2"' in pyproject
+    # The author's own name, not the official families' keras-zoo- prefix; the range of
+    # framework releases is the installed one's minor series.
+    assert 'name = "shapes-zoo-plugin"' in pyproject
+    assert 'dependencies = ["keras-zoo>=0.2,<0.3"]' in pyproject
     assert "--zoo-plugin shapes" in pyproject
     layer = (folder / "zoo_shapes" / "scale.py").read_text()
     assert 'register_keras_serializable(package="zoo_shapes")' in layer
@@ -61,11 +64,11 @@ def test_a_bad_name_is_refused_saying_what_a_name_may_be(tmp_path, name):
 
 
 def test_an_existing_folder_is_not_overwritten(tmp_path):
-    (tmp_path / "zoo-shapes").mkdir()
-    (tmp_path / "zoo-shapes" / "mine.txt").write_text("keep me")
+    (tmp_path / "shapes-zoo-plugin").mkdir()
+    (tmp_path / "shapes-zoo-plugin" / "mine.txt").write_text("keep me")
     with pytest.raises(ScaffoldError, match="already exists: not overwriting it"):
         create("shapes", tmp_path)
-    assert [p.name for p in (tmp_path / "zoo-shapes").iterdir()] == ["mine.txt"]
+    assert [p.name for p in (tmp_path / "shapes-zoo-plugin").iterdir()] == ["mine.txt"]
 
 
 def test_the_command_exits_2_with_the_reason(tmp_path):
@@ -75,7 +78,7 @@ def test_the_command_exits_2_with_the_reason(tmp_path):
     assert result.returncode == 2
     assert "'My Family!' is not a plugin name" in " ".join(result.stderr.split())
     result = subprocess.run([str(ZOO), "new", "shapes"], cwd=tmp_path, capture_output=True)
-    assert result.returncode == 0 and (tmp_path / "zoo-shapes" / "pyproject.toml").exists()
+    assert result.returncode == 0 and (tmp_path / "shapes-zoo-plugin" / "pyproject.toml").exists()
     result = subprocess.run(
         [str(ZOO), "new", "shapes"], cwd=tmp_path, capture_output=True, text=True
     )
@@ -99,9 +102,10 @@ def test_a_new_plugin_passes_the_kit_and_its_own_tests_out_of_the_box(tmp_path):
     venv = tmp_path / "venv"
     python = str(venv / "bin" / "python")
     run(uv, "venv", "--python", "3.11", str(venv))
-    run(uv, "pip", "install", "--python", python, f"{ROOT}[test]")
+    # keras-zoo depends on no backend: the default one, as a new author would install.
+    run(uv, "pip", "install", "--python", python, f"{ROOT}[test,tensorflow]")
     run(str(venv / "bin" / "zoo"), "new", "shapes", cwd=tmp_path)
-    plugin = tmp_path / "zoo-shapes"
+    plugin = tmp_path / "shapes-zoo-plugin"
     run(uv, "pip", "install", "--python", python, "-e", str(plugin))
     env = {**os.environ, "VIRTUAL_ENV": str(venv)}
     env.pop("PYTHONPATH", None)
@@ -110,3 +114,13 @@ def test_a_new_plugin_passes_the_kit_and_its_own_tests_out_of_the_box(tmp_path):
     tested = run(str(venv / "bin" / "pytest"), "-q", "-p", "no:cacheprovider", cwd=plugin, env=env)
     summary = tested.stdout.strip().splitlines()[-1]
     assert re.search(r"\d+ passed", summary) and " failed" not in summary, summary
+
+
+def test_the_author_names_the_distribution_and_a_bad_name_is_refused(tmp_path):
+    folder = create("my_family", tmp_path, "acme-layers")
+    assert folder == tmp_path / "acme-layers"
+    assert 'name = "acme-layers"' in (folder / "pyproject.toml").read_text()
+    assert create("my_family", tmp_path / "default").name == "my-family-zoo-plugin"
+    with pytest.raises(ScaffoldError, match="distribution 'acme layers!' is not a distribution"):
+        create("shapes", tmp_path, "acme layers!")
+    assert not (tmp_path / "acme layers!").exists()

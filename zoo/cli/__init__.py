@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from zoo.cli import bench, check, docs, info, listing, new
 
@@ -18,10 +19,30 @@ from zoo.cli import bench, check, docs, info, listing, new
 COMMANDS = (listing, info, check, bench, docs, new)
 
 
+class _Versions(argparse.Action):
+    """``zoo --version``: the framework's and every plugin distribution's version, read
+    from the installed metadata (no plugin imported)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        from zoo.versions import version_lines
+
+        print("\n".join(version_lines()))
+        parser.exit()
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="zoo",
         description="The Keras layer zoo: list, inspect and check installed layers.",
+    )
+    main.add_argument(
+        "--version",
+        action=_Versions,
+        help="print the versions of keras-zoo, each installed plugin distribution, Keras "
+        "and the backends, and exit",
     )
     commands = main.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
@@ -47,4 +68,14 @@ def main(argv: list[str] | None = None) -> int:
         from zoo.cli.console import errors
 
         errors.print(f"[red]{error}[/red]", highlight=False, soft_wrap=True)
+        return 2
+    except OSError as error:  # a folder or file it cannot read or write: name it
+        from zoo.cli.console import errors
+
+        where = f"{error.filename}: " if error.filename else ""
+        errors.print(
+            f"[red]zoo {args.command}: {where}{error.strerror or error}[/red]",
+            highlight=False,
+            soft_wrap=True,
+        )
         return 2

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from zoo.cli.arguments import positive_int
 from zoo.cli.console import console, errors, print_whole, shown
 from zoo.cli.console import table as make_table
 from zoo.cli.subprocesses import add_backend_option, current_backend, on_backend, without
@@ -56,10 +57,12 @@ def add_parser(commands: Any) -> None:
         "--replace", action="store_true", help="write only the named layers, dropping the rest"
     )
     parser.add_argument(
-        "--batch", type=int, action="append", help="batch size to time at (repeatable)"
+        "--batch", type=positive_int, action="append", help="batch size to time at (repeatable)"
     )
     parser.add_argument(
-        "--rounds", type=int, help="alternating rounds per timing (default: zoo.bench.ROUNDS)"
+        "--rounds",
+        type=positive_int,
+        help="alternating rounds per timing (default: zoo.bench.ROUNDS)",
     )
     add_backend_option(
         parser,

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from zoo.cli.arguments import positive_int
 from zoo.cli.console import console, errors, table
 from zoo.cli.subprocesses import (
     add_backend_option,
@@ -35,7 +36,7 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--json", metavar="PATH", help="also record the results in this file")
     parser.add_argument(
         "--durations",
-        type=int,
+        type=positive_int,
         metavar="N",
         help="also list the N objects whose checks took longest, with their seconds",
     )
@@ -121,7 +122,7 @@ def _record_in_project(outcomes: list[Any], folder: Path) -> list[Path]:
     is not run again by ``zoo docs build --check``. Returns the files written."""
     try:
         from zoo.docgen.site.config import docs_dir, project_plugins
-    except ImportError:  # no zoo[docs] (its YAML reader): no site to keep them for
+    except ImportError:  # no keras-zoo[docs] (its YAML reader): no site to keep them for
         return []
     from zoo.records import RecordFiles
 

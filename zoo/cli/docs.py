@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     absent = [name for name in needed if importlib.util.find_spec(name) is None]
     if absent:
         errors.print(
-            f"[red]zoo docs needs {', '.join(absent)}: pip install 'zoo[docs]'[/red]",
+            f"[red]zoo docs needs {', '.join(absent)}: pip install 'keras-zoo[docs]'[/red]",
             highlight=False,
             soft_wrap=True,
         )

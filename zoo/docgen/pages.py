@@ -25,6 +25,7 @@ from zoo import backends
 from zoo.docgen.examples import example_page
 from zoo.docgen.markdown import fenced, table
 from zoo.docgen.models import MODELS, load_record, models_page
+from zoo.docgen.release import CHANGELOG_PAGE, changelog, release
 from zoo.docgen.sections import Page, run_example
 from zoo.docgen.templates import template_for
 from zoo.records import Records, backend_records, zoo_records
@@ -425,8 +426,12 @@ def generate(
     for path, text in models_page(load_record(models)).items():
         write(path, text)
         written.append(path)
+    if (changes := changelog()) is not None:
+        write(CHANGELOG_PAGE, changes)
+        written.append(CHANGELOG_PAGE)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     append_home(
-        catalogue(registry, costs, guide) + f"\n*Generated from the installed plugins, {stamp}.*\n"
+        catalogue(registry, costs, guide)
+        + f"\n*Generated from the installed plugins with {release()}, {stamp}.*\n"
     )
     return written

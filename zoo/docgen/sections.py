@@ -20,6 +20,7 @@ import keras
 
 from zoo.docgen.markdown import fenced
 from zoo.docgen.parity import parity_section
+from zoo.docgen.release import release
 from zoo.registry import Registered, Registry
 
 
@@ -55,13 +56,14 @@ def run_example(cls: type) -> tuple[str, str, str | None]:
 
 
 def heading(page: Page) -> None:
-    """Title, kind, family, Keras name and distribution, the summary, and the example."""
+    """Title, kind, family, Keras name, distribution and the keras-zoo release, the
+    summary, and the example."""
     item, entry = page.item, page.item.entry
     plugin = page.registry.plugins[item.plugin]
     page.lines += [
         f"# {item.name}\n",
         f"*{item.kind}* · family [{item.family}](index.md) · Keras name `{item.keras_name}` · "
-        f"`{plugin.distribution or plugin.name} {plugin.version or ''}`\n",
+        f"`{plugin.distribution or plugin.name} {plugin.version or ''}` · `{release()}`\n",
         f"{entry.summary}\n",
         "## Example\n",
     ]

@@ -9,8 +9,12 @@ losses? does it work per sample?).
 
 from __future__ import annotations
 
+import collections.abc
 import copy
+import dataclasses
 import inspect
+import types
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,6 +86,42 @@ def _docstring_summary(obj: Any) -> str:
     return doc.strip().splitlines()[0] if doc.strip() else ""
 
 
+def _matches(value: Any, hint: Any) -> bool:
+    """Whether ``value`` is of the annotated type, as far as a plugin author can get it
+    wrong: classes, unions, tuples (of a length or of any), mappings and callables."""
+    origin = typing.get_origin(hint)
+    arguments = typing.get_args(hint)
+    if hint is Any:
+        return True
+    if hint is None or hint is type(None):
+        return value is None
+    if origin in (typing.Union, types.UnionType):
+        return any(_matches(value, argument) for argument in arguments)
+    if origin is tuple:
+        if not isinstance(value, tuple):
+            return False
+        if len(arguments) == 2 and arguments[1] is Ellipsis:
+            return all(_matches(item, arguments[0]) for item in value)
+        return len(value) == len(arguments) and all(map(_matches, value, arguments))
+    if origin is collections.abc.Callable:
+        return callable(value)
+    if origin is not None:
+        return isinstance(value, origin)
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return not isinstance(hint, type) or isinstance(value, hint)
+
+
+def _type_name(hint: Any) -> str:
+    if typing.get_origin(hint) is None and isinstance(hint, type):
+        return hint.__name__
+    for module in ("typing.", "collections.abc.", f"{__name__}."):
+        hint = str(hint).replace(module, "")
+    return str(hint)
+
+
 @dataclass(frozen=True)
 class Entry:
     """What every kind's entry has: the class, an example config, and what the checks of
@@ -96,6 +136,29 @@ class Entry:
     twin: Twin | None = None
     invalid_configs: InvalidConfigs = ()
     config_space: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Checked as the plugin's hook builds the entry: a wrong field then breaks that
+        # plugin at registration, with its name, instead of a check deep in the kit.
+        if not isinstance(self.cls, type):
+            raise TypeError(f"{type(self).__name__}: cls must be a class, not {self.cls!r}")
+        hints = typing.get_type_hints(type(self))
+        for found in dataclasses.fields(self):
+            value = getattr(self, found.name)
+            if not _matches(value, hints[found.name]):
+                raise TypeError(
+                    f"{type(self).__name__} of {self.name}: field {found.name!r} must be "
+                    f"{_type_name(hints[found.name])}, not {value!r}"
+                )
+        self._check_values()
+
+    def _check_values(self) -> None:
+        """Values the types allow but the checks cannot use: each entry type its own."""
+
+    def _refuse(self, name: str, value: Any, wanted: str) -> None:
+        raise ValueError(
+            f"{type(self).__name__} of {self.name}: field {name!r} must be {wanted}, not {value!r}"
+        )
 
     @property
     def name(self) -> str:
@@ -196,7 +259,7 @@ class LayerEntry(Entry):
     input_range: tuple[float, float] | None = None
     input_dtype: str = "float32"
     bench_sample_shape: Shape | None = None
-    output_shape: Shape | None = None
+    output_shape: Shape | tuple[Shape, ...] | None = None
     trainable_weights: int = 0
     non_trainable_weights: int = 0
     losses: int = 0
@@ -213,13 +276,39 @@ class LayerEntry(Entry):
     backend_tolerance: float = 1e-4
     layout: Mapping[str, tuple[str | None, ...]] = field(default_factory=dict)
 
+    def _check_values(self) -> None:
+        super()._check_values()
+        outputs = self.output_shape or ()
+        # Several outputs: one shape each.
+        several = bool(outputs) and isinstance(outputs[0], tuple)
+        shapes: list[tuple[str, Any]] = [
+            ("input_shape", self.input_shape),
+            ("bench_sample_shape", self.bench_sample_shape),
+            *(("output_shape", shape) for shape in (outputs if several else [self.output_shape])),
+        ]
+        for name, shape in shapes:
+            if shape is not None and (not shape or min(shape) < 1):
+                self._refuse(name, shape, "a non-empty tuple of positive sizes")
+        for name in ("trainable_weights", "non_trainable_weights", "losses"):
+            if getattr(self, name) < 0:
+                self._refuse(name, getattr(self, name), "a count, zero or more")
+        for name in ("mixed_precision_atol", "backend_tolerance", "finite_up_to"):
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                self._refuse(name, value, "a positive number")
+        if self.input_range is not None and not self.input_range[0] < self.input_range[1]:
+            self._refuse("input_range", self.input_range, "a (low, high) pair with low < high")
+        unknown = sorted(set(self.rejects) - set(WRONG_INPUTS))
+        if unknown:
+            self._refuse("rejects", self.rejects, f"some of {WRONG_INPUTS} ({unknown} unknown)")
+
     @property
     def integer_input(self) -> bool:
         """Whether its example inputs are integers (indices), not floats."""
         return "int" in self.input_dtype
 
     @property
-    def documented_output_shape(self) -> Shape:
+    def documented_output_shape(self) -> Shape | tuple[Shape, ...]:
         return self.output_shape if self.output_shape is not None else self.input_shape
 
     def example_input(self, batch: int | None = None, seed: int = 0) -> Any:
@@ -307,6 +396,14 @@ class LossEntry(Entry):
     rtol: float = 1e-5
     mixed_precision_atol: float = 2e-2
     differentiable: bool = True
+
+    def _check_values(self) -> None:
+        super()._check_values()
+        for name in ("atol", "rtol"):
+            if getattr(self, name) < 0:
+                self._refuse(name, getattr(self, name), "a tolerance, zero or more")
+        if not self.mixed_precision_atol > 0:
+            self._refuse("mixed_precision_atol", self.mixed_precision_atol, "a positive number")
 
     def batch(self, seed: int = 0) -> tuple[Any, Any]:
         """The example batch ``(y_true, y_pred)`` for ``seed``."""

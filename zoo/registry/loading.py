@@ -28,12 +28,17 @@ from typing import Any
 import pluggy
 
 from zoo.registry import hookspecs
-
-ENTRY_POINT_GROUP = "zoo"
+from zoo.versions import ENTRY_POINT_GROUP as ENTRY_POINT_GROUP
+from zoo.versions import framework_version
 
 
 class PluginWarning(UserWarning):
     """A plugin could not be loaded, or one of its hooks failed."""
+
+
+class SelectionWarning(UserWarning):
+    """ZOO_PLUGINS or ZOO_DISABLE_PLUGINS names a plugin that is not installed (not a
+    PluginWarning: ``zoo list`` shows broken plugins itself, but not this)."""
 
 
 @dataclass
@@ -69,11 +74,20 @@ def _being_imported(ep: importlib.metadata.EntryPoint) -> bool:
     return bool(getattr(getattr(package, "__spec__", None), "_initializing", False))
 
 
-def _zoo_version() -> str:
-    try:
-        return importlib.metadata.version("zoo")
-    except importlib.metadata.PackageNotFoundError:
-        return "(not installed)"
+def _warn_unknown(
+    installed: set[str], selected: set[str] | None, disabled: set[str] | None
+) -> None:
+    """A name in ZOO_PLUGINS or ZOO_DISABLE_PLUGINS that no installed plugin has is a typo
+    the user would otherwise not see (``ZOO_PLUGINS=cor`` loads nothing at all)."""
+    for variable, names in (("ZOO_PLUGINS", selected), ("ZOO_DISABLE_PLUGINS", disabled)):
+        unknown = sorted((names or set()) - installed)
+        if unknown:
+            warnings.warn(
+                f"{variable} names {', '.join(map(repr, unknown))}, which no installed zoo "
+                f"plugin is called; installed: {', '.join(sorted(installed)) or 'none'}",
+                SelectionWarning,
+                stacklevel=4,
+            )
 
 
 class ZooPluginManager(pluggy.PluginManager):
@@ -105,14 +119,17 @@ class ZooPluginManager(pluggy.PluginManager):
             return
         self._loaded = True
         selected = _env_names("ZOO_PLUGINS")
-        for name in sorted(_env_names("ZOO_DISABLE_PLUGINS") or ()):
+        disabled = _env_names("ZOO_DISABLE_PLUGINS")
+        for name in sorted(disabled or ()):
             self.set_blocked(name)
-        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        installed = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+        for ep in installed:
             # A blocked plugin is not imported at all, and not listed, as before.
             if (selected is not None and ep.name not in selected) or self.is_blocked(ep.name):
                 continue
             self._found_entry_point(ep)
         self._generation += 1
+        _warn_unknown(installed.names, selected, disabled)
 
     def _found_entry_point(self, ep: importlib.metadata.EntryPoint) -> None:
         dist = ep.dist
@@ -143,14 +160,17 @@ class ZooPluginManager(pluggy.PluginManager):
     def _load(self, ep: importlib.metadata.EntryPoint, plugin: Plugin) -> None:
         try:
             module = ep.load()
-        except Exception as error:  # a plugin's bug must not stop the others
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # a plugin's bug (its sys.exit() too) stops it alone
             _fail(plugin, f"import of {ep.value!r} failed: {type(error).__name__}: {error}")
             return
         api = getattr(module, "ZOO_PLUGIN_API", hookspecs.PLUGIN_API)
         if api != hookspecs.PLUGIN_API:
             _fail(
                 plugin,
-                f"written for plugin API {api!r}, but this zoo {_zoo_version()} "
+                f"written for plugin API {api!r}, but this zoo "
+                f"{framework_version() or '(not installed)'} "
                 f"speaks plugin API {hookspecs.PLUGIN_API}",
             )
             return
@@ -186,7 +206,9 @@ class ZooPluginManager(pluggy.PluginManager):
             del self._pending[name]
             try:
                 self.register(module, name=name)
-            except Exception as error:  # e.g. a hook whose arguments match no hookspec
+            except KeyboardInterrupt:
+                raise
+            except BaseException as error:  # e.g. a hook whose arguments match no hookspec
                 _fail(self._found[name], f"cannot be registered: {error}")
         return self
 

@@ -121,7 +121,9 @@ def _call(manager: Any, hook: str, plugin: plugin_loading.Plugin) -> Any:
         if impl.plugin_name == plugin.name:
             try:
                 return impl.function()
-            except Exception as error:  # one plugin's bug must not stop the others
+            except KeyboardInterrupt:
+                raise
+            except BaseException as error:  # a plugin's bug (its sys.exit() too) stops it alone
                 _fail(plugin, f"hook {hook} raised {type(error).__name__}: {error}")
                 return None
     return None

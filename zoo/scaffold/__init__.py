@@ -1,5 +1,11 @@
-"""``zoo new NAME``: a new plugin distribution, ``zoo-NAME/``, from the template files
-in ``zoo/scaffold/templates/plugin`` (package data), that passes the kit as it stands."""
+"""``zoo new NAME``: a new plugin distribution, ``NAME-zoo-plugin/``, from the template
+files in ``zoo/scaffold/templates/plugin`` (package data), that passes the kit as it stands.
+
+The distribution's name is the author's, not the project's: ``keras-zoo-*`` is the prefix
+of the official families (published together from the zoo's repository), and a plugin
+of someone else's under it would read as one of them on the package index. So the
+default is ``NAME-zoo-plugin`` (a zoo plugin named NAME, whoever publishes it), and
+``zoo new NAME --distribution DIST`` takes any other name the author prefers."""
 
 from __future__ import annotations
 
@@ -10,6 +16,8 @@ import string
 from collections.abc import Iterator
 from importlib.resources.abc import Traversable
 from pathlib import Path
+
+from zoo.versions import DISTRIBUTION_NAME
 
 #: A plugin name is its entry point's name, its family's, and part of its import name.
 NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -28,7 +36,27 @@ def check_name(name: str) -> None:
         raise ScaffoldError(
             f"{name!r} is not a plugin name: use lowercase letters, digits and single "
             "underscores, starting with a letter (e.g. 'shapes' or 'my_family'); it "
-            "becomes the distribution zoo-NAME, the package zoo_NAME and the family NAME"
+            "becomes the distribution NAME-zoo-plugin, the package zoo_NAME and the family NAME"
+        )
+
+
+#: A distribution name as the package index accepts it (PEP 508's name).
+DISTRIBUTION = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
+
+
+def distribution_name(name: str) -> str:
+    """The distribution ``zoo new NAME`` writes by default: ``my_family`` ->
+    ``my-family-zoo-plugin`` (normalized, as the index spells names)."""
+    return f"{name.replace('_', '-')}-zoo-plugin"
+
+
+def check_distribution(distribution: str) -> None:
+    """Raise ``ScaffoldError`` unless ``distribution`` is a distribution name."""
+    if not DISTRIBUTION.fullmatch(distribution):
+        raise ScaffoldError(
+            f"distribution {distribution!r} is not a distribution name: use letters, digits, "
+            "'-', '_' and '.', starting and ending with a letter or digit "
+            "(e.g. 'shapes-zoo-plugin')"
         )
 
 
@@ -39,26 +67,30 @@ def class_name(name: str) -> str:
 
 
 def zoo_requirement() -> str:
-    """``zoo>=X.Y.0,<X.(Y+1)``, from the installed zoo's version."""
+    """``keras-zoo>=X.Y,<X.(Y+1)``, from the installed framework's version: the releases
+    the new plugin is tested with (the kit's ``PLUGIN_API`` is the contract it checks)."""
     try:
-        version = importlib.metadata.version("zoo")
+        version = importlib.metadata.version(DISTRIBUTION_NAME)
     except importlib.metadata.PackageNotFoundError:
-        return "zoo"
+        return DISTRIBUTION_NAME
     major, minor = (int(part) for part in version.split(".")[:2])
-    return f"zoo>={major}.{minor}.0,<{major}.{minor + 1}"
+    return f"{DISTRIBUTION_NAME}>={major}.{minor},<{major}.{minor + 1}"
 
 
-def create(name: str, parent: Path) -> Path:
-    """Write ``parent/zoo-NAME`` from the template; returns the folder. Refuses to
+def create(name: str, parent: Path, distribution: str | None = None) -> Path:
+    """Write the plugin into ``parent/DISTRIBUTION`` (``distribution``, default
+    ``distribution_name(name)``) from the template; returns the folder. Refuses to
     write into a folder that exists."""
     check_name(name)
-    target = parent / f"zoo-{name}"
+    distribution = distribution or distribution_name(name)
+    check_distribution(distribution)
+    target = parent / distribution
     if target.exists():
         raise ScaffoldError(f"{target} already exists: not overwriting it")
     values = {
         "name": name,
         "package": f"zoo_{name}",
-        "distribution": f"zoo-{name}",
+        "distribution": distribution,
         "cls": class_name(name),
         "zoo_requirement": zoo_requirement(),
     }

@@ -7,6 +7,9 @@ Importing this package registers every class with Keras, so a model saved
 with them loads again after `import zoo_core`.
 """
 
+# First: without Keras' backend, `import zoo` stops with one line naming the extra to
+# install, where Keras' own import (by the modules below) would end in a traceback.
+import zoo  # noqa: F401
 from zoo_core.embedding_bag import EmbeddingBag as EmbeddingBag
 from zoo_core.initializers import DeltaOrthogonal as DeltaOrthogonal
 from zoo_core.initializers import FixupNormal as FixupNormal

@@ -9,6 +9,11 @@ Importing this package registers every class and function with Keras, so a
 model compiled with them loads again after ``import zoo_losses`` (or ``import zoo``).
 """
 
+# First: without Keras' backend, `import zoo` stops with one line naming the extra to
+# install, where Keras' own import (by the modules below) would end in a traceback.
+import zoo  # noqa: F401
+
+# isort: split
 from zoo_core.sparsemax import sparsemax as sparsemax
 
 from zoo_losses.contrastive import ContrastiveLoss as ContrastiveLoss

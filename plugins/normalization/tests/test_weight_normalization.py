@@ -253,3 +253,27 @@ def test_gated_recurrent_layers_have_one_g_per_gate_unit(rng, cls, gates):
 def test_rejects_a_data_init_that_is_not_a_boolean():
     with pytest.raises(ValueError, match="data_init"):
         WeightNormalization(keras.layers.Dense(2), data_init="yes")
+
+
+@pytest.mark.parametrize("policy", ["float32", "mixed_float16"])
+def test_data_init_on_a_constant_first_batch_stays_finite(policy):
+    # A constant batch has no spread to standardize: the scale would be 1/sqrt(epsilon)
+    # (1e5), and under mixed_float16 every later output and gradient overflowed.
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policy)
+    try:
+        keras.utils.set_random_seed(0)
+        layer = WeightNormalization(keras.layers.Dense(3))
+        constant = np.ones((8, 4), dtype="float32")
+        first = keras.ops.convert_to_numpy(layer(constant)).astype("float32")
+        assert np.isfinite(first).all()
+        assert np.abs(keras.ops.convert_to_numpy(layer.g + layer.g_offset)).max() < 100
+        later = np.random.default_rng(1).normal(size=(8, 4)).astype("float32")
+        value, (input_gradient,), gradients = seams.gradients(
+            lambda x: keras.ops.sum(keras.ops.cast(layer(x), "float32")), [later], layer
+        )
+        assert np.isfinite(value)
+        for gradient in [input_gradient, *gradients]:
+            assert np.isfinite(np.asarray(gradient, dtype="float32")).all()
+    finally:
+        keras.config.set_dtype_policy(previous)

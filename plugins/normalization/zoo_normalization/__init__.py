@@ -8,6 +8,9 @@ Importing this package registers every class with Keras, so a model saved
 with them loads again after `import zoo_normalization`.
 """
 
+# First: without Keras' backend, `import zoo` stops with one line naming the extra to
+# install, where Keras' own import (by the modules below) would end in a traceback.
+import zoo  # noqa: F401
 from zoo_normalization.batch_normalization import BatchNormalization as BatchNormalization
 from zoo_normalization.filter_response_normalization import (
     FilterResponseNormalization as FilterResponseNormalization,

@@ -13,6 +13,9 @@ from zoo.validation import check_bool, require, require_float_input
 _MIN_SQUARED_NORM = 1e-12
 #: Added to the variance in data-dependent initialization, as TF Addons does.
 _DATA_INIT_EPSILON = 1e-10
+#: A unit's variance over the batch at most this times its squared mean (plus the
+#: epsilon) is no spread at all: float32 rounding of a constant batch's moments.
+_DEGENERATE_SPREAD = 1e-6
 
 
 @keras.saving.register_keras_serializable(package="zoo_normalization")
@@ -274,13 +277,18 @@ class WeightNormalization(keras.layers.Wrapper):
         channels_first = getattr(self.layer, "data_format", None) == "channels_first"
         unit_axis = 1 if channels_first else len(t.shape) - 1
         mean, variance = ops.moments(t, axes=[a for a in range(len(t.shape)) if a != unit_axis])
-        scale = ops.rsqrt(variance + _DATA_INIT_EPSILON)
         units = self.g.shape[0]
-        if scale.shape[0] != units:  # a recurrent layer's gates share one scale per unit
-            scale = ops.tile(scale, [units // scale.shape[0]])
+        g = ops.cast(self.g.value, "float32")
+        if variance.shape[0] != units:  # a recurrent layer's gates share one scale per unit
+            mean, variance = (ops.tile(m, [units // m.shape[0]]) for m in (mean, variance))
+        # A unit whose outputs do not spread over the batch (a constant batch) has no
+        # scale to find: 1/sqrt(epsilon) would make g 1e5, and float16 overflow. It keeps
+        # its g; its bias still centres the batch.
+        spread = ops.greater(variance, _DEGENERATE_SPREAD * ops.square(mean) + _DATA_INIT_EPSILON)
+        scale = ops.where(spread, ops.rsqrt(variance + _DATA_INIT_EPSILON), g)
         # In the offsets' dtype (float32), whatever the compute dtype: ops.cond wants
         # both branches alike.
-        g_offset = scale - ops.cast(self.g.value, "float32")
+        g_offset = scale - g
         offsets = [ops.cast(g_offset, self.g_offset.dtype)]
         if self.bias_offset is not None:
             bias_offset = -mean * scale - ops.cast(bias.value, "float32")

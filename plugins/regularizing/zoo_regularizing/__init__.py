@@ -8,6 +8,9 @@ Importing this package registers every class with Keras, so a model saved
 with them loads again after `import zoo_regularizing`.
 """
 
+# First: without Keras' backend, `import zoo` stops with one line naming the extra to
+# install, where Keras' own import (by the modules below) would end in a traceback.
+import zoo  # noqa: F401
 from zoo_regularizing.activity_regularization import (
     ActivityRegularization as ActivityRegularization,
 )

@@ -11,6 +11,9 @@ Importing this package registers every class with Keras, so a model saved
 with them loads again after `import zoo_vae`.
 """
 
+# First: without Keras' backend, `import zoo` stops with one line naming the extra to
+# install, where Keras' own import (by the modules below) would end in a traceback.
+import zoo  # noqa: F401
 from zoo_vae.decoder import Decoder
 from zoo_vae.encoder import Encoder
 from zoo_vae.gumbel_softmax import (

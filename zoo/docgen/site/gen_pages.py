@@ -11,6 +11,7 @@ from zoo.quiet import import_keras
 import_keras()
 
 from zoo.docgen.pages import generate  # noqa: E402
+from zoo.docgen.release import site_name  # noqa: E402
 
 
 def write(path: str, text: str) -> None:
@@ -23,4 +24,8 @@ def append_home(text: str) -> None:
         file.write(text)
 
 
-generate(write, append_home, docs_dir=Path(mkdocs_gen_files.FilesEditor.current().config.docs_dir))
+config = mkdocs_gen_files.FilesEditor.current().config
+# The header of every page names the release documented: pages are rendered after this
+# script runs (mkdocs' files event), with the configuration's site name.
+config["site_name"] = site_name(config["site_name"])
+generate(write, append_home, docs_dir=Path(config.docs_dir))

@@ -5,7 +5,7 @@ Valid draws must build, run, and come back unchanged from ``get_config`` /
 ``from_config`` and from a ``.keras`` file; a numeric argument given a value
 of the wrong kind (text, NaN, infinity, a boolean) must raise a
 ``ValueError`` naming it. The default run draws a few examples; the slow
-variant many more. Hypothesis is a test dependency (``zoo[test]``): without
+variant many more. Hypothesis is a test dependency (``keras-zoo[test]``): without
 it these checks do not apply.
 """
 
