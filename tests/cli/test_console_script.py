@@ -50,6 +50,19 @@ def test_list_and_info_show_losses():
         assert expected in result.stdout
 
 
+def test_list_and_info_show_metrics():
+    data = json.loads(zoo("list", "--json").stdout)
+    metrics = {item["name"]: item for item in data["metrics"]}
+    assert {"CohenKappa", "MatthewsCorrelationCoefficient", "HammingLoss"} <= set(metrics)
+    assert metrics["CohenKappa"]["keras_name"] == "zoo_losses>CohenKappa"
+    assert metrics["CohenKappa"]["kind"] == "metric"
+    assert "Metrics" in zoo("list").stdout
+    result = zoo("info", "CohenKappa")
+    assert result.returncode == 0, result.stderr
+    for expected in ("(metric, family losses)", "num_classes", "zoo_losses>CohenKappa"):
+        assert expected in result.stdout
+
+
 def test_info_shows_signature_weights_config_and_twin():
     result = zoo("info", "Linear")
     assert result.returncode == 0, result.stderr

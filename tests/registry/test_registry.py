@@ -236,6 +236,16 @@ def test_every_kinds_entry_is_validated_as_a_layers_is(fields, field, error):
         zoo.LossEntry(Halving, **fields)
 
 
+def test_a_metric_entry_needs_two_batches_to_check_accumulation():
+    class Counting(keras.metrics.Mean):
+        pass
+
+    with pytest.raises(ValueError, match="MetricEntry of Counting: field 'batches' must be"):
+        zoo.MetricEntry(Counting, batches=1)
+    with pytest.raises(TypeError, match="MetricEntry of Counting: field 'sample_weight' must"):
+        zoo.MetricEntry(Counting, sample_weight="yes")
+
+
 def test_a_wrong_entry_breaks_its_plugin_at_registration(manager, plugins):
     class Careless:
         @zoo.hookimpl

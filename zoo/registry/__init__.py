@@ -2,7 +2,7 @@
 
 - ``entries``: what a plugin returns from its hooks, one entry per object;
 - ``hookspecs``: the hooks a plugin implements;
-- ``kinds``: the kinds of object (layer, initializer, loss, ...), each its entry type,
+- ``kinds``: the kinds of object (layer, initializer, loss, metric, ...), each its entry type,
   hook and page template;
 - ``loading``: finding and importing the plugins (the plugin manager);
 - ``registry``: what they registered, collected on first use;
@@ -18,6 +18,7 @@ from zoo.registry.entries import (
     Family,
     LayerEntry,
     LossEntry,
+    MetricEntry,
     ObjectEntry,
     Twin,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "Kind",
     "LayerEntry",
     "LossEntry",
+    "MetricEntry",
     "ObjectEntry",
     "Plugin",
     "PluginWarning",

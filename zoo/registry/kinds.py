@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from zoo.registry.entries import Entry, LayerEntry, LossEntry, ObjectEntry
+from zoo.registry.entries import Entry, LayerEntry, LossEntry, MetricEntry, ObjectEntry
 
 
 @dataclass(frozen=True)
@@ -46,5 +46,6 @@ KINDS: dict[str, Kind] = {
         Kind("regularizer", "regularizers", "register_regularizers", ObjectEntry, page="object"),
         Kind("constraint", "constraints", "register_constraints", ObjectEntry, page="object"),
         Kind("loss", "losses", "register_losses", LossEntry, page="loss"),
+        Kind("metric", "metrics", "register_metrics", MetricEntry, page="metric"),
     )
 }

@@ -4,6 +4,8 @@ every Keras backend, under TF Addons' names and arguments (a user changes the im
 Losses ``TripletSemiHardLoss``, ``TripletHardLoss``, ``ContrastiveLoss``,
 ``GIoULoss``, ``PinballLoss``, ``SparsemaxLoss``; their function forms; and
 ``sparsemax`` (the core family's function, exported here as TF Addons did).
+Metrics ``CohenKappa``, ``MatthewsCorrelationCoefficient``, ``HammingLoss`` (and
+``hamming_distance``), ``MultiLabelConfusionMatrix``.
 
 Importing this package registers every class and function with Keras, so a
 model compiled with them loads again after ``import zoo_losses`` (or ``import zoo``).
@@ -16,12 +18,21 @@ import zoo  # noqa: F401
 # isort: split
 from zoo_core.sparsemax import sparsemax as sparsemax
 
+from zoo_losses.cohens_kappa import CohenKappa as CohenKappa
 from zoo_losses.contrastive import ContrastiveLoss as ContrastiveLoss
 from zoo_losses.contrastive import contrastive_loss as contrastive_loss
 from zoo_losses.giou import GIoULoss as GIoULoss
 from zoo_losses.giou import giou_loss as giou_loss
+from zoo_losses.hamming import HammingLoss as HammingLoss
+from zoo_losses.hamming import hamming_distance as hamming_distance
+from zoo_losses.matthews_correlation_coefficient import (
+    MatthewsCorrelationCoefficient as MatthewsCorrelationCoefficient,
+)
 from zoo_losses.metric_learning import angular_distance as angular_distance
 from zoo_losses.metric_learning import pairwise_distance as pairwise_distance
+from zoo_losses.multilabel_confusion_matrix import (
+    MultiLabelConfusionMatrix as MultiLabelConfusionMatrix,
+)
 from zoo_losses.quantiles import PinballLoss as PinballLoss
 from zoo_losses.quantiles import pinball_loss as pinball_loss
 from zoo_losses.sparsemax_loss import SparsemaxLoss as SparsemaxLoss

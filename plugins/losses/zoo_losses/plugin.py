@@ -10,8 +10,12 @@ import numpy as np
 
 import zoo
 from zoo_losses import (
+    CohenKappa,
     ContrastiveLoss,
     GIoULoss,
+    HammingLoss,
+    MatthewsCorrelationCoefficient,
+    MultiLabelConfusionMatrix,
     PinballLoss,
     SparsemaxLoss,
     TripletHardLoss,
@@ -158,6 +162,132 @@ def _triplet_hard(config: dict[str, Any], y_true: np.ndarray, y_pred: np.ndarray
     return np.array(np.mean(losses))
 
 
+# -- metrics: example batches and numpy references, from each metric's definition
+
+
+def _ratings_batch(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sparse labels of 4 classes and scores per class, mostly agreeing."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 4, size=12)
+    scores = rng.uniform(size=(12, 4)) + 1.5 * np.eye(4)[labels] * (rng.uniform(size=(12, 1)) < 0.6)
+    return labels.astype("int32"), scores.astype("float32")
+
+
+def _one_hot_batch(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    labels, scores = _ratings_batch(seed)
+    return np.eye(4, dtype="float32")[labels], scores
+
+
+def _multilabel_scores_batch(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    labels = (rng.uniform(size=(10, 5)) < 0.4).astype("float32")
+    scores = np.clip(labels * 0.5 + rng.uniform(size=(10, 5)) * 0.7, 0.0, 1.0)
+    return labels, scores.astype("float32")
+
+
+def _multilabel_batch(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    labels, scores = _multilabel_scores_batch(seed)
+    return labels.astype("int32"), (scores > 0.5).astype("int32")
+
+
+def _confusion(true: np.ndarray, predicted: np.ndarray, classes: int, weights: Any) -> np.ndarray:
+    matrix = np.zeros((classes, classes))
+    weights = np.ones(len(true)) if weights is None else np.asarray(weights, dtype="float64")
+    for t, p, w in zip(true, predicted, weights, strict=True):
+        matrix[int(t), int(p)] += w
+    return matrix
+
+
+def _kappa(config: dict[str, Any], y_true: np.ndarray, y_pred: np.ndarray, weights: Any) -> float:
+    classes = config["num_classes"]
+    true = y_true if config.get("sparse_labels") else np.argmax(y_true, axis=-1)
+    observed = _confusion(true, np.argmax(y_pred, axis=-1), classes, weights)
+    # Agreement by chance: each rater's label frequencies, independent.
+    chance = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / observed.sum()
+    i, j = np.indices((classes, classes))
+    disagreement = {None: (i != j) * 1.0, "linear": np.abs(i - j), "quadratic": (i - j) ** 2.0}
+    w = disagreement[config.get("weightage")]
+    return float(1.0 - (w * observed).sum() / (w * chance).sum())
+
+
+def _mcc(config: dict[str, Any], y_true: np.ndarray, y_pred: np.ndarray, weights: Any) -> float:
+    true, predicted = np.argmax(y_true, axis=-1), np.argmax(y_pred, axis=-1)
+    w = np.ones(len(true)) if weights is None else weights.astype("float64")
+    # Pearson's correlation of the one-hot encodings (Gorodkin's R_K), weighted.
+    x = np.eye(config["num_classes"])[true]
+    y = np.eye(config["num_classes"])[predicted]
+    x = x - np.average(x, axis=0, weights=w)
+    y = y - np.average(y, axis=0, weights=w)
+    covariance = (w[:, None] * x * y).sum()
+    spread = np.sqrt((w[:, None] * x * x).sum() * (w[:, None] * y * y).sum())
+    return float(covariance / spread) if spread > 0 else 0.0
+
+
+def _hamming(config: dict[str, Any], y_true: np.ndarray, y_pred: np.ndarray, weights: Any) -> float:
+    threshold = config.get("threshold")
+    if threshold is None:
+        predicted = (y_pred == y_pred.max(axis=-1, keepdims=True)) & (y_pred != 0)
+    else:
+        predicted = y_pred > threshold
+    if config["mode"] == "multiclass":
+        per_sample = 1.0 - (predicted & (y_true != 0)).any(axis=-1)
+    else:
+        per_sample = (predicted != (y_true != 0)).mean(axis=-1)
+    return float(np.average(per_sample, weights=weights))
+
+
+def _multilabel_confusion(
+    config: dict[str, Any], y_true: np.ndarray, y_pred: np.ndarray, weights: Any
+) -> np.ndarray:
+    true, predicted = y_true != 0, y_pred != 0
+    counts = [
+        [(~true & ~predicted).sum(axis=0), (~true & predicted).sum(axis=0)],
+        [(true & ~predicted).sum(axis=0), (true & predicted).sum(axis=0)],
+    ]
+    return np.transpose(np.array(counts), (2, 0, 1))
+
+
+@zoo.hookimpl
+def register_metrics() -> list[zoo.MetricEntry]:
+    return [
+        zoo.MetricEntry(
+            CohenKappa,
+            config={"num_classes": 4, "sparse_labels": True, "weightage": "quadratic"},
+            example_batch=_ratings_batch,
+            reference=_kappa,
+            invalid_configs=(
+                ({"num_classes": 1}, "num_classes"),
+                ({"weightage": "cubic"}, "weightage"),
+                ({"sparse_labels": "yes"}, "sparse_labels"),
+            ),
+            config_space={"weightage": [None, "linear", "quadratic"]},
+        ),
+        zoo.MetricEntry(
+            MatthewsCorrelationCoefficient,
+            config={"num_classes": 4},
+            example_batch=_one_hot_batch,
+            reference=_mcc,
+            invalid_configs=(({"num_classes": 0}, "num_classes"),),
+        ),
+        zoo.MetricEntry(
+            HammingLoss,
+            config={"mode": "multilabel", "threshold": 0.6},
+            example_batch=_multilabel_scores_batch,
+            reference=_hamming,
+            invalid_configs=(({"mode": "multi"}, "mode"), ({"threshold": "0.5"}, "threshold")),
+            config_space={"threshold": (0.1, 0.9)},
+        ),
+        zoo.MetricEntry(
+            MultiLabelConfusionMatrix,
+            config={"num_classes": 5},
+            example_batch=_multilabel_batch,
+            reference=_multilabel_confusion,
+            sample_weight=False,
+            invalid_configs=(({"num_classes": 0}, "num_classes"),),
+        ),
+    ]
+
+
 @zoo.hookimpl
 def register_family() -> zoo.Family:
     return zoo.Family(
@@ -165,7 +295,9 @@ def register_family() -> zoo.Family:
         description="TF Addons' losses that Keras did not absorb, on every Keras backend under "
         "their TF Addons names and arguments: triplet (semi-hard and hard mining) and "
         "contrastive metric-learning losses, the GIoU box loss, the pinball (quantile) loss "
-        "and the sparsemax loss, with their function forms.",
+        "and the sparsemax loss, with their function forms; and its metrics Keras lacks: "
+        "Cohen's kappa, Matthews' correlation coefficient, the Hamming loss and the "
+        "multi-label confusion matrix.",
     )
 
 

@@ -33,7 +33,7 @@ class Loaded:
     config: str
     #: ``model.evaluate(inputs, targets, return_dict=True)`` where targets were given:
     #: the compiled loss and metrics as the loaded model computes them.
-    evaluated: dict[str, float] | None = None
+    evaluated: dict[str, Any] | None = None
 
 
 def load_and_predict(
@@ -90,7 +90,10 @@ def _answer(request: dict[str, Any]) -> dict[str, Any]:
             verbose=0,
             return_dict=True,
         )
-        answer["evaluated"] = {name: float(value) for name, value in evaluated.items()}
+        # A metric's result may be an array (a confusion matrix): nested lists of floats.
+        answer["evaluated"] = {
+            name: np.asarray(value, dtype="float64").tolist() for name, value in evaluated.items()
+        }
     return answer
 
 
