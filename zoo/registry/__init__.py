@@ -1,6 +1,7 @@
 """Entry points -> plugin loading -> the registry: what the installed plugins ship.
 
 - ``entries``: what a plugin returns from its hooks, one entry per object;
+- ``field_types``: whether an entry's field holds its annotated type (its validation);
 - ``hookspecs``: the hooks a plugin implements;
 - ``kinds``: the kinds of object (layer, initializer, loss, metric, ...), each its entry type,
   hook and page template;

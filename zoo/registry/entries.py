@@ -9,15 +9,15 @@ losses? does it work per sample?).
 
 from __future__ import annotations
 
-import collections.abc
 import copy
 import dataclasses
 import inspect
-import types
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from zoo.registry.field_types import matches, type_name
 
 Config = Mapping[str, Any]
 Shape = tuple[int, ...]
@@ -86,42 +86,6 @@ def _docstring_summary(obj: Any) -> str:
     return doc.strip().splitlines()[0] if doc.strip() else ""
 
 
-def _matches(value: Any, hint: Any) -> bool:
-    """Whether ``value`` is of the annotated type, as far as a plugin author can get it
-    wrong: classes, unions, tuples (of a length or of any), mappings and callables."""
-    origin = typing.get_origin(hint)
-    arguments = typing.get_args(hint)
-    if hint is Any:
-        return True
-    if hint is None or hint is type(None):
-        return value is None
-    if origin in (typing.Union, types.UnionType):
-        return any(_matches(value, argument) for argument in arguments)
-    if origin is tuple:
-        if not isinstance(value, tuple):
-            return False
-        if len(arguments) == 2 and arguments[1] is Ellipsis:
-            return all(_matches(item, arguments[0]) for item in value)
-        return len(value) == len(arguments) and all(map(_matches, value, arguments))
-    if origin is collections.abc.Callable:
-        return callable(value)
-    if origin is not None:
-        return isinstance(value, origin)
-    if hint is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return not isinstance(hint, type) or isinstance(value, hint)
-
-
-def _type_name(hint: Any) -> str:
-    if typing.get_origin(hint) is None and isinstance(hint, type):
-        return hint.__name__
-    for module in ("typing.", "collections.abc.", f"{__name__}."):
-        hint = str(hint).replace(module, "")
-    return str(hint)
-
-
 @dataclass(frozen=True)
 class Entry:
     """What every kind's entry has: the class, an example config, and what the checks of
@@ -145,10 +109,10 @@ class Entry:
         hints = typing.get_type_hints(type(self))
         for found in dataclasses.fields(self):
             value = getattr(self, found.name)
-            if not _matches(value, hints[found.name]):
+            if not matches(value, hints[found.name]):
                 raise TypeError(
                     f"{type(self).__name__} of {self.name}: field {found.name!r} must be "
-                    f"{_type_name(hints[found.name])}, not {value!r}"
+                    f"{type_name(hints[found.name])}, not {value!r}"
                 )
         self._check_values()
 
