@@ -149,3 +149,13 @@ def test_multilabel_confusion_matrix_warns_that_it_ignores_sample_weight():
 def test_bad_arguments_raise_naming_them(make, word):
     with pytest.raises(ValueError, match=word):
         make()
+
+
+def test_cohen_kappa_regression_rounds_real_ratings(rng):
+    labels = rng.integers(0, 4, size=BATCHES * SIZE)
+    ratings = (labels + rng.uniform(-0.9, 0.9, size=labels.shape)).clip(0, 3).astype("float32")
+    want = sk.cohen_kappa_score(labels, np.round(ratings).astype(int), weights="quadratic")
+    metric = zoo_losses.CohenKappa(
+        num_classes=4, sparse_labels=True, regression=True, weightage="quadratic"
+    )
+    assert streamed(metric, labels, ratings) == pytest.approx(want, abs=1e-5)
