@@ -159,3 +159,37 @@ def test_cohen_kappa_regression_rounds_real_ratings(rng):
         num_classes=4, sparse_labels=True, regression=True, weightage="quadratic"
     )
     assert streamed(metric, labels, ratings) == pytest.approx(want, abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("name", "oracle"), [("SpearmansRank", "spearmanr"), ("KendallsTauB", "kendalltau")]
+)
+def test_rank_correlations_are_scipys_where_each_value_has_its_bin(rng, name, oracle):
+    from scipy import stats
+
+    y_true = rng.integers(0, 20, size=BATCHES * SIZE).astype("float32")
+    y_pred = np.clip(np.round(0.3 * y_true + rng.normal(0, 2, y_true.shape)), 0, 9).astype(
+        "float32"
+    )
+    # 20 and 10 distinct whole numbers, 200 cut points: one value per bin, ties kept.
+    metric = getattr(zoo_losses, name)(0, 20, 0, 10, actual_cutpoints=200, preds_cutpoints=200)
+    want = getattr(stats, oracle)(y_true, y_pred)[0]
+    assert streamed(metric, y_true, y_pred) == pytest.approx(want, abs=1e-5)
+    reference = {"SpearmansRank": plugin._spearman, "KendallsTauB": plugin._kendall_tau_b}[name]
+    assert reference({}, y_true, y_pred, None) == pytest.approx(want, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("name", "want"), [("SpearmansRank", -0.54073805), ("KendallsTauB", -0.47140455)]
+)
+def test_rank_correlations_give_tf_addons_documented_values(name, want):
+    # tensorflow_addons/metrics/streaming_correlations.py, the docstrings' example.
+    metric = getattr(zoo_losses, name)(0, 13, 0, 8)
+    metric.update_state(np.array([12, 2, 1, 12, 2]), np.array([1, 4, 7, 1, 0]))
+    assert float(metric.result()) == pytest.approx(want, abs=1e-6)
+
+
+def test_rank_correlations_clip_values_into_their_range():
+    metric = zoo_losses.SpearmansRank(0, 1, 0, 1)
+    metric.update_state(np.array([-5.0, 0.5, 9.0]), np.array([0.1, 0.5, 0.9]))
+    assert float(metric.result()) == pytest.approx(1.0, abs=1e-6)

@@ -5,7 +5,7 @@ Losses ``TripletSemiHardLoss``, ``TripletHardLoss``, ``ContrastiveLoss``,
 ``GIoULoss``, ``PinballLoss``, ``SparsemaxLoss``; their function forms; and
 ``sparsemax`` (the core family's function, exported here as TF Addons did).
 Metrics ``CohenKappa``, ``MatthewsCorrelationCoefficient``, ``HammingLoss`` (and
-``hamming_distance``), ``MultiLabelConfusionMatrix``.
+``hamming_distance``), ``MultiLabelConfusionMatrix``, ``SpearmansRank``, ``KendallsTauB``.
 
 Importing this package registers every class and function with Keras, so a
 model compiled with them loads again after ``import zoo_losses`` (or ``import zoo``).
@@ -35,6 +35,8 @@ from zoo_losses.multilabel_confusion_matrix import (
 )
 from zoo_losses.quantiles import PinballLoss as PinballLoss
 from zoo_losses.quantiles import pinball_loss as pinball_loss
+from zoo_losses.rank_correlations import KendallsTauB as KendallsTauB
+from zoo_losses.rank_correlations import SpearmansRank as SpearmansRank
 from zoo_losses.sparsemax_loss import SparsemaxLoss as SparsemaxLoss
 from zoo_losses.sparsemax_loss import sparsemax_loss as sparsemax_loss
 from zoo_losses.sparsemax_loss import sparsemax_loss_from_logits as sparsemax_loss_from_logits

@@ -14,10 +14,12 @@ from zoo_losses import (
     ContrastiveLoss,
     GIoULoss,
     HammingLoss,
+    KendallsTauB,
     MatthewsCorrelationCoefficient,
     MultiLabelConfusionMatrix,
     PinballLoss,
     SparsemaxLoss,
+    SpearmansRank,
     TripletHardLoss,
     TripletSemiHardLoss,
 )
@@ -247,9 +249,64 @@ def _multilabel_confusion(
     return np.transpose(np.array(counts), (2, 0, 1))
 
 
+def _ranked_batch(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Whole numbers in [0, 13) and [0, 8), each in a bin of its own at 100 cut points."""
+    rng = np.random.default_rng(seed)
+    y_true = rng.integers(0, 13, size=12)
+    y_pred = np.clip(np.round(y_true * 0.5 + rng.normal(0, 1.5, size=12)), 0, 7)
+    return y_true.astype("float32"), y_pred.astype("float32")
+
+
+def _mean_ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks 1..n, tied values sharing their mean rank."""
+    ranks = np.empty(len(values))
+    for value in np.unique(values):
+        below, tied = np.sum(values < value), np.sum(values == value)
+        ranks[values == value] = below + (tied + 1) / 2.0
+    return ranks
+
+
+def _spearman(config: dict[str, Any], y_true: np.ndarray, y_pred: np.ndarray, _: Any) -> float:
+    return float(np.corrcoef(_mean_ranks(y_true), _mean_ranks(y_pred))[0, 1])
+
+
+def _kendall_tau_b(config: dict[str, Any], y_true: np.ndarray, y_pred: np.ndarray, _: Any) -> float:
+    concordant = discordant = tied_true = tied_pred = 0
+    for a in range(len(y_true)):
+        for b in range(a + 1, len(y_true)):
+            sign = np.sign(y_true[a] - y_true[b]) * np.sign(y_pred[a] - y_pred[b])
+            concordant += sign > 0
+            discordant += sign < 0
+            tied_true += y_true[a] == y_true[b] and y_pred[a] != y_pred[b]
+            tied_pred += y_pred[a] == y_pred[b] and y_true[a] != y_true[b]
+    spread = (concordant + discordant + tied_true) * (concordant + discordant + tied_pred)
+    return float((concordant - discordant) / np.sqrt(spread))
+
+
+RANKS = {"actual_min": 0, "actual_max": 13, "preds_min": 0, "preds_max": 8}
+BAD_RANGE = (({"actual_min": 13}, "actual_min"), ({"preds_cutpoints": 1}, "preds_cutpoints"))
+
+
 @zoo.hookimpl
 def register_metrics() -> list[zoo.MetricEntry]:
     return [
+        zoo.MetricEntry(
+            SpearmansRank,
+            config=RANKS,
+            example_batch=_ranked_batch,
+            reference=_spearman,
+            sample_weight=False,
+            atol=1e-5,
+            invalid_configs=BAD_RANGE,
+        ),
+        zoo.MetricEntry(
+            KendallsTauB,
+            config=RANKS,
+            example_batch=_ranked_batch,
+            reference=_kendall_tau_b,
+            sample_weight=False,
+            invalid_configs=BAD_RANGE,
+        ),
         zoo.MetricEntry(
             CohenKappa,
             config={"num_classes": 4, "sparse_labels": True, "weightage": "quadratic"},
@@ -297,7 +354,7 @@ def register_family() -> zoo.Family:
         "contrastive metric-learning losses, the GIoU box loss, the pinball (quantile) loss "
         "and the sparsemax loss, with their function forms; and its metrics Keras lacks: "
         "Cohen's kappa, Matthews' correlation coefficient, the Hamming loss and the "
-        "multi-label confusion matrix.",
+        "multi-label confusion matrix, Spearman's and Kendall's (tau-b) rank correlations.",
     )
 
 
