@@ -31,6 +31,7 @@ OFFICIAL_FAMILIES = (
     "optimizers",
     "vision",
     "transformer",
+    "losses",
 )
 
 

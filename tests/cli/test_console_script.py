@@ -36,6 +36,33 @@ def test_list_json_shows_the_core_family():
     assert plugin["distribution"] == "keras-zoo-core" and not plugin["broken"]
 
 
+def test_list_and_info_show_losses():
+    # A kind beyond layers, initializers, regularizers and constraints: its own section.
+    data = json.loads(zoo("list", "--json").stdout)
+    losses = {item["name"]: item for item in data["losses"]}
+    assert {"TripletSemiHardLoss", "PinballLoss", "GIoULoss"} <= set(losses)
+    assert losses["PinballLoss"]["keras_name"] == "zoo_losses>PinballLoss"
+    assert losses["PinballLoss"]["kind"] == "loss"
+    assert "Losses" in zoo("list").stdout
+    result = zoo("info", "PinballLoss")
+    assert result.returncode == 0, result.stderr
+    for expected in ("(loss, family losses)", "tau", "zoo_losses>PinballLoss", "reduction"):
+        assert expected in result.stdout
+
+
+def test_list_and_info_show_metrics():
+    data = json.loads(zoo("list", "--json").stdout)
+    metrics = {item["name"]: item for item in data["metrics"]}
+    assert {"CohenKappa", "MatthewsCorrelationCoefficient", "HammingLoss"} <= set(metrics)
+    assert metrics["CohenKappa"]["keras_name"] == "zoo_losses>CohenKappa"
+    assert metrics["CohenKappa"]["kind"] == "metric"
+    assert "Metrics" in zoo("list").stdout
+    result = zoo("info", "CohenKappa")
+    assert result.returncode == 0, result.stderr
+    for expected in ("(metric, family losses)", "num_classes", "zoo_losses>CohenKappa"):
+        assert expected in result.stdout
+
+
 def test_info_shows_signature_weights_config_and_twin():
     result = zoo("info", "Linear")
     assert result.returncode == 0, result.stderr

@@ -92,6 +92,26 @@ def test_layer_pages_show_weights_output_costs_and_support(pages):
     assert "measured largest difference" in page
 
 
+def test_loss_pages_show_the_example_batch_beside_the_numpy_reference(pages):
+    page = pages["reference/losses/TripletSemiHardLoss.md"]
+    assert "*loss* · family" in page and "## On its example batch" in page
+    assert "numpy reference" in page and "One loss for the whole batch" in page
+    assert "## Weights" not in page
+    value = float(page.split("| value | ")[1].split(" ")[0])
+    reference = float(page.split("| numpy reference | ")[1].split(" ")[0])
+    assert value == pytest.approx(reference, rel=1e-5)
+    assert "One loss per sample" in pages["reference/losses/PinballLoss.md"]
+
+
+def test_metric_pages_show_the_result_beside_the_reference(pages):
+    page = pages["reference/losses/CohenKappa.md"]
+    assert "*metric* · family" in page and "## On its example batches" in page
+    value = float(page.split("| result() after 3 batches | ")[1].split(" ")[0])
+    reference = float(page.split("| reference, all at once | ")[1].split(" ")[0])
+    assert value == pytest.approx(reference, rel=1e-5)
+    assert "## Weights" not in page
+
+
 def test_home_catalogue_links_every_object(pages):
     home = pages["index.md"]
     for item in zoo.get_registry().all():

@@ -149,3 +149,13 @@ def test_every_zoo_class_the_table_names_exists():
         if not hasattr(importlib.import_module(package), name)
     ]
     assert not missing, f"the guide names zoo classes that do not exist: {missing}"
+
+
+def test_every_metric_the_metrics_table_names_exists():
+    section = GUIDE.read_text().split("## Where each `tfa.metrics` name lives now")[1]
+    section = section.split("\n## ")[0]
+    named = re.findall(r"`(keras\.metrics|zoo_losses)\.(\w+)`", section)
+    assert len(named) >= 10, named
+    modules = {"keras.metrics": keras.metrics, "zoo_losses": importlib.import_module("zoo_losses")}
+    missing = [f"{m}.{n}" for m, n in named if not hasattr(modules[m], n)]
+    assert not missing, f"the metrics table names what does not exist: {missing}"

@@ -256,6 +256,38 @@ def test_an_entry_with_a_wrong_field_is_refused_naming_entry_and_field(fields, f
         zoo.LayerEntry(Doubler, **fields)
 
 
+class Halving(keras.losses.Loss):
+    def call(self, y_true, y_pred):
+        return keras.ops.mean(y_pred - y_true, axis=-1) / 2
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "error"),
+    [
+        ({"example_batch": "a batch"}, "example_batch", TypeError),
+        ({"per_sample": 1}, "per_sample", TypeError),
+        ({"twin": "keras.losses.MeanSquaredError"}, "twin", TypeError),
+        ({"atol": -1e-5}, "atol", ValueError),
+        ({"mixed_precision_atol": 0.0}, "mixed_precision_atol", ValueError),
+        ({"config_space": [("reduction", "sum")]}, "config_space", TypeError),
+    ],
+)
+def test_every_kinds_entry_is_validated_as_a_layers_is(fields, field, error):
+    # The checks live on the shared Entry base: a new kind's entry has them without an edit.
+    with pytest.raises(error, match=f"LossEntry of Halving: field '{field}' must be"):
+        zoo.LossEntry(Halving, **fields)
+
+
+def test_a_metric_entry_needs_two_batches_to_check_accumulation():
+    class Counting(keras.metrics.Mean):
+        pass
+
+    with pytest.raises(ValueError, match="MetricEntry of Counting: field 'batches' must be"):
+        zoo.MetricEntry(Counting, batches=1)
+    with pytest.raises(TypeError, match="MetricEntry of Counting: field 'sample_weight' must"):
+        zoo.MetricEntry(Counting, sample_weight="yes")
+
+
 def test_a_wrong_entry_breaks_its_plugin_at_registration(manager, plugins):
     class Careless:
         @zoo.hookimpl

@@ -13,7 +13,10 @@ from zoo.cli.targets import registry as load_registry
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser("info", help="show one registered object")
-    parser.add_argument("name", help="a layer, initializer, regularizer or constraint name")
+    from zoo.registry.kinds import KINDS
+
+    kinds = ", ".join(KINDS)
+    parser.add_argument("name", help=f"the name of a registered object (of a kind: {kinds})")
     parser.set_defaults(run=run)
 
 

@@ -1,8 +1,9 @@
 """Entry points -> plugin loading -> the registry: what the installed plugins ship.
 
 - ``entries``: what a plugin returns from its hooks, one entry per object;
+- ``field_types``: whether an entry's field holds its annotated type (its validation);
 - ``hookspecs``: the hooks a plugin implements;
-- ``kinds``: the kinds of object (layer, initializer, ...), each its entry type,
+- ``kinds``: the kinds of object (layer, initializer, loss, metric, ...), each its entry type,
   hook and page template;
 - ``loading``: finding and importing the plugins (the plugin manager);
 - ``registry``: what they registered, collected on first use;
@@ -12,7 +13,17 @@
 Everything downstream (the kit, the bench, the docs, the CLI) imports from here.
 """
 
-from zoo.registry.entries import WRONG_INPUTS, Family, LayerEntry, ObjectEntry, Twin
+from zoo.registry.entries import (
+    REDUCTIONS,
+    WRONG_INPUTS,
+    Entry,
+    Family,
+    LayerEntry,
+    LossEntry,
+    MetricEntry,
+    ObjectEntry,
+    Twin,
+)
 from zoo.registry.hookspecs import hookimpl
 from zoo.registry.kinds import KINDS, Kind
 from zoo.registry.loading import Plugin, PluginWarning, ZooPluginManager, load_plugins
@@ -20,10 +31,14 @@ from zoo.registry.registry import Registered, Registry, custom_objects, get_regi
 
 __all__ = [
     "KINDS",
+    "REDUCTIONS",
     "WRONG_INPUTS",
+    "Entry",
     "Family",
     "Kind",
     "LayerEntry",
+    "LossEntry",
+    "MetricEntry",
     "ObjectEntry",
     "Plugin",
     "PluginWarning",

@@ -9,15 +9,15 @@ losses? does it work per sample?).
 
 from __future__ import annotations
 
-import collections.abc
 import copy
 import dataclasses
 import inspect
-import types
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from zoo.registry.field_types import matches, type_name
 
 Config = Mapping[str, Any]
 Shape = tuple[int, ...]
@@ -86,46 +86,20 @@ def _docstring_summary(obj: Any) -> str:
     return doc.strip().splitlines()[0] if doc.strip() else ""
 
 
-def _matches(value: Any, hint: Any) -> bool:
-    """Whether ``value`` is of the annotated type, as far as a plugin author can get it
-    wrong: classes, unions, tuples (of a length or of any), mappings and callables."""
-    origin = typing.get_origin(hint)
-    arguments = typing.get_args(hint)
-    if hint is Any:
-        return True
-    if hint is None or hint is type(None):
-        return value is None
-    if origin in (typing.Union, types.UnionType):
-        return any(_matches(value, argument) for argument in arguments)
-    if origin is tuple:
-        if not isinstance(value, tuple):
-            return False
-        if len(arguments) == 2 and arguments[1] is Ellipsis:
-            return all(_matches(item, arguments[0]) for item in value)
-        return len(value) == len(arguments) and all(map(_matches, value, arguments))
-    if origin is collections.abc.Callable:
-        return callable(value)
-    if origin is not None:
-        return isinstance(value, origin)
-    if hint is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return not isinstance(hint, type) or isinstance(value, hint)
-
-
-def _type_name(hint: Any) -> str:
-    if typing.get_origin(hint) is None and isinstance(hint, type):
-        return hint.__name__
-    for module in ("typing.", "collections.abc.", f"{__name__}."):
-        hint = str(hint).replace(module, "")
-    return str(hint)
-
-
 @dataclass(frozen=True)
-class _Entry:
+class Entry:
+    """What every kind's entry has: the class, an example config, and what the checks of
+    every kind read (the Keras twin, bad configs, the config space to fuzz).
+
+    A new kind's entry subclasses this, so the registry, ``zoo list``/``zoo info``,
+    the docs and the checks of every kind take it without an edit.
+    """
+
     cls: type
     config: Config | Callable[[], Config] = field(default_factory=dict)
+    twin: Twin | None = None
+    invalid_configs: InvalidConfigs = ()
+    config_space: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Checked as the plugin's hook builds the entry: a wrong field then breaks that
@@ -135,10 +109,10 @@ class _Entry:
         hints = typing.get_type_hints(type(self))
         for found in dataclasses.fields(self):
             value = getattr(self, found.name)
-            if not _matches(value, hints[found.name]):
+            if not matches(value, hints[found.name]):
                 raise TypeError(
                     f"{type(self).__name__} of {self.name}: field {found.name!r} must be "
-                    f"{_type_name(hints[found.name])}, not {value!r}"
+                    f"{type_name(hints[found.name])}, not {value!r}"
                 )
         self._check_values()
 
@@ -169,7 +143,7 @@ class _Entry:
 
 
 @dataclass(frozen=True)
-class LayerEntry(_Entry):
+class LayerEntry(Entry):
     """A layer (or model) a plugin ships.
 
     Args:
@@ -263,19 +237,16 @@ class LayerEntry(_Entry):
     trainable_weights: int = 0
     non_trainable_weights: int = 0
     losses: int = 0
-    twin: Twin | None = None
     training_changes_output: bool = False
     per_sample: bool = True
     differentiable: bool = True
     mixed_precision_atol: float = 5e-2
     own_loss: bool = False
-    invalid_configs: InvalidConfigs = ()
     rejects: tuple[str, ...] = ()
     distributed_config: Config = field(default_factory=dict)
     normalizes: bool = False
     identity_config: Config | None = None
     finite_up_to: float | None = None
-    config_space: Mapping[str, Any] = field(default_factory=dict)
     backend_tolerance: float = 1e-4
     layout: Mapping[str, tuple[str | None, ...]] = field(default_factory=dict)
     # At the end (added in 0.2.0): an entry built with positional arguments keeps its meaning.
@@ -338,7 +309,7 @@ class LayerEntry(_Entry):
 
 
 @dataclass(frozen=True)
-class ObjectEntry(_Entry):
+class ObjectEntry(Entry):
     """An initializer, regularizer or constraint a plugin ships.
 
     Args:
@@ -358,9 +329,119 @@ class ObjectEntry(_Entry):
             fuzzing, as for ``LayerEntry.config_space``.
     """
 
-    twin: Twin | None = None
     reference: Callable[[dict[str, Any], Any], Any] | None = None
     example_shape: Shape = (6, 4)
     atol: float = 1e-5
-    invalid_configs: InvalidConfigs = ()
-    config_space: Mapping[str, Any] = field(default_factory=dict)
+
+
+#: Keras' ``reduction`` values of a ``keras.losses.Loss``, each checked against numpy.
+REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none")
+
+
+@dataclass(frozen=True)
+class LossEntry(Entry):
+    """A loss (a ``keras.losses.Loss`` subclass) a plugin ships.
+
+    Args:
+        cls: the loss class.
+        config: example constructor arguments.
+        example_batch: a function of a seed returning a reproducible example
+            batch ``(y_true, y_pred)`` as numpy arrays, batch first, valid for
+            the loss (labels, boxes or logits as it expects).
+        reference: an independent numpy implementation, as a function of
+            (config, y_true, y_pred) returning what ``call`` returns before
+            Keras reduces it: one loss per sample (``per_sample``) or one for
+            the batch. The checks apply each ``reduction`` and
+            ``sample_weight`` to it themselves.
+        per_sample: whether ``call`` gives one loss per sample (so
+            ``sample_weight`` weighs samples); ``False`` for losses over the
+            whole batch, such as metric-learning losses over its pairs.
+        twin: the Keras built-in it must match, if any.
+        atol: absolute tolerance against the reference.
+        rtol: relative tolerance against the reference.
+        mixed_precision_atol: how far its value on float16 predictions may be
+            from the float32 one, relative to the value's scale.
+        differentiable: whether its gradient exists on the example batch
+            (checked finite and, where the loss is smooth there, non-zero).
+        invalid_configs: bad constructor arguments, each a pair (overrides of
+            the example config, a word the error must contain): making the
+            loss with them, or using it on the example batch, must raise
+            ``ValueError``.
+        config_space: valid values of some constructor arguments, for config
+            fuzzing, as for ``LayerEntry.config_space``.
+    """
+
+    example_batch: Callable[[int], tuple[Any, Any]] | None = None
+    reference: Callable[[dict[str, Any], Any, Any], Any] | None = None
+    per_sample: bool = True
+    atol: float = 1e-5
+    rtol: float = 1e-5
+    mixed_precision_atol: float = 2e-2
+    differentiable: bool = True
+
+    def _check_values(self) -> None:
+        super()._check_values()
+        for name in ("atol", "rtol"):
+            if getattr(self, name) < 0:
+                self._refuse(name, getattr(self, name), "a tolerance, zero or more")
+        if not self.mixed_precision_atol > 0:
+            self._refuse("mixed_precision_atol", self.mixed_precision_atol, "a positive number")
+
+    def batch(self, seed: int = 0) -> tuple[Any, Any]:
+        """The example batch ``(y_true, y_pred)`` for ``seed``."""
+        if self.example_batch is None:
+            raise ValueError(f"the entry of {self.name} gives no example_batch")
+        return self.example_batch(seed)
+
+
+@dataclass(frozen=True)
+class MetricEntry(Entry):
+    """A metric (a ``keras.metrics.Metric`` subclass, its state in metric variables) a
+    plugin ships.
+
+    Args:
+        cls: the metric class.
+        config: example constructor arguments.
+        example_batch: a function of a seed returning a reproducible batch
+            ``(y_true, y_pred)`` as numpy arrays, batch first; the checks feed
+            ``batches`` of them (seeds 0, 1, ...) to ``update_state`` one after
+            the other.
+        reference: an independent implementation (numpy, or a library such as
+            scikit-learn), as a function of (config, y_true, y_pred,
+            sample_weight or ``None``) returning the metric's ``result()`` over
+            all of that data at once: the checks give it the batches joined, so
+            accumulating batch by batch must equal one pass over the whole data.
+        batches: how many example batches the checks accumulate (two or more).
+        sample_weight: whether ``update_state`` takes a ``sample_weight`` (one
+            weight per sample) that the reference weighs as well.
+        twin: the Keras built-in it must match, if any.
+        atol: absolute tolerance against the reference.
+        rtol: relative tolerance against the reference.
+        invalid_configs: bad constructor arguments, each a pair (overrides of
+            the example config, a word the error must contain): making the
+            metric with them, or updating it on the example batch, must raise
+            ``ValueError``.
+        config_space: valid values of some constructor arguments, for config
+            fuzzing, as for ``LayerEntry.config_space``.
+    """
+
+    example_batch: Callable[[int], tuple[Any, Any]] | None = None
+    reference: Callable[[dict[str, Any], Any, Any, Any], Any] | None = None
+    batches: int = 3
+    sample_weight: bool = True
+    atol: float = 1e-5
+    rtol: float = 1e-5
+
+    def _check_values(self) -> None:
+        super()._check_values()
+        if self.batches < 2:
+            self._refuse("batches", self.batches, "two or more (accumulation is checked)")
+        for name in ("atol", "rtol"):
+            if getattr(self, name) < 0:
+                self._refuse(name, getattr(self, name), "a tolerance, zero or more")
+
+    def batch(self, seed: int = 0) -> tuple[Any, Any]:
+        """The example batch ``(y_true, y_pred)`` for ``seed``."""
+        if self.example_batch is None:
+            raise ValueError(f"the entry of {self.name} gives no example_batch")
+        return self.example_batch(seed)

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from pluggy import HookimplMarker, HookspecMarker
 
 if TYPE_CHECKING:
-    from zoo.registry.entries import Family, LayerEntry, ObjectEntry
+    from zoo.registry.entries import Family, LayerEntry, LossEntry, MetricEntry, ObjectEntry
 
 hookspec = HookspecMarker("zoo")
 hookimpl = HookimplMarker("zoo")
@@ -63,3 +63,13 @@ def register_regularizers() -> list[ObjectEntry]:
 @hookspec
 def register_constraints() -> list[ObjectEntry]:
     """The constraints of the family, one ``ObjectEntry`` each."""
+
+
+@hookspec
+def register_losses() -> list[LossEntry]:
+    """The losses of the family, one ``LossEntry`` each."""
+
+
+@hookspec
+def register_metrics() -> list[MetricEntry]:
+    """The metrics of the family, one ``MetricEntry`` each."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from zoo.registry.entries import LayerEntry, ObjectEntry
+from zoo.registry.entries import Entry, LayerEntry, LossEntry, MetricEntry, ObjectEntry
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Kind:
     name: str
     plural: str
     hook: str
-    entry_type: type[LayerEntry | ObjectEntry]
+    entry_type: type[Entry]
     page: str
 
 
@@ -45,5 +45,7 @@ KINDS: dict[str, Kind] = {
         Kind("initializer", "initializers", "register_initializers", ObjectEntry, page="object"),
         Kind("regularizer", "regularizers", "register_regularizers", ObjectEntry, page="object"),
         Kind("constraint", "constraints", "register_constraints", ObjectEntry, page="object"),
+        Kind("loss", "losses", "register_losses", LossEntry, page="loss"),
+        Kind("metric", "metrics", "register_metrics", MetricEntry, page="metric"),
     )
 }

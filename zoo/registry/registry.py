@@ -1,5 +1,5 @@
-"""What the plugins registered: families, layers, initializers, regularizers
-and constraints, with where each came from.
+"""What the plugins registered: families and their objects of every kind
+(``KINDS``), with where each came from.
 
 Everything downstream (the CLI, the conformance kit, the benchmarks, the
 docs) reads this and nothing else, so it never needs to know a family by name.
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from zoo.registry import loading as plugin_loading
-from zoo.registry.entries import Family, LayerEntry, ObjectEntry
+from zoo.registry.entries import Entry, Family
 from zoo.registry.kinds import KINDS, Kind
 from zoo.versions import is_official, official_distribution
 
@@ -26,7 +26,7 @@ __all__ = ["KINDS", "Kind", "Registered", "Registry", "custom_objects", "get_reg
 class Registered:
     """One registered object: its entry, its kind, and who registered it."""
 
-    entry: LayerEntry | ObjectEntry
+    entry: Entry
     kind: str
     plugin: str
     family: str

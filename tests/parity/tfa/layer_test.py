@@ -276,9 +276,15 @@ def assert_allclose_according_to_type(
     bfloat16_atol=1e-2,
 ):
     """Similar to tf.test.TestCase.assertAllCloseAccordingToType() (TF Addons' test_utils)."""
-    a = np.array(keras.ops.convert_to_numpy(a))
-    b = np.array(keras.ops.convert_to_numpy(b))
-    dtypes = {_dtype(a.dtype), _dtype(b.dtype)}
+    dtypes = {_dtype(x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype) for x in (a, b)}
+    # TensorFlow's bfloat16 tensors do not convert to numpy here: compared in float32,
+    # with bfloat16's tolerance (the dtypes are read first).
+    a, b = (
+        np.array(keras.ops.convert_to_numpy(keras.ops.cast(x, "float32")))
+        if _dtype(getattr(x, "dtype", "float32")) == "bfloat16"
+        else np.array(keras.ops.convert_to_numpy(x))
+        for x in (a, b)
+    )
     if dtypes & {"float32", "complex64"}:
         rtol, atol = max(rtol, float_rtol), max(atol, float_atol)
     if "float16" in dtypes:

@@ -18,6 +18,7 @@ from zoo.testing.helpers import (
     to_numpy,
 )
 from zoo.testing.kit import check
+from zoo.testing.uses import uses
 
 OBJECTS = ("initializer", "regularizer", "constraint")
 
@@ -48,6 +49,12 @@ def value_of(item: Registered, obj: Any, weights: np.ndarray) -> np.ndarray:
     if item.kind == "initializer":
         return np.asarray(keras.ops.convert_to_numpy(obj(object_entry(item).example_shape)))
     return np.asarray(keras.ops.convert_to_numpy(obj(keras.ops.convert_to_tensor(weights))))
+
+
+@uses(*OBJECTS)
+def use_object(item: Registered, obj: Any) -> np.ndarray:
+    """An object is used on the example weights (an initializer makes weights of their shape)."""
+    return value_of(item, obj, example_weights(object_entry(item)))
 
 
 @check(*OBJECTS)

@@ -17,10 +17,10 @@ import numpy as np
 from zoo.registry import KINDS, Registered
 from zoo.registry.entries import WRONG_INPUTS
 from zoo.testing import seams
-from zoo.testing.checks.object import example_weights, value_of
-from zoo.testing.helpers import example_input, layer_entry, object_entry
+from zoo.testing.helpers import example_input, layer_entry
 from zoo.testing.kit import check
 from zoo.testing.seams import STRING_TENSORS
+from zoo.testing.uses import use, uses
 
 
 def _head(error: BaseException) -> str:
@@ -45,13 +45,15 @@ def expect_value_error(action: Callable[[], Any], words: list[str], what: str) -
     raise AssertionError(f"{what} was accepted without an error")
 
 
+@uses("layer")
+def call_layer(item: Registered, layer: Any) -> Any:
+    """A layer is used by calling it on the example input."""
+    return layer(example_input(layer_entry(item)))
+
+
 def make_and_use(item: Registered, config: dict[str, Any]) -> None:
-    """Make the object from ``config`` and use it once on the example input or weights."""
-    obj = item.cls(**config)
-    if item.kind == "layer":
-        obj(example_input(layer_entry(item)))
-    else:
-        value_of(item, obj, example_weights(object_entry(item)))
+    """Make the object from ``config`` and use it once on its kind's example data."""
+    use(item, item.cls(**config))
 
 
 @check(*KINDS, applies=lambda item: bool(item.entry.invalid_configs))

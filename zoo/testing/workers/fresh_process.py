@@ -31,21 +31,29 @@ class Loaded:
     outputs: list[np.ndarray]
     non_trainable: list[np.ndarray]
     config: str
+    #: ``model.evaluate(inputs, targets, return_dict=True)`` where targets were given:
+    #: the compiled loss and metrics as the loaded model computes them.
+    evaluated: dict[str, Any] | None = None
 
 
-def load_and_predict(path: Path, inputs: np.ndarray | None) -> Loaded:
-    """Load ``path`` in the worker and predict ``inputs`` (inference mode)."""
+def load_and_predict(
+    path: Path, inputs: np.ndarray | None, targets: np.ndarray | None = None
+) -> Loaded:
+    """Load ``path`` in the worker and predict ``inputs`` (inference mode); with
+    ``targets``, also evaluate the compiled model on them in one batch."""
     with tempfile.TemporaryDirectory() as folder:
         request = {"model": str(path), "folder": folder}
         if inputs is not None:
             np.save(Path(folder) / "inputs.npy", inputs)
+        if targets is not None:
+            np.save(Path(folder) / "targets.npy", targets)
         answer = _worker.ask(request)
         if "error" in answer:
             raise AssertionError(f"loading in a new process failed: {answer['error']}")
         arrays = np.load(Path(folder) / "answer.npz")
         outputs = [arrays[f"output_{i}"] for i in range(answer["outputs"])]
         state = [arrays[f"state_{i}"] for i in range(answer["non_trainable"])]
-        return Loaded(outputs, state, answer["config"])
+        return Loaded(outputs, state, answer["config"], answer.get("evaluated"))
 
 
 def _answer(request: dict[str, Any]) -> dict[str, Any]:
@@ -67,11 +75,26 @@ def _answer(request: dict[str, Any]) -> dict[str, Any]:
     config = json.dumps(
         keras.saving.serialize_keras_object(model.get_config()), sort_keys=True, default=str
     )
-    return {
+    answer: dict[str, Any] = {
         "outputs": len(outputs),
         "non_trainable": len(model.non_trainable_weights),
         "config": config,
     }
+    if (folder / "targets.npy").exists():
+        # One batch: a loss over the batch's pairs (a metric-learning loss) must see the
+        # same batch as in the saving process.
+        evaluated = model.evaluate(
+            inputs,
+            np.load(folder / "targets.npy"),
+            batch_size=len(inputs),
+            verbose=0,
+            return_dict=True,
+        )
+        # A metric's result may be an array (a confusion matrix): nested lists of floats.
+        answer["evaluated"] = {
+            name: np.asarray(value, dtype="float64").tolist() for name, value in evaluated.items()
+        }
+    return answer
 
 
 if __name__ == "__main__":

@@ -1,0 +1,64 @@
+"""The few TensorFlow names TF Addons' loss and metric tests use, on Keras 3's public API.
+
+The ported tests import this as ``tf`` (their one edited import line), so their
+bodies keep TF Addons' spelling (``tf.constant(..., shape=...)``,
+``tf.keras.losses.Reduction.SUM``, ``tf.float16``) and run on every Keras
+backend: a constant is a tensor of the backend Keras runs on, a dtype its
+name, a reduction Keras 3's string for it.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import keras as _keras
+import numpy as np
+
+float16, bfloat16, float32, float64 = "float16", "bfloat16", "float32", "float64"
+int32, int64 = "int32", "int64"
+dtypes = SimpleNamespace(
+    float16=float16, float32=float32, float64=float64, int32=int32, int64=int64
+)
+
+
+def constant(value: Any, dtype: Any = None, shape: Any = None) -> Any:
+    """``tf.constant``: the value (reshaped to ``shape``) as a tensor of Keras' backend."""
+    array = np.asarray(value)
+    if shape is not None:
+        array = np.reshape(array, shape)
+    if dtype is not None:
+        dtype = _keras.backend.standardize_dtype(dtype)
+    elif array.dtype == np.float64:
+        dtype = "float32"  # tf.constant makes float32 of Python floats
+    return _keras.ops.convert_to_tensor(array, dtype=dtype)
+
+
+def expand_dims(value: Any, axis: int) -> Any:
+    return _keras.ops.expand_dims(value, axis)
+
+
+#: ``tf.keras.losses.Reduction``'s members as Keras 3 spells them.
+Reduction = SimpleNamespace(
+    NONE="none", SUM="sum", SUM_OVER_BATCH_SIZE="sum_over_batch_size", AUTO="sum_over_batch_size"
+)
+
+
+class _Losses(SimpleNamespace):
+    """``tf.keras.losses``: Keras 3's, with ``Reduction``."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_keras.losses, name)
+
+
+#: ``tf.keras``: Keras 3, whose ``losses`` has ``Reduction`` too.
+keras = SimpleNamespace(
+    losses=_Losses(Reduction=Reduction),
+    models=_keras.models,
+    layers=_keras.layers,
+    Sequential=_keras.Sequential,
+    Model=_keras.Model,
+    Input=_keras.Input,
+    metrics=_keras.metrics,
+    optimizers=_keras.optimizers,
+)

@@ -1,0 +1,62 @@
+"""The page of a loss: what it is, its example, its value on its example batch beside the
+independent numpy reference the kit checks it against, its support matrix, its config
+and API."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zoo.docgen import sections
+from zoo.docgen.markdown import table
+from zoo.docgen.templates import template
+from zoo.registry import LossEntry, Registered
+
+
+def _loss_entry(item: Registered) -> LossEntry:
+    # This template is the page of the kinds whose entries are LossEntry (KINDS).
+    assert isinstance(item.entry, LossEntry), f"{item.name} is a {item.kind}, not a loss"
+    return item.entry
+
+
+def _shape(array: np.ndarray) -> str:
+    return f"`{tuple(array.shape)}` {array.dtype}"
+
+
+@template("loss")
+def loss_page(page: sections.Page) -> None:
+    import keras
+
+    from zoo.testing.checks.loss import reduced, reference_values
+
+    item = page.item
+    entry = _loss_entry(item)
+    sections.heading(page)
+    loss = entry.make()
+    y_true, y_pred = entry.batch()
+    value = float(np.asarray(keras.ops.convert_to_numpy(loss(y_true, y_pred))))
+    rows = [
+        ["y_true", _shape(y_true)],
+        ["y_pred", _shape(y_pred)],
+        ["value", f"{value:.6g}"],
+    ]
+    if entry.reference is not None:
+        reduction = entry.make_config().get("reduction", loss.reduction)
+        expected = float(reduced(reference_values(entry, y_true, y_pred), None, reduction))
+        rows.append(["numpy reference", f"{expected:.6g}"])
+    page.lines += [
+        "## On its example batch\n",
+        table(["", ""], rows),
+        (
+            "One loss per sample before Keras' `reduction`; `sample_weight` weighs samples.\n"
+            if entry.per_sample
+            else "One loss for the whole batch (it compares the batch's samples with each "
+            "other): `reduction` leaves it as it is; Keras broadcasts a `sample_weight` "
+            "against it before reducing.\n"
+        ),
+    ]
+    sections.twin(page)
+    cost_lines, cost_files = page.costs(item)
+    page.lines += cost_lines
+    page.files.update(cost_files)
+    page.lines += page.support(item)
+    sections.config_and_api(page, loss)

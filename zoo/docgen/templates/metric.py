@@ -1,0 +1,58 @@
+"""The page of a metric: what it is, its example, its result over its example batches
+beside the independent reference the kit checks it against, its support matrix, its
+config and API."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zoo.docgen import sections
+from zoo.docgen.markdown import table
+from zoo.docgen.templates import template
+from zoo.registry import MetricEntry, Registered
+
+
+def _metric_entry(item: Registered) -> MetricEntry:
+    # This template is the page of the kinds whose entries are MetricEntry (KINDS).
+    assert isinstance(item.entry, MetricEntry), f"{item.name} is a {item.kind}, not a metric"
+    return item.entry
+
+
+def _shown(value: np.ndarray) -> str:
+    if value.ndim == 0:
+        return f"{float(value):.6g}"
+    return f"`{np.array2string(value, precision=6, separator=', ').replace(chr(10), '')}`"
+
+
+@template("metric")
+def metric_page(page: sections.Page) -> None:
+    from zoo.testing.checks.metric import example_batches, joined, reference_result, result_of
+
+    item = page.item
+    entry = _metric_entry(item)
+    sections.heading(page)
+    metric = entry.make()
+    batches = example_batches(entry)
+    for y_true, y_pred in batches:
+        metric.update_state(y_true, y_pred)
+    y_true, y_pred = batches[0]
+    rows = [
+        ["y_true (one batch)", f"`{tuple(y_true.shape)}` {y_true.dtype}"],
+        ["y_pred (one batch)", f"`{tuple(y_pred.shape)}` {y_pred.dtype}"],
+        [f"result() after {len(batches)} batches", _shown(result_of(metric))],
+    ]
+    if entry.reference is not None:
+        rows.append(["reference, all at once", _shown(reference_result(entry, *joined(batches)))])
+    page.lines += [
+        "## On its example batches\n",
+        table(["", ""], rows),
+        "`update_state` accumulates the batches in its metric variables; `result()` is the "
+        "value over all of them, as one pass over the whole data gives"
+        + ("; `sample_weight` weighs samples.\n" if entry.sample_weight else ".\n"),
+    ]
+    sections.twin(page)
+    cost_lines, cost_files = page.costs(item)
+    page.lines += cost_lines
+    page.files.update(cost_files)
+    page.lines += page.support(item)
+    sections.config_and_api(page, metric)
