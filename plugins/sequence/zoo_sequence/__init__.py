@@ -8,6 +8,8 @@ with them loads again after `import zoo_sequence`.
 # First: without Keras' backend, `import zoo` stops with one line naming the extra to
 # install, where Keras' own import (by the modules below) would end in a traceback.
 import zoo  # noqa: F401
+from zoo_sequence.crf import CRF as CRF
+from zoo_sequence.crf import CRFModelWrapper as CRFModelWrapper
 from zoo_sequence.crf_ops import crf_binary_score as crf_binary_score
 from zoo_sequence.crf_ops import crf_constrained_decode as crf_constrained_decode
 from zoo_sequence.crf_ops import crf_decode as crf_decode
