@@ -28,8 +28,10 @@ import tempfile
 import keras  # zoo: Keras 3 for tf.keras
 import numpy as np
 import pytest
-from zoo_sequence import CRF  # zoo: was tensorflow_addons.layers.crf
-from zoo_sequence import crf_log_likelihood  # zoo: was tensorflow_addons.text.crf
+from zoo_sequence import (
+    CRF,  # zoo: was tensorflow_addons.layers.crf
+    crf_log_likelihood,  # zoo: was tensorflow_addons.text.crf
+)
 
 from tests.parity.tfa import layer_test as test_utils  # zoo: TF Addons' test_utils
 
@@ -145,7 +147,7 @@ class ModelWithCRFLoss(keras.Model):
             crf_loss = crf_loss * sample_weight
 
         crf_loss = keras.ops.mean(crf_loss)
-        internal_losses = keras.ops.convert_to_tensor(float(0.0)) + sum(self.losses)
+        internal_losses = keras.ops.convert_to_tensor(0.0) + sum(self.losses)
         self.crf_loss_tracker.update_state(crf_loss)
         self.internal_losses_tracker.update_state(internal_losses)
         return crf_loss + internal_losses
