@@ -32,6 +32,7 @@ OFFICIAL_FAMILIES = (
     "vision",
     "transformer",
     "losses",
+    "sequence",
 )
 
 

@@ -1,10 +1,13 @@
-"""The few TensorFlow names TF Addons' loss and metric tests use, on Keras 3's public API.
+"""The few TensorFlow names TF Addons' loss, metric and CRF tests use, on Keras 3's public API.
 
 The ported tests import this as ``tf`` (their one edited import line), so their
 bodies keep TF Addons' spelling (``tf.constant(..., shape=...)``,
 ``tf.keras.losses.Reduction.SUM``, ``tf.float16``) and run on every Keras
 backend: a constant is a tensor of the backend Keras runs on, a dtype its
-name, a reduction Keras 3's string for it.
+name, a reduction Keras 3's string for it, ``tf.squeeze`` or ``tf.reduce_logsumexp``
+the `keras.ops` function of the same meaning (TensorFlow's argument names where they
+differ). Anything TensorFlow-only stays in the tests that need it, behind a
+TensorFlow-backend skip.
 """
 
 from __future__ import annotations
@@ -34,8 +37,24 @@ def constant(value: Any, dtype: Any = None, shape: Any = None) -> Any:
     return _keras.ops.convert_to_tensor(array, dtype=dtype)
 
 
+def convert_to_tensor(value: Any, dtype: Any = None) -> Any:
+    return _keras.ops.convert_to_tensor(value, dtype=dtype)
+
+
 def expand_dims(value: Any, axis: int) -> Any:
-    return _keras.ops.expand_dims(value, axis)
+    return _keras.ops.expand_dims(_keras.ops.convert_to_tensor(value), axis)
+
+
+def squeeze(value: Any, axis: Any = None) -> Any:
+    if isinstance(axis, list | tuple):
+        axis = tuple(axis) if len(axis) > 1 else axis[0]
+    return _keras.ops.squeeze(_keras.ops.convert_to_tensor(value), axis=axis)
+
+
+def reduce_logsumexp(value: Any, axis: Any = None) -> Any:
+    if isinstance(value, list | tuple):
+        value = _keras.ops.stack([_keras.ops.convert_to_tensor(item) for item in value])
+    return _keras.ops.logsumexp(value, axis=axis)
 
 
 #: ``tf.keras.losses.Reduction``'s members as Keras 3 spells them.
@@ -51,8 +70,14 @@ class _Losses(SimpleNamespace):
         return getattr(_keras.losses, name)
 
 
-#: ``tf.keras``: Keras 3, whose ``losses`` has ``Reduction`` too.
-keras = SimpleNamespace(
+class _Keras(SimpleNamespace):
+    """``tf.keras``: Keras 3, whose ``losses`` has ``Reduction`` too."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_keras, name)
+
+
+keras = _Keras(
     losses=_Losses(Reduction=Reduction),
     models=_keras.models,
     layers=_keras.layers,
