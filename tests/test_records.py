@@ -229,3 +229,34 @@ def test_record_paths_do_not_depend_on_the_current_folder(tmp_path, monkeypatch)
     assert project.plugin("shapes", "1.0") == tmp_path / "shapes/docs/records/shapes/1.0"
     monkeypatch.chdir(ROOT)
     assert RecordFiles.of_project(tmp_path / "shapes") == project
+
+
+def test_a_run_replaces_only_the_cases_it_checked(tmp_path):
+    # `zoo check vision --json` must not forget the record of every other family.
+    path = tmp_path / "latest.json"
+    merge_run(
+        path,
+        "jax",
+        {
+            "results": {"core/Linear/masking": "pass", "vision/CBAM/masking": "fail"},
+            "errors": {"vision/CBAM/masking": "boom"},
+            "versions": {"core": "0.2.0", "vision": "0.1.0"},
+        },
+    )
+    merge_run(
+        path,
+        "jax",
+        {
+            "results": {"vision/CBAM/masking": "pass", "vision/CBAM/saving": "pass"},
+            "errors": {},
+            "versions": {"vision": "0.2.0"},
+        },
+    )
+    part = read_record(path)["backends"]["jax"]
+    assert part["results"] == {
+        "core/Linear/masking": "pass",
+        "vision/CBAM/masking": "pass",
+        "vision/CBAM/saving": "pass",
+    }
+    assert part["errors"] == {}
+    assert part["versions"] == {"core": "0.2.0", "vision": "0.2.0"}

@@ -184,11 +184,23 @@ def merge_record(record: dict[str, Any], name: str, part: dict[str, Any]) -> dic
 
 
 def merge_run(path: Path, backend: str, run: dict[str, Any]) -> None:
-    """Put one backend's run into the conformance record at ``path``, replacing that
-    backend's, read again just before writing so that the others are kept."""
+    """Merge one backend's run into the conformance record at ``path``, read again just
+    before writing so that the other backends' parts are kept.
+
+    The run's results replace those of the same cases and keep the rest: checking one
+    family, or only the slow checks, does not forget what the record said of the others."""
     record = read_record(path)
-    record.setdefault("backends", {})[backend] = run
-    record["backends"] = dict(sorted(record["backends"].items()))
+    parts = record.setdefault("backends", {})
+    old = parts.get(backend, {})
+    merged = {**old, **run}
+    for key in ("results", "errors", "versions"):
+        if key in old or key in run:
+            merged[key] = dict(sorted({**old.get(key, {}), **run.get(key, {})}.items()))
+    for case, result in run.get("results", {}).items():
+        if result == "pass":
+            merged.setdefault("errors", {}).pop(case, None)
+    parts[backend] = merged
+    record["backends"] = dict(sorted(parts.items()))
     write_record(path, record)
 
 

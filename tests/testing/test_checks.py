@@ -615,6 +615,21 @@ def test_every_layer_check_has_a_bug_it_catches_here():
     assert layer_checks - elsewhere <= caught, sorted(layer_checks - elsewhere - caught)
 
 
+def test_a_layer_declared_float32_by_design_must_compute_in_float32(plugin):
+    @serializable
+    class FollowsThePolicy(Scale):
+        pass
+
+    plugin(
+        entry(AlwaysFloat32, computes_in_float32=True),
+        entry(FollowsThePolicy, computes_in_float32=True),
+    )
+    for check in ("mixed_float16", "mixed_bfloat16"):
+        assert outcome("AlwaysFloat32", check).passed, outcome("AlwaysFloat32", check).error
+        bad = outcome("FollowsThePolicy", check)
+        assert not bad.passed and "not float32" in bad.error, bad.error
+
+
 def test_gradients_check_catches_a_weight_no_gradient_reaches(plugin):
     @serializable
     class DeadWeight(Scale):

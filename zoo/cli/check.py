@@ -145,30 +145,19 @@ def _record(outcomes: list[Any], path: Path) -> None:
 
     import keras
 
-    from zoo.records import merge_run, read_record
+    from zoo.records import merge_run
 
-    record = read_record(path)
-    backend = current_backend()
-    run = record.get("backends", {}).get(backend, {"results": {}, "errors": {}})
-    run["date"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    run["keras"] = keras.__version__
-    # The plugin versions checked: a result counts for these versions only (zoo.records).
     plugins = load_registry().plugins
-    run["versions"] = dict(
-        sorted(
-            {
-                **run.get("versions", {}),
-                **{o.case.item.plugin: plugins[o.case.item.plugin].version for o in outcomes},
-            }.items()
-        )
-    )
-    for outcome in outcomes:
-        run["results"][outcome.case.id] = "pass" if outcome.passed else "fail"
-        run["errors"].pop(outcome.case.id, None)
-        if not outcome.passed:
-            run["errors"][outcome.case.id] = outcome.error
-    run["results"] = dict(sorted(run["results"].items()))
-    merge_run(path, backend, run)
+    run: dict[str, Any] = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "keras": keras.__version__,
+        # The plugin versions checked: a result counts for these versions only
+        # (zoo.records).
+        "versions": {o.case.item.plugin: plugins[o.case.item.plugin].version for o in outcomes},
+        "results": {o.case.id: "pass" if o.passed else "fail" for o in outcomes},
+        "errors": {o.case.id: o.error for o in outcomes if not o.passed},
+    }
+    merge_run(path, current_backend(), run)
 
 
 def _check_every_backend(args: argparse.Namespace) -> int:

@@ -188,6 +188,10 @@ class LayerEntry(Entry):
             weights, having nothing to differentiate.
         mixed_precision_atol: how far float16/bfloat16 outputs may be from the
             float32 ones, relative to the output scale.
+        computes_in_float32: whether it computes in float32 under any dtype
+            policy, by design (a CRF's log-sum-exp over a long sequence, as TF
+            Addons' did): the mixed-precision checks then expect float32 outputs,
+            still with float32 variables and agreement with a float32 run.
         own_loss: for a ``keras.Model`` that computes its own training loss
             (in ``compute_loss`` or ``train_step``): the model checks compile it
             with an optimizer alone and fit it on the inputs alone,
@@ -241,6 +245,7 @@ class LayerEntry(Entry):
     per_sample: bool = True
     differentiable: bool = True
     mixed_precision_atol: float = 5e-2
+    computes_in_float32: bool = False
     own_loss: bool = False
     rejects: tuple[str, ...] = ()
     distributed_config: Config = field(default_factory=dict)

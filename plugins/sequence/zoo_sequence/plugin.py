@@ -31,6 +31,9 @@ def register_layers():
             # inputs alone (own_loss) or towards zeros with mse, and the wrapper's loss
             # needs the true tags; its tests are in tests/parity/tfa/crf_wrapper_test.py
             # and plugins/sequence/tests/test_crf_layer.py.
+            # TF Addons' CRF computes in float32 whatever the policy: its forward
+            # algorithm's log-sum-exp over a sequence overflows float16.
+            computes_in_float32=True,
             trainable_weights=5,  # chain kernel, two boundaries, dense kernel and bias
             invalid_configs=(
                 ({"units": 0}, "units"),
