@@ -1,6 +1,7 @@
 """Entry points -> plugin loading -> the registry: what the installed plugins ship.
 
-- ``entries``: what a plugin returns from its hooks, one entry per object;
+- ``entries``: what a plugin returns from its hooks, one entry per object (the entry
+  types of losses and metrics in ``loss_entry`` and ``metric_entry``);
 - ``field_types``: whether an entry's field holds its annotated type (its validation);
 - ``hookspecs``: the hooks a plugin implements;
 - ``kinds``: the kinds of object (layer, initializer, loss, metric, ...), each its entry type,
@@ -13,20 +14,12 @@
 Everything downstream (the kit, the bench, the docs, the CLI) imports from here.
 """
 
-from zoo.registry.entries import (
-    REDUCTIONS,
-    WRONG_INPUTS,
-    Entry,
-    Family,
-    LayerEntry,
-    LossEntry,
-    MetricEntry,
-    ObjectEntry,
-    Twin,
-)
+from zoo.registry.entries import WRONG_INPUTS, Entry, Family, LayerEntry, ObjectEntry, Twin
 from zoo.registry.hookspecs import hookimpl
 from zoo.registry.kinds import KINDS, Kind
 from zoo.registry.loading import Plugin, PluginWarning, ZooPluginManager, load_plugins
+from zoo.registry.loss_entry import REDUCTIONS, LossEntry
+from zoo.registry.metric_entry import MetricEntry
 from zoo.registry.registry import Registered, Registry, custom_objects, get_registry
 
 __all__ = [

@@ -31,7 +31,9 @@ from typing import TYPE_CHECKING
 from pluggy import HookimplMarker, HookspecMarker
 
 if TYPE_CHECKING:
-    from zoo.registry.entries import Family, LayerEntry, LossEntry, MetricEntry, ObjectEntry
+    from zoo.registry.entries import Family, LayerEntry, ObjectEntry
+    from zoo.registry.loss_entry import LossEntry
+    from zoo.registry.metric_entry import MetricEntry
 
 hookspec = HookspecMarker("zoo")
 hookimpl = HookimplMarker("zoo")

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from zoo.registry.entries import Entry, LayerEntry, LossEntry, MetricEntry, ObjectEntry
+from zoo.registry.entries import Entry, LayerEntry, ObjectEntry
+from zoo.registry.loss_entry import LossEntry
+from zoo.registry.metric_entry import MetricEntry
 
 
 @dataclass(frozen=True)

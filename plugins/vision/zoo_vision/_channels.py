@@ -37,6 +37,12 @@ def pooled(inputs: Any, axes: tuple[int, ...], how: str) -> Any:
     in float32 (float64 inputs stay float64) so that float16 inputs do not overflow or
     lose it."""
     if how == "max":
+        shape = tuple(inputs.shape)
+        if 0 in shape:
+            # Keras' max refuses any empty tensor (eager TensorFlow, PyTorch), even when
+            # only the batch is empty: its max over the other axes is an empty batch.
+            kept = {axis % len(shape) for axis in axes}
+            return ops.zeros([1 if i in kept else d for i, d in enumerate(shape)], inputs.dtype)
         return ops.max(inputs, axis=axes, keepdims=True)
     dtype = keras.backend.result_type(inputs.dtype, "float32")
     mean = ops.mean(ops.cast(inputs, dtype), axis=axes, keepdims=True)

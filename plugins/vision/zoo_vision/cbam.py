@@ -6,6 +6,7 @@ from typing import Any
 
 import keras
 from keras import ops
+from zoo_normalization import BatchNormalization
 
 from zoo.validation import check_bool, check_positive_int, require, require_float_input
 from zoo_vision._channels import check_reduction, pooled, reduced_width
@@ -41,7 +42,10 @@ class CBAM(keras.layers.Layer):
 
     The batch normalization makes `training=True` normalize with the batch's
     statistics (and update its moving ones); in inference it uses the moving
-    statistics, so each sample's output depends on that sample alone.
+    statistics, so each sample's output depends on that sample alone. It is
+    the zoo's `BatchNormalization` (keras-zoo-normalization): the same numbers
+    as Keras', but an empty or NaN training batch does not ruin its moving
+    statistics.
 
     Args:
         ratio: Float in (0, 1], the bottleneck width as a fraction of the
@@ -62,7 +66,7 @@ class CBAM(keras.layers.Layer):
         synchronized: Whether, in training under a `tf.distribute` strategy,
             the spatial gate's batch normalization takes its statistics over
             the global batch (all replicas) instead of each replica's share;
-            TensorFlow only, as `keras.layers.BatchNormalization`'s argument.
+            TensorFlow only, as `zoo_normalization.BatchNormalization`'s argument.
         **kwargs: Base layer arguments (`name`, `dtype`, `trainable`).
 
     Input shape:
@@ -133,7 +137,7 @@ class CBAM(keras.layers.Layer):
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.data_format = data_format
         self.synchronized = synchronized
-        self.spatial_norm = keras.layers.BatchNormalization(
+        self.spatial_norm = BatchNormalization(
             axis=channel_axis(data_format),
             momentum=_NORM_MOMENTUM,
             epsilon=_NORM_EPSILON,
