@@ -14,10 +14,16 @@ import zoo
 from zoo.registry.loading import register, unregister
 from zoo.testing import CHECKS, Case, run
 
-# A Keras package per test module: planted classes of one name in two modules (the
-# layer and the loss OffByALittle) must not take over each other's Keras name.
-PACKAGE = __name__.rsplit(".", 1)[-1]
-serializable = keras.saving.register_keras_serializable(package=PACKAGE)
+# The registry wants a class's Keras package to be the package it lives in (``tests``
+# under pytest's importlib mode); the module in the Keras name keeps planted classes of
+# one name in two test modules (the layer and the loss OffByALittle) from taking over
+# each other's name.
+PACKAGE, MODULE = __name__.split(".")[0], __name__.rsplit(".", 1)[-1]
+
+
+def serializable(cls):
+    name = f"{MODULE}.{cls.__name__}"
+    return keras.saving.register_keras_serializable(package=PACKAGE, name=name)(cls)
 
 
 @serializable
