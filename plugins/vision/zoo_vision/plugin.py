@@ -8,6 +8,7 @@ example input.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import keras
@@ -62,8 +63,29 @@ def _copy_reshaped(layer: Any, twin: Any) -> None:
     )
 
 
-def _squeeze_excitation_twin(config: dict) -> keras.Model:
-    channels = _IMAGE_INPUT[-1]
+class _BuiltOnInput(keras.layers.Layer):
+    """A twin written as a functional model of public Keras layers, made when the input
+    shape is known: as the zoo layer infers its channels at build, so the same twin
+    serves the kit's small example and the bench's working sizes."""
+
+    def __init__(self, make: Callable[[dict, tuple], keras.Model], config: dict) -> None:
+        super().__init__()
+        self._make = make
+        self._config = config
+
+    def build(self, input_shape: tuple) -> None:
+        self.block = self._make(self._config, tuple(input_shape[1:]))
+
+    def call(self, inputs: Any) -> Any:
+        return self.block(inputs)
+
+
+def _on_input(make: Callable[[dict, tuple], keras.Model]) -> Callable[[dict], keras.Layer]:
+    return lambda config: _BuiltOnInput(make, config)
+
+
+def _squeeze_excitation_twin(config: dict, shape: tuple) -> keras.Model:
+    channels = shape[-1]
     reduced = reduced_width(
         channels,
         config.get("ratio", 0.25),
@@ -71,7 +93,7 @@ def _squeeze_excitation_twin(config: dict) -> keras.Model:
         config.get("divisor", 1),
     )
     use_bias = config.get("use_bias", True)
-    inputs = keras.Input(_IMAGE_INPUT[1:])
+    inputs = keras.Input(shape)
     se = keras.layers.GlobalAveragePooling2D(keepdims=True)(inputs)
     se = keras.layers.Conv2D(
         reduced, 1, activation=config.get("activation", "relu"), use_bias=use_bias
@@ -82,12 +104,12 @@ def _squeeze_excitation_twin(config: dict) -> keras.Model:
     return keras.Model(inputs, keras.layers.Multiply()([inputs, se]))
 
 
-def _eca_twin(config: dict) -> keras.Model:
-    channels = _IMAGE_INPUT[-1]
+def _eca_twin(config: dict, shape: tuple) -> keras.Model:
+    channels = shape[-1]
     width = config.get("kernel_size") or adaptive_kernel_size(
         channels, config.get("gamma", 2.0), config.get("beta", 1.0)
     )
-    inputs = keras.Input(_IMAGE_INPUT[1:])
+    inputs = keras.Input(shape)
     gates = keras.layers.GlobalAveragePooling2D()(inputs)
     gates = keras.layers.Reshape((channels, 1))(gates)
     gates = keras.layers.Conv1D(1, width, padding="same", use_bias=False)(gates)
@@ -96,8 +118,8 @@ def _eca_twin(config: dict) -> keras.Model:
     return keras.Model(inputs, keras.layers.Multiply()([inputs, gates]))
 
 
-def _cbam_twin(config: dict) -> keras.Model:
-    channels = _IMAGE_INPUT[-1]
+def _cbam_twin(config: dict, shape: tuple) -> keras.Model:
+    channels = shape[-1]
     reduced = reduced_width(
         channels,
         config.get("ratio", 1 / 16),
@@ -106,7 +128,7 @@ def _cbam_twin(config: dict) -> keras.Model:
     )
     size = config.get("spatial_kernel_size", 7)
     use_bias = config.get("use_bias", False)
-    inputs = keras.Input(_IMAGE_INPUT[1:])
+    inputs = keras.Input(shape)
     # One bottleneck shared by the average- and the max-pooled vector.
     reduce = keras.layers.Dense(
         reduced, activation=config.get("activation", "relu"), use_bias=use_bias
@@ -166,7 +188,7 @@ def register_layers():
             twin=zoo.Twin(
                 "keras.layers blocks as in EfficientNet (GlobalAveragePooling2D, two 1x1 "
                 "Conv2D, Multiply)",
-                _squeeze_excitation_twin,
+                _on_input(_squeeze_excitation_twin),
                 copy_weights=_copy_reshaped,
             ),
             invalid_configs=(
@@ -192,7 +214,7 @@ def register_layers():
             twin=zoo.Twin(
                 "keras.layers blocks (GlobalAveragePooling2D, Conv1D over the channels, "
                 "sigmoid, Multiply)",
-                _eca_twin,
+                _on_input(_eca_twin),
                 copy_weights=_copy_reshaped,
             ),
             invalid_configs=(
@@ -219,7 +241,7 @@ def register_layers():
             twin=zoo.Twin(
                 "keras.layers blocks (shared Dense bottleneck on average and max pools, "
                 "Conv2D and BatchNormalization on channel mean and max)",
-                _cbam_twin,
+                _on_input(_cbam_twin),
                 copy_weights=_copy_reshaped,
             ),
             # Its spatial gate's batch normalization uses the batch's statistics in training.
