@@ -74,3 +74,8 @@ class TimeStopping(keras.callbacks.Callback):
 
     def get_config(self) -> dict[str, Any]:
         return {"seconds": self.seconds, "verbose": self.verbose}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> TimeStopping:
+        # keras.callbacks.Callback has none; Keras' deserialization needs one.
+        return cls(**config)

@@ -96,6 +96,10 @@ class KLWarmup(keras.callbacks.Callback):
             "target": self.target,
         }
 
+    @classmethod
+    def from_config(cls, config: dict) -> KLWarmup:
+        return cls(**config)
+
     def weight(self, position: int, target: float) -> float:
         """The KL weight at `position` (an epoch index, or a step count with `steps`)."""
         period = self.epochs if self.epochs is not None else self.steps
