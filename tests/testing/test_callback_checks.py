@@ -20,6 +20,8 @@ PACKAGE, MODULE = __name__.split(".")[0], __name__.rsplit(".", 1)[-1]
 def serializable(cls):
     name = f"{MODULE}.{cls.__name__}"
     return keras.saving.register_keras_serializable(package=PACKAGE, name=name)(cls)
+
+
 EPOCHS = 4
 
 
@@ -168,7 +170,7 @@ def test_an_effect_that_holds_without_the_callback_fails_the_fit_check(plugin):
 def test_invalid_configs_applies_to_callbacks(plugin):
     # The check of every kind fits the example with the callback (zoo.testing.uses).
     invalid = (({"rate": -1.0}, "rate"),)
-    plugin(entry(AcceptsAnyRate, invalid_configs=invalid), entry(EpochRate, invalid_configs=invalid))
+    plugin(*(entry(cls, invalid_configs=invalid) for cls in (AcceptsAnyRate, EpochRate)))
     bad = outcome("AcceptsAnyRate", "invalid_configs")
     assert not bad.passed and "accepted without an error" in bad.error, bad.error
     assert outcome("EpochRate", "invalid_configs").passed
