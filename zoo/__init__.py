@@ -21,6 +21,7 @@ require_backend()
 from zoo.layouts import layout_hints, layout_map  # noqa: E402 (after the check)
 from zoo.registry import (  # noqa: E402
     WRONG_INPUTS,
+    CallbackEntry,
     Family,
     LayerEntry,
     LossEntry,
@@ -40,6 +41,7 @@ sys.modules.setdefault("zoo.entries", entries)
 
 __all__ = [
     "WRONG_INPUTS",
+    "CallbackEntry",
     "Family",
     "LayerEntry",
     "LossEntry",

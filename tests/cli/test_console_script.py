@@ -63,6 +63,19 @@ def test_list_and_info_show_metrics():
         assert expected in result.stdout
 
 
+def test_list_and_info_show_callbacks():
+    data = json.loads(zoo("list", "--json").stdout)
+    callbacks = {item["name"]: item for item in data["callbacks"]}
+    assert {"KLWarmup", "TimeStopping"} <= set(callbacks)
+    assert callbacks["KLWarmup"]["keras_name"] == "zoo_vae>KLWarmup"
+    assert callbacks["TimeStopping"]["kind"] == "callback"
+    assert "Callbacks" in zoo("list").stdout
+    result = zoo("info", "TimeStopping")
+    assert result.returncode == 0, result.stderr
+    for expected in ("(callback, family losses)", "seconds", "zoo_losses>TimeStopping"):
+        assert expected in result.stdout
+
+
 def test_info_shows_signature_weights_config_and_twin():
     result = zoo("info", "Linear")
     assert result.returncode == 0, result.stderr

@@ -112,6 +112,15 @@ def test_metric_pages_show_the_result_beside_the_reference(pages):
     assert "## Weights" not in page
 
 
+def test_callback_pages_show_what_they_did_in_training(pages):
+    page = pages["reference/vae/KLWarmup.md"]
+    assert "*callback* · family" in page and "## In training" in page
+    assert "`[0.  , 0.25, 0.5 , 0.75, 1.  , 1.  ]`" in page
+    assert "BackupAndRestore" in page and "## Weights" not in page
+    page = pages["reference/losses/TimeStopping.md"]
+    assert "measured with it (seconds=0) | 1 |" in page
+
+
 def test_home_catalogue_links_every_object(pages):
     home = pages["index.md"]
     for item in zoo.get_registry().all():

@@ -1,7 +1,8 @@
 """Entry points -> plugin loading -> the registry: what the installed plugins ship.
 
 - ``entries``: what a plugin returns from its hooks, one entry per object (the entry
-  types of losses and metrics in ``loss_entry`` and ``metric_entry``);
+  types of losses, metrics and callbacks in ``loss_entry``, ``metric_entry`` and
+  ``callback_entry``);
 - ``field_types``: whether an entry's field holds its annotated type (its validation);
 - ``hookspecs``: the hooks a plugin implements;
 - ``kinds``: the kinds of object (layer, initializer, loss, metric, ...), each its entry type,
@@ -14,6 +15,7 @@
 Everything downstream (the kit, the bench, the docs, the CLI) imports from here.
 """
 
+from zoo.registry.callback_entry import CallbackEntry
 from zoo.registry.entries import WRONG_INPUTS, Entry, Family, LayerEntry, ObjectEntry, Twin
 from zoo.registry.hookspecs import hookimpl
 from zoo.registry.kinds import KINDS, Kind
@@ -26,6 +28,7 @@ __all__ = [
     "KINDS",
     "REDUCTIONS",
     "WRONG_INPUTS",
+    "CallbackEntry",
     "Entry",
     "Family",
     "Kind",

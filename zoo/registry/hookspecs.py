@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from pluggy import HookimplMarker, HookspecMarker
 
 if TYPE_CHECKING:
+    from zoo.registry.callback_entry import CallbackEntry
     from zoo.registry.entries import Family, LayerEntry, ObjectEntry
     from zoo.registry.loss_entry import LossEntry
     from zoo.registry.metric_entry import MetricEntry
@@ -75,3 +76,8 @@ def register_losses() -> list[LossEntry]:
 @hookspec
 def register_metrics() -> list[MetricEntry]:
     """The metrics of the family, one ``MetricEntry`` each."""
+
+
+@hookspec
+def register_callbacks() -> list[CallbackEntry]:
+    """The callbacks of the family, one ``CallbackEntry`` each."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from zoo.registry.callback_entry import CallbackEntry
 from zoo.registry.entries import Entry, LayerEntry, ObjectEntry
 from zoo.registry.loss_entry import LossEntry
 from zoo.registry.metric_entry import MetricEntry
@@ -49,5 +50,6 @@ KINDS: dict[str, Kind] = {
         Kind("constraint", "constraints", "register_constraints", ObjectEntry, page="object"),
         Kind("loss", "losses", "register_losses", LossEntry, page="loss"),
         Kind("metric", "metrics", "register_metrics", MetricEntry, page="metric"),
+        Kind("callback", "callbacks", "register_callbacks", CallbackEntry, page="callback"),
     )
 }

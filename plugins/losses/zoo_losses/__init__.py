@@ -6,6 +6,7 @@ Losses ``TripletSemiHardLoss``, ``TripletHardLoss``, ``ContrastiveLoss``,
 ``sparsemax`` (the core family's function, exported here as TF Addons did).
 Metrics ``CohenKappa``, ``MatthewsCorrelationCoefficient``, ``HammingLoss`` (and
 ``hamming_distance``), ``MultiLabelConfusionMatrix``, ``SpearmansRank``, ``KendallsTauB``.
+Callback ``TimeStopping``.
 
 Importing this package registers every class and function with Keras, so a
 model compiled with them loads again after ``import zoo_losses`` (or ``import zoo``).
@@ -40,6 +41,7 @@ from zoo_losses.rank_correlations import SpearmansRank as SpearmansRank
 from zoo_losses.sparsemax_loss import SparsemaxLoss as SparsemaxLoss
 from zoo_losses.sparsemax_loss import sparsemax_loss as sparsemax_loss
 from zoo_losses.sparsemax_loss import sparsemax_loss_from_logits as sparsemax_loss_from_logits
+from zoo_losses.time_stopping import TimeStopping as TimeStopping
 from zoo_losses.triplet import TripletHardLoss as TripletHardLoss
 from zoo_losses.triplet import TripletSemiHardLoss as TripletSemiHardLoss
 from zoo_losses.triplet import triplet_hard_loss as triplet_hard_loss

@@ -23,6 +23,7 @@ from zoo_losses import (
     TripletHardLoss,
     TripletSemiHardLoss,
 )
+from zoo_losses.plugin_callbacks import register_callbacks as register_callbacks
 
 ZOO_PLUGIN_API = 1
 

@@ -86,8 +86,8 @@ def test_wrong_arguments_are_refused():
 
 
 def test_the_docstring_example_runs():
-    # KLWarmup is a callback, not a registered layer, so the kit's docstring check does not
-    # reach it; its Example runs here.
+    # The kit's docstring_example check runs it too, now that KLWarmup is registered as a
+    # callback; kept here so that the family's own tests cover it without the kit.
     from zoo.testing.checks.source import run_example
 
     failures, report = run_example(KLWarmup)

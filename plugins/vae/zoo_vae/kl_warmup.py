@@ -10,6 +10,7 @@ from zoo.validation import check_choice, check_non_negative, check_positive_int,
 SCHEDULES = ("linear", "cyclical")
 
 
+@keras.saving.register_keras_serializable(package="zoo_vae")
 class KLWarmup(keras.callbacks.Callback):
     """Raises the weight of a VAE's KL term from 0 to its target during training.
 
@@ -83,6 +84,21 @@ class KLWarmup(keras.callbacks.Callback):
         require(is_real(ratio) and 0 < ratio <= 1, "ratio", ratio, "a number in (0, 1]")
         self.ratio = float(ratio)
         self.target = None if target is None else check_non_negative("target", target)
+
+    def get_config(self) -> dict:
+        # Callbacks have no get_config in Keras; this one's lets the zoo serialize it
+        # (`keras.saving.serialize_keras_object`) and rebuild it as it was made.
+        return {
+            "epochs": self.epochs,
+            "steps": self.steps,
+            "schedule": self.schedule,
+            "ratio": self.ratio,
+            "target": self.target,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict) -> KLWarmup:
+        return cls(**config)
 
     def weight(self, position: int, target: float) -> float:
         """The KL weight at `position` (an epoch index, or a step count with `steps`)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 
 import zoo
@@ -12,6 +13,7 @@ from zoo_vae import (
     Encoder,
     GumbelSoftmaxSampling,
     KLDivergenceRegularizer,
+    KLWarmup,
     Sampling,
     VectorQuantizer,
 )
@@ -219,5 +221,48 @@ def register_regularizers():
             example_shape=(6, 4),
             invalid_configs=(({"strength": -0.5}, "strength"),),
             config_space={"strength": (0.0, 2.0)},
+        ),
+    ]
+
+
+def _warmup_training(seed: int) -> tuple[VAE, dict]:
+    """A small VAE (beta 1), built (BackupAndRestore restores into built weights), and
+    six epochs of two steps on uniform data."""
+    x = np.random.default_rng(seed).uniform(size=(32, 8)).astype("float32")
+    vae = VAE(8, latent_dim=2, intermediate_dim=16, beta=1.0, seed=seed)
+    vae(x[:1])
+    vae.compile(optimizer="adam")
+    return vae, {"x": x, "epochs": 6, "batch_size": 16, "shuffle": False}
+
+
+def _warmup_effect(vae: VAE, history) -> list[float]:
+    """The KL weight each epoch logged: the linear ramp over 4 epochs to beta = 1."""
+    assert "kl_weight" in history.history, "no kl_weight logged"
+    weights = history.history["kl_weight"]
+    np.testing.assert_allclose(weights, [0.0, 0.25, 0.5, 0.75, 1.0, 1.0], atol=1e-6)
+    return list(weights)
+
+
+def _warmup_state(vae: VAE) -> float:
+    return float(keras.ops.convert_to_numpy(vae.kl_weight))
+
+
+@zoo.hookimpl
+def register_callbacks():
+    return [
+        zoo.CallbackEntry(
+            KLWarmup,
+            config={"epochs": 4},
+            example=_warmup_training,
+            effect=_warmup_effect,
+            stateful=True,
+            state=_warmup_state,
+            invalid_configs=(
+                ({"epochs": 0}, "epochs"),
+                ({"steps": 3}, "exactly one"),
+                ({"schedule": "cosine"}, "schedule"),
+                ({"ratio": 0.0}, "ratio"),
+                ({"target": -1.0}, "target"),
+            ),
         ),
     ]

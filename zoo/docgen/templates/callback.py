@@ -1,0 +1,60 @@
+"""The page of a callback: what it is, its example, what it did in the example training
+the kit checks it in, whether that survives an interrupted training, its support
+matrix, its config and API."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zoo.docgen import sections
+from zoo.docgen.markdown import table
+from zoo.docgen.templates import template
+from zoo.registry import CallbackEntry, Registered
+
+
+def _callback_entry(item: Registered) -> CallbackEntry:
+    # This template is the page of the kinds whose entries are CallbackEntry (KINDS).
+    assert isinstance(item.entry, CallbackEntry), f"{item.name} is a {item.kind}, not a callback"
+    return item.entry
+
+
+def _shown(value: np.ndarray) -> str:
+    if value.ndim == 0:
+        return f"{float(value):.6g}"
+    return f"`{np.array2string(value, precision=6, separator=', ').replace(chr(10), '')}`"
+
+
+@template("callback")
+def callback_page(page: sections.Page) -> None:
+    from zoo.testing.checks.callback import fit_with, measured
+
+    item = page.item
+    entry = _callback_entry(item)
+    sections.heading(page)
+    callback = entry.make()
+    model, arguments = entry.training()
+    overrides = ", ".join(f"{k}={v!r}" for k, v in entry.effect_config.items())
+    rows = [
+        ["model", f"`{type(model).__name__}`, {model.count_params()} parameters"],
+        ["fit", f"{arguments.get('epochs', 1)} epochs, batch size {arguments.get('batch_size')}"],
+    ]
+    if entry.effect is not None:
+        fitted, history = fit_with(entry, [entry.make_effective()])
+        with_it = f"with it ({overrides})" if overrides else "with it"
+        rows.append([f"measured {with_it}", _shown(measured(entry.effect(fitted, history)))])
+    page.lines += [
+        "## In training\n",
+        table(["", ""], rows),
+        "The kit fits this example with the callback on each backend and checks that the "
+        "measured effect holds, and that it does not without the callback.\n",
+        (
+            "It drives training state: training interrupted and resumed under "
+            "`keras.callbacks.BackupAndRestore` ends where uninterrupted training does.\n"
+            if entry.stateful
+            else "It keeps no training state that `keras.callbacks.BackupAndRestore` "
+            "must restore.\n"
+        ),
+    ]
+    sections.twin(page)
+    page.lines += page.support(item)
+    sections.config_and_api(page, callback)
