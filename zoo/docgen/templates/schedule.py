@@ -39,7 +39,8 @@ def schedule_page(page: sections.Page) -> None:
             row.append(f"{value:.6g}")
         headers.append("numpy reference")
         gap = float(np.max(np.abs(got - want)))
-        summary = f"Largest difference from the reference over steps 0..{entry.steps - 1}: {gap:.3g}.\n"
+        last = entry.steps - 1
+        summary = f"Largest difference from the reference over steps 0..{last}: {gap:.3g}.\n"
     else:
         summary = ""
     page.lines += [
