@@ -76,6 +76,26 @@ def test_list_and_info_show_callbacks():
         assert expected in result.stdout
 
 
+def test_list_and_info_show_optimizers_and_schedules():
+    data = json.loads(zoo("list", "--json").stdout)
+    optimizers = {item["name"]: item for item in data["optimizers"]}
+    assert {"RectifiedAdam", "AdaBelief", "Yogi", "Lookahead"} <= set(optimizers)
+    assert optimizers["Lookahead"]["keras_name"] == "zoo_optimizers>Lookahead"
+    assert optimizers["Yogi"]["kind"] == "optimizer"
+    schedules = {item["name"]: item for item in data["schedules"]}
+    assert {"CyclicalLearningRate", "ExponentialCyclicalLearningRate"} <= set(schedules)
+    assert schedules["CyclicalLearningRate"]["kind"] == "schedule"
+    shown = zoo("list").stdout
+    assert "Optimizers" in shown and "Schedules" in shown
+    result = zoo("info", "Lookahead")
+    assert result.returncode == 0, result.stderr
+    for expected in ("(optimizer, family optimizers)", "sync_period", "zoo_optimizers>Lookahead"):
+        assert expected in result.stdout
+    result = zoo("info", "TriangularCyclicalLearningRate")
+    assert result.returncode == 0, result.stderr
+    assert "(schedule, family optimizers)" in result.stdout and "step_size" in result.stdout
+
+
 def test_info_shows_signature_weights_config_and_twin():
     result = zoo("info", "Linear")
     assert result.returncode == 0, result.stderr

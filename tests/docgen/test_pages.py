@@ -121,6 +121,22 @@ def test_callback_pages_show_what_they_did_in_training(pages):
     assert "measured with it (seconds=0) | 1 |" in page
 
 
+def test_optimizer_pages_show_the_update_rule_and_the_reference_gap(pages):
+    page = pages["reference/optimizers/RectifiedAdam.md"]
+    assert "*optimizer* · family" in page and "## Update rule" in page
+    assert "```latex" in page and "## On its example problem" in page
+    gap = float(page.split("| largest difference from the numpy reference | ")[1].split(" ")[0])
+    assert gap < 1e-4
+    assert "## Weights" not in page
+
+
+def test_schedule_pages_show_rates_beside_the_reference(pages):
+    page = pages["reference/optimizers/TriangularCyclicalLearningRate.md"]
+    assert "*schedule* · family" in page and "## Formula" in page
+    assert "| step | rate | numpy reference |" in page
+    assert "| 5 | 0.1 | 0.1 |" in page
+
+
 def test_home_catalogue_links_every_object(pages):
     home = pages["index.md"]
     for item in zoo.get_registry().all():

@@ -1,8 +1,8 @@
 """Entry points -> plugin loading -> the registry: what the installed plugins ship.
 
 - ``entries``: what a plugin returns from its hooks, one entry per object (the entry
-  types of losses, metrics and callbacks in ``loss_entry``, ``metric_entry`` and
-  ``callback_entry``);
+  types of losses, metrics, callbacks, optimizers and schedules in ``loss_entry``,
+  ``metric_entry``, ``callback_entry``, ``optimizer_entry`` and ``schedule_entry``);
 - ``field_types``: whether an entry's field holds its annotated type (its validation);
 - ``hookspecs``: the hooks a plugin implements;
 - ``kinds``: the kinds of object (layer, initializer, loss, metric, ...), each its entry type,
@@ -22,7 +22,9 @@ from zoo.registry.kinds import KINDS, Kind
 from zoo.registry.loading import Plugin, PluginWarning, ZooPluginManager, load_plugins
 from zoo.registry.loss_entry import REDUCTIONS, LossEntry
 from zoo.registry.metric_entry import MetricEntry
+from zoo.registry.optimizer_entry import OptimizerEntry
 from zoo.registry.registry import Registered, Registry, custom_objects, get_registry
+from zoo.registry.schedule_entry import ScheduleEntry
 
 __all__ = [
     "KINDS",
@@ -36,10 +38,12 @@ __all__ = [
     "LossEntry",
     "MetricEntry",
     "ObjectEntry",
+    "OptimizerEntry",
     "Plugin",
     "PluginWarning",
     "Registered",
     "Registry",
+    "ScheduleEntry",
     "Twin",
     "ZooPluginManager",
     "custom_objects",

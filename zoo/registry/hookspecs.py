@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from zoo.registry.entries import Family, LayerEntry, ObjectEntry
     from zoo.registry.loss_entry import LossEntry
     from zoo.registry.metric_entry import MetricEntry
+    from zoo.registry.optimizer_entry import OptimizerEntry
+    from zoo.registry.schedule_entry import ScheduleEntry
 
 hookspec = HookspecMarker("zoo")
 hookimpl = HookimplMarker("zoo")
@@ -81,3 +83,13 @@ def register_metrics() -> list[MetricEntry]:
 @hookspec
 def register_callbacks() -> list[CallbackEntry]:
     """The callbacks of the family, one ``CallbackEntry`` each."""
+
+
+@hookspec
+def register_optimizers() -> list[OptimizerEntry]:
+    """The optimizers of the family, one ``OptimizerEntry`` each."""
+
+
+@hookspec
+def register_schedules() -> list[ScheduleEntry]:
+    """The learning-rate schedules of the family, one ``ScheduleEntry`` each."""

@@ -17,6 +17,8 @@ from zoo.registry.callback_entry import CallbackEntry
 from zoo.registry.entries import Entry, LayerEntry, ObjectEntry
 from zoo.registry.loss_entry import LossEntry
 from zoo.registry.metric_entry import MetricEntry
+from zoo.registry.optimizer_entry import OptimizerEntry
+from zoo.registry.schedule_entry import ScheduleEntry
 
 
 @dataclass(frozen=True)
@@ -51,5 +53,7 @@ KINDS: dict[str, Kind] = {
         Kind("loss", "losses", "register_losses", LossEntry, page="loss"),
         Kind("metric", "metrics", "register_metrics", MetricEntry, page="metric"),
         Kind("callback", "callbacks", "register_callbacks", CallbackEntry, page="callback"),
+        Kind("optimizer", "optimizers", "register_optimizers", OptimizerEntry, page="optimizer"),
+        Kind("schedule", "schedules", "register_schedules", ScheduleEntry, page="schedule"),
     )
 }

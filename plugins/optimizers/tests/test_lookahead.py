@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import pytest
 from zoo_optimizers import Lookahead, RectifiedAdam
+from zoo_optimizers._references import lookahead_reference
 
 from zoo.testing import seams
 
@@ -15,21 +16,6 @@ from zoo.testing import seams
 def precise():
     with seams.most_precise() as dtype:
         yield dtype
-
-
-def reference(start, grads, *, lr, momentum, sync_period, slow_step_size):
-    """Zhang et al., 2019, algorithm 1, with SGD with momentum as the inner optimizer."""
-    fast, slow = start.copy(), start.copy()
-    velocity = np.zeros_like(start)
-    out = []
-    for t, g in enumerate(grads, start=1):
-        velocity = momentum * velocity - lr * g
-        fast = fast + velocity
-        if t % sync_period == 0:
-            slow = slow + slow_step_size * (fast - slow)
-            fast = slow.copy()
-        out.append(fast.copy())
-    return out
 
 
 @pytest.mark.parametrize(("sync_period", "slow_step_size"), [(6, 0.5), (3, 0.8), (1, 1.0)])
@@ -49,7 +35,7 @@ def test_follows_the_paper(sync_period, slow_step_size):
     for g in grads:
         optimizer.apply([keras.ops.convert_to_tensor(g, dtype=dtype)], [variable])
         got.append(np.asarray(keras.ops.convert_to_numpy(variable)))
-    want = reference(
+    want = lookahead_reference(
         start, grads, lr=0.125, momentum=0.5, sync_period=sync_period, slow_step_size=slow_step_size
     )
     tolerance = 1e-12 if dtype == "float64" else 1e-5

@@ -1,5 +1,6 @@
-"""The cyclical schedules against Smith's triangle, written here as a piecewise-linear
-function of the step, and as a model's learning rate through fit, saving and loading."""
+"""The cyclical schedules against Smith's triangle, a piecewise-linear function of the
+step (``zoo_optimizers._references``, shared with the plugin's entries), and as a
+model's learning rate through fit, saving and loading."""
 
 from __future__ import annotations
 
@@ -20,18 +21,13 @@ from zoo_optimizers import (
     rectified_adam,
     yogi,
 )
+from zoo_optimizers._references import triangle
 
 LOW, HIGH, HALF = 0.01, 0.1, 5
 
 
-def triangle(step: int) -> float:
-    """0 at the ends of each cycle of 2 * HALF steps, 1 in its middle."""
-    position = step % (2 * HALF)
-    return position / HALF if position <= HALF else (2 * HALF - position) / HALF
-
-
 def reference(step: int, scale: float) -> float:
-    return LOW + (HIGH - LOW) * triangle(step) * scale
+    return LOW + (HIGH - LOW) * triangle(step, HALF) * scale
 
 
 STEPS = range(0, 47)

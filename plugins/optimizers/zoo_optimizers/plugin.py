@@ -1,13 +1,24 @@
-"""The optimizers family's registration with the zoo.
-
-The zoo has no optimizer or schedule kind yet (issue #25): until it has, the family
-registers itself, and its classes with Keras, but no entries.
-"""
+"""The optimizers family's registration with the zoo: its optimizers and learning-rate
+schedules, each with the independent numpy reference (``_references``) the kit checks
+it against and the formula its page shows."""
 
 from __future__ import annotations
 
+import keras
+import numpy as np
+
 import zoo
-import zoo_optimizers  # noqa: F401  (registers the classes with Keras)
+from zoo_optimizers import (
+    AdaBelief,
+    CyclicalLearningRate,
+    ExponentialCyclicalLearningRate,
+    Lookahead,
+    RectifiedAdam,
+    Triangular2CyclicalLearningRate,
+    TriangularCyclicalLearningRate,
+    Yogi,
+)
+from zoo_optimizers import _references as references
 
 ZOO_PLUGIN_API = 1
 
@@ -17,5 +28,128 @@ def register_family():
     return zoo.Family(
         name="optimizers",
         description="Optimizers and learning-rate schedules TensorFlow Addons users lost: "
-        "RectifiedAdam, AdaBelief, Yogi and the cyclical learning rates, on every backend.",
+        "RectifiedAdam, AdaBelief, Yogi, the Lookahead wrapper and the cyclical learning "
+        "rates, on every backend.",
     )
+
+
+_RECTIFIED_INVALID = (
+    ({"beta_1": 1.0}, "beta_1"),
+    ({"beta_2": 0.0}, "beta_2"),
+    ({"epsilon": 0.0}, "epsilon"),
+    ({"total_steps": 2.5}, "total_steps"),
+    ({"warmup_proportion": 1.5}, "warmup_proportion"),
+)
+
+
+def _lookahead_config() -> dict:
+    # A new inner optimizer each time: one optimizer instance cannot serve two models.
+    # Rate and momentum exact in float32, as Keras' SGD rounds them through it.
+    return {
+        "optimizer": keras.optimizers.SGD(0.125, momentum=0.5),
+        "sync_period": 3,
+        "slow_step_size": 0.5,
+    }
+
+
+@zoo.hookimpl
+def register_optimizers():
+    return [
+        zoo.OptimizerEntry(
+            RectifiedAdam,
+            config={"learning_rate": 0.01},
+            reference=references.rectified_adam_rule,
+            formula=r"\theta_t = \theta_{t-1} - \eta_t \left( r_t \frac{\hat m_t}"
+            r"{\sqrt{\hat v_t} + \epsilon} \text{ if } \rho_t \ge \rho_{thr} \text{ else } "
+            r"\hat m_t \right), \quad r_t = \sqrt{\frac{(\rho_t - 4)(\rho_t - 2)\rho_\infty}"
+            r"{(\rho_\infty - 4)(\rho_\infty - 2)\rho_t}}",
+            invalid_configs=_RECTIFIED_INVALID,
+        ),
+        zoo.OptimizerEntry(
+            AdaBelief,
+            config={"learning_rate": 0.01},
+            reference=references.adabelief_rule,
+            formula=r"s_t = \beta_2 s_{t-1} + (1 - \beta_2)(g_t - m_t)^2 + \epsilon, \quad "
+            r"\theta_t = \theta_{t-1} - \eta_t \, r_t \frac{\hat m_t}{\sqrt{\hat s_t} + \epsilon}",
+            invalid_configs=(*_RECTIFIED_INVALID, ({"rectify": "yes"}, "rectify")),
+        ),
+        zoo.OptimizerEntry(
+            Yogi,
+            config={"learning_rate": 0.05, "l2_regularization_strength": 0.1},
+            reference=references.yogi_rule,
+            formula=r"v_t = v_{t-1} + (1 - \beta_2)\,\mathrm{sign}(g_t^2 - v_{t-1})\,g_t^2, "
+            r"\quad \theta_t = \mathrm{prox}_{\ell_1, \ell_2}\left(\theta_{t-1} - "
+            r"\frac{\eta \sqrt{1 - \beta_2^t}}{1 - \beta_1^t} \frac{m_t}{\sqrt{v_t} + \epsilon}"
+            r"\right)",
+            invalid_configs=(
+                ({"activation": "relu"}, "activation"),
+                ({"initial_accumulator_value": 0.0}, "initial_accumulator_value"),
+                ({"l1_regularization_strength": -1.0}, "l1_regularization_strength"),
+            ),
+        ),
+        zoo.OptimizerEntry(
+            Lookahead,
+            config=_lookahead_config,
+            reference=references.lookahead_rule,
+            formula=r"\theta_t = \mathrm{inner}(\theta_{t-1}, g_t); \text{ every } k "
+            r"\text{ steps: } \phi \leftarrow \phi + \alpha (\theta_t - \phi), \; "
+            r"\theta_t \leftarrow \phi",
+            invalid_configs=(
+                ({"sync_period": 0}, "sync_period"),
+                ({"slow_step_size": 1.5}, "slow_step_size"),
+                ({"optimizer": 3}, "optimizer"),
+            ),
+        ),
+    ]
+
+
+_CYCLE = {"initial_learning_rate": 0.01, "maximal_learning_rate": 0.1, "step_size": 5}
+_TRIANGLE = (
+    r"\eta_t = \eta_{min} + (\eta_{max} - \eta_{min}) \max(0, 1 - x_t)\, {scale}, \quad "
+    r"x_t = \left| \frac{t}{s} - 2 c_t + 1 \right|, \; c_t = \lfloor 1 + \frac{t}{2s} \rfloor"
+)
+_SCHEDULE_INVALID = (
+    ({"step_size": 0}, "step_size"),
+    ({"scale_mode": "epoch"}, "scale_mode"),
+    ({"initial_learning_rate": -1.0}, "initial_learning_rate"),
+)
+
+
+def _sigmoid_schedule(config: dict, steps) -> np.ndarray:
+    # The example's scale_fn is Keras' sigmoid of the cycle: serializable with no
+    # registration, and not constant, so a schedule ignoring scale_fn is caught.
+    return references.triangle_of(config, steps, lambda step, cycle: 1 / (1 + np.exp(-cycle)))
+
+
+@zoo.hookimpl
+def register_schedules():
+    return [
+        zoo.ScheduleEntry(
+            CyclicalLearningRate,
+            config={**_CYCLE, "scale_fn": keras.activations.sigmoid},
+            reference=_sigmoid_schedule,
+            formula=_TRIANGLE.replace("{scale}", r"\mathrm{scale\_fn}(c_t \text{ or } t)"),
+            invalid_configs=(*_SCHEDULE_INVALID, ({"scale_fn": 3}, "scale_fn")),
+        ),
+        zoo.ScheduleEntry(
+            TriangularCyclicalLearningRate,
+            config=_CYCLE,
+            reference=references.triangular_schedule,
+            formula=_TRIANGLE.replace("{scale}", "1"),
+            invalid_configs=_SCHEDULE_INVALID,
+        ),
+        zoo.ScheduleEntry(
+            Triangular2CyclicalLearningRate,
+            config=_CYCLE,
+            reference=references.triangular2_schedule,
+            formula=_TRIANGLE.replace("{scale}", r"2^{-(c_t - 1)}"),
+            invalid_configs=_SCHEDULE_INVALID,
+        ),
+        zoo.ScheduleEntry(
+            ExponentialCyclicalLearningRate,
+            config={**_CYCLE, "gamma": 0.97},
+            reference=references.exponential_schedule,
+            formula=_TRIANGLE.replace("{scale}", r"\gamma^{t}"),
+            invalid_configs=(*_SCHEDULE_INVALID, ({"gamma": 1.5}, "gamma")),
+        ),
+    ]

@@ -37,12 +37,20 @@ class Loaded:
 
 
 def load_and_predict(
-    path: Path, inputs: np.ndarray | None, targets: np.ndarray | None = None
+    path: Path,
+    inputs: np.ndarray | None,
+    targets: np.ndarray | None = None,
+    fit: dict[str, Any] | None = None,
 ) -> Loaded:
     """Load ``path`` in the worker and predict ``inputs`` (inference mode); with
-    ``targets``, also evaluate the compiled model on them in one batch."""
+    ``targets``, also evaluate the compiled model on them in one batch. With ``fit``
+    (``fit``'s keyword arguments, e.g. ``{"epochs": 1, "batch_size": 8}``), the loaded
+    model first trains on ``inputs`` and ``targets``, unshuffled: what an optimizer
+    restored with it does next."""
     with tempfile.TemporaryDirectory() as folder:
-        request = {"model": str(path), "folder": folder}
+        request: dict[str, Any] = {"model": str(path), "folder": folder}
+        if fit is not None:
+            request["fit"] = fit
         if inputs is not None:
             np.save(Path(folder) / "inputs.npy", inputs)
         if targets is not None:
@@ -66,6 +74,9 @@ def _answer(request: dict[str, Any]) -> dict[str, Any]:
     outputs = []
     if (folder / "inputs.npy").exists():
         inputs = np.load(folder / "inputs.npy")
+        if "fit" in request:
+            targets = np.load(folder / "targets.npy")
+            model.fit(inputs, targets, **request["fit"], shuffle=False, verbose=0)
         outputs = keras.tree.flatten(model(inputs, training=False))
     for i, output in enumerate(outputs):
         arrays[f"output_{i}"] = keras.ops.convert_to_numpy(output)
