@@ -8,7 +8,14 @@ from typing import Any
 import keras
 from keras import ops
 
-from zoo.validation import check_bool, check_fraction, check_positive, check_positive_int, check_seed, require
+from zoo.validation import (
+    check_bool,
+    check_fraction,
+    check_positive,
+    check_positive_int,
+    check_seed,
+    require,
+)
 
 _RESERVOIR_DOC = """
         units: Positive integer, the number of reservoir units.

@@ -54,7 +54,9 @@ def test_with_masking_layer_layernorm_rnn():
     targets /= targets.sum(axis=-1, keepdims=True)
     model = keras.models.Sequential()
     model.add(keras.layers.Masking(input_shape=(3, 4)))
-    model.add(keras.layers.RNN(LayerNormSimpleRNNCell(units=5), return_sequences=True, unroll=False))
+    model.add(
+        keras.layers.RNN(LayerNormSimpleRNNCell(units=5), return_sequences=True, unroll=False)
+    )
     model.compile(loss="categorical_crossentropy", optimizer="rmsprop")
     model.fit(inputs, targets, epochs=1, batch_size=2, verbose=1)
 

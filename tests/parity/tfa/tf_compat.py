@@ -1,4 +1,4 @@
-"""The few TensorFlow names TF Addons' loss, metric, CRF and RNN-cell tests use, on Keras 3's public API.
+"""The few TensorFlow names TF Addons' loss, metric, CRF and RNN-cell tests use, on Keras 3.
 
 The ported tests import this as ``tf`` (their one edited import line), so their
 bodies keep TF Addons' spelling (``tf.constant(..., shape=...)``,
