@@ -65,7 +65,7 @@ class ESNCell(keras.layers.Layer):
     >>> from zoo_sequence import ESNCell
     >>> rnn = keras.layers.RNN(ESNCell(4), return_sequences=True, return_state=True)
     >>> outputs, memory_state = rnn(np.ones((3, 5, 2), "float32"))
-    >>> print(outputs.shape, memory_state.shape)
+    >>> print(tuple(outputs.shape), tuple(memory_state.shape))
     (3, 5, 4) (3, 4)
 
     References:
@@ -207,7 +207,7 @@ class ESN(keras.layers.RNN):
     >>> layer = ESN(3, connectivity=1, use_norm2=True, activation=None,
     ...             kernel_initializer="ones", recurrent_initializer="ones")
     >>> outputs = layer(np.ones((2, 1, 4), "float32"))
-    >>> print(outputs.shape, len(layer.trainable_weights), len(layer.non_trainable_weights))
+    >>> print(tuple(outputs.shape), len(layer.trainable_weights), len(layer.non_trainable_weights))
     (2, 3) 0 3
     >>> print(np.round(keras.ops.convert_to_numpy(outputs)[0], 4))
     [4. 4. 4.]

@@ -78,7 +78,7 @@ class LayerNormLSTMCell(keras.layers.LSTMCell):
     >>> from zoo_sequence import LayerNormLSTMCell
     >>> rnn = keras.layers.RNN(LayerNormLSTMCell(4), return_sequences=True, return_state=True)
     >>> outputs, memory_state, carry_state = rnn(np.ones((3, 5, 2), "float32"))
-    >>> print(outputs.shape, memory_state.shape, carry_state.shape)
+    >>> print(*(tuple(t.shape) for t in (outputs, memory_state, carry_state)))
     (3, 5, 4) (3, 4) (3, 4)
 
     References:
@@ -233,7 +233,7 @@ class LayerNormSimpleRNNCell(keras.layers.SimpleRNNCell):
     ...     LayerNormSimpleRNNCell(4), return_sequences=True, return_state=True
     ... )
     >>> whole_sequence_output, final_state = rnn(np.ones((3, 5, 2), "float32"))
-    >>> print(whole_sequence_output.shape, final_state.shape)
+    >>> print(tuple(whole_sequence_output.shape), tuple(final_state.shape))
     (3, 5, 4) (3, 4)
 
     References:

@@ -76,7 +76,7 @@ class LayerNormGRUCell(keras.layers.GRUCell):
     >>> from zoo_sequence import LayerNormGRUCell
     >>> rnn = keras.layers.RNN(LayerNormGRUCell(4), return_sequences=True, return_state=True)
     >>> outputs, final_state = rnn(np.ones((3, 5, 2), "float32"))
-    >>> print(outputs.shape, final_state.shape)
+    >>> print(tuple(outputs.shape), tuple(final_state.shape))
     (3, 5, 4) (3, 4)
 
     References:
