@@ -1,5 +1,6 @@
 """The sequence family of the layer zoo: TF Addons' linear-chain CRF in `keras.ops`
-(the `crf_*` functions and `viterbi_decode`), the `CRF` layer and `CRFModelWrapper`.
+(the `crf_*` functions and `viterbi_decode`), the `CRF` layer and `CRFModelWrapper`;
+the layer-normalized recurrent cells and the echo state network (`ESNCell`, `ESN`).
 
 Importing this package registers every class with Keras, so a model saved
 with them loads again after `import zoo_sequence`.
@@ -24,3 +25,8 @@ from zoo_sequence.crf_ops import crf_multitag_sequence_score as crf_multitag_seq
 from zoo_sequence.crf_ops import crf_sequence_score as crf_sequence_score
 from zoo_sequence.crf_ops import crf_unary_score as crf_unary_score
 from zoo_sequence.crf_ops import viterbi_decode as viterbi_decode
+from zoo_sequence.esn import ESN as ESN
+from zoo_sequence.esn import ESNCell as ESNCell
+from zoo_sequence.layer_norm_cells import LayerNormLSTMCell as LayerNormLSTMCell
+from zoo_sequence.layer_norm_cells import LayerNormSimpleRNNCell as LayerNormSimpleRNNCell
+from zoo_sequence.layer_norm_gru import LayerNormGRUCell as LayerNormGRUCell

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoo
-from zoo_sequence import CRF
+from zoo_sequence import CRF, ESN
 
 ZOO_PLUGIN_API = 1
 
@@ -12,9 +12,10 @@ ZOO_PLUGIN_API = 1
 def register_family():
     return zoo.Family(
         name="sequence",
-        description="Sequence tagging: TF Addons' linear-chain conditional random field "
-        "(its functions, the CRF layer and a model wrapper training with the CRF loss) "
-        "on every Keras backend.",
+        description="Sequence tagging and recurrent cells: TF Addons' linear-chain "
+        "conditional random field (its functions, the CRF layer and a model wrapper training "
+        "with the CRF loss), its layer-normalized LSTM and simple RNN cells with a GRU one "
+        "beside them, and its echo state network, on every Keras backend.",
     )
 
 
@@ -52,4 +53,37 @@ def register_layers():
                 "activation": ["linear", "tanh"],
             },
         ),
+        zoo.LayerEntry(
+            ESN,
+            # Every step's output: the kit's masking check wants the mask handed on, which
+            # keras.layers.RNN does only then (the last output alone has no time axis).
+            config={"units": 4, "seed": 0, "return_sequences": True},
+            input_shape=(4, 6, 3),
+            output_shape=(4, 6, 4),
+            # The reservoir, the input kernel and the bias are fixed (Jaeger's echo state
+            # network trains only a readout on top).
+            non_trainable_weights=3,
+            invalid_configs=(
+                ({"units": 0}, "units"),
+                ({"connectivity": 1.5}, "connectivity"),
+                ({"leaky": -0.5}, "leaky"),
+                ({"spectral_radius": 0}, "spectral_radius"),
+                ({"use_norm2": "yes"}, "use_norm2"),
+                ({"seed": 1.5}, "seed"),
+            ),
+            config_space={
+                "units": (1, 8),
+                "connectivity": [0.1, 0.5, 1.0],
+                "leaky": [0.3, 1.0],
+                "spectral_radius": [0.5, 0.9, 1.2],
+                "use_norm2": [True, False],
+                "use_bias": [True, False],
+                "activation": ["tanh", "linear"],
+            },
+        ),
+        # The cells (LayerNormLSTMCell, LayerNormSimpleRNNCell, LayerNormGRUCell, ESNCell)
+        # have no entry: the kit builds a layer from its class and config and calls it on
+        # one input tensor, where a cell takes (inputs, states) one step at a time, and a
+        # LayerEntry has no field to wrap its class in keras.layers.RNN. Their tests are
+        # plugins/sequence/tests/test_cells.py and the TF Addons ports in tests/parity/tfa/.
     ]

@@ -1,4 +1,4 @@
-"""The few TensorFlow names TF Addons' loss, metric and CRF tests use, on Keras 3's public API.
+"""The few TensorFlow names TF Addons' loss, metric, CRF and RNN-cell tests use, on Keras 3.
 
 The ported tests import this as ``tf`` (their one edited import line), so their
 bodies keep TF Addons' spelling (``tf.constant(..., shape=...)``,
@@ -37,8 +37,34 @@ def constant(value: Any, dtype: Any = None, shape: Any = None) -> Any:
     return _keras.ops.convert_to_tensor(array, dtype=dtype)
 
 
-def convert_to_tensor(value: Any, dtype: Any = None) -> Any:
+def convert_to_tensor(value: Any, dtype: Any = None, name: Any = None) -> Any:
+    # `name` names a graph node in TensorFlow; eager tensors of Keras 3 have none.
     return _keras.ops.convert_to_tensor(value, dtype=dtype)
+
+
+def ones(shape: Any, dtype: Any = None) -> Any:
+    return _keras.ops.ones(shape, dtype=dtype)
+
+
+def constant_initializer(value: Any = 0) -> Any:
+    return _keras.initializers.Constant(value)
+
+
+def reduce_max(value: Any, axis: Any = None) -> Any:
+    return _keras.ops.max(value, axis=axis)
+
+
+def abs(value: Any) -> Any:  # TensorFlow's name; the builtin is shadowed in this module only
+    return _keras.ops.absolute(value)
+
+
+def divide(x: Any, y: Any) -> Any:
+    return _keras.ops.divide(x, y)
+
+
+#: ``tf.linalg.eig`` and ``tf.math.count_nonzero`` (the ESN cell's tests).
+linalg = SimpleNamespace(eig=_keras.ops.eig)
+math = SimpleNamespace(count_nonzero=_keras.ops.count_nonzero)
 
 
 def expand_dims(value: Any, axis: int) -> Any:

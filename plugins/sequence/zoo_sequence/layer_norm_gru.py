@@ -1,0 +1,211 @@
+"""`LayerNormGRUCell`: a layer-normalized GRU cell in the conventions of TF Addons'
+`LayerNormLSTMCell` (asked for in tensorflow/addons#2710), on Keras 3's `GRUCell`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+from keras import ops
+
+from zoo.validation import check_bool, check_positive, check_positive_int
+from zoo_sequence.layer_norm_cells import first_mask, norm_layer
+
+#: The four norms: the input and the recurrent projections, each for the two gates
+#: together and for the candidate, so that `reset_after=False` (whose candidate
+#: projection needs the reset gate first) normalizes the same quantities.
+NORMS = (
+    "kernel_gates_norm",
+    "kernel_candidate_norm",
+    "recurrent_gates_norm",
+    "recurrent_candidate_norm",
+)
+
+
+@keras.saving.register_keras_serializable(package="zoo_sequence")
+class LayerNormGRUCell(keras.layers.GRUCell):
+    """GRU cell with layer normalization of its input and recurrent projections.
+
+    For use in `keras.layers.RNN`, on every Keras backend. As in Ba et al.
+    (2016), the projections of the input and of the previous state are layer
+    normalized separately, for the update and reset gates together and for the
+    candidate state, before the biases:
+    `z, r = sigmoid(ln(x W_zr) + b + ln(h U_zr) + b')` and
+    `h~ = tanh(ln(x W_h) + b + r * (ln(h U_h) + b'))` (`reset_after=True`; with
+    `reset_after=False`, `ln((r * h) U_h)`), `h' = z * h + (1 - z) * h~`.
+    Its arguments are `keras.layers.GRUCell`'s plus the norms' of TF Addons'
+    `LayerNormLSTMCell`; with `use_layer_norm=False` it is `GRUCell`, with its
+    weights and numbers.
+
+    Args:
+        units: Positive integer, dimensionality of the output space.
+        activation: Activation of the candidate state.
+        recurrent_activation: Activation of the gates.
+        use_bias: Whether the cell has biases (added after the norms).
+        kernel_initializer: Initializer of the input `kernel`.
+        recurrent_initializer: Initializer of the `recurrent_kernel`.
+        bias_initializer: Initializer of the bias.
+        kernel_regularizer: Regularizer of the `kernel`.
+        recurrent_regularizer: Regularizer of the `recurrent_kernel`.
+        bias_regularizer: Regularizer of the bias.
+        kernel_constraint: Constraint of the `kernel`.
+        recurrent_constraint: Constraint of the `recurrent_kernel`.
+        bias_constraint: Constraint of the bias.
+        dropout: Fraction of the inputs to drop, in `[0, 1]`.
+        recurrent_dropout: Fraction of the previous state to drop.
+        reset_after: Whether the reset gate applies after the recurrent
+            projection (Keras' default) or before it.
+        norm_gamma_initializer: Initializer of the norms' gains.
+        norm_beta_initializer: Initializer of the norms' offsets.
+        norm_epsilon: Positive float added to the variances.
+        use_layer_norm: Whether to normalize at all (`False` gives
+            `keras.layers.GRUCell`).
+        **kwargs: Keras' `GRUCell` arguments (`seed`, `name`, `dtype`, ...).
+
+    Input shape:
+        `(batch_size, features)` per step, state `(batch_size, units)`; in
+        `keras.layers.RNN`, `(batch_size, steps, features)`.
+
+    Output shape:
+        `(batch_size, units)` and the new state `[h]`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> import keras
+    >>> from zoo_sequence import LayerNormGRUCell
+    >>> rnn = keras.layers.RNN(LayerNormGRUCell(4), return_sequences=True, return_state=True)
+    >>> outputs, final_state = rnn(np.ones((3, 5, 2), "float32"))
+    >>> print(tuple(outputs.shape), tuple(final_state.shape))
+    (3, 5, 4) (3, 4)
+
+    References:
+        - [Ba et al., 2016. Layer Normalization](https://arxiv.org/abs/1607.06450)
+        - [Cho et al., 2014. Learning Phrase Representations using RNN
+          Encoder-Decoder](https://arxiv.org/abs/1406.1078)
+    """
+
+    def __init__(
+        self,
+        units: int,
+        activation: Any = "tanh",
+        recurrent_activation: Any = "sigmoid",
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        recurrent_initializer: Any = "orthogonal",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        recurrent_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        recurrent_constraint: Any = None,
+        bias_constraint: Any = None,
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+        reset_after: bool = True,
+        norm_gamma_initializer: Any = "ones",
+        norm_beta_initializer: Any = "zeros",
+        norm_epsilon: float = 1e-3,
+        use_layer_norm: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        check_positive_int("units", units)
+        super().__init__(
+            units,
+            activation=activation,
+            recurrent_activation=recurrent_activation,
+            use_bias=check_bool("use_bias", use_bias),
+            kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            reset_after=check_bool("reset_after", reset_after),
+            **kwargs,
+        )
+        self.norm_gamma_initializer = keras.initializers.get(norm_gamma_initializer)
+        self.norm_beta_initializer = keras.initializers.get(norm_beta_initializer)
+        self.norm_epsilon = check_positive("norm_epsilon", norm_epsilon)
+        self.use_layer_norm = check_bool("use_layer_norm", use_layer_norm)
+        for name in NORMS:
+            norm = None
+            if self.use_layer_norm:
+                norm = norm_layer(
+                    self,
+                    name,
+                    epsilon=self.norm_epsilon,
+                    gamma_initializer=self.norm_gamma_initializer,
+                    beta_initializer=self.norm_beta_initializer,
+                )
+            setattr(self, name, norm)
+
+    def build(self, input_shape: Any) -> None:
+        super().build(input_shape)
+        if self.use_layer_norm:
+            for name in NORMS:
+                width = 2 * self.units if "gates" in name else self.units
+                getattr(self, name).build((None, width))
+
+    def _norm(self, name: str, x: Any) -> Any:
+        return getattr(self, name)(x) if self.use_layer_norm else x
+
+    def call(self, inputs: Any, states: Any, training: bool = False) -> Any:
+        nested = isinstance(states, list | tuple)
+        h_tm1 = states[0] if nested else states
+        if training and 0.0 < self.dropout < 1.0:
+            inputs = inputs * first_mask(self.get_dropout_mask(inputs))
+        h_in = h_tm1  # the state mixed into the output below is never dropped
+        if training and 0.0 < self.recurrent_dropout < 1.0:
+            h_in = h_tm1 * first_mask(self.get_recurrent_dropout_mask(h_tm1))
+        units = self.units
+        input_bias = recurrent_bias = None
+        if self.use_bias:
+            if self.reset_after:
+                input_bias, recurrent_bias = self.bias[0], self.bias[1]
+            else:
+                input_bias = self.bias
+
+        x = ops.matmul(inputs, self.kernel)
+        x_zr = self._norm("kernel_gates_norm", x[:, : 2 * units])
+        x_h = self._norm("kernel_candidate_norm", x[:, 2 * units :])
+        x = ops.concatenate([x_zr, x_h], axis=-1)
+        if input_bias is not None:
+            x = ops.add(x, input_bias)
+        x_zr, x_h = x[:, : 2 * units], x[:, 2 * units :]
+
+        if self.reset_after:
+            inner = ops.matmul(h_in, self.recurrent_kernel)
+            inner_zr = self._norm("recurrent_gates_norm", inner[:, : 2 * units])
+            inner_h = self._norm("recurrent_candidate_norm", inner[:, 2 * units :])
+            inner = ops.concatenate([inner_zr, inner_h], axis=-1)
+            if recurrent_bias is not None:
+                inner = ops.add(inner, recurrent_bias)
+            inner_zr, inner_h = inner[:, : 2 * units], inner[:, 2 * units :]
+        else:
+            inner_zr = ops.matmul(h_in, self.recurrent_kernel[:, : 2 * units])
+            inner_zr = self._norm("recurrent_gates_norm", inner_zr)
+        gates = self.recurrent_activation(ops.add(x_zr, inner_zr))
+        z, r = gates[:, :units], gates[:, units:]
+        if self.reset_after:
+            recurrent_h = r * inner_h
+        else:
+            recurrent_h = ops.matmul(r * h_in, self.recurrent_kernel[:, 2 * units :])
+            recurrent_h = self._norm("recurrent_candidate_norm", recurrent_h)
+        hh = self.activation(ops.add(x_h, recurrent_h))
+        h = z * h_tm1 + (1 - z) * hh
+        return h, ([h] if nested else h)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "norm_gamma_initializer": keras.initializers.serialize(self.norm_gamma_initializer),
+            "norm_beta_initializer": keras.initializers.serialize(self.norm_beta_initializer),
+            "norm_epsilon": self.norm_epsilon,
+            "use_layer_norm": self.use_layer_norm,
+        }
