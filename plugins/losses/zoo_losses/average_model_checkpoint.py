@@ -125,6 +125,11 @@ class AverageModelCheckpoint(keras.callbacks.ModelCheckpoint):
             if trained is not None:
                 for variable, value in zip(variables, trained, strict=True):
                     variable.assign(value)
+            else:
+                # On JAX the assignment shares the average's buffer; fit donates both
+                # to the next step, which refuses a buffer given twice.
+                for variable in variables:
+                    variable.assign(keras.ops.copy(variable.value))
 
     def get_config(self) -> dict[str, Any]:
         return dict(self._config)
