@@ -6,7 +6,7 @@ Losses ``TripletSemiHardLoss``, ``TripletHardLoss``, ``ContrastiveLoss``,
 ``sparsemax`` (the core family's function, exported here as TF Addons did).
 Metrics ``CohenKappa``, ``MatthewsCorrelationCoefficient``, ``HammingLoss`` (and
 ``hamming_distance``), ``MultiLabelConfusionMatrix``, ``SpearmansRank``, ``KendallsTauB``.
-Callback ``TimeStopping``.
+Callbacks ``TimeStopping`` and ``AverageModelCheckpoint``.
 
 Importing this package registers every class and function with Keras, so a
 model compiled with them loads again after ``import zoo_losses`` (or ``import zoo``).
@@ -19,6 +19,7 @@ import zoo  # noqa: F401
 # isort: split
 from zoo_core.sparsemax import sparsemax as sparsemax
 
+from zoo_losses.average_model_checkpoint import AverageModelCheckpoint as AverageModelCheckpoint
 from zoo_losses.cohens_kappa import CohenKappa as CohenKappa
 from zoo_losses.contrastive import ContrastiveLoss as ContrastiveLoss
 from zoo_losses.contrastive import contrastive_loss as contrastive_loss
