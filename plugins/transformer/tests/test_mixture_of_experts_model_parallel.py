@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-# Slow: a fresh JAX process with its compilations, about ten seconds.
+# Slow: a fresh JAX process with its compilations, about twenty seconds. `.ci/run` runs
+# this file with `-m slow` on JAX (and torch, where it is skipped) beside the examples.
 pytestmark = [pytest.mark.backends("jax"), pytest.mark.slow]
 
 DEVICES = 2
