@@ -204,6 +204,40 @@ def test_triplet_example_learned_space_beats_the_pixels_for_nearest_neighbours(t
     assert_image(tmp_path / "triplet_digits.png", min_size=(600, 200))
 
 
+def test_se_resnet_example_reports_both_nets_accuracy_and_step_time(tmp_path):
+    # On a busy machine PyTorch's intra-op threads wait on each other (steps several times
+    # slower): one thread keeps the run short. No step time is asserted, nor which net wins.
+    output = run_example(
+        "se_resnet_digits", "--output", str(tmp_path), env={"OMP_NUM_THREADS": "1"}
+    )
+    curves = re.findall(
+        r"epoch \d+/6: held-out accuracy SE-ResNet ([\d.]+), without SE ([\d.]+)", output
+    )
+    assert len(curves) == 6, output[-2000:]
+    for name in ("SE-ResNet", "without SE"):
+        match = re.search(
+            rf"{name}: (\d+) parameters, held-out accuracy ([\d.]+) on 540 digits, "
+            r"median step ([\d.]+) ms",
+            output,
+        )
+        assert match, f"no summary of {name}:\n{output[-2000:]}"
+        parameters, accuracy, step = int(match[1]), float(match[2]), float(match[3])
+        # 0.97-0.99 for both on each backend when written; a small CNN reaches 0.9 easily.
+        assert accuracy > 0.9, (name, accuracy)
+        assert step > 0, (name, step)
+        final = curves[-1][0 if name == "SE-ResNet" else 1]
+        assert float(final) == accuracy, (name, final, accuracy)
+        if name == "SE-ResNet":
+            se_parameters = parameters
+    # Three SE blocks of ratio 0.25 on 16, 32, 32 channels: 2 * (16*4 + 32*8 + 32*8) + biases.
+    assert se_parameters - parameters == 2 * (16 * 4 + 32 * 8 * 2) + (4 + 16) + 2 * (8 + 32)
+    assert "trained both nets 6 epochs (114 steps of 64 each)" in output
+    assert (
+        number_after("step time with SE / without, measured side by side in this run:", output) > 0
+    )
+    assert_image(tmp_path / "se_resnet_digits.png", min_size=(600, 200))
+
+
 def test_diabetes_example_prints_both_test_errors(tmp_path):
     output = run_example("diabetes_regression", "--epochs", "2", "--output", str(tmp_path))
     baseline = number_after("predicting the training mean: RMSE", output)
