@@ -21,10 +21,24 @@ def zoo(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(ZOO), *args], capture_output=True, text=True, timeout=600)
 
 
-def test_list_json_shows_the_core_family():
+# One `zoo list` (and one `--json`) for the tests below: each run imports every family
+# and their backends, seconds apiece.
+@pytest.fixture(scope="module")
+def listed_json() -> dict:
     result = zoo("list", "--json")
     assert result.returncode == 0, result.stderr
-    data = json.loads(result.stdout)
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def listed() -> str:
+    result = zoo("list")
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_list_json_shows_the_core_family(listed_json):
+    data = listed_json
     core = [layer for layer in data["layers"] if layer["plugin"] == "core"]
     assert {layer["name"] for layer in core} >= {"Linear", "RunningSum", "MLPBlock", "Maxout"}
     linear = next(layer for layer in core if layer["name"] == "Linear")
@@ -36,48 +50,48 @@ def test_list_json_shows_the_core_family():
     assert plugin["distribution"] == "keras-zoo-core" and not plugin["broken"]
 
 
-def test_list_and_info_show_losses():
+def test_list_and_info_show_losses(listed_json, listed):
     # A kind beyond layers, initializers, regularizers and constraints: its own section.
-    data = json.loads(zoo("list", "--json").stdout)
+    data = listed_json
     losses = {item["name"]: item for item in data["losses"]}
     assert {"TripletSemiHardLoss", "PinballLoss", "GIoULoss"} <= set(losses)
     assert losses["PinballLoss"]["keras_name"] == "zoo_losses>PinballLoss"
     assert losses["PinballLoss"]["kind"] == "loss"
-    assert "Losses" in zoo("list").stdout
+    assert "Losses" in listed
     result = zoo("info", "PinballLoss")
     assert result.returncode == 0, result.stderr
     for expected in ("(loss, family losses)", "tau", "zoo_losses>PinballLoss", "reduction"):
         assert expected in result.stdout
 
 
-def test_list_and_info_show_metrics():
-    data = json.loads(zoo("list", "--json").stdout)
+def test_list_and_info_show_metrics(listed_json, listed):
+    data = listed_json
     metrics = {item["name"]: item for item in data["metrics"]}
     assert {"CohenKappa", "MatthewsCorrelationCoefficient", "HammingLoss"} <= set(metrics)
     assert metrics["CohenKappa"]["keras_name"] == "zoo_losses>CohenKappa"
     assert metrics["CohenKappa"]["kind"] == "metric"
-    assert "Metrics" in zoo("list").stdout
+    assert "Metrics" in listed
     result = zoo("info", "CohenKappa")
     assert result.returncode == 0, result.stderr
     for expected in ("(metric, family losses)", "num_classes", "zoo_losses>CohenKappa"):
         assert expected in result.stdout
 
 
-def test_list_and_info_show_callbacks():
-    data = json.loads(zoo("list", "--json").stdout)
+def test_list_and_info_show_callbacks(listed_json, listed):
+    data = listed_json
     callbacks = {item["name"]: item for item in data["callbacks"]}
     assert {"KLWarmup", "TimeStopping"} <= set(callbacks)
     assert callbacks["KLWarmup"]["keras_name"] == "zoo_vae>KLWarmup"
     assert callbacks["TimeStopping"]["kind"] == "callback"
-    assert "Callbacks" in zoo("list").stdout
+    assert "Callbacks" in listed
     result = zoo("info", "TimeStopping")
     assert result.returncode == 0, result.stderr
     for expected in ("(callback, family losses)", "seconds", "zoo_losses>TimeStopping"):
         assert expected in result.stdout
 
 
-def test_list_and_info_show_optimizers_and_schedules():
-    data = json.loads(zoo("list", "--json").stdout)
+def test_list_and_info_show_optimizers_and_schedules(listed_json, listed):
+    data = listed_json
     optimizers = {item["name"]: item for item in data["optimizers"]}
     assert {"RectifiedAdam", "AdaBelief", "Yogi", "Lookahead"} <= set(optimizers)
     assert optimizers["Lookahead"]["keras_name"] == "zoo_optimizers>Lookahead"
@@ -85,8 +99,7 @@ def test_list_and_info_show_optimizers_and_schedules():
     schedules = {item["name"]: item for item in data["schedules"]}
     assert {"CyclicalLearningRate", "ExponentialCyclicalLearningRate"} <= set(schedules)
     assert schedules["CyclicalLearningRate"]["kind"] == "schedule"
-    shown = zoo("list").stdout
-    assert "Optimizers" in shown and "Schedules" in shown
+    assert "Optimizers" in listed and "Schedules" in listed
     result = zoo("info", "Lookahead")
     assert result.returncode == 0, result.stderr
     for expected in ("(optimizer, family optimizers)", "sync_period", "zoo_optimizers>Lookahead"):

@@ -35,7 +35,12 @@ class AverageModelCheckpoint(keras.callbacks.ModelCheckpoint):
         filepath: where to save, as for `keras.callbacks.ModelCheckpoint`
             (`.keras`, or `.weights.h5` with `save_weights_only=True`;
             `{epoch}` and logged values may be formatted in).
-        monitor, verbose, save_best_only, save_weights_only, mode, save_freq,
+        monitor: as for `keras.callbacks.ModelCheckpoint`.
+        verbose: as for `keras.callbacks.ModelCheckpoint`.
+        save_best_only: as for `keras.callbacks.ModelCheckpoint`.
+        save_weights_only: as for `keras.callbacks.ModelCheckpoint`.
+        mode: as for `keras.callbacks.ModelCheckpoint`.
+        save_freq: as for `keras.callbacks.ModelCheckpoint`.
         initial_value_threshold: as for `keras.callbacks.ModelCheckpoint`.
 
     Fitting raises `TypeError` if the model's optimizer keeps no averages
