@@ -21,13 +21,11 @@ def zoo(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(ZOO), *args], capture_output=True, text=True, timeout=600)
 
 
-# One `zoo list` (and one `--json`) for the tests below: each run imports every family
-# and their backends, seconds apiece.
+# One `zoo list` (and one `--json`, `listing()` below) for the tests of this module: each
+# run imports every family and their backends, seconds apiece.
 @pytest.fixture(scope="module")
 def listed_json() -> dict:
-    result = zoo("list", "--json")
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return listing()
 
 
 @pytest.fixture(scope="module")
