@@ -178,7 +178,17 @@ def test_zoo_check_fails_for_the_broken_plugin_only(site):
 
 @pytest.mark.slow  # one new process per family; core is checked in the default run above
 @pytest.mark.parametrize(
-    "family", ["regularizing", "normalization", "vae", "vision", "transformer"]
+    "family",
+    [
+        "regularizing",
+        "normalization",
+        "vae",
+        "vision",
+        "transformer",
+        "losses",
+        "sequence",
+        "optimizers",
+    ],
 )
 def test_importing_any_family_before_zoo_leaves_every_plugin_whole(site, family):
     # Their plugin modules import the family's classes at the top, as core's does.

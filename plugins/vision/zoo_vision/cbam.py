@@ -6,7 +6,6 @@ from typing import Any
 
 import keras
 from keras import ops
-from zoo_normalization import BatchNormalization
 
 from zoo.validation import check_bool, check_positive_int, require, require_float_input
 from zoo_vision._channels import check_reduction, pooled, reduced_width
@@ -137,6 +136,11 @@ class CBAM(keras.layers.Layer):
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.data_format = data_format
         self.synchronized = synchronized
+        # Imported here, not at the top: importing keras loads every zoo plugin, so a
+        # program that imports zoo_normalization first would meet it half-initialized
+        # when this plugin's module is loaded.
+        from zoo_normalization import BatchNormalization
+
         self.spatial_norm = BatchNormalization(
             axis=channel_axis(data_format),
             momentum=_NORM_MOMENTUM,
