@@ -14,7 +14,7 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import keras
 
@@ -22,6 +22,8 @@ from zoo.docgen.markdown import fenced
 from zoo.docgen.parity import parity_section
 from zoo.docgen.release import release
 from zoo.registry import Registered, Registry
+
+E = TypeVar("E")
 
 
 @dataclass
@@ -53,6 +55,13 @@ def run_example(cls: type) -> tuple[str, str, str | None]:
     except Exception as error:  # shown on the page rather than breaking the build
         return source, printed.getvalue(), f"{type(error).__name__}: {error}"
     return source, printed.getvalue(), None
+
+
+def entry_of(item: Registered, kind: type[E]) -> E:
+    """``item``'s entry, which a page template knows the type of (``KINDS`` maps each kind
+    to its entry type and template)."""
+    assert isinstance(item.entry, kind), f"{item.name} is a {item.kind}, not a {kind.__name__}"
+    return item.entry
 
 
 def heading(page: Page) -> None:

@@ -13,9 +13,10 @@ from zoo.registry.entries import Entry
 class CallbackEntry(Entry):
     """A callback (a ``keras.callbacks.Callback`` subclass) a plugin ships.
 
+    Its fields are ``Entry``'s (``cls``, ``config``, ``twin``, ``invalid_configs``,
+    ``config_space``) and:
+
     Args:
-        cls: the callback class.
-        config: example constructor arguments.
         example: a function of a seed returning a new, compiled, built model
             and the keyword arguments of its ``fit`` (``x``, ``y``, ``epochs``,
             ``batch_size``, ...) on small data: the training the callback is
@@ -35,13 +36,6 @@ class CallbackEntry(Entry):
         state: for a ``stateful`` callback, a function of the model at the end
             of ``fit`` returning the state it drives (numbers), e.g. a weight
             it schedules.
-        twin: the Keras built-in it must match, if any.
-        invalid_configs: bad constructor arguments, each a pair (overrides of
-            the example config, a word the error must contain): making the
-            callback with them, or fitting the example with it, must raise
-            ``ValueError``.
-        config_space: valid values of some constructor arguments, for config
-            fuzzing, as for ``LayerEntry.config_space``.
     """
 
     example: Callable[[int], tuple[Any, dict[str, Any]]] | None = None

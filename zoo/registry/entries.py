@@ -93,6 +93,20 @@ class Entry:
 
     A new kind's entry subclasses this, so the registry, ``zoo list``/``zoo info``,
     the docs and the checks of every kind take it without an edit.
+
+    Args:
+        cls: the class.
+        config: example constructor arguments (or a function returning them).
+        twin: the Keras built-in it must match, if any.
+        invalid_configs: bad constructor arguments, each a pair (overrides of
+            the example config, a word the error must contain, such as the
+            argument's name): making the object with them, or using it on its
+            example, must raise ``ValueError``.
+        config_space: valid values of some constructor arguments, for config
+            fuzzing: argument -> a list of values, a ``(low, high)`` pair of
+            numbers (integers if both are), or a hypothesis strategy. Any
+            combination of them with the rest of the example config must be
+            valid for the example.
     """
 
     cls: type
@@ -146,11 +160,10 @@ class Entry:
 class LayerEntry(Entry):
     """A layer (or model) a plugin ships.
 
+    Its fields are ``Entry``'s (``cls``, ``config``, ``twin``, ``invalid_configs``,
+    ``config_space``) and:
+
     Args:
-        cls: the layer class.
-        config: example constructor arguments (or a function returning them,
-            for values that must not be shared between instances, such as a
-            wrapped layer).
         input_shape: example input shape, batch first.
         input_range: the interval valid inputs lie in, if not every real number
             (e.g. ``(0.0, 1.0)`` for a model whose loss is a Bernoulli likelihood,
@@ -170,7 +183,6 @@ class LayerEntry(Entry):
         trainable_weights: how many trainable weights a build creates.
         non_trainable_weights: how many non-trainable weights a build creates.
         losses: how many losses one call adds with ``add_loss``.
-        twin: the Keras built-in it must match, if any.
         training_changes_output: whether ``training=True`` gives other outputs
             than ``training=False`` on the example input.
         per_sample: whether each sample's output depends on that sample alone
@@ -197,10 +209,6 @@ class LayerEntry(Entry):
             with an optimizer alone and fit it on the inputs alone,
             ``model.fit(x)``. Otherwise they fit it towards zero targets with
             a mean-squared loss, as the layer checks do.
-        invalid_configs: bad constructor arguments, each a pair (overrides of
-            the example config, a word the error must contain, such as the
-            argument's name): building the layer with them, or calling it on
-            the example input, must raise ``ValueError``.
         rejects: which of ``WRONG_INPUTS`` the built layer must refuse with a
             ``ValueError`` naming the input's shape or dtype (none by
             default: a layer without weights may well take any shape).
@@ -218,11 +226,6 @@ class LayerEntry(Entry):
         finite_up_to: if set, inputs of magnitude up to this (of either sign)
             must give finite outputs and gradients, e.g. the extreme
             log-variances a diverging encoder feeds a sampling layer.
-        config_space: valid values of some constructor arguments, for config
-            fuzzing: argument -> a list of values, a ``(low, high)`` pair of
-            numbers (integers if both are), or a hypothesis strategy. Any
-            combination of them with the rest of the example config must be
-            valid for the example input.
         backend_tolerance: how far outputs and gradients computed on two Keras
             backends with the same weights may be apart, relative to their
             scale (float32 arithmetic in another order).
@@ -317,21 +320,15 @@ class LayerEntry(Entry):
 class ObjectEntry(Entry):
     """An initializer, regularizer or constraint a plugin ships.
 
+    Its fields are ``Entry``'s (``cls``, ``config``, ``twin``, ``invalid_configs``,
+    ``config_space``) and:
+
     Args:
-        cls: the class.
-        config: example constructor arguments.
-        twin: the Keras built-in it must match, if any.
         reference: an independent implementation of the formula, as a
             function of (object config, numpy weights) returning numpy values;
             used where there is no twin.
         example_shape: the weight shape its checks use.
         atol: tolerance of the value check.
-        invalid_configs: bad constructor arguments, each a pair (overrides of
-            the example config, a word the error must contain): making the
-            object with them, or using it on the example weights, must raise
-            ``ValueError``.
-        config_space: valid values of some constructor arguments, for config
-            fuzzing, as for ``LayerEntry.config_space``.
     """
 
     reference: Callable[[dict[str, Any], Any], Any] | None = None

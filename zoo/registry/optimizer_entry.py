@@ -13,10 +13,10 @@ from zoo.registry.entries import Entry, Shape
 class OptimizerEntry(Entry):
     """An optimizer (a ``keras.optimizers.Optimizer`` subclass) a plugin ships.
 
+    Its fields are ``Entry``'s (``cls``, ``config``, ``twin``, ``invalid_configs``,
+    ``config_space``) and:
+
     Args:
-        cls: the optimizer class.
-        config: example constructor arguments (or a function returning them, for
-            values that must not be shared, such as a wrapped optimizer).
         reference: an independent numpy implementation of the update rule, as a
             function of (config, starting weights, one gradient per step) returning
             the weights after each step. The checks give it float64 copies of the
@@ -27,12 +27,6 @@ class OptimizerEntry(Entry):
         steps: how many steps the reference check takes.
         atol: absolute tolerance against the reference (float32 arithmetic).
         rtol: relative tolerance against the reference.
-        twin: the Keras built-in it must match, if any.
-        invalid_configs: bad constructor arguments, each a pair (overrides of the
-            example config, a word the error must contain): making the optimizer
-            with them, or taking a step with it, must raise ``ValueError``.
-        config_space: valid values of some constructor arguments, for config
-            fuzzing, as for ``LayerEntry.config_space``.
     """
 
     reference: Callable[[dict[str, Any], Any, Sequence[Any]], Sequence[Any]] | None = None

@@ -14,9 +14,10 @@ class ScheduleEntry(Entry):
     """A learning-rate schedule (a ``keras.optimizers.schedules.LearningRateSchedule``
     subclass) a plugin ships.
 
+    Its fields are ``Entry``'s (``cls``, ``config``, ``twin``, ``invalid_configs``,
+    ``config_space``) and:
+
     Args:
-        cls: the schedule class.
-        config: example constructor arguments.
         reference: an independent numpy implementation, as a function of
             (config, steps) returning the rate at each of the steps.
         formula: the schedule in one formula (LaTeX, as between ``$$``), shown on
@@ -24,12 +25,6 @@ class ScheduleEntry(Entry):
         steps: the checks compare the rates at steps ``0 .. steps - 1``.
         atol: absolute tolerance against the reference.
         rtol: relative tolerance against the reference.
-        twin: the Keras built-in it must match, if any.
-        invalid_configs: bad constructor arguments, each a pair (overrides of the
-            example config, a word the error must contain): making the schedule with
-            them, or calling it, must raise ``ValueError``.
-        config_space: valid values of some constructor arguments, for config
-            fuzzing, as for ``LayerEntry.config_space``.
     """
 
     reference: Callable[[dict[str, Any], Sequence[int]], Any] | None = None

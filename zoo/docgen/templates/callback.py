@@ -4,24 +4,10 @@ matrix, its config and API."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from zoo.docgen import sections
-from zoo.docgen.markdown import table
+from zoo.docgen.markdown import shown, table
 from zoo.docgen.templates import template
-from zoo.registry import CallbackEntry, Registered
-
-
-def _callback_entry(item: Registered) -> CallbackEntry:
-    # This template is the page of the kinds whose entries are CallbackEntry (KINDS).
-    assert isinstance(item.entry, CallbackEntry), f"{item.name} is a {item.kind}, not a callback"
-    return item.entry
-
-
-def _shown(value: np.ndarray) -> str:
-    if value.ndim == 0:
-        return f"{float(value):.6g}"
-    return f"`{np.array2string(value, precision=6, separator=', ').replace(chr(10), '')}`"
+from zoo.registry import CallbackEntry
 
 
 @template("callback")
@@ -29,7 +15,7 @@ def callback_page(page: sections.Page) -> None:
     from zoo.testing.checks.callback import fit_with, measured
 
     item = page.item
-    entry = _callback_entry(item)
+    entry = sections.entry_of(item, CallbackEntry)
     sections.heading(page)
     callback = entry.make()
     model, arguments = entry.training()
@@ -41,7 +27,7 @@ def callback_page(page: sections.Page) -> None:
     if entry.effect is not None:
         fitted, history = fit_with(entry, [entry.make_effective()])
         with_it = f"with it ({overrides})" if overrides else "with it"
-        rows.append([f"measured {with_it}", _shown(measured(entry.effect(fitted, history)))])
+        rows.append([f"measured {with_it}", shown(measured(entry.effect(fitted, history)))])
     page.lines += [
         "## In training\n",
         table(["", ""], rows),

@@ -15,17 +15,11 @@ from zoo.docgen.templates import template
 from zoo.registry import LayerEntry, Registered
 
 
-def _layer_entry(item: Registered) -> LayerEntry:
-    # This template is the page of the kinds whose entries are LayerEntry (KINDS).
-    assert isinstance(item.entry, LayerEntry), f"{item.name} is a {item.kind}, not a layer"
-    return item.entry
-
-
 def built_layer(item: Registered) -> tuple[Any, np.ndarray]:
     from zoo.testing.helpers import example_input
 
     layer = item.entry.make()
-    x = example_input(_layer_entry(item))
+    x = example_input(sections.entry_of(item, LayerEntry))
     layer(x)
     return layer, x
 
@@ -66,7 +60,7 @@ def model_diagram(layer: Any, item: Registered) -> str | None:
         path = Path(folder) / "model.svg"
         try:
             keras.utils.plot_model(
-                model_around(item.entry.make(), _layer_entry(item)),
+                model_around(item.entry.make(), sections.entry_of(item, LayerEntry)),
                 to_file=str(path),
                 show_shapes=True,
                 expand_nested=True,
@@ -80,7 +74,7 @@ def model_diagram(layer: Any, item: Registered) -> str | None:
 
 @template("layer")
 def layer_page(page: sections.Page) -> None:
-    item, entry = page.item, _layer_entry(page.item)
+    item, entry = page.item, sections.entry_of(page.item, LayerEntry)
     sections.heading(page)
     obj, _ = built_layer(item)
     rows = [

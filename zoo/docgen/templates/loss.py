@@ -9,13 +9,7 @@ import numpy as np
 from zoo.docgen import sections
 from zoo.docgen.markdown import table
 from zoo.docgen.templates import template
-from zoo.registry import LossEntry, Registered
-
-
-def _loss_entry(item: Registered) -> LossEntry:
-    # This template is the page of the kinds whose entries are LossEntry (KINDS).
-    assert isinstance(item.entry, LossEntry), f"{item.name} is a {item.kind}, not a loss"
-    return item.entry
+from zoo.registry import LossEntry
 
 
 def _shape(array: np.ndarray) -> str:
@@ -29,7 +23,7 @@ def loss_page(page: sections.Page) -> None:
     from zoo.testing.checks.loss import reduced, reference_values
 
     item = page.item
-    entry = _loss_entry(item)
+    entry = sections.entry_of(item, LossEntry)
     sections.heading(page)
     loss = entry.make()
     y_true, y_pred = entry.batch()

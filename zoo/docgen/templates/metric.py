@@ -4,24 +4,10 @@ config and API."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from zoo.docgen import sections
-from zoo.docgen.markdown import table
+from zoo.docgen.markdown import shown, table
 from zoo.docgen.templates import template
-from zoo.registry import MetricEntry, Registered
-
-
-def _metric_entry(item: Registered) -> MetricEntry:
-    # This template is the page of the kinds whose entries are MetricEntry (KINDS).
-    assert isinstance(item.entry, MetricEntry), f"{item.name} is a {item.kind}, not a metric"
-    return item.entry
-
-
-def _shown(value: np.ndarray) -> str:
-    if value.ndim == 0:
-        return f"{float(value):.6g}"
-    return f"`{np.array2string(value, precision=6, separator=', ').replace(chr(10), '')}`"
+from zoo.registry import MetricEntry
 
 
 @template("metric")
@@ -29,7 +15,7 @@ def metric_page(page: sections.Page) -> None:
     from zoo.testing.checks.metric import example_batches, joined, reference_result, result_of
 
     item = page.item
-    entry = _metric_entry(item)
+    entry = sections.entry_of(item, MetricEntry)
     sections.heading(page)
     metric = entry.make()
     batches = example_batches(entry)
@@ -39,10 +25,10 @@ def metric_page(page: sections.Page) -> None:
     rows = [
         ["y_true (one batch)", f"`{tuple(y_true.shape)}` {y_true.dtype}"],
         ["y_pred (one batch)", f"`{tuple(y_pred.shape)}` {y_pred.dtype}"],
-        [f"result() after {len(batches)} batches", _shown(result_of(metric))],
+        [f"result() after {len(batches)} batches", shown(result_of(metric))],
     ]
     if entry.reference is not None:
-        rows.append(["reference, all at once", _shown(reference_result(entry, *joined(batches)))])
+        rows.append(["reference, all at once", shown(reference_result(entry, *joined(batches)))])
     page.lines += [
         "## On its example batches\n",
         table(["", ""], rows),

@@ -9,13 +9,7 @@ import numpy as np
 from zoo.docgen import sections
 from zoo.docgen.markdown import fenced, table
 from zoo.docgen.templates import template
-from zoo.registry import OptimizerEntry, Registered
-
-
-def _optimizer_entry(item: Registered) -> OptimizerEntry:
-    # This template is the page of the kinds whose entries are OptimizerEntry (KINDS).
-    assert isinstance(item.entry, OptimizerEntry), f"{item.name} is a {item.kind}, not an optimizer"
-    return item.entry
+from zoo.registry import OptimizerEntry
 
 
 def formula(page: sections.Page, text: str | None, heading: str) -> None:
@@ -29,7 +23,7 @@ def optimizer_page(page: sections.Page) -> None:
     from zoo.testing.checks.optimizer import steps_of
 
     item = page.item
-    entry = _optimizer_entry(item)
+    entry = sections.entry_of(item, OptimizerEntry)
     sections.heading(page)
     formula(page, entry.formula, "Update rule")
     start, grads = entry.problem()

@@ -9,16 +9,10 @@ from zoo.docgen import sections
 from zoo.docgen.markdown import table
 from zoo.docgen.templates import template
 from zoo.docgen.templates.optimizer import formula
-from zoo.registry import Registered, ScheduleEntry
+from zoo.registry import ScheduleEntry
 
 #: The steps whose rates the page lists (the kit checks all of the entry's).
 SHOWN = 12
-
-
-def _schedule_entry(item: Registered) -> ScheduleEntry:
-    # This template is the page of the kinds whose entries are ScheduleEntry (KINDS).
-    assert isinstance(item.entry, ScheduleEntry), f"{item.name} is a {item.kind}, not a schedule"
-    return item.entry
 
 
 @template("schedule")
@@ -26,7 +20,7 @@ def schedule_page(page: sections.Page) -> None:
     from zoo.testing.checks.schedule import rates, reference_rates
 
     item = page.item
-    entry = _schedule_entry(item)
+    entry = sections.entry_of(item, ScheduleEntry)
     sections.heading(page)
     formula(page, entry.formula, "Formula")
     schedule = entry.make()
