@@ -10,7 +10,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from zoo.registry import Registered
+from zoo.registry import LayerEntry, Registered
 from zoo.testing import seams
 from zoo.testing.helpers import (
     dtype_policy,
@@ -61,6 +61,17 @@ def assert_finite_forward_backward(
         assert np.isfinite(value).all(), f"the gradient w.r.t. {name} is not finite on {what}"
 
 
+def assert_finite_in_both_modes(entry: LayerEntry, x: np.ndarray, what: str) -> None:
+    """A new layer of ``entry``, built on ``x``, is finite forward and backward on it in
+    inference and in training."""
+    for training in (False, True):
+        layer = entry.make()
+        layer(x)
+        assert_finite_forward_backward(
+            layer, x, training, f"{what}, {training=}", entry.differentiates_input
+        )
+
+
 @check("layer")
 def check_constant_input(item: Registered) -> None:
     """A constant input (zero variance everywhere) gives finite outputs and gradients."""
@@ -70,12 +81,7 @@ def check_constant_input(item: Registered) -> None:
         if entry.integer_input
         else np.full(entry.input_shape, 0.5, dtype="float32")
     )
-    for training in (False, True):
-        layer = entry.make()
-        layer(x)
-        assert_finite_forward_backward(
-            layer, x, training, f"a constant input, {training=}", entry.differentiates_input
-        )
+    assert_finite_in_both_modes(entry, x, "a constant input")
 
 
 @check("layer", column=Column(40, "batch-size invariance"))
@@ -98,16 +104,7 @@ def check_large_inputs_mixed_float16(item: Registered) -> None:
     entry = layer_entry(item)
     x = LARGE + example_input(entry)
     with dtype_policy("mixed_float16"):
-        for training in (False, True):
-            layer = entry.make()
-            layer(x)
-            assert_finite_forward_backward(
-                layer,
-                x,
-                training,
-                f"inputs around {LARGE:g} under mixed_float16, {training=}",
-                entry.differentiates_input,
-            )
+        assert_finite_in_both_modes(entry, x, f"inputs around {LARGE:g} under mixed_float16")
 
 
 @check("layer", applies=lambda item: layer_entry(item).finite_up_to is not None)
@@ -118,16 +115,7 @@ def check_extreme_inputs(item: Registered) -> None:
     assert limit is not None, "the check applies only to entries with finite_up_to"
     signs = np.sign(example_input(entry))
     x = (signs * limit).astype("float32")
-    for training in (False, True):
-        layer = entry.make()
-        layer(x)
-        assert_finite_forward_backward(
-            layer,
-            x,
-            training,
-            f"inputs of magnitude {limit:g}, {training=}",
-            entry.differentiates_input,
-        )
+    assert_finite_in_both_modes(entry, x, f"inputs of magnitude {limit:g}")
 
 
 def _identity_config(item: Registered) -> dict[str, Any]:
