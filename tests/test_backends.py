@@ -118,3 +118,24 @@ def test_every_backend_has_a_seam_with_the_same_functions(package: str) -> None:
     assert functions[DEFAULT.name], f"{package}.{DEFAULT.name} has no functions"
     assert all(found == functions[DEFAULT.name] for found in functions.values()), functions
     assert importlib.import_module(package).seam().__name__ == f"{package}.{current()}"
+
+
+def test_a_ring_of_peers_compares_every_pair_once() -> None:
+    peers = backends.ring_peers(list(backends.BACKENDS))
+    pairs = [frozenset(pair) for pair in peers.items()]
+    every_pair = {frozenset((a, b)) for a in backends.BACKENDS for b in backends.BACKENDS if a < b}
+    assert sorted(map(sorted, pairs)) == sorted(map(sorted, every_pair))
+    assert backends.ring_peers(["tensorflow"]) == {}
+
+
+def test_the_cross_backend_peers_are_the_others_unless_chosen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(backends.PEERS_VARIABLE, raising=False)
+    others = [name for name in backends.installed() if name != backends.selected()]
+    assert backends.cross_backend_peers() == others
+    if not others:
+        return
+    monkeypatch.setenv(backends.PEERS_VARIABLE, f"{others[-1]},{backends.selected()},nonsense")
+    # Only installed backends other than this one: never itself, never an unknown name.
+    assert backends.cross_backend_peers() == [others[-1]]

@@ -180,6 +180,28 @@ def installed() -> list[str]:
     return [b.name for b in ALL if importlib.util.find_spec(b.module)]
 
 
+#: Set in each process of ``zoo check --backend all``: the backends its cross-backend
+#: check compares with (comma-separated). Unset, it compares with every other one.
+PEERS_VARIABLE = "ZOO_CROSS_BACKEND_PEERS"
+
+
+def ring_peers(names: list[str]) -> dict[str, str]:
+    """For processes checking ``names`` side by side: each one's cross-backend peer, the
+    next in a ring, so that every pair of backends is compared exactly once (each with
+    every other would compare each pair twice and start twice the helper processes)."""
+    if len(names) < 2:
+        return {}
+    return {name: names[(i + 1) % len(names)] for i, name in enumerate(names)}
+
+
+def cross_backend_peers() -> list[str]:
+    """The installed backends this process's cross-backend check compares with."""
+    others = [name for name in installed() if name != selected()]
+    if chosen := os.environ.get(PEERS_VARIABLE):
+        return [name for name in chosen.split(",") if name in others]
+    return others
+
+
 def current() -> str:
     """The backend Keras runs on in this process (``KERAS_BACKEND``)."""
     import keras

@@ -170,10 +170,11 @@ def _check_every_backend(args: argparse.Namespace) -> int:
     if it ended abnormally (its ``--durations`` line always)."""
     import tempfile
 
-    from zoo.backends import installed
+    from zoo.backends import PEERS_VARIABLE, installed, ring_peers
     from zoo.records import merge_run, read_record
 
     backends = installed()
+    peers = ring_peers(backends)
     argv = without(without(args.argv, "--backend"), "--json")
     runs, codes = {}, {}
     with tempfile.TemporaryDirectory() as folder:
@@ -182,8 +183,11 @@ def _check_every_backend(args: argparse.Namespace) -> int:
         for backend in backends:
             log = open(Path(folder) / f"{backend}.log", "w+")  # noqa: SIM115 (closed below)
             command = [*argv, "--json", str(Path(folder) / f"{backend}.json")]
+            peer = {PEERS_VARIABLE: peers[backend]} if backend in peers else {}
             started[backend] = (
-                start_on_backend(backend, command, stdout=log, stderr=subprocess.STDOUT),
+                start_on_backend(
+                    backend, command, stdout=log, stderr=subprocess.STDOUT, extra_env=peer
+                ),
                 log,
             )
         for backend, (process, log) in started.items():

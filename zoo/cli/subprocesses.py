@@ -42,10 +42,13 @@ def on_backend(backend: str, argv: list[str], **options: Any) -> subprocess.Comp
     return subprocess.run(command, env=env, **options)
 
 
-def start_on_backend(backend: str, argv: list[str], **options: Any) -> subprocess.Popen[Any]:
-    """Start ``zoo`` with ``argv`` in a new process on ``backend``, without waiting."""
+def start_on_backend(
+    backend: str, argv: list[str], extra_env: dict[str, str] | None = None, **options: Any
+) -> subprocess.Popen[Any]:
+    """Start ``zoo`` with ``argv`` in a new process on ``backend`` (its environment
+    with ``extra_env`` too), without waiting."""
     command, env = _command(backend, argv)
-    return subprocess.Popen(command, env=env, **options)
+    return subprocess.Popen(command, env={**env, **(extra_env or {})}, **options)
 
 
 def current_backend() -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from zoo.backends import installed
+from zoo.backends import cross_backend_peers
 from zoo.registry import Registered
 from zoo.testing import seams
 from zoo.testing.helpers import (
@@ -39,19 +39,22 @@ def _names(model: keras.Model, outputs: int) -> list[str]:
     ]
 
 
-def _start_the_other_backends() -> None:
-    start([name for name in installed() if name != seams.current()])
+def _start_the_peers() -> None:
+    start(cross_backend_peers())
 
 
 @check(
     "layer",
     slow=True,
-    applies=lambda item: len(installed()) > 1,
-    warm=_start_the_other_backends,
+    applies=lambda item: bool(cross_backend_peers()),
+    warm=_start_the_peers,
     column=Column(90, "same on every backend"),
 )
 def check_cross_backend(item: Registered) -> None:
-    """Outputs and gradients agree on every installed backend, with the same weights."""
+    """Outputs and gradients agree on every installed backend, with the same weights.
+
+    Under ``zoo check --backend all`` each backend's process compares with the next one
+    in a ring (``zoo.backends.ring_peers``): together they compare every pair once."""
     entry = layer_entry(item)
     x = example_input(entry)
     model = model_around(entry.make(), entry)
@@ -62,9 +65,7 @@ def check_cross_backend(item: Registered) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "model.keras"
         model.save(path)
-        for other in installed():
-            if other == seams.current():
-                continue
+        for other in cross_backend_peers():
             there = ask(other, path, x, training, [item.cls.__module__])
             assert len(there) == len(here), f"{len(there)} results on {other}, not {len(here)}"
             for name, a, b in zip(names, here, there, strict=True):
