@@ -16,6 +16,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from zoo.bench.keras_side import KerasExampleVAE, KerasGRN, KerasLayerScale
 from zoo.registry import LayerEntry, Registry
 
 SIDES: tuple[str, ...] = ("zoo", "keras")
@@ -80,10 +81,11 @@ def copy_weights(zoo_parts: Parts, keras_parts: Parts) -> None:
 # -- the models ----------------------------------------------------------------
 
 
-def _resnet(parts: Parts, norm: str) -> keras.Model:
+def _resnet(parts: Parts, norm: str, squeeze_excitation: bool = False) -> keras.Model:
     """A small ResNet for 32x32x3 images: a stem and three stages (16, 32, 64
     channels) of two residual blocks; the residual branch is conv, norm, ReLU,
-    DropBlock2D, conv, norm, then StochasticDepth (drop path per sample)."""
+    DropBlock2D, conv, norm, (SqueezeExcitation, as SE-ResNet puts it), then
+    StochasticDepth (drop path per sample)."""
 
     def normalization() -> Any:
         if norm == "GroupNormalization":
@@ -108,6 +110,8 @@ def _resnet(parts: Parts, norm: str) -> keras.Model:
             seed=SEED + index,
         )(branch)
         branch = normalization()(conv(width)(branch))
+        if squeeze_excitation:
+            branch = parts.twinned("SqueezeExcitation", ratio=0.25)(branch)
         # Deeper blocks are dropped more often (Huang et al.'s linear rule).
         rate = 0.2 * (index + 1) / len(blocks)
         branch = parts.instead(
@@ -123,7 +127,60 @@ def _resnet(parts: Parts, norm: str) -> keras.Model:
         x = keras.layers.ReLU()(keras.layers.Add()([shortcut, branch]))
     x = keras.layers.GlobalAveragePooling2D()(x)
     outputs = parts.twinned("Linear", units=CLASSES)(x)
-    return keras.Model(inputs, outputs, name=f"resnet_{parts.side}")
+    name = "se_resnet" if squeeze_excitation else "resnet"
+    return keras.Model(inputs, outputs, name=f"{name}_{parts.side}")
+
+
+def _se_resnet(parts: Parts, _: str) -> keras.Model:
+    """The ResNet with BatchNormalization and squeeze-and-excitation on every branch."""
+    return _resnet(parts, "BatchNormalization", squeeze_excitation=True)
+
+
+#: The ConvNeXt-style network's stages: (channels, blocks).
+CONVNEXT_STAGES = ((32, 2), (64, 2), (128, 2))
+
+
+def _convnext(parts: Parts, _: str) -> keras.Model:
+    """A small ConvNeXt-V2-style network for 32x32x3 images: a 2x2 patchify stem and
+    three stages (32, 64, 128 channels) of two blocks, downsampling between them; a
+    block is a 7x7 depthwise conv, LayerNormalization, Linear (4x, GELU), global
+    response normalization, Linear, LayerScale and DropPath on the residual branch.
+    The Keras side re-creates ConvNeXt's private LayerScale and ConvNeXt-V2's GRN
+    (``zoo.bench.keras_side``) and drops paths with ``Dropout``'s per-sample noise."""
+
+    def norm() -> Any:
+        return parts.twinned("LayerNormalization", epsilon=1e-6)
+
+    inputs = keras.Input((32, 32, 3))
+    x = norm()(parts.keras(keras.layers.Conv2D(CONVNEXT_STAGES[0][0], 2, 2))(inputs))
+    blocks = sum(count for _, count in CONVNEXT_STAGES)
+    index = 0
+    for stage, (width, count) in enumerate(CONVNEXT_STAGES):
+        if stage:
+            x = parts.keras(keras.layers.Conv2D(width, 2, 2))(norm()(x))
+        for _block in range(count):
+            branch = parts.keras(keras.layers.DepthwiseConv2D(7, padding="same"))(x)
+            branch = norm()(branch)
+            branch = parts.twinned("Linear", units=4 * width, activation="gelu")(branch)
+            branch = parts.instead("GlobalResponseNormalization", KerasGRN)(branch)
+            branch = parts.twinned("Linear", units=width)(branch)
+            branch = parts.instead(
+                "LayerScale", functools.partial(KerasLayerScale, 1e-6), init_values=1e-6
+            )(branch)
+            rate = 0.1 * index / max(1, blocks - 1)
+            branch = parts.instead(
+                "DropPath",
+                functools.partial(
+                    keras.layers.Dropout, rate, noise_shape=(None, 1, 1, 1), seed=SEED + index
+                ),
+                rate=rate,
+                seed=SEED + index,
+            )(branch)
+            x = keras.layers.Add()([x, branch])
+            index += 1
+    x = norm()(keras.layers.GlobalAveragePooling2D()(x))
+    outputs = parts.twinned("Linear", units=CLASSES)(x)
+    return keras.Model(inputs, outputs, name=f"convnext_{parts.side}")
 
 
 #: The transformer encoder's sizes.
@@ -159,49 +216,6 @@ def _transformer(parts: Parts, norm: str) -> keras.Model:
 
 #: The VAE of examples/vae_digits.py: 64 pixels -> 256 -> 4 (+4) -> 256 -> 64.
 DIGITS, INTERMEDIATE, LATENT = 64, 256, 4
-
-
-class KerasExampleVAE(keras.Model):
-    """The dense VAE of the Keras example (keras.io/examples/generative/vae) from
-    built-ins: Dense layers, the example's sampling, its KL term and binary
-    cross-entropy summed over the pixels; the loss is computed in `compute_loss`
-    (rather than the example's `tf.GradientTape` step) so it runs on every backend."""
-
-    def __init__(self, original_dim: int, intermediate_dim: int, latent_dim: int, seed: int):
-        super().__init__(name="vae_keras")
-        self.hidden = keras.layers.Dense(intermediate_dim, activation="relu")
-        self.z_mean = keras.layers.Dense(latent_dim)
-        self.z_log_var = keras.layers.Dense(latent_dim)
-        self.seed_generator = keras.random.SeedGenerator(seed)
-        self.decoder_hidden = keras.layers.Dense(intermediate_dim, activation="relu")
-        self.reconstruct = keras.layers.Dense(original_dim, activation="sigmoid")
-        self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
-        self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
-
-    def call(self, x: Any, training: bool | None = None) -> Any:
-        ops = keras.ops
-        hidden = self.hidden(x)
-        z_mean, z_log_var = self.z_mean(hidden), self.z_log_var(hidden)
-        epsilon = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
-        z = z_mean + ops.exp(0.5 * z_log_var) * epsilon
-        kl = -0.5 * (1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var))
-        self.add_loss(ops.mean(ops.sum(kl, axis=1)))
-        return self.reconstruct(self.decoder_hidden(z))
-
-    def compute_loss(
-        self,
-        x: Any = None,
-        y: Any = None,
-        y_pred: Any = None,
-        sample_weight: Any = None,
-        training: bool = True,
-    ) -> Any:
-        ops = keras.ops
-        reconstruction = ops.mean(ops.sum(ops.binary_crossentropy(x, y_pred), axis=-1))
-        kl = sum(self.losses)
-        self.reconstruction_loss_tracker.update_state(reconstruction)
-        self.kl_loss_tracker.update_state(kl)
-        return reconstruction + kl
 
 
 def _vae(parts: Parts, _: str) -> keras.Model:
@@ -312,6 +326,29 @@ MODELS: tuple[ModelSpec, ...] = (
             ("layer_norm", "LayerNormalization"),
             ("rms_norm", "RMSNormalization"),
         )
+    ),
+    ModelSpec(
+        "se_resnet",
+        "batch_norm",
+        f"{_RESNET}, BatchNormalization, SqueezeExcitation (ratio 0.25) on every branch",
+        ("BatchNormalization", "SqueezeExcitation", "DropBlock2D", "StochasticDepth", "Linear"),
+        (32, 128),
+        _se_resnet,
+        _labelled((32, 32, 3)),
+        _classification_loss,
+        "SqueezeExcitation",
+    ),
+    ModelSpec(
+        "convnext",
+        "grn",
+        "ConvNeXt-V2-style network for 32x32x3 images (32/64/128 channels, 6 blocks): "
+        "LayerNormalization, Linear, GlobalResponseNormalization, LayerScale, DropPath",
+        ("LayerNormalization", "Linear", "GlobalResponseNormalization", "LayerScale", "DropPath"),
+        (32, 128),
+        _convnext,
+        _labelled((32, 32, 3)),
+        _classification_loss,
+        "GlobalResponseNormalization",
     ),
     ModelSpec(
         "vae",

@@ -50,7 +50,6 @@ from zoo.bench.architectures import (  # noqa: F401  (the models' readers find t
     MODELS,
     SEED,
     SIDES,
-    KerasExampleVAE,
     ModelSpec,
     Parts,
     copy_weights,
