@@ -34,13 +34,14 @@ def add_parser(commands: Any) -> None:
         nargs="*",
         metavar="NAME",
         help="plugins or layer names (default: every layer); with --models, models "
-        "(resnet, transformer, vae) or model/variant",
+        "(resnet, se_resnet, convnext, transformer, vae) or model/variant",
     )
     parser.add_argument(
         "--models",
         action="store_true",
-        help="time one training step of whole models (a ResNet, a transformer encoder, a "
-        "VAE) built from zoo layers against the same models from Keras built-ins",
+        help="time one training step of whole models (ResNets, a ConvNeXt-style network, a "
+        "transformer encoder, a VAE) built from zoo layers against the same models from "
+        "Keras built-ins",
     )
     parser.add_argument(
         "--mode",
