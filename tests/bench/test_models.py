@@ -70,6 +70,33 @@ def test_a_second_run_replaces_only_its_backend_part(tmp_path):
     assert record["backends"][current()]["runs"][0]["batch"] == 2
 
 
+def _resnet_part() -> dict:
+    run = {"model": "resnet", "variant": "batch_norm", "mode": model_bench.bench.MODES[0]}
+    return {
+        "modes": [run["mode"]],
+        "models": {"resnet/batch_norm": "a ResNet"},
+        "runs": [{**run, "batch": 32, "ratio": 2.0}],
+        "skipped": {},
+    }
+
+
+@pytest.mark.parametrize("replace", [False, True])
+def test_naming_a_model_updates_it_and_keeps_the_others_unless_replace(tmp_path, replace):
+    output = tmp_path / "models.json"
+    output.write_text(json.dumps({"backends": {current(): _resnet_part()}}))
+    argv = ["bench", "--models", "vae", "--batch", "2", "--rounds", "1", "--output", str(output)]
+    assert cli.main(argv + ["--replace"] * replace) == 0
+    part = json.loads(output.read_text())["backends"][current()]
+    timed = [f"{run['model']}/{run['variant']}" for run in part["runs"]]
+    if replace:
+        assert timed == ["vae/digits"] and list(part["models"]) == ["vae/digits"]
+    else:
+        assert timed == ["resnet/batch_norm", "vae/digits"]
+        assert set(part["models"]) == {"resnet/batch_norm", "vae/digits"}
+        # The summary is over every model the part holds: the kept ResNet's 2.0 is worst.
+        assert part["summary"][f"max_{part['modes'][0]}_ratio"] == 2.0
+
+
 def _without(registry: Registry, name: str) -> Registry:
     """The installed registry as it would be had no plugin registered layer ``name``."""
     objects = {

@@ -52,10 +52,12 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--output",
         help=f"where to write the JSON (default: {records.DOCS / records.BENCHMARKS}, with "
-        f"--models {records.DOCS / records.MODELS}); naming layers updates them in it",
+        f"--models {records.DOCS / records.MODELS}); naming layers or models updates them in it",
     )
     parser.add_argument(
-        "--replace", action="store_true", help="write only the named layers, dropping the rest"
+        "--replace",
+        action="store_true",
+        help="write only the named layers or models, dropping the rest",
     )
     parser.add_argument(
         "--batch", type=positive_int, action="append", help="batch size to time at (repeatable)"
@@ -237,21 +239,25 @@ def _bench_models(args: argparse.Namespace) -> int:
                 rounds=args.rounds or model_bench.ROUNDS,
                 on_batch=lambda _batch: progress.advance(task),
             )
-    part: dict[str, Any] = {
-        "modes": list(modes),
-        "machine": machine.machine_info(),
-        "rounds": args.rounds or model_bench.ROUNDS,
-        "models": {spec.key: spec.summary for spec in runnable},
-        "runs": rows,
-        "skipped": skipped,
-        "summary": model_bench.summarize_run(rows, modes),
-        "versions": {name: version(registry, name) for name in registry.plugins},
-    }
     output = _output(args)
     record = records.read_record(output)
+    kept = _models_kept(record, backend, {spec.key for spec in specs}, args)
+    # Modes and rounds say how this run timed; the kept models' runs say their own.
+    all_rows = kept.get("runs", []) + rows
+    all_modes = list(dict.fromkeys([*kept.get("modes", []), *modes]))
+    part: dict[str, Any] = {
+        "modes": all_modes,
+        "machine": machine.machine_info(),
+        "rounds": args.rounds or model_bench.ROUNDS,
+        "models": {**kept.get("models", {}), **{spec.key: spec.summary for spec in runnable}},
+        "runs": all_rows,
+        "skipped": {**kept.get("skipped", {}), **skipped},
+        "summary": model_bench.summarize_run(all_rows, all_modes),
+        "versions": {name: version(registry, name) for name in registry.plugins},
+    }
     records.write_record(output, records.merge_record(record, backend, part))
     print_whole(_models_table(backend, rows))
-    for mode in modes:
+    for mode in all_modes:
         mean = part["summary"].get(f"geomean_{mode}_ratio")
         if mean is not None:
             console.print(f"geometric mean of zoo/Keras step time ({backend}, {mode}): {mean:.3f}")
@@ -259,6 +265,24 @@ def _bench_models(args: argparse.Namespace) -> int:
         errors.print(f"[yellow]{key}: {problem}[/yellow]", highlight=False)
     console.print(f"wrote the {backend} part of {shown(output)}")
     return 1 if part["summary"]["errors"] else 0
+
+
+def _models_kept(
+    record: dict[str, Any], backend: str, timed: set[str], args: argparse.Namespace
+) -> dict[str, Any]:
+    """What this backend's part says of the models not timed now: naming models updates
+    them in the record and keeps the others (``--replace`` drops them)."""
+    from zoo import records
+
+    if not args.names or args.replace:
+        return {}
+    old = records.backend_records(record).get(backend, {})
+    return {
+        "modes": old.get("modes", []),
+        "models": {k: v for k, v in old.get("models", {}).items() if k not in timed},
+        "runs": [r for r in old.get("runs", []) if f"{r['model']}/{r['variant']}" not in timed],
+        "skipped": {k: v for k, v in old.get("skipped", {}).items() if k not in timed},
+    }
 
 
 def _models_table(backend: str, rows: list[dict[str, Any]]) -> Table:
