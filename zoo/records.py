@@ -8,6 +8,9 @@ the current one:
 - ``conformance/latest.json``: the support matrix, written by ``zoo check --json``;
 - ``conformance/parity.json``: Keras' own tests run against the twinned layers
   (tests/parity, ``pytest -m parity --parity-record``);
+- ``conformance/oracles.json``: what the other outside suites say of each object (TF
+  Addons', keras-hub's tests ported, timm's modules given the same weights), written
+  by ``pytest --oracle-record``;
 - ``benchmarks/latest.json``: the layers' costs, written by ``zoo bench``;
 - ``benchmarks/models.json``: whole training steps, written by ``zoo bench --models``;
 - ``records/PLUGIN/VERSION/{conformance,benchmarks}.json``: what ``zoo docs build
@@ -42,6 +45,7 @@ DOCS = Path("docs")
 #: The records of a site, relative to its sources folder.
 CONFORMANCE = Path("conformance/latest.json")
 PARITY = Path("conformance/parity.json")
+ORACLES = Path("conformance/oracles.json")
 BENCHMARKS = Path("benchmarks/latest.json")
 MODELS = Path("benchmarks/models.json")
 RECORDS = Path("records")
@@ -78,6 +82,10 @@ class RecordFiles:
     @property
     def parity(self) -> Path:
         return self.docs / PARITY
+
+    @property
+    def oracles(self) -> Path:
+        return self.docs / ORACLES
 
     @property
     def benchmarks(self) -> Path:

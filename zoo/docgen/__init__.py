@@ -1,2 +1,2 @@
 """The documentation site: a page per registered object (``pages``), the models and
-parity sections, and the shipped site configuration (``site``)."""
+parity and outside-oracle sections, and the shipped site configuration (``site``)."""

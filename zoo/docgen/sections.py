@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import keras
 
 from zoo.docgen.markdown import fenced
+from zoo.docgen.oracles import oracles_section
 from zoo.docgen.parity import parity_section
 from zoo.docgen.release import release
 from zoo.registry import Registered, Registry
@@ -90,7 +91,8 @@ def heading(page: Page) -> None:
 
 
 def twin(page: Page, gap: float | None = None) -> None:
-    """The Keras twin it matches and how closely (``gap``: measured on the example input)."""
+    """The Keras twin it matches and how closely (``gap``: measured on the example input),
+    and what the outside suites that test it say."""
     entry = page.item.entry
     page.lines.append("## Keras twin\n")
     if entry.twin:
@@ -104,6 +106,7 @@ def twin(page: Page, gap: float | None = None) -> None:
         page.lines += parity_section(page.item.name)
     else:
         page.lines.append("None in Keras; checked against the formula or paper in its docstring.\n")
+    page.lines += oracles_section(page.item.name)
 
 
 def config_and_api(page: Page, obj: Any) -> None:

@@ -11,7 +11,11 @@ import numpy as np
 import pytest
 from zoo_normalization import GlobalResponseNormalization
 
+from tests.oracles import assert_close
 from zoo.testing.helpers import as_numpy
+
+pytestmark = pytest.mark.oracle("timm", "timm.layers GlobalResponseNorm given the same weights")
+
 
 if keras.backend.backend() != "torch":
     # Before importing torch: PyTorch beside TensorFlow or JAX in one process is not
@@ -39,4 +43,4 @@ def test_matches_timm_global_response_norm(data_format):
     ours = GlobalResponseNormalization(data_format=data_format)
     ours.build(x.shape)
     ours.set_weights([gamma, beta])
-    np.testing.assert_allclose(as_numpy(ours(x)), expected, atol=1e-5, rtol=1e-5)
+    assert_close(as_numpy(ours(x)), expected, atol=1e-5, rtol=1e-5)

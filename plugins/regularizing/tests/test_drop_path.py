@@ -45,6 +45,7 @@ def test_saved_model_reloads_as_drop_path(tmp_path):
 
 
 @pytest.mark.backends("torch")
+@pytest.mark.oracle("timm", "timm.layers DropPath, the same law of draws")
 @pytest.mark.parametrize("rate", [0.0, 0.25, 0.6])
 def test_draws_like_timm_drop_path(rate):
     """The same law as timm's `DropPath(drop_prob)`: in training, each sample's branch is

@@ -15,7 +15,13 @@ import numpy as np
 import pytest
 from zoo_vision import LayerScale, SqueezeExcitation
 
+from tests import oracles
 from zoo.testing.helpers import as_numpy, to_numpy
+
+pytestmark = pytest.mark.oracle(
+    "keras.applications", "ConvNeXt and EfficientNet blocks given the application's weights"
+)
+
 
 IMAGE = (32, 32, 3)
 
@@ -49,7 +55,7 @@ def block_ends(model: keras.Model, first: str, after: str, x: np.ndarray):
 
 def assert_close(actual, expected, what: str) -> None:
     scale = max(1.0, float(np.max(np.abs(expected))))
-    np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-5 * scale, err_msg=what)
+    oracles.assert_close(actual, expected, rtol=1e-5, atol=1e-5 * scale, err_msg=what)
 
 
 def test_convnext_block_with_zoo_layer_scale_gives_the_applications_outputs():

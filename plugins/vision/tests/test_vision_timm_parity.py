@@ -30,7 +30,11 @@ import keras
 import numpy as np
 import pytest
 
+from tests.oracles import assert_close
 from zoo.testing.helpers import as_numpy
+
+pytestmark = pytest.mark.oracle("timm", "timm.layers modules given the same weights")
+
 
 if keras.backend.backend() != "torch":
     # Before importing torch: PyTorch beside TensorFlow or JAX in one process is not
@@ -89,7 +93,7 @@ def zoo_outputs(make, weights, x: np.ndarray, training: bool = False):
 
 def assert_both_formats_match(outputs, expected) -> None:
     for data_format, y in outputs.items():
-        np.testing.assert_allclose(y, expected, **TOLERANCE, err_msg=data_format)
+        assert_close(y, expected, **TOLERANCE, err_msg=data_format)
 
 
 def se_weights(fc1, fc2, bias: bool = True) -> list[np.ndarray]:
@@ -113,7 +117,7 @@ def test_layer_scale_matches_timm_layer_scale_and_layer_scale2d():
     ours = LayerScale(data_format="channels_last")
     ours.build(tokens.shape)
     ours.set_weights([theirs.gamma.detach().numpy()])
-    np.testing.assert_allclose(as_numpy(ours(tokens)), timm_output(theirs, tokens), **TOLERANCE)
+    assert_close(as_numpy(ours(tokens)), timm_output(theirs, tokens), **TOLERANCE)
 
     theirs_2d = timm_layers.LayerScale2d(16, init_values=1e-5)
     random_parameters(theirs_2d, seed=3)

@@ -5,9 +5,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
+
+from tests.oracles import mark_ported
 
 collect_ignore = ["test_case.py"]
 
@@ -16,3 +20,8 @@ collect_ignore = ["test_case.py"]
 def set_seeds():
     np.random.seed(0)
     keras.utils.set_random_seed(0)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Each ported file's tests count for its zoo objects' pages as keras-hub's.
+    mark_ported(items, Path(__file__).parent, "keras-hub", r"keras_hub/src/[a-z0-9_/]*_test\.py")

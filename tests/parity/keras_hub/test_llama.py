@@ -15,7 +15,11 @@ import numpy as np
 import pytest
 from zoo_transformer import TransformerDecoderBlock
 
+from tests.oracles import assert_close
 from zoo.testing.helpers import as_numpy
+
+pytestmark = pytest.mark.oracle("keras-hub", "a zoo-built Llama given a LlamaBackbone's weights")
+
 
 CONFIG = {
     "vocabulary_size": 97,
@@ -117,7 +121,7 @@ def test_zoo_llama_gives_keras_hubs_hidden_states(pair):
     theirs = as_numpy(backbone({"token_ids": tokens, "padding_mask": padding}))
     ours = as_numpy(model(tokens, padding_mask=padding))
     assert np.abs(theirs).max() > 0.1  # not a trivial output
-    np.testing.assert_allclose(ours, theirs, atol=1e-4, rtol=1e-4)
+    assert_close(ours, theirs, atol=1e-4, rtol=1e-4)
 
 
 def test_zoo_llama_cached_decoding_gives_the_same_hidden_states(pair):
@@ -134,4 +138,4 @@ def test_zoo_llama_cached_decoding_gives_the_same_hidden_states(pair):
         return as_numpy(model.final_norm(x))
 
     pieces = [step(tokens[:, :6], 0)] + [step(tokens[:, i : i + 1], i) for i in range(6, 10)]
-    np.testing.assert_allclose(np.concatenate(pieces, axis=1), theirs, atol=1e-4, rtol=1e-4)
+    assert_close(np.concatenate(pieces, axis=1), theirs, atol=1e-4, rtol=1e-4)

@@ -11,7 +11,10 @@ import numpy as np
 import pytest
 import zoo_transformer
 
+from tests.oracles import assert_close
 from zoo.testing.helpers import as_numpy
+
+pytestmark = pytest.mark.oracle("keras-hub", "the layers' numbers beside keras-hub's, same weights")
 
 
 def _normal(*shape: int, seed: int = 0) -> np.ndarray:
@@ -32,7 +35,7 @@ def test_rotary_embedding_equals_keras_hub(config, shape, start_index):
     x = _normal(*shape)
     ours = zoo_transformer.RotaryEmbedding(**config)(x, start_index=start_index)
     theirs = keras_hub.layers.RotaryEmbedding(**config)(x, start_index=start_index)
-    np.testing.assert_allclose(as_numpy(ours), as_numpy(theirs), rtol=1e-5, atol=1e-5)
+    assert_close(as_numpy(ours), as_numpy(theirs), rtol=1e-5, atol=1e-5)
 
 
 def test_rotary_embedding_positions_equal_keras_hub():
@@ -40,7 +43,7 @@ def test_rotary_embedding_positions_equal_keras_hub():
     positions = np.array([[0, 1, 2, 3, 4], [7, 8, 9, 10, 11], [3, 3, 3, 0, 0]], "float32")
     ours = zoo_transformer.RotaryEmbedding()(x, positions=positions)
     theirs = keras_hub.layers.RotaryEmbedding()(x, positions=positions)
-    np.testing.assert_allclose(as_numpy(ours), as_numpy(theirs), rtol=1e-5, atol=1e-5)
+    assert_close(as_numpy(ours), as_numpy(theirs), rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("start_index", [0, 3])
@@ -52,14 +55,14 @@ def test_position_embedding_equals_keras_hub_with_the_same_weights(start_index):
     theirs.build(x.shape)
     theirs.set_weights([_normal(9, 6, seed=1)])
     ours.set_weights(theirs.get_weights())
-    np.testing.assert_allclose(
+    assert_close(
         as_numpy(ours(x, start_index=start_index)),
         as_numpy(theirs(x, start_index=start_index)),
         rtol=1e-6,
         atol=1e-6,
     )
     positions = np.array([[0, 2, 4, 6, 8], [8, 7, 6, 5, 4]], "int32")
-    np.testing.assert_allclose(
+    assert_close(
         as_numpy(ours(x, positions=positions)),
         as_numpy(theirs(x, positions=positions)),
         rtol=1e-6,
@@ -73,7 +76,7 @@ def test_sine_position_encoding_equals_keras_hub(max_wavelength, start_index):
     x = _normal(2, 6, 10)
     ours = zoo_transformer.SinePositionEncoding(max_wavelength=max_wavelength)
     theirs = keras_hub.layers.SinePositionEncoding(max_wavelength=max_wavelength)
-    np.testing.assert_allclose(
+    assert_close(
         as_numpy(ours(x, start_index=start_index)),
         as_numpy(theirs(x, start_index=start_index)),
         rtol=1e-5,
@@ -122,7 +125,7 @@ def test_cached_multi_head_attention_equals_keras_hub_with_the_same_weights(conf
     mask = np.random.default_rng(5).random((2, 4, 5)) > 0.3
     mask[..., 0] = True  # every query sees one key at least
     for kwargs in ({}, {"attention_mask": mask}):
-        np.testing.assert_allclose(
+        assert_close(
             as_numpy(ours(query, value, **kwargs)),
             as_numpy(theirs(query, value, **kwargs)),
             rtol=1e-5,
@@ -132,8 +135,8 @@ def test_cached_multi_head_attention_equals_keras_hub_with_the_same_weights(conf
     their_out, their_scores = theirs(
         query, value, attention_mask=mask, return_attention_scores=True
     )
-    np.testing.assert_allclose(as_numpy(out), as_numpy(their_out), rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(as_numpy(scores), as_numpy(their_scores), rtol=1e-5, atol=1e-5)
+    assert_close(as_numpy(out), as_numpy(their_out), rtol=1e-5, atol=1e-5)
+    assert_close(as_numpy(scores), as_numpy(their_scores), rtol=1e-5, atol=1e-5)
 
 
 def test_cached_multi_head_attention_cache_equals_keras_hub():
@@ -147,5 +150,5 @@ def test_cached_multi_head_attention_cache_equals_keras_hub():
         their_out, their_cache = theirs(
             query, query, cache=cache, cache_update_index=index, attention_mask=mask
         )
-        np.testing.assert_allclose(as_numpy(out), as_numpy(their_out), rtol=1e-5, atol=1e-5)
-        np.testing.assert_allclose(as_numpy(new_cache), as_numpy(their_cache), rtol=1e-5, atol=1e-5)
+        assert_close(as_numpy(out), as_numpy(their_out), rtol=1e-5, atol=1e-5)
+        assert_close(as_numpy(new_cache), as_numpy(their_cache), rtol=1e-5, atol=1e-5)

@@ -10,11 +10,13 @@ the same tests run on every backend.
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
 
+from tests.oracles import mark_ported
 from tests.parity.tfa import layer_test
 
 #: ``layer_test.py`` is the stand-in for ``test_utils.layer_test``, not a test file
@@ -51,3 +53,10 @@ def set_seeds():
     random.seed(0)
     np.random.seed(0)
     keras.utils.set_random_seed(0)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Each ported file's tests count for its zoo objects' pages as TF Addons's.
+    mark_ported(
+        items, Path(__file__).parent, "TF Addons", r"tensorflow_addons/[a-z0-9_/]*_test\.py"
+    )

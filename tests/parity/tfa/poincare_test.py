@@ -14,7 +14,7 @@
 # ==============================================================================
 """Tests for PoincareNormalize layer.
 
-Ported from tensorflow/addons, tensorflow_addons/layers/poincare_test.py (Apache-2.0):
+Ported from tensorflow/addons, tensorflow_addons/layers/tests/poincare_test.py (Apache-2.0):
 see DIFFERENCES.md beside this file for every edit.
 """
 

@@ -14,7 +14,7 @@
 # ==============================================================================
 """Tests for TLU activation.
 
-Ported from tensorflow/addons, tensorflow_addons/layers/tlu_test.py (Apache-2.0):
+Ported from tensorflow/addons, tensorflow_addons/layers/tests/tlu_test.py (Apache-2.0):
 see DIFFERENCES.md beside this file for every edit.
 """
 
