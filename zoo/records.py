@@ -271,26 +271,37 @@ class Records:
         return {"backends": runs}
 
     def costs(self, plugins: list[str] | None = None) -> dict[str, Any]:
-        """The benchmark record of ``plugins``' layers (every plugin's by default), per
-        backend, keeping the machine and modes of the part each layer came from last."""
+        """The benchmark record of ``plugins``' layers and optimizers (every plugin's by
+        default), per backend, keeping the machine and modes of the part each layer came
+        from last."""
         names = set(plugins if plugins is not None else self.registry.plugins)
-        layers_of = {
-            item.name: item.plugin for item in self.registry.layers() if item.plugin in names
-        }
+        plugin_of = {item.name: item.plugin for item in self.registry.all() if item.plugin in names}
+
+        def counted(timed: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
+            return {
+                name: costs
+                for name, costs in timed.items()
+                if name in plugin_of
+                and _counts_for(part, plugin_of[name], self._version(plugin_of[name]))
+            }
+
         parts: dict[str, dict[str, Any]] = {}
         for path in self.benchmark_files:
             for backend, part in backend_records(read_record(path)).items():
-                layers = {
-                    name: costs
-                    for name, costs in part.get("layers", {}).items()
-                    if name in layers_of
-                    and _counts_for(part, layers_of[name], self._version(layers_of[name]))
-                }
-                if not layers:
+                layers = counted(part.get("layers", {}), part)
+                timed = part.get("optimizers", {})
+                optimizers = counted(timed.get("results", {}), part)
+                if not (layers or optimizers):
                     continue
                 merged = parts.setdefault(backend, {"layers": {}})
-                merged.update({k: v for k, v in part.items() if k not in ("layers", "summary")})
-                merged["layers"].update(layers)
+                if layers:
+                    kept = ("layers", "summary", "optimizers")
+                    merged.update({k: v for k, v in part.items() if k not in kept})
+                    merged["layers"].update(layers)
+                if optimizers:
+                    found = merged.setdefault("optimizers", {"results": {}})
+                    found.update({k: v for k, v in timed.items() if k != "results"})
+                    found["results"].update(optimizers)
         return {"backends": parts}
 
     def unchecked(self, backend: str) -> list[Registered]:

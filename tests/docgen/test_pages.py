@@ -44,6 +44,19 @@ def pages(tmp_path_factory) -> dict[str, str]:
                         "headline": {"batch": 16, "graph_ratio": 1.0},
                     }
                 },
+                # Shaped as `zoo bench --optimizers` writes it.
+                "optimizers": {
+                    "machine": {"cpu": "Test CPU", "cores": 2},
+                    "results": {
+                        "RectifiedAdam": {
+                            "zoo": {"median_s": 0.012},
+                            "adam": {"median_s": 0.010},
+                            "ratio": 1.21,
+                            "ratio_quartiles": [1.1, 1.3],
+                        },
+                        "Yogi": {"error": "RuntimeError: planted"},
+                    },
+                },
             }
         )
     )
@@ -128,6 +141,11 @@ def test_optimizer_pages_show_the_update_rule_and_the_reference_gap(pages):
     gap = float(page.split("| largest difference from the numpy reference | ")[1].split(" ")[0])
     assert gap < 1e-4
     assert "## Weights" not in page
+    assert "| TensorFlow (Test CPU, 2 cores) | 12 ms | 10 ms | **1.21** (1.10-1.30) |" in page
+    assert "not timed: RuntimeError: planted" in pages["reference/optimizers/Yogi.md"]
+    assert (
+        "*Not measured yet: `zoo bench --optimizers`" in pages["reference/optimizers/AdaBelief.md"]
+    )
 
 
 def test_schedule_pages_show_rates_beside_the_reference(pages):

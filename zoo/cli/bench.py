@@ -1,5 +1,6 @@
-"""``zoo bench``: the layers timed forward and backward beside their Keras twins, or
-(``--models``) training steps of whole models, on one backend or on each; each backend
+"""``zoo bench``: the layers timed forward and backward beside their Keras twins,
+(``--models``) training steps of whole models, or (``--optimizers``) optimizers'
+updates beside Adam's, on one backend or on each; each backend
 replaces only its own part of the record."""
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ def add_parser(commands: Any) -> None:
         "names",
         nargs="*",
         metavar="NAME",
-        help="plugins or layer names (default: every layer); with --models, models "
+        help="plugins or layer names (default: every layer; with --optimizers, optimizer "
+        "names); with --models, models "
         "(resnet, se_resnet, convnext, transformer, vae) or model/variant",
     )
     parser.add_argument(
@@ -42,6 +44,11 @@ def add_parser(commands: Any) -> None:
         help="time one training step of whole models (ResNets, a ConvNeXt-style network, a "
         "transformer encoder, a VAE) built from zoo layers against the same models from "
         "Keras built-ins",
+    )
+    parser.add_argument(
+        "--optimizers",
+        action="store_true",
+        help="time each optimizer's update of ten million parameters beside Adam's",
     )
     parser.add_argument(
         "--mode",
@@ -117,8 +124,15 @@ def run(args: argparse.Namespace) -> int:
     # (what stops a mode is recorded with its timings).
     warnings.filterwarnings("ignore", module=r"torch\._(dynamo|inductor)")
     logging.getLogger("torch._dynamo").setLevel(logging.ERROR)
+    if args.models and args.optimizers:
+        errors.print("[red]--models and --optimizers are separate runs: give one[/red]")
+        return 2
     if args.models:
         return _bench_models(args)
+    if args.optimizers:
+        from zoo.cli import bench_optimizers
+
+        return bench_optimizers.run(args, _output(args), current_backend())
     if args.mode:
         errors.print("[red]--mode is for --models; the layer bench times every mode[/red]")
         return 2
@@ -175,9 +189,11 @@ def run(args: argparse.Namespace) -> int:
             sorted({**versions, **{i.plugin: version(registry, i.plugin) for i in items}}.items())
         ),
     }
-    # Read again just before writing: only this backend's part is replaced.
+    # Read again just before writing: only this backend's part is replaced, and in it
+    # only what the layer bench writes (the optimizers' timings are kept).
     record = records.read_record(output)
-    records.write_record(output, records.merge_record(record, backend, part))
+    old = records.backend_records(record).get(backend, {})
+    records.write_record(output, records.merge_record(record, backend, {**old, **part}))
     console.print(_bench_table(backend, bench.MODES, layers, [item.name for item in items]))
     summary = part["summary"]
     for mode in bench.MODES:

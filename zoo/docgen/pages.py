@@ -319,6 +319,7 @@ def object_page(
         registry,
         costs=lambda item: cost_section(item, costs, guide),
         support=lambda item: support_section(item, conformance),
+        benchmarks=costs,
     )
     template_for(item.kind)(page)
     return {**page.files, page_path(item): "\n".join(page.lines)}

@@ -37,6 +37,8 @@ class Page:
     costs: Callable[[Registered], tuple[list[str], dict[str, str]]]
     #: The object's support matrix from the conformance records.
     support: Callable[[Registered], list[str]]
+    #: The benchmark record, for a kind whose template writes its own cost section.
+    benchmarks: dict[str, Any] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)
 

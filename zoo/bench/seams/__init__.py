@@ -8,6 +8,8 @@ every module with the same functions:
 - ``matmul_flops(layer, x)``: FLOPs of the matrix products one forward call runs;
 - ``train_step(model, data)``: a callable running one compiled training step of a
   compiled model as `fit` calls it, and waiting for it;
+- ``apply_step(optimizer, variables, grads)``: a callable applying ``grads`` to
+  ``variables`` with ``optimizer`` as the backend's trainer does, and waiting for it;
 - ``peak_memory(step)``: peak device bytes over two calls of ``step``, ``None`` where
   the device does not report it (CPUs);
 - ``fresh()``: drop compiled code from earlier steps before compiling new ones.

@@ -115,6 +115,21 @@ def train_step(model: keras.Model, data: tuple[Any, ...]) -> Step:
     return step
 
 
+def apply_step(optimizer: Any, variables: list[Any], grads: list[Any]) -> Step:
+    import jax
+
+    # The update as JAX's trainer runs it: stateless, jitted, the state threaded through.
+    optimizer.build(variables)
+    state = [[v.value for v in variables], [v.value for v in optimizer.variables]]
+    apply = jax.jit(optimizer.stateless_apply)
+
+    def run() -> None:
+        state[0], state[1] = apply(state[1], grads, state[0])
+        jax.block_until_ready(state)
+
+    return run
+
+
 def peak_memory(step: Step) -> int | None:
     import jax
 

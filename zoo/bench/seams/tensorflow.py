@@ -64,6 +64,14 @@ def train_step(model: keras.Model, data: tuple[Any, ...]) -> Step:
     return lambda: model.train_function(iterator)
 
 
+def apply_step(optimizer: Any, variables: list[Any], grads: list[Any]) -> Step:
+    import tensorflow as tf
+
+    # A tf.function without XLA: what fit's jit_compile="auto" compiles on a CPU.
+    apply = tf.function(lambda: optimizer.apply(grads, variables))
+    return lambda: apply()
+
+
 def peak_memory(step: Step) -> int | None:
     import tensorflow as tf
 

@@ -82,6 +82,19 @@ def train_step(model: keras.Model, data: tuple[Any, ...]) -> Step:
     return lambda: model.train_function([data])
 
 
+def apply_step(optimizer: Any, variables: list[Any], grads: list[Any]) -> Step:
+    import torch
+
+    # Eager (Keras' default on PyTorch) and without autograd, as its trainer applies it.
+    optimizer.build(variables)
+
+    def run() -> None:
+        with torch.no_grad():
+            optimizer.apply(grads, variables)
+
+    return run
+
+
 def peak_memory(step: Step) -> int | None:
     import torch
 

@@ -1,0 +1,78 @@
+"""What an optimizer's update costs beside Adam's: one step of each over the same
+ten-million-parameter set of variables and gradients, timed in alternating rounds in
+one process (the layer bench's machinery), compiled as each backend's trainer
+compiles it (`zoo.bench.seams`: ``apply_step``).
+
+The update alone, not a training step: a step adds the forward and backward passes of
+whatever model holds the weights, which cost the same whatever the optimizer and would
+only dilute the ratio. Written by ``zoo bench --optimizers`` into the backend's part
+of the benchmark record (``"optimizers"``), read by each optimizer's page.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import keras
+import numpy as np
+
+from zoo.bench import layers as bench
+from zoo.bench import machine
+from zoo.bench.seams import seam
+from zoo.registry import Registered
+
+#: Ten variables of a million parameters: a small model's worth, large enough that the
+#: update, not the call overhead, is what is timed.
+SHAPES: tuple[tuple[int, ...], ...] = ((1000, 1000),) * 10
+ROUNDS = 15
+ROUND_SECONDS = 0.1
+SIDES = ("zoo", "adam")
+
+
+def twin() -> keras.optimizers.Optimizer:
+    """What every optimizer is timed beside: Keras' Adam at its defaults."""
+    return keras.optimizers.Adam()
+
+
+def _problem(seed: int = 0) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    weights = [rng.normal(size=shape).astype("float32") for shape in SHAPES]
+    # Small gradients: a thousand steps must leave the weights and slots finite.
+    grads = [(1e-3 * rng.normal(size=shape)).astype("float32") for shape in SHAPES]
+    return weights, grads
+
+
+def bench_optimizer(item: Registered, rounds: int = ROUNDS) -> dict[str, Any]:
+    """Seconds per update of ``item``'s example optimizer and of Adam, and their ratio
+    (median over rounds of the round's zoo / Adam, with its quartiles)."""
+    weights, grads = _problem()
+    steps = {}
+    for side, optimizer in zip(SIDES, (item.entry.make(), twin()), strict=True):
+        variables = [keras.Variable(w, name=f"w{i}") for i, w in enumerate(weights)]
+        tensors = [keras.ops.convert_to_tensor(g) for g in grads]
+        steps[side] = seam().apply_step(optimizer, variables, tensors)
+    samples = bench.time_alternating(steps, rounds, ROUND_SECONDS, warmup=2)
+    ratios = [z / a for z, a in zip(samples["zoo"], samples["adam"], strict=True)]
+    q1, median, q3 = np.percentile(ratios, [25, 50, 75])
+    return {
+        **{side: bench.summarize(samples[side]) for side in SIDES},
+        "ratio": float(median),
+        "ratio_quartiles": [float(q1), float(q3)],
+    }
+
+
+def bench_optimizers(items: list[Registered], rounds: int = ROUNDS) -> dict[str, Any]:
+    """The ``"optimizers"`` field of a backend's part of the benchmark record."""
+    results: dict[str, Any] = {}
+    for item in items:
+        try:
+            results[item.name] = bench_optimizer(item, rounds)
+        except Exception as error:  # one optimizer failing must not hide the others
+            results[item.name] = {"error": bench._error(error)}
+    return {
+        "machine": machine.machine_info(),
+        "parameters": sum(math.prod(shape) for shape in SHAPES),
+        "rounds": rounds,
+        "results": results,
+    }
