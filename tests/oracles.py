@@ -2,7 +2,8 @@
 (loaded by the root conftest.py) that counts the outcomes of the tests marked
 ``oracle(source, suite)`` per zoo object and backend, with the largest difference
 from the oracle a test reported (``difference``), and with ``--oracle-record`` writes
-them into ``docs/conformance/oracles.json`` (this backend's part).
+them into ``docs/conformance/oracles.json`` (this backend's part; the objects the run
+tested replace their entries, the others are kept).
 
 The zoo objects a test is about are those its code uses (``objects_of``): no test
 lists them.
@@ -138,9 +139,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if not found:
         return
     record = read_record(RECORD)
-    record.setdefault("backends", {})[keras.backend.backend()] = {
-        "date": datetime.date.today().isoformat(),
-        "objects": {name: dict(sorted(suites.items())) for name, suites in sorted(found.items())},
+    # A run of some suites updates the objects they test; the others keep their entries.
+    part = record.setdefault("backends", {}).setdefault(keras.backend.backend(), {})
+    objects = {**part.get("objects", {}), **found}
+    part["date"] = datetime.date.today().isoformat()
+    part["objects"] = {
+        name: dict(sorted(suites.items())) for name, suites in sorted(objects.items())
     }
     write_record(RECORD, record, sort_keys=True)
 
