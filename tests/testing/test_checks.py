@@ -421,6 +421,16 @@ class SkipsOnlyEmptyBatches(NaiveMovingMean):
         self.moving_mean.assign(ops.where(keep, moved, ops.convert_to_tensor(self.moving_mean)))
 
 
+@serializable
+class NewOperationPerCall(Scale):
+    """Pads with keras.ops.pad, which names a new Keras Operation at every call: the
+    name counter it bumps is what torch.compile guards on."""
+
+    def call(self, inputs, training=None):
+        padded = ops.pad(inputs, ((0, 0), (1, 0)))
+        return padded[:, 1:] * self.scale
+
+
 def scale_twin(config):
     return Scale(**config)
 
@@ -533,6 +543,7 @@ BUGS = [
         {"rejects": ("last_dimension",)},
         "not ValueError",
     ),
+    ("jit_compile", NewOperationPerCall, {}, "more times over two more training"),
 ]
 
 
@@ -543,6 +554,9 @@ ONLY_ON = {
     ("data_parallel", "BatchDependent"): ("tensorflow",),
     # JAX's own broadcasting error is a ValueError naming the shape: what the check asks.
     ("wrong_inputs", "NoInputSpec"): ("tensorflow", "torch"),
+    # tf.function and jax.jit trace once per input signature, whatever the layer's
+    # Python does; torch.compile guards on the Python state the layer reads.
+    ("jit_compile", "NewOperationPerCall"): ("torch",),
 }
 
 
@@ -611,7 +625,6 @@ def test_every_layer_check_has_a_bug_it_catches_here():
     elsewhere = {
         "no_private_imports",
         "tf_function",
-        "jit_compile",
         "weights_file",
         "gradients",
         "mixed_bfloat16",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from zoo import padding
 from zoo.random_state import SavesSeedState
 from zoo.validation import (
     check_choice,
@@ -140,7 +141,7 @@ class DropBlock2D(SavesSeedState, keras.layers.Layer):
         # max-pool version's time on PyTorch, 0.88 on JAX, 1.01 on TensorFlow).
         starts = ops.cast(noise < gamma, "float32")
         pad = size - 1
-        starts = ops.pad(starts, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+        starts = padding.pad(starts, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
         covered = ops.average_pool(
             starts,
             pool_size=size,

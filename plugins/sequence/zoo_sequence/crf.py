@@ -7,6 +7,7 @@ from typing import Any
 import keras
 from keras import ops
 
+from zoo.padding import pad
 from zoo.validation import require
 from zoo_sequence.crf_ops import crf_decode, crf_log_likelihood
 
@@ -226,8 +227,8 @@ class CRF(keras.layers.Layer):
             last = ops.cast(ops.equal(position, steps - 1), potentials.dtype)
         else:
             within = ops.cast(mask, "int32")
-            before = ops.pad(within[:, :-1], ((0, 0), (1, 0)))
-            after = ops.pad(within[:, 1:], ((0, 0), (0, 1)))
+            before = pad(within[:, :-1], ((0, 0), (1, 0)))
+            after = pad(within[:, 1:], ((0, 0), (0, 1)))
             first = ops.cast(ops.greater(within, before), potentials.dtype)[..., None]
             last = ops.cast(ops.greater(within, after), potentials.dtype)[..., None]
         return potentials + first * start + last * end

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from zoo import padding
 from zoo.validation import check_choice, check_positive_int, require, require_float_input
 from zoo_vision._layout import channels_of, check_data_format
 
@@ -99,7 +100,7 @@ class BlurPool2D(keras.layers.Layer):
         # No padding at all (filter_size 2, strides 1) is not padded: Keras' PyTorch
         # backend sends all-zero widths to torch's reflect padding as a 2-element list,
         # which torch refuses for a 4-D tensor.
-        padded = ops.pad(inputs, widths, mode=self.padding_mode) if pad else inputs
+        padded = padding.pad(inputs, widths, mode=self.padding_mode) if pad else inputs
         kernel = ops.cast(self._filter, inputs.dtype)
         return ops.depthwise_conv(
             padded, kernel, self.strides, "valid", data_format=self.data_format

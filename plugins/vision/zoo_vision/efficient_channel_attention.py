@@ -8,6 +8,7 @@ from typing import Any
 import keras
 from keras import ops
 
+from zoo.padding import pad
 from zoo.validation import (
     check_positive,
     check_positive_int,
@@ -126,7 +127,7 @@ class EfficientChannelAttention(keras.layers.Layer):
         width = self.kernel.shape[0]
         channels = squeezed.shape[-1]
         half = (width - 1) // 2
-        padded = ops.pad(squeezed, ((0, 0), (half, half)))
+        padded = pad(squeezed, ((0, 0), (half, half)))
         kernel = ops.cast(self.kernel, squeezed.dtype)
         # A cross-correlation along the channels, written as `width` shifted sums: the
         # kernel is a few taps wide, and this is keras.ops on every backend.

@@ -8,6 +8,7 @@ from typing import Any
 import keras
 from keras import ops
 
+from zoo.padding import pad
 from zoo.validation import is_positive_int, require, require_float_input
 
 _PADDINGS = ("same", "valid")
@@ -136,7 +137,7 @@ class MaxPoolingWithArgmax2D(keras.layers.Layer):
             total_w = max((out_w - 1) * stride_w + pool_w - width, 0)
             top, left = total_h // 2, total_w // 2
             widths = ((0, 0), (top, total_h - top), (left, total_w - left), (0, 0))
-            x = ops.pad(x, widths, constant_values=float("-inf"))
+            x = pad(x, widths, constant_values=float("-inf"))
         windows = [
             x[
                 :,

@@ -214,6 +214,7 @@ def check_losses(item: Registered) -> None:
 
 
 def _compiled_check(item: Registered, jit_compile: bool) -> None:
+    seams.seam().fresh()
     entry = layer_entry(item)
     x = example_input(entry)
     layer = entry.make()
@@ -226,20 +227,36 @@ def _compiled_check(item: Registered, jit_compile: bool) -> None:
         model.predict_on_batch(x), eager, "compiled output vs eager output", atol=1e-5, rtol=1e-5
     )
     targets = [np.zeros_like(y) for y in eager]
-    loss = model.train_on_batch(x, targets[0] if len(targets) == 1 else targets)
-    loss = np.ravel(to_numpy(loss))
+    y = targets[0] if len(targets) == 1 else targets
+    loss = np.ravel(to_numpy(model.train_on_batch(x, y)))
     assert np.isfinite(loss).all(), f"a compiled training step gives the loss {loss}"
+
+    def steps() -> None:
+        for _ in range(2):
+            model.train_on_batch(x, y)
+            model.predict_on_batch(x)
+
+    # Compiled once per input signature: a layer that changes what the compiler guards
+    # on at every call (a new Keras Operation's name, a Python number) recompiles every
+    # step, or falls back to running eagerly once the compiler gives up.
+    again = seams.seam().traces(layer, steps)
+    assert again == 0, (
+        f"compiled {again} more times over two more training and prediction steps on "
+        "inputs of the same shapes (it must compile once)"
+    )
 
 
 @check("layer", backends=where("graph_without_jit"), column=Column(20, "compiled"))
 def check_tf_function(item: Registered) -> None:
-    """It runs inside tf.function (Keras' graph mode) and gives the eager outputs."""
+    """It runs inside tf.function (Keras' graph mode), gives the eager outputs, and is
+    not traced again by further steps on inputs of the same shapes."""
     _compiled_check(item, jit_compile=False)
 
 
 @check("layer", slow=True, column=Column(20, "compiled"))
 def check_jit_compile(item: Registered) -> None:
-    """Compiled with jit_compile=True (XLA, jax.jit, torch.compile) it gives the eager outputs."""
+    """Compiled with jit_compile=True (XLA, jax.jit, torch.compile) it gives the eager
+    outputs, and further steps on inputs of the same shapes do not compile it again."""
     _compiled_check(item, jit_compile=True)
 
 

@@ -5,7 +5,7 @@ Everything else in the kit is written with ``keras`` and ``numpy`` alone. Here,
 and only here, the kit takes gradients (a TensorFlow tape, ``jax.grad`` over
 the variables' values in a ``keras.StatelessScope``, torch autograd), each backend
 in a module of its own named after it (``zoo.testing.seams.<name>``, with the same
-functions: ``gradients``, ``data_parallel_scope``), as Keras lays out
+functions: ``gradients``, ``data_parallel_scope``, ``traces``, ``fresh``), as Keras lays out
 ``keras/src/backend/``; the facts (the most precise float, string tensors) are the
 backend's record in ``zoo.backends``. Compiled execution and data-parallel training go through
 Keras itself (``Model.compile(jit_compile=True)``; ``zoo.testing.workers.data_parallel``).
@@ -76,6 +76,24 @@ def gradients(
 def numpy_result(loss: Any, found: list[Any], count: int) -> Gradients:
     arrays = [None if g is None else np.asarray(keras.ops.convert_to_numpy(g)) for g in found]
     return float(keras.ops.convert_to_numpy(loss)), arrays[:count], arrays[count:]
+
+
+def count_calls(layer: Any, run: Callable[[], Any]) -> int:
+    """How many times ``layer.call`` ran while ``run()`` ran (inside a traced step:
+    how many times the step was traced)."""
+    original = layer.call
+    count = [0]
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        count[0] += 1
+        return original(*args, **kwargs)
+
+    layer.call = counted
+    try:
+        run()
+    finally:
+        del layer.call  # the class's own method again
+    return count[0]
 
 
 #: The most precise float Keras computes in, per backend: float64 stays float64 on

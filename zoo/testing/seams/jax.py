@@ -4,11 +4,12 @@ over host devices."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import keras
 
-from zoo.testing.seams import Gradients, numpy_result
+from zoo.testing.seams import Gradients, count_calls, numpy_result
 
 
 def gradients(objective: Any, inputs: list[Any], layer: Any) -> Gradients:
@@ -42,3 +43,12 @@ def data_parallel_scope(replicas: int) -> Any:
     if len(devices) < replicas:
         raise RuntimeError(f"{len(devices)} JAX device(s); is XLA_FLAGS set? {devices}")
     return keras.distribution.DataParallel(devices=devices[:replicas]).scope
+
+
+def traces(layer: Any, run: Callable[[], Any]) -> int:
+    # The step is a traced function: the layer's Python runs only when it is traced.
+    return count_calls(layer, run)
+
+
+def fresh() -> None:
+    return None  # a traced function's cache is its own

@@ -3,9 +3,10 @@ under `tf.distribute.MirroredStrategy` over logical CPUs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from zoo.testing.seams import Gradients, numpy_result
+from zoo.testing.seams import Gradients, count_calls, numpy_result
 
 
 def gradients(objective: Any, inputs: list[Any], layer: Any) -> Gradients:
@@ -30,3 +31,12 @@ def data_parallel_scope(replicas: int) -> Any:
     )
     strategy = tf.distribute.MirroredStrategy([f"/cpu:{i}" for i in range(replicas)])
     return strategy.scope
+
+
+def traces(layer: Any, run: Callable[[], Any]) -> int:
+    # The step is a traced function: the layer's Python runs only when it is traced.
+    return count_calls(layer, run)
+
+
+def fresh() -> None:
+    return None  # a traced function's cache is its own

@@ -3,6 +3,7 @@ that Keras drives in one process."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import keras
@@ -26,3 +27,22 @@ def gradients(objective: Any, inputs: list[Any], layer: Any) -> Gradients:
 
 def data_parallel_scope(replicas: int) -> Any:
     raise NotImplementedError("Keras drives no data-parallel engine on PyTorch in one process")
+
+
+def traces(layer: Any, run: Callable[[], Any]) -> int:
+    # torch.compile replays the Python it traced, side effects included: count the graphs
+    # Dynamo compiles instead (a recompile, or a graph break's new graph, adds one).
+    from torch._dynamo.utils import counters
+
+    before = counters["stats"]["unique_graphs"]
+    run()
+    return int(counters["stats"]["unique_graphs"] - before)
+
+
+def fresh() -> None:
+    import torch
+
+    # Dynamo's caches are per code object, and Keras' layer and operation call paths are
+    # the same code for every layer: after eight layers they hit the recompile limit and
+    # the rest would run eagerly, unchecked.
+    torch._dynamo.reset()
