@@ -467,7 +467,10 @@ def register_metrics() -> list[zoo.MetricEntry]:
             config={},
             example_batch=_values_batch,
             reference=_geometric_mean,
-            # Its second argument is the weights (Keras' Mean's signature).
+            # Its update_state is Keras' Mean's, (values, sample_weight): the example's
+            # y_pred is the weights. Like Keras' Mean (and TF Addons' GeometricMean) it
+            # cannot be a compiled metric: Keras calls those with (y_true, y_pred,
+            # sample_weight=...), so the kit's fit and .keras checks fail on it.
             sample_weight=False,
         ),
         zoo.MetricEntry(
