@@ -135,11 +135,11 @@ def test_weighted_kappa_loss_of_probabilities_is_the_soft_confusion_matrixs(rng)
     # The soft confusion matrix written sample by sample (TF Addons' per-sample weights).
     labels = y_true.argmax(axis=1)
     numerator = sum(
-        ((labels[b] - c) ** 2 / 9.0) * y_pred[b, c] for b in range(len(labels)) for c in range(4)
+        (labels[b] - c) ** 2 * y_pred[b, c] for b in range(len(labels)) for c in range(4)
     )
     totals_true, totals_pred = y_true.sum(axis=0), y_pred.sum(axis=0)
     denominator = sum(
-        totals_true[i] * ((i - j) ** 2 / 9.0) * totals_pred[j] for i in range(4) for j in range(4)
+        totals_true[i] * (i - j) ** 2 * totals_pred[j] for i in range(4) for j in range(4)
     ) / len(labels)
     want = np.log(numerator / denominator + 1e-6)
     got = value(zoo_losses.WeightedKappaLoss(num_classes=4)(y_true, y_pred))
@@ -149,11 +149,14 @@ def test_weighted_kappa_loss_of_probabilities_is_the_soft_confusion_matrixs(rng)
 def test_weighted_kappa_loss_keeps_tf_addons_defaults():
     loss = zoo_losses.WeightedKappaLoss(num_classes=3)
     config = loss.get_config()
-    assert (config["weightage"], config["name"], config["epsilon"]) == (
+    assert (config["weightage"], config["name"], config["epsilon"], config["reduction"]) == (
         "quadratic",
         "cohen_kappa_loss",
         1e-6,
+        "none",
     )
+    # TF Addons' `epsilon or epsilon()`.
+    assert zoo_losses.WeightedKappaLoss(3, epsilon=None).epsilon == keras.config.epsilon()
     revived = keras.losses.deserialize(keras.losses.serialize(loss))
     assert type(revived) is zoo_losses.WeightedKappaLoss and revived.get_config() == config
 

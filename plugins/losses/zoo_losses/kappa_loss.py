@@ -23,21 +23,23 @@ class WeightedKappaLoss(Loss):
     probabilities (softmax outputs) of the same shape. With ``O = y_true^T y_pred``
     the (soft) confusion matrix, ``E`` the outer product of its marginals over the
     batch size (agreement by chance) and ``w`` the disagreement weights
-    ``|i - j| / (C - 1)`` (``"linear"``) or ``(i - j)**2 / (C - 1)**2``
-    (``"quadratic"``), the loss is ``log(sum(w * O) / sum(w * E) + epsilon)``,
-    one value for the batch, in ``[log(epsilon), log(2)]`` roughly (``log 1 = 0``
-    is agreement by chance). On one-hot predictions ``sum(w*O) / sum(w*E)`` is
-    ``1 - kappa`` exactly. TF Addons' ``WeightedKappaLoss`` with its arguments (TF
-    Addons had no function form).
+    ``|i - j|`` (``"linear"``) or ``(i - j)**2`` (``"quadratic"``), the loss is
+    ``log(sum(w * O) / sum(w * E) + epsilon)``, one value for the batch: ``log(epsilon)``
+    for full agreement, 0 for agreement by chance, up to about ``log 2``. On one-hot
+    predictions ``sum(w*O) / sum(w*E)`` is ``1 - kappa`` exactly. TF Addons'
+    ``WeightedKappaLoss`` with its arguments (TF Addons had no function form).
 
     Args:
         num_classes: the number of classes (2 or more).
         weightage: ``"quadratic"`` (default) or ``"linear"``.
         name: the loss's name.
-        epsilon: added before the logarithm, so that full agreement stays finite.
-        dtype: the dtype the loss computes in (TF Addons' default, float32).
+        epsilon: added before the logarithm, so that full agreement stays finite;
+            ``None`` or 0 is Keras' epsilon (as TF Addons: ``epsilon or
+            epsilon()``).
         reduction: Keras' reduction; ``call`` gives one value for the batch,
-            which it leaves as it is (TF Addons fixed it to NONE).
+            which any reduction leaves as it is (TF Addons' default: NONE).
+        dtype: the dtype the loss computes in (Keras' ``Loss`` argument; TF
+            Addons used ``floatx``, the default).
 
     Example:
 
@@ -60,25 +62,27 @@ class WeightedKappaLoss(Loss):
         num_classes: int,
         weightage: str = "quadratic",
         name: str | None = "cohen_kappa_loss",
-        epsilon: float = 1e-6,
-        dtype: Any = "float32",
-        reduction: str | None = "sum_over_batch_size",
+        epsilon: float | None = 1e-6,
+        reduction: str | None = "none",
+        dtype: Any = None,
     ) -> None:
         require(
             is_int(num_classes) and num_classes >= 2, "num_classes", num_classes, "an integer >= 2"
         )
-        require(is_real(epsilon) and epsilon >= 0, "epsilon", epsilon, "a number >= 0")
+        require(
+            epsilon is None or (is_real(epsilon) and epsilon >= 0),
+            "epsilon",
+            epsilon,
+            "a number >= 0 or None",
+        )
         super().__init__(name, reduction, dtype)
         self.num_classes = int(num_classes)
         self.weightage = check_choice("weightage", weightage, WEIGHTAGES)
-        self.epsilon = float(epsilon)
+        self.epsilon = float(epsilon or keras.config.epsilon())
 
     def _weights(self, gap: Any) -> Any:
-        """The disagreement weight of a gap between classes, in [0, 1]."""
-        scale = float(self.num_classes - 1)
-        if self.weightage == "linear":
-            return ops.abs(gap) / scale
-        return ops.square(gap) / scale**2
+        """The disagreement weight of a gap between classes."""
+        return ops.abs(gap) if self.weightage == "linear" else ops.square(gap)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
         y_pred = ops.convert_to_tensor(y_pred)

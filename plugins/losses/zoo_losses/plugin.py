@@ -250,10 +250,7 @@ def _weighted_kappa_loss(
     observed = y_true.astype("float64").T @ y_pred.astype("float64")
     chance = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / len(y_true)
     i, j = np.indices((classes, classes))
-    if config.get("weightage", "quadratic") == "linear":
-        w = np.abs(i - j) / (classes - 1)
-    else:
-        w = (i - j) ** 2 / (classes - 1) ** 2
+    w = np.abs(i - j) if config.get("weightage", "quadratic") == "linear" else (i - j) ** 2.0
     return np.array(np.log((w * observed).sum() / (w * chance).sum() + config.get("epsilon", 1e-6)))
 
 
