@@ -312,7 +312,9 @@ class PearsonsCorrelation(CorrelationBase):
         columns = col_centres - ops.divide_no_nan(ops.sum(ncol * col_centres), n)
         covariance = ops.sum(ops.expand_dims(rows, 1) * ops.cast(self.m, "float32") * columns)
         spread = ops.sqrt(ops.sum(nrow * ops.square(rows)) * ops.sum(ncol * ops.square(columns)))
-        return ops.cast(ops.divide_no_nan(covariance, spread), self.dtype)
+        # Rounding can take a perfect correlation past 1.
+        correlation = ops.clip(ops.divide_no_nan(covariance, spread), -1.0, 1.0)
+        return ops.cast(correlation, self.dtype)
 
 
 def _centres(cuts: np.ndarray) -> np.ndarray:
