@@ -39,7 +39,11 @@ def get_test_data():
 
 
 def assert_result(expected, result):
-    np.testing.assert_allclose(expected, result, atol=1e-6)
+    # zoo: on PyTorch, 3 float32 ulps of relative tolerance too: its float32 logarithms and
+    # sum put the mean of [8, 4, ..., 52] at 7.1804042 (TensorFlow's 7.1804023; exact,
+    # 7.1804027), 1.9e-6 from TF Addons' number.
+    rtol = 4e-7 if keras.backend.backend() == "torch" else 1e-7
+    np.testing.assert_allclose(expected, result, atol=1e-6, rtol=rtol)
 
 
 def check_result(obj, expected_result, expected_count):
