@@ -9,7 +9,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from zoo.validation import require
+from zoo.validation import is_real, require
 
 #: The named distances the triplet losses take (TF Addons' names).
 DISTANCES = ("L2", "squared-L2", "angular")
@@ -38,6 +38,19 @@ def angular_distance(feature: Any) -> Any:
     """``1 - cosine similarity`` between the rows of ``feature``, at least 1e-16."""
     unit = feature / ops.maximum(ops.norm(feature, axis=1, keepdims=True), 1e-12)
     return ops.maximum(1.0 - ops.matmul(unit, ops.transpose(unit)), 1e-16)
+
+
+def precise(embeddings: Any) -> Any:
+    """``embeddings`` in float32 if they are float16 or bfloat16: distances in half
+    precision lose the margin, so the metric-learning losses compute in float32."""
+    dtype = keras.backend.standardize_dtype(embeddings.dtype)
+    return ops.cast(embeddings, "float32") if dtype in ("float16", "bfloat16") else embeddings
+
+
+def check_margin(margin: Any) -> float:
+    """``margin``, a finite number."""
+    require(is_real(margin), "margin", margin, "a finite number")
+    return float(margin)
 
 
 def check_distance_metric(distance_metric: Any) -> Any:

@@ -12,16 +12,23 @@ import zoo
 from zoo_losses import (
     CohenKappa,
     ContrastiveLoss,
+    GeometricMean,
     GIoULoss,
     HammingLoss,
     KendallsTauB,
+    KendallsTauC,
+    LiftedStructLoss,
     MatthewsCorrelationCoefficient,
     MultiLabelConfusionMatrix,
+    NpairsLoss,
+    NpairsMultilabelLoss,
+    PearsonsCorrelation,
     PinballLoss,
     SparsemaxLoss,
     SpearmansRank,
     TripletHardLoss,
     TripletSemiHardLoss,
+    WeightedKappaLoss,
 )
 from zoo_losses.plugin_callbacks import register_callbacks as register_callbacks
 
@@ -165,6 +172,88 @@ def _triplet_hard(config: dict[str, Any], y_true: np.ndarray, y_pred: np.ndarray
     return np.array(np.mean(losses))
 
 
+def _similarity_batch(seed: int, labels: np.ndarray) -> np.ndarray:
+    """Similarities of anchors and positives, ``a @ b.T``, of unit embeddings."""
+    rng = np.random.default_rng(seed + 100)
+    anchors, positives = rng.normal(size=(2, len(labels), 6))
+    anchors /= np.linalg.norm(anchors, axis=1, keepdims=True)
+    positives /= np.linalg.norm(positives, axis=1, keepdims=True)
+    return (3.0 * anchors @ positives.T).astype("float32")
+
+
+def _npairs_batch(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    labels = np.random.default_rng(seed).integers(0, 5, size=8).astype("int32")
+    return labels, _similarity_batch(seed, labels)
+
+
+def _npairs_multilabel_batch(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    labels = (rng.uniform(size=(8, 5)) < 0.35).astype("float32")
+    labels[np.arange(8), rng.integers(0, 5, size=8)] = 1.0  # every sample has a class
+    return labels, _similarity_batch(seed, labels)
+
+
+def _npairs_targets(labels: np.ndarray) -> np.ndarray:
+    """Sohn's targets: row i spread over the samples sharing i's label(s), in proportion
+    to how many they share."""
+    if labels.ndim == 1:
+        shared = (labels[:, None] == labels[None, :]).astype("float64")
+    else:
+        shared = np.array([[np.sum(a * b) for b in labels] for a in labels], dtype="float64")
+    return shared / shared.sum(axis=1, keepdims=True)
+
+
+def _npairs(config: dict[str, Any], y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    targets = _npairs_targets(np.asarray(y_true))
+    logits = y_pred.astype("float64")
+    # Cross-entropy of each row's softmax against its targets, averaged over rows.
+    log_softmax = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    return np.array(np.mean(-(targets * log_softmax).sum(axis=1)))
+
+
+def _lifted_struct(config: dict[str, Any], y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    # Oh Song et al. (2016), eq. 4: for each positive pair (i, j), J = log(sum over the
+    # negatives k of i of exp(margin - d_ik) + the same for j) + d_ij; the loss is
+    # sum of max(J, 0)^2 over the pairs / (2 |P|), with P the ordered pairs.
+    margin = config.get("margin", 1.0)
+    d = _distances(y_pred, "L2")
+    labels = np.ravel(y_true)
+    total, pairs = 0.0, 0
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            if i == j or labels[i] != labels[j]:
+                continue
+            terms = [margin - d[i, k] for k in range(len(labels)) if labels[k] != labels[i]]
+            terms += [margin - d[j, k] for k in range(len(labels)) if labels[k] != labels[j]]
+            big = max(terms)
+            j_ij = big + np.log(np.sum(np.exp(np.array(terms) - big))) + d[i, j]
+            total += max(j_ij, 0.0) ** 2
+            pairs += 1
+    return np.array(total / (2.0 * pairs))
+
+
+def _probabilities_batch(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """One-hot labels of 4 ordered classes and softmax outputs, mostly near the label."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 4, size=12)
+    logits = rng.normal(size=(12, 4)) + 2.0 * np.eye(4)[labels]
+    probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    return np.eye(4, dtype="float32")[labels], probabilities.astype("float32")
+
+
+def _weighted_kappa_loss(
+    config: dict[str, Any], y_true: np.ndarray, y_pred: np.ndarray
+) -> np.ndarray:
+    # de la Torre et al. (2018): log(1 - kappa + eps) for the kappa of the soft
+    # confusion matrix (counts of true class i given probability mass on j).
+    classes = config["num_classes"]
+    observed = y_true.astype("float64").T @ y_pred.astype("float64")
+    chance = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / len(y_true)
+    i, j = np.indices((classes, classes))
+    w = np.abs(i - j) if config.get("weightage", "quadratic") == "linear" else (i - j) ** 2.0
+    return np.array(np.log((w * observed).sum() / (w * chance).sum() + config.get("epsilon", 1e-6)))
+
+
 # -- metrics: example batches and numpy references, from each metric's definition
 
 
@@ -284,6 +373,52 @@ def _kendall_tau_b(config: dict[str, Any], y_true: np.ndarray, y_pred: np.ndarra
     return float((concordant - discordant) / np.sqrt(spread))
 
 
+def _kendall_tau_c(config: dict[str, Any], y_true: np.ndarray, y_pred: np.ndarray, _: Any) -> float:
+    # Stuart's tau-c: 2 (P - Q) / (n^2 (m - 1) / m), m the fewer distinct values of the two.
+    n = len(y_true)
+    concordant = discordant = 0
+    for a in range(n):
+        for b in range(a + 1, n):
+            sign = np.sign(y_true[a] - y_true[b]) * np.sign(y_pred[a] - y_pred[b])
+            concordant += sign > 0
+            discordant += sign < 0
+    m = min(len(np.unique(y_true)), len(np.unique(y_pred)))
+    return float(2.0 * (concordant - discordant) / (n**2 * (m - 1) / m))
+
+
+def _bin_centres(values: np.ndarray, low: float, high: float, cutpoints: int) -> np.ndarray:
+    """Each value replaced by the midpoint of its bin among cutpoints - 1 equal bins."""
+    width = (high - low) / (cutpoints - 1)
+    index = np.clip(np.floor((values - low) / width), 0, cutpoints - 2)
+    return low + (index + 0.5) * width
+
+
+def _pearson(config: dict[str, Any], y_true: np.ndarray, y_pred: np.ndarray, _: Any) -> float:
+    # TF Addons' streaming form: Pearson's r of the bin centres.
+    x = _bin_centres(
+        y_true, config["actual_min"], config["actual_max"], config.get("actual_cutpoints", 100)
+    )
+    y = _bin_centres(
+        y_pred, config["preds_min"], config["preds_max"], config.get("preds_cutpoints", 100)
+    )
+    return float(np.corrcoef(x, y)[0, 1])
+
+
+def _values_batch(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positive values and a positive weight each: GeometricMean's update_state(values,
+    sample_weight), as Keras calls a compiled metric with (y_true, y_pred)."""
+    rng = np.random.default_rng(seed)
+    values = rng.lognormal(0.5, 1.0, size=12)
+    return values.astype("float32"), rng.uniform(0.2, 2.0, size=12).astype("float32")
+
+
+def _geometric_mean(
+    config: dict[str, Any], values: np.ndarray, weights: np.ndarray, _: Any
+) -> float:
+    values, weights = values.astype("float64"), weights.astype("float64")
+    return float(np.prod(values ** (weights / weights.sum())))
+
+
 RANKS = {"actual_min": 0, "actual_max": 13, "preds_min": 0, "preds_max": 8}
 BAD_RANGE = (({"actual_min": 13}, "actual_min"), ({"preds_cutpoints": 1}, "preds_cutpoints"))
 
@@ -307,6 +442,33 @@ def register_metrics() -> list[zoo.MetricEntry]:
             reference=_kendall_tau_b,
             sample_weight=False,
             invalid_configs=BAD_RANGE,
+        ),
+        zoo.MetricEntry(
+            KendallsTauC,
+            config=RANKS,
+            example_batch=_ranked_batch,
+            reference=_kendall_tau_c,
+            sample_weight=False,
+            invalid_configs=BAD_RANGE,
+        ),
+        zoo.MetricEntry(
+            PearsonsCorrelation,
+            config=RANKS,
+            example_batch=_ranked_batch,
+            reference=_pearson,
+            sample_weight=False,
+            invalid_configs=BAD_RANGE,
+        ),
+        zoo.MetricEntry(
+            GeometricMean,
+            config={},
+            example_batch=_values_batch,
+            reference=_geometric_mean,
+            # Its update_state is Keras' Mean's, (values, sample_weight): the example's
+            # y_pred is the weights. Like Keras' Mean (and TF Addons' GeometricMean) it
+            # cannot be a compiled metric: Keras calls those with (y_true, y_pred,
+            # sample_weight=...), so the kit's fit and .keras checks fail on it.
+            sample_weight=False,
         ),
         zoo.MetricEntry(
             CohenKappa,
@@ -352,10 +514,12 @@ def register_family() -> zoo.Family:
         name="losses",
         description="TF Addons' losses that Keras did not absorb, on every Keras backend under "
         "their TF Addons names and arguments: triplet (semi-hard and hard mining) and "
-        "contrastive metric-learning losses, the GIoU box loss, the pinball (quantile) loss "
-        "and the sparsemax loss, with their function forms; and its metrics Keras lacks: "
-        "Cohen's kappa, Matthews' correlation coefficient, the Hamming loss and the "
-        "multi-label confusion matrix, Spearman's and Kendall's (tau-b) rank correlations.",
+        "contrastive, lifted structured and N-pair metric-learning losses, the GIoU box loss, "
+        "the pinball (quantile) loss, the sparsemax loss and the weighted kappa loss, with "
+        "their function forms; and its metrics Keras lacks: Cohen's kappa, Matthews' "
+        "correlation coefficient, the Hamming loss and the multi-label confusion matrix, "
+        "the geometric mean, and the streaming Spearman's, Kendall's (tau-b and tau-c) and "
+        "Pearson's correlations.",
     )
 
 
@@ -394,6 +558,45 @@ def register_losses() -> list[zoo.LossEntry]:
                 "soft": [True, False],
                 "distance_metric": ["L2", "squared-L2", "angular"],
             },
+        ),
+        zoo.LossEntry(
+            LiftedStructLoss,
+            config={"margin": 1.0},
+            example_batch=_embeddings_batch,
+            reference=_lifted_struct,
+            per_sample=False,
+            invalid_configs=(({"margin": "1"}, "margin"), BAD_REDUCTION),
+            config_space={"margin": (0.1, 2.0)},
+        ),
+        zoo.LossEntry(
+            NpairsLoss,
+            config={},
+            example_batch=_npairs_batch,
+            reference=_npairs,
+            per_sample=False,
+            invalid_configs=(BAD_REDUCTION,),
+        ),
+        zoo.LossEntry(
+            NpairsMultilabelLoss,
+            config={},
+            example_batch=_npairs_multilabel_batch,
+            reference=_npairs,
+            per_sample=False,
+            invalid_configs=(BAD_REDUCTION,),
+        ),
+        zoo.LossEntry(
+            WeightedKappaLoss,
+            config={"num_classes": 4},
+            example_batch=_probabilities_batch,
+            reference=_weighted_kappa_loss,
+            per_sample=False,
+            invalid_configs=(
+                ({"num_classes": 1}, "num_classes"),
+                ({"weightage": "cubic"}, "weightage"),
+                ({"epsilon": -1.0}, "epsilon"),
+                BAD_REDUCTION,
+            ),
+            config_space={"weightage": ["linear", "quadratic"], "epsilon": (1e-7, 1e-3)},
         ),
         zoo.LossEntry(
             ContrastiveLoss,

@@ -1,5 +1,6 @@
-"""Streaming rank correlations, TF Addons' forms: Spearman's rho and Kendall's tau-b from a
-joint histogram of binned ``(y_true, y_pred)`` kept in metric variables (Xiao, 2017)."""
+"""Streaming correlations, TF Addons' forms: Spearman's rho, Kendall's tau-b and tau-c and
+Pearson's r from a joint histogram of binned ``(y_true, y_pred)`` kept in metric variables
+(Xiao, 2017). The base class keeps the histogram; each metric is its ``result``."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ class CorrelationBase(keras.metrics.Metric):
     Values in one bin count as tied. ``sample_weight`` is not taken into account, as in
     TF Addons."""
 
+    default_name = "correlation"
+
     def __init__(
         self,
         actual_min: float = 0.0,
@@ -30,6 +33,8 @@ class CorrelationBase(keras.metrics.Metric):
         name: str | None = None,
         dtype: Any = None,
     ) -> None:
+        # Each metric's own default name (TF Addons' default: the class's, in snake case).
+        name = self.default_name if name is None else name
         for low, high, low_name in (
             (actual_min, actual_max, "actual_min"),
             (preds_min, preds_max, "preds_min"),
@@ -133,27 +138,7 @@ class SpearmansRank(CorrelationBase):
         Xiao, "Streaming rank correlation metrics", 2017 (arXiv:1712.01521).
     """
 
-    def __init__(
-        self,
-        actual_min: float = 0.0,
-        actual_max: float = 1.0,
-        preds_min: float = 0.0,
-        preds_max: float = 1.0,
-        actual_cutpoints: int = 100,
-        preds_cutpoints: int = 100,
-        name: str = "spearmans_rank",
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            actual_min,
-            actual_max,
-            preds_min,
-            preds_max,
-            actual_cutpoints,
-            preds_cutpoints,
-            name,
-            dtype,
-        )
+    default_name = "spearmans_rank"
 
     def result(self) -> Any:
         nrow = ops.cast(self.nrow, "float32")
@@ -173,8 +158,26 @@ class SpearmansRank(CorrelationBase):
         return ops.cast(ops.divide_no_nan(covariance, spread), self.dtype)
 
 
+class KendallsTauBase(CorrelationBase):
+    """What Kendall's tau-b and tau-c share: the pairs of the histogram's samples."""
+
+    def _pairs(self) -> tuple[Any, Any, Any, Any]:
+        """The concordant pairs, the discordant ones, and those tied in ``y_true`` alone
+        and in ``y_pred`` alone (values in one bin count as tied)."""
+        m = ops.cast(self.m, "float32")
+        below = ops.cumsum(ops.cumsum(m, axis=0), axis=1)
+        concordant = ops.sum(below[:-1, :-1] * m[1:, 1:])
+        both = ops.sum(ops.square(m))
+        tied_true = (ops.sum(ops.square(ops.cast(self.nrow, "float32"))) - both) / 2.0
+        tied_pred = (ops.sum(ops.square(ops.cast(self.ncol, "float32"))) - both) / 2.0
+        tied_both = ops.sum(m * (m - 1.0)) / 2.0
+        n = ops.cast(self.n, "float32")
+        discordant = n * (n - 1.0) / 2.0 - concordant - tied_true - tied_pred - tied_both
+        return concordant, discordant, tied_true, tied_pred
+
+
 @keras.saving.register_keras_serializable(package="zoo_losses")
-class KendallsTauB(CorrelationBase):
+class KendallsTauB(KendallsTauBase):
     """Kendall's tau-b rank correlation of ``y_true`` and ``y_pred``, streamed over batches.
 
     ``(P - Q) / sqrt((P + Q + T) * (P + Q + U))`` with ``P`` the concordant pairs,
@@ -205,40 +208,115 @@ class KendallsTauB(CorrelationBase):
         Xiao, "Streaming rank correlation metrics", 2017 (arXiv:1712.01521).
     """
 
-    def __init__(
-        self,
-        actual_min: float = 0.0,
-        actual_max: float = 1.0,
-        preds_min: float = 0.0,
-        preds_max: float = 1.0,
-        actual_cutpoints: int = 100,
-        preds_cutpoints: int = 100,
-        name: str = "kendalls_tau_b",
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            actual_min,
-            actual_max,
-            preds_min,
-            preds_max,
-            actual_cutpoints,
-            preds_cutpoints,
-            name,
-            dtype,
-        )
+    default_name = "kendalls_tau_b"
 
     def result(self) -> Any:
-        m = ops.cast(self.m, "float32")
-        below = ops.cumsum(ops.cumsum(m, axis=0), axis=1)
-        concordant = ops.sum(below[:-1, :-1] * m[1:, 1:])
-        both = ops.sum(ops.square(m))
-        tied_true = (ops.sum(ops.square(ops.cast(self.nrow, "float32"))) - both) / 2.0
-        tied_pred = (ops.sum(ops.square(ops.cast(self.ncol, "float32"))) - both) / 2.0
-        tied_both = ops.sum(m * (m - 1.0)) / 2.0
-        n = ops.cast(self.n, "float32")
-        discordant = n * (n - 1.0) / 2.0 - concordant - tied_true - tied_pred - tied_both
+        concordant, discordant, tied_true, tied_pred = self._pairs()
         tau = ops.divide_no_nan(
             concordant - discordant,
             ops.sqrt((concordant + discordant + tied_true) * (concordant + discordant + tied_pred)),
         )
         return ops.cast(tau, self.dtype)
+
+
+@keras.saving.register_keras_serializable(package="zoo_losses")
+class KendallsTauC(KendallsTauBase):
+    """Kendall's tau-c (Stuart's) rank correlation of ``y_true`` and ``y_pred``, streamed
+    over batches.
+
+    ``2 * (P - Q) / (n**2 * (m - 1) / m)`` with ``P`` the concordant pairs, ``Q``
+    the discordant ones, ``n`` the samples and ``m`` the smaller of the numbers of
+    distinct values (occupied bins) of ``y_true`` and ``y_pred``; 0 where that is
+    undefined (TF Addons: NaN). TF Addons' ``KendallsTauC`` with its arguments;
+    SciPy's ``kendalltau(..., variant="c")`` computes the same where no two distinct
+    values share a bin.
+
+    Args:
+        actual_min: the lower bound of ``y_true``'s values.
+        actual_max: the upper bound of ``y_true``'s values.
+        preds_min: the lower bound of ``y_pred``'s values.
+        preds_max: the upper bound of ``y_pred``'s values.
+        actual_cutpoints: the number of cut points dividing ``y_true``'s range.
+        preds_cutpoints: the number of cut points dividing ``y_pred``'s range.
+        name: the metric's name.
+        dtype: the dtype of the result.
+
+    Example:
+
+    >>> from zoo_losses import KendallsTauC
+    >>> metric = KendallsTauC(0, 13, 0, 8)
+    >>> metric.update_state([12, 2, 1, 12, 2], [1, 4, 7, 1, 0])
+    >>> print(round(float(metric.result()), 4))
+    -0.48
+
+    References:
+        Stuart, "The estimation and comparison of strengths of association in
+        contingency tables", Biometrika 40, 1953.
+    """
+
+    default_name = "kendalls_tau_c"
+
+    def result(self) -> Any:
+        concordant, discordant, _, _ = self._pairs()
+        n = ops.cast(self.n, "float32")
+        # Occupied bins (count_nonzero would not take JAX's metric variables).
+        rows = ops.sum(ops.cast(ops.convert_to_tensor(self.nrow) > 0, "float32"))
+        columns = ops.sum(ops.cast(ops.convert_to_tensor(self.ncol) > 0, "float32"))
+        m = ops.minimum(rows, columns)
+        # 2 (P - Q) / (n^2 (m - 1) / m), written without dividing by m.
+        tau = ops.divide_no_nan(2.0 * (concordant - discordant) * m, ops.square(n) * (m - 1.0))
+        return ops.cast(tau, self.dtype)
+
+
+@keras.saving.register_keras_serializable(package="zoo_losses")
+class PearsonsCorrelation(CorrelationBase):
+    """Pearson's correlation of ``y_true`` and ``y_pred``, streamed over batches, each value
+    taken as the centre of its bin.
+
+    The correlation of the joint histogram the metric keeps (see the
+    arguments), every value standing for the midpoint of the bin it falls in: an
+    approximation whose error is at most half a bin. TF Addons'
+    ``PearsonsCorrelation`` with its arguments; SciPy's ``pearsonr`` computes the
+    same where values are bin centres (or the bins are fine enough). 0 where it is
+    undefined (a constant variable; TF Addons: NaN).
+
+    Args:
+        actual_min: the lower bound of ``y_true``'s values.
+        actual_max: the upper bound of ``y_true``'s values.
+        preds_min: the lower bound of ``y_pred``'s values.
+        preds_max: the upper bound of ``y_pred``'s values.
+        actual_cutpoints: the number of cut points dividing ``y_true``'s range.
+        preds_cutpoints: the number of cut points dividing ``y_pred``'s range.
+        name: the metric's name.
+        dtype: the dtype of the result.
+
+    Example:
+
+    >>> from zoo_losses import PearsonsCorrelation
+    >>> metric = PearsonsCorrelation(0, 13, 0, 8)
+    >>> metric.update_state([12, 2, 1, 12, 2], [1, 4, 7, 1, 0])
+    >>> print(round(float(metric.result()), 4))
+    -0.5618
+    """
+
+    default_name = "pearsons_correlation"
+
+    def result(self) -> Any:
+        row_centres = ops.convert_to_tensor(_centres(self.actual_cuts))
+        col_centres = ops.convert_to_tensor(_centres(self.preds_cuts))
+        nrow = ops.cast(self.nrow, "float32")
+        ncol = ops.cast(self.ncol, "float32")
+        n = ops.cast(self.n, "float32")
+        # Centred before the products: float32 sums of squares would cancel otherwise.
+        rows = row_centres - ops.divide_no_nan(ops.sum(nrow * row_centres), n)
+        columns = col_centres - ops.divide_no_nan(ops.sum(ncol * col_centres), n)
+        covariance = ops.sum(ops.expand_dims(rows, 1) * ops.cast(self.m, "float32") * columns)
+        spread = ops.sqrt(ops.sum(nrow * ops.square(rows)) * ops.sum(ncol * ops.square(columns)))
+        # Rounding can take a perfect correlation past 1.
+        correlation = ops.clip(ops.divide_no_nan(covariance, spread), -1.0, 1.0)
+        return ops.cast(correlation, self.dtype)
+
+
+def _centres(cuts: np.ndarray) -> np.ndarray:
+    """The midpoints of the bins between consecutive cut points."""
+    return ((cuts[1:] + cuts[:-1]) / 2.0).astype("float32")

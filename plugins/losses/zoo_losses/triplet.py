@@ -9,22 +9,22 @@ from typing import Any
 import keras
 from keras import ops
 
-from zoo.validation import check_bool, is_real, require
+from zoo.validation import check_bool
 from zoo_losses._common import Loss
-from zoo_losses.metric_learning import check_distance_metric, distances, serialized_distance
+from zoo_losses.metric_learning import (
+    check_distance_metric,
+    check_margin,
+    distances,
+    precise,
+    serialized_distance,
+)
 
 serializable = keras.saving.register_keras_serializable(package="zoo_losses")
 
 
-def _precise(embeddings: Any) -> Any:
-    # Distances of float16 embeddings lose the margin; the loss is computed in float32.
-    dtype = keras.backend.standardize_dtype(embeddings.dtype)
-    return ops.cast(embeddings, "float32") if dtype in ("float16", "bfloat16") else embeddings
-
-
 def _pairs(y_true: Any, y_pred: Any, distance_metric: Any) -> tuple[Any, Any, Any]:
     """The distance matrix, and which pairs share a label (the diagonal included)."""
-    embeddings = _precise(ops.convert_to_tensor(y_pred))
+    embeddings = precise(ops.convert_to_tensor(y_pred))
     labels = ops.reshape(ops.convert_to_tensor(y_true), (-1, 1))
     same = ops.equal(labels, ops.transpose(labels))
     return distances(embeddings, distance_metric), same, embeddings.dtype
@@ -120,11 +120,6 @@ def triplet_hard_loss(
     return ops.mean(loss)
 
 
-def _check_margin(margin: Any) -> float:
-    require(is_real(margin), "margin", margin, "a finite number")
-    return float(margin)
-
-
 class _BatchLoss(Loss):
     """A loss over the batch's pairs: ``call`` gives one value for the batch. Keras'
     reduction leaves one value as it is; a ``sample_weight`` is broadcast against it
@@ -140,7 +135,7 @@ class _BatchLoss(Loss):
         dtype: Any,
     ) -> None:
         super().__init__(name, reduction, dtype)
-        self.margin = _check_margin(margin)
+        self.margin = check_margin(margin)
         self.distance_metric = check_distance_metric(distance_metric)
 
     def get_config(self) -> dict[str, Any]:

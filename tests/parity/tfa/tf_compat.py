@@ -113,3 +113,23 @@ keras = _Keras(
     metrics=_keras.metrics,
     optimizers=_keras.optimizers,
 )
+
+
+def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False) -> Any:
+    """``tf.matmul`` with its transpose flags (the N-pair tests' similarity matrices)."""
+    a, b = _keras.ops.convert_to_tensor(a), _keras.ops.convert_to_tensor(b)
+    a = _keras.ops.transpose(a) if transpose_a else a
+    b = _keras.ops.transpose(b) if transpose_b else b
+    return _keras.ops.matmul(a, b)
+
+
+def function(fn: Any) -> Any:
+    """``tf.function``: TensorFlow's on the TensorFlow backend (the streaming-correlation
+    tests trace a metric's update in a graph); elsewhere the function itself, run eagerly,
+    since JAX and PyTorch have no graph of that kind to check (Keras compiles fit's steps
+    on every backend, which those tests also run)."""
+    if _keras.backend.backend() == "tensorflow":
+        import tensorflow
+
+        return tensorflow.function(fn)
+    return fn
