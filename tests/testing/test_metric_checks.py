@@ -187,3 +187,11 @@ def test_every_metric_check_has_a_bug_it_catches_here():
     caught = {check for check, *_ in BUGS}
     metric_checks = {name for name, c in CHECKS.items() if c.kinds == ("metric",)}
     assert metric_checks <= caught, sorted(metric_checks - caught)
+
+
+def test_the_compiled_model_checks_do_not_apply_to_a_metric_keras_cannot_compile(plugin):
+    plugin(entry(MeanGap, compiled=False))
+    item = zoo.get_registry().get("MeanGap", "metric")
+    compiled = {"metric_fit", "metric_jit_compile", "metric_keras_file"}
+    assert {name for name in compiled if CHECKS[name].applies(item)} == set()
+    assert CHECKS["metric_reference"].applies(item)

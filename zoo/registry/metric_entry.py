@@ -30,11 +30,16 @@ class MetricEntry(BatchEntry):
         batches: how many example batches the checks accumulate (two or more).
         sample_weight: whether ``update_state`` takes a ``sample_weight`` (one
             weight per sample) that the reference weighs as well.
+        compiled: whether a model can be compiled with it, Keras calling
+            ``update_state(y_true, y_pred, sample_weight=...)``; a metric of one
+            stream of values, like ``keras.metrics.Mean``, cannot, and the checks of
+            a compiled model (fit, jit_compile, the .keras file) do not apply to it.
     """
 
     reference: Callable[[dict[str, Any], Any, Any, Any], Any] | None = None
     batches: int = 3
     sample_weight: bool = True
+    compiled: bool = True
 
     def _check_values(self) -> None:
         super()._check_values()

@@ -467,8 +467,9 @@ def register_metrics() -> list[zoo.MetricEntry]:
             # Its update_state is Keras' Mean's, (values, sample_weight): the example's
             # y_pred is the weights. Like Keras' Mean (and TF Addons' GeometricMean) it
             # cannot be a compiled metric: Keras calls those with (y_true, y_pred,
-            # sample_weight=...), so the kit's fit and .keras checks fail on it.
+            # sample_weight=...).
             sample_weight=False,
+            compiled=False,
         ),
         zoo.MetricEntry(
             CohenKappa,

@@ -36,6 +36,12 @@ def metric_page(page: sections.Page) -> None:
         "value over all of them, as one pass over the whole data gives"
         + ("; `sample_weight` weighs samples.\n" if entry.sample_weight else ".\n"),
     ]
+    if not entry.compiled:
+        page.lines.append(
+            "A metric of one stream of values, like `keras.metrics.Mean`: called on its own "
+            "(`update_state(values)`), not given to `model.compile`, which calls a metric "
+            "with `(y_true, y_pred)`.\n"
+        )
     sections.twin(page)
     cost_lines, cost_files = page.costs(item)
     page.lines += cost_lines

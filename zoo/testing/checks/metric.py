@@ -89,6 +89,10 @@ def use_metric(item: Registered, metric: Any) -> Any:
     return metric.result()
 
 
+def _compiled(item: Registered) -> bool:
+    return metric_entry(item).compiled
+
+
 @check("metric", column=Column(10, "serializable"))
 def check_metric_config_roundtrip(item: Registered) -> None:
     """get_config() holds every __init__ argument; from_config() and Keras' own
@@ -227,21 +231,21 @@ def _fit_check(item: Registered, jit_compile: bool) -> None:
     _close(reported, want, entry, f"evaluate ({what}) over {len(batches)} batches vs reference")
 
 
-@check("metric", column=Column(20, "compiled"))
+@check("metric", applies=_compiled, column=Column(20, "compiled"))
 def check_metric_fit(item: Registered) -> None:
     """Compiled into a model, fit and evaluate report the reference's value over several
     batches."""
     _fit_check(item, jit_compile=False)
 
 
-@check("metric", slow=True, column=Column(20, "compiled"))
+@check("metric", applies=_compiled, slow=True, column=Column(20, "compiled"))
 def check_metric_jit_compile(item: Registered) -> None:
     """With jit_compile=True (XLA, jax.jit, torch.compile) fit and evaluate report the
     reference's value over several batches."""
     _fit_check(item, jit_compile=True)
 
 
-@check("metric", column=Column(10, "serializable"))
+@check("metric", applies=_compiled, column=Column(10, "serializable"))
 def check_metric_keras_file(item: Registered) -> None:
     """A model compiled with it saves to .keras and, loaded in a new process after
     `import zoo`, evaluates the metric to the same value."""
