@@ -238,7 +238,12 @@ def _compiled_check(item: Registered, jit_compile: bool) -> None:
 
     # Compiled once per input signature: a layer that changes what the compiler guards
     # on at every call (a new Keras Operation's name, a Python number) recompiles every
-    # step, or falls back to running eagerly once the compiler gives up.
+    # step, or falls back to running eagerly once the compiler gives up. Keras' own
+    # PyTorch steps compile again once the other kind of step has run (the first
+    # training step finds no gradients to zero; prediction first runs before a training
+    # step has set a global): counted from the second round of both.
+    model.train_on_batch(x, y)
+    model.predict_on_batch(x)
     again = seams.seam().traces(layer, steps)
     assert again == 0, (
         f"compiled {again} more times over two more training and prediction steps on "
