@@ -130,22 +130,16 @@ class CenterScale:
     their arguments, weights and config, alike in every layer of the family."""
 
     def _set_center_scale(
-        self,
-        *,
-        center: Any,
-        scale: Any,
-        beta_initializer: Any,
-        gamma_initializer: Any,
-        beta_regularizer: Any,
-        gamma_regularizer: Any,
-        beta_constraint: Any,
-        gamma_constraint: Any,
+        self, *, center: Any, scale: Any, beta: tuple[Any, Any, Any], gamma: tuple[Any, Any, Any]
     ) -> None:
-        # Keyword-only: eight arguments alike, that a positional call could swap unseen.
+        """Keeps `center` and `scale`, and the (initializer, regularizer, constraint)
+        of `beta` and of `gamma`, each in `set_weight_arguments`' order."""
+        # Keyword-only, and one triple per weight: eight arguments alike, that a flat
+        # positional call could swap unseen.
         self.center = check_bool("center", center)
         self.scale = check_bool("scale", scale)
-        set_weight_arguments(self, "beta", beta_initializer, beta_regularizer, beta_constraint)
-        set_weight_arguments(self, "gamma", gamma_initializer, gamma_regularizer, gamma_constraint)
+        set_weight_arguments(self, "beta", *beta)
+        set_weight_arguments(self, "gamma", *gamma)
 
     def _add_center_scale_weights(
         self, shape: tuple[int, ...], center: bool | None = None, scale: bool | None = None

@@ -116,12 +116,8 @@ class FilterResponseNormalization(CenterScale, keras.layers.Layer):
         self._set_center_scale(
             center=True,
             scale=True,
-            beta_initializer=beta_initializer,
-            gamma_initializer=gamma_initializer,
-            beta_regularizer=beta_regularizer,
-            gamma_regularizer=gamma_regularizer,
-            beta_constraint=beta_constraint,
-            gamma_constraint=gamma_constraint,
+            beta=(beta_initializer, beta_regularizer, beta_constraint),
+            gamma=(gamma_initializer, gamma_regularizer, gamma_constraint),
         )
         self.eps_learned = None
         self.supports_masking = True

@@ -113,12 +113,8 @@ class LayerNormalization(AnyRankAxes, CenterScale, keras.layers.Layer):
         self._set_center_scale(
             center=center,
             scale=scale,
-            beta_initializer=beta_initializer,
-            gamma_initializer=gamma_initializer,
-            beta_regularizer=beta_regularizer,
-            gamma_regularizer=gamma_regularizer,
-            beta_constraint=beta_constraint,
-            gamma_constraint=gamma_constraint,
+            beta=(beta_initializer, beta_regularizer, beta_constraint),
+            gamma=(gamma_initializer, gamma_regularizer, gamma_constraint),
         )
         self.rms_scaling = rms_scaling
         self.supports_masking = True
