@@ -108,12 +108,7 @@ class GroupNormalization(CenterScale, keras.layers.Layer):
         self.groups = groups
         self.axis = axis
         self.epsilon = epsilon
-        self._set_center_scale(
-            center=center,
-            scale=scale,
-            beta=(beta_initializer, beta_regularizer, beta_constraint),
-            gamma=(gamma_initializer, gamma_regularizer, gamma_constraint),
-        )
+        self._set_center_scale(locals())
         self.supports_masking = True
         # Statistics are computed in float32 from the raw input: no autocast.
         self.autocast = False

@@ -110,12 +110,7 @@ class LayerNormalization(AnyRankAxes, CenterScale, keras.layers.Layer):
         super().__init__(**kwargs)
         self.axis = axis
         self.epsilon = epsilon
-        self._set_center_scale(
-            center=center,
-            scale=scale,
-            beta=(beta_initializer, beta_regularizer, beta_constraint),
-            gamma=(gamma_initializer, gamma_regularizer, gamma_constraint),
-        )
+        self._set_center_scale(locals())
         self.rms_scaling = rms_scaling
         self.supports_masking = True
         # Statistics are computed in float32 from the raw input: no autocast.
