@@ -52,6 +52,20 @@ def check_bool(name: str, value: Any) -> bool:
     return bool(value)
 
 
+def check_synchronized(value: Any) -> bool:
+    """``synchronized`` (synchronized batch statistics) as a Python bool: True only on
+    TensorFlow, the one backend whose Keras synchronizes them (through tf.distribute)."""
+    synchronized = check_bool("synchronized", value)
+    require(
+        not synchronized or keras.backend.backend() == "tensorflow",
+        "synchronized",
+        synchronized,
+        f"False with the {keras.backend.backend()!r} backend (synchronized batch "
+        "statistics need TensorFlow's tf.distribute)",
+    )
+    return synchronized
+
+
 def check_positive_int(name: str, value: Any, *, allow_none: bool = False) -> int | None:
     """``value``, a positive integer (or None if ``allow_none``)."""
     if allow_none and value is None:

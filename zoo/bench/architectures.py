@@ -114,21 +114,27 @@ def _resnet(parts: Parts, norm: str, squeeze_excitation: bool = False) -> keras.
             branch = parts.twinned("SqueezeExcitation", ratio=0.25)(branch)
         # Deeper blocks are dropped more often (Huang et al.'s linear rule).
         rate = 0.2 * (index + 1) / len(blocks)
-        branch = parts.instead(
-            "StochasticDepth",
-            # The registered twin is for sequences; the same per-sample draw on images.
-            functools.partial(
-                keras.layers.Dropout, rate, noise_shape=(None, 1, 1, 1), seed=SEED + index
-            ),
-            rate=rate,
-            seed=SEED + index,
-        )(branch)
+        branch = _dropped_per_image(parts, "StochasticDepth", rate, index)(branch)
         shortcut = conv(width, 1, strides)(x) if downsample else x
         x = keras.layers.ReLU()(keras.layers.Add()([shortcut, branch]))
     x = keras.layers.GlobalAveragePooling2D()(x)
     outputs = parts.twinned("Linear", units=CLASSES)(x)
     name = "se_resnet" if squeeze_excitation else "resnet"
     return keras.Model(inputs, outputs, name=f"{name}_{parts.side}")
+
+
+def _dropped_per_image(parts: Parts, name: str, rate: float, index: int) -> Any:
+    """The zoo's `name` (StochasticDepth, DropPath), which drops a whole residual branch
+    per sample, for the `index`-th block; on the Keras side `Dropout` with one draw per
+    image (the registered twins are for sequences: the same per-sample draw on images)."""
+    return parts.instead(
+        name,
+        functools.partial(
+            keras.layers.Dropout, rate, noise_shape=(None, 1, 1, 1), seed=SEED + index
+        ),
+        rate=rate,
+        seed=SEED + index,
+    )
 
 
 def _se_resnet(parts: Parts, _: str) -> keras.Model:
@@ -168,14 +174,7 @@ def _convnext(parts: Parts, _: str) -> keras.Model:
                 "LayerScale", functools.partial(KerasLayerScale, 1e-6), init_values=1e-6
             )(branch)
             rate = 0.1 * index / max(1, blocks - 1)
-            branch = parts.instead(
-                "DropPath",
-                functools.partial(
-                    keras.layers.Dropout, rate, noise_shape=(None, 1, 1, 1), seed=SEED + index
-                ),
-                rate=rate,
-                seed=SEED + index,
-            )(branch)
+            branch = _dropped_per_image(parts, "DropPath", rate, index)(branch)
             x = keras.layers.Add()([x, branch])
             index += 1
     x = norm()(keras.layers.GlobalAveragePooling2D()(x))

@@ -67,6 +67,14 @@ def entry_of(item: Registered, kind: type[E]) -> E:
     return item.entry
 
 
+def headed(page: Page, kind: type[E]) -> E:
+    """The page's entry, of the type its template knows, once the heading is written:
+    how every kind's page begins."""
+    entry = entry_of(page.item, kind)
+    heading(page)
+    return entry
+
+
 def heading(page: Page) -> None:
     """Title, kind, family, Keras name, distribution and the keras-zoo release, the
     summary, and the example."""
@@ -109,6 +117,14 @@ def twin(page: Page, gap: float | None = None) -> None:
     else:
         page.lines.append("None in Keras; checked against the formula or paper in its docstring.\n")
     page.lines += oracles_section(page.item.name)
+
+
+def costs_and_support(page: Page) -> None:
+    """Its measured costs (the plots' files kept for the site), then its support matrix."""
+    cost_lines, cost_files = page.costs(page.item)
+    page.lines += cost_lines
+    page.files.update(cost_files)
+    page.lines += page.support(page.item)
 
 
 def config_and_api(page: Page, obj: Any) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import keras
-from keras import activations, constraints, initializers, ops, regularizers
+from keras import activations, initializers, ops
 
 from zoo.validation import check_bool, check_positive_int, require_float_input
+from zoo_core._dense import known_input_dim, penalties_config, set_penalties
 
 
 @keras.saving.register_keras_serializable(package="zoo_core")
@@ -94,10 +95,9 @@ class Linear(keras.layers.Layer):
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_penalties(
+            self, kernel_regularizer, bias_regularizer, kernel_constraint, bias_constraint
+        )
         self.input_dim = input_dim
         self.input_spec = keras.InputSpec(min_ndim=2)
         # Each position is mapped on its own, so a mask over the positions still
@@ -117,12 +117,7 @@ class Linear(keras.layers.Layer):
         return self.bias
 
     def build(self, input_shape):
-        input_dim = input_shape[-1]
-        if input_dim is None:
-            raise ValueError(
-                f"Layer {self.name!r} needs the last axis of its input to be known "
-                f"to build its kernel, received input shape {input_shape}."
-            )
+        input_dim = known_input_dim(self, input_shape)
         self.kernel = self.add_weight(
             name="kernel",
             shape=(input_dim, self.units),
@@ -162,10 +157,6 @@ class Linear(keras.layers.Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **penalties_config(self),
             "input_dim": self.input_dim,
         }

@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 
 import keras
-from keras import activations, constraints, initializers, ops, regularizers
+from keras import activations, initializers, ops
 
 from zoo.validation import check_bool, check_positive, check_positive_int, check_seed
+from zoo_core._dense import known_input_dim, penalties_config, set_penalties
 
 
 def _require_numeric_input(layer: keras.layers.Layer, inputs) -> None:
@@ -119,21 +120,15 @@ class NoisyDense(keras.layers.Layer):
         self.use_factorised = use_factorised
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_penalties(
+            self, kernel_regularizer, bias_regularizer, kernel_constraint, bias_constraint
+        )
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.input_spec = keras.InputSpec(min_ndim=2)
 
     def build(self, input_shape):
-        input_dim = input_shape[-1]
-        if input_dim is None:
-            raise ValueError(
-                f"Layer {self.name!r} needs the last axis of its input to be known "
-                f"to build its kernel, received input shape {input_shape}."
-            )
+        input_dim = known_input_dim(self, input_shape)
         self.input_dim = input_dim
         if self.use_factorised:
             mu_range = 1.0 / math.sqrt(input_dim)
@@ -237,10 +232,6 @@ class NoisyDense(keras.layers.Layer):
             "use_factorised": self.use_factorised,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **penalties_config(self),
             "seed": self.seed,
         }

@@ -129,23 +129,18 @@ class CenterScale:
     """The learned `gamma` (scale) and `beta` (center) of a normalization layer:
     their arguments, weights and config, alike in every layer of the family."""
 
-    def _set_center_scale(
-        self,
-        *,
-        center: Any,
-        scale: Any,
-        beta_initializer: Any,
-        gamma_initializer: Any,
-        beta_regularizer: Any,
-        gamma_regularizer: Any,
-        beta_constraint: Any,
-        gamma_constraint: Any,
-    ) -> None:
-        # Keyword-only: eight arguments alike, that a positional call could swap unseen.
-        self.center = check_bool("center", center)
-        self.scale = check_bool("scale", scale)
-        set_weight_arguments(self, "beta", beta_initializer, beta_regularizer, beta_constraint)
-        set_weight_arguments(self, "gamma", gamma_initializer, gamma_regularizer, gamma_constraint)
+    def _set_center_scale(self, arguments: dict[str, Any]) -> None:
+        """Keeps `center`, `scale` and the initializer, regularizer and constraint of
+        `beta` and of `gamma`, read by their Keras names from `arguments`, the layer's
+        `__init__` locals: its signature lists the eight alike arguments one by one, as
+        Keras' layers do, and this reads them without listing them a second time. A
+        layer without `center` or `scale` arguments has both (FilterResponseNormalization).
+        """
+        self.center = check_bool("center", arguments.get("center", True))
+        self.scale = check_bool("scale", arguments.get("scale", True))
+        for name in ("beta", "gamma"):
+            values = (arguments[f"{name}_{kind}"] for kind in _WEIGHT_ARGUMENTS)
+            set_weight_arguments(self, name, *values)
 
     def _add_center_scale_weights(
         self, shape: tuple[int, ...], center: bool | None = None, scale: bool | None = None

@@ -7,7 +7,7 @@ from numbers import Real
 import keras
 from keras import initializers, ops
 
-from zoo.validation import check_axis, check_bool, require, require_float_input
+from zoo.validation import check_axis, check_bool, check_synchronized, require, require_float_input
 from zoo_normalization._arithmetic import batch_normalize, moments
 from zoo_normalization._common import (
     CenterScale,
@@ -151,29 +151,13 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
         require(
             is_momentum(renorm_momentum), "renorm_momentum", renorm_momentum, "a number in [0, 1]"
         )
-        synchronized = check_bool("synchronized", synchronized)
+        synchronized = check_synchronized(synchronized)
         skip_nonfinite_updates = check_bool("skip_nonfinite_updates", skip_nonfinite_updates)
-        require(
-            not synchronized or keras.backend.backend() == "tensorflow",
-            "synchronized",
-            synchronized,
-            f"False with the {keras.backend.backend()!r} backend (synchronized batch "
-            "statistics need TensorFlow's tf.distribute)",
-        )
         super().__init__(**kwargs)
         self.axis = axis
         self.momentum = float(momentum)
         self.epsilon = epsilon
-        self._set_center_scale(
-            center=center,
-            scale=scale,
-            beta_initializer=beta_initializer,
-            gamma_initializer=gamma_initializer,
-            beta_regularizer=beta_regularizer,
-            gamma_regularizer=gamma_regularizer,
-            beta_constraint=beta_constraint,
-            gamma_constraint=gamma_constraint,
-        )
+        self._set_center_scale(locals())
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self.renorm = renorm

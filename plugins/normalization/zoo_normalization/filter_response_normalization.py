@@ -113,16 +113,7 @@ class FilterResponseNormalization(CenterScale, keras.layers.Layer):
         self.learned_epsilon = learned_epsilon
         self.learned_epsilon_constraint = keras.constraints.get(learned_epsilon_constraint)
         # FRN always has both: center and scale are not TF Addons' arguments.
-        self._set_center_scale(
-            center=True,
-            scale=True,
-            beta_initializer=beta_initializer,
-            gamma_initializer=gamma_initializer,
-            beta_regularizer=beta_regularizer,
-            gamma_regularizer=gamma_regularizer,
-            beta_constraint=beta_constraint,
-            gamma_constraint=gamma_constraint,
-        )
+        self._set_center_scale(locals())
         self.eps_learned = None
         self.supports_masking = True
         # The mean square is computed in float32 from the raw input: no autocast.

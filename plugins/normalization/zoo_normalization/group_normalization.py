@@ -108,16 +108,7 @@ class GroupNormalization(CenterScale, keras.layers.Layer):
         self.groups = groups
         self.axis = axis
         self.epsilon = epsilon
-        self._set_center_scale(
-            center=center,
-            scale=scale,
-            beta_initializer=beta_initializer,
-            gamma_initializer=gamma_initializer,
-            beta_regularizer=beta_regularizer,
-            gamma_regularizer=gamma_regularizer,
-            beta_constraint=beta_constraint,
-            gamma_constraint=gamma_constraint,
-        )
+        self._set_center_scale(locals())
         self.supports_masking = True
         # Statistics are computed in float32 from the raw input: no autocast.
         self.autocast = False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import keras
 import numpy as np
 
@@ -51,6 +53,23 @@ def _clip(config: dict, weights: np.ndarray) -> np.ndarray:
 _NOT_FLOAT = ("integer", "string")
 
 #: Out-of-range, non-numeric and string rates.
+#: What the entries of Dropout, StochasticDepth and DropPath share: floats only, no
+#: effect at rate 0, and the fuzzed rates and seeds.
+_RANDOM_DROPOUT: dict[str, Any] = {
+    "rejects": _NOT_FLOAT,
+    "identity_config": {"rate": 0.0},
+    "config_space": {"rate": (0.0, 0.95), "seed": (0, 10_000)},
+}
+
+#: StochasticDepth's and DropPath's example and twin: one draw per sample, as Dropout
+#: with noise_shape=(None, 1, 1).
+_PER_SAMPLE_DROP: dict[str, Any] = {
+    "config": {"rate": 0.5, "seed": 7},
+    "input_shape": _STOCHASTIC_DEPTH_INPUT,
+    "twin": zoo.Twin("keras.layers.Dropout(noise_shape=(None, 1, 1))", _stochastic_depth_twin),
+    "training_changes_output": True,
+}
+
 _BAD_RATES = (
     ({"rate": 1.0}, "rate"),
     ({"rate": 1.5}, "rate"),
@@ -106,16 +125,11 @@ def register_layers():
                 ({"noise_shape": (4, 0)}, "noise_shape"),
                 ({"noise_shape": (4, 8, 1)}, "noise_shape"),  # one entry per input axis
             ),
-            rejects=_NOT_FLOAT,
-            identity_config={"rate": 0.0},
-            config_space={"rate": (0.0, 0.95), "seed": (0, 10_000)},
+            **_RANDOM_DROPOUT,
         ),
         zoo.LayerEntry(
             StochasticDepth,
-            config={"rate": 0.5, "seed": 7},
-            input_shape=_STOCHASTIC_DEPTH_INPUT,
-            twin=zoo.Twin("keras.layers.Dropout(noise_shape=(None, 1, 1))", _stochastic_depth_twin),
-            training_changes_output=True,
+            **_PER_SAMPLE_DROP,
             invalid_configs=(
                 *_BAD_RATES,
                 ({"seed": "7"}, "seed"),
@@ -126,25 +140,18 @@ def register_layers():
                 # error says it takes [shortcut, residual].
                 ({"rate": None, "survival_probability": 0.8}, "[shortcut, residual]"),
             ),
-            rejects=_NOT_FLOAT,
-            identity_config={"rate": 0.0},
-            config_space={"rate": (0.0, 0.95), "seed": (0, 10_000)},
+            **_RANDOM_DROPOUT,
         ),
         zoo.LayerEntry(
             DropPath,
-            config={"rate": 0.5, "seed": 7},
-            input_shape=_STOCHASTIC_DEPTH_INPUT,
-            twin=zoo.Twin("keras.layers.Dropout(noise_shape=(None, 1, 1))", _stochastic_depth_twin),
-            training_changes_output=True,
+            **_PER_SAMPLE_DROP,
             invalid_configs=(
                 *_BAD_RATES,
                 # StochasticDepth's pair form is not DropPath's: rate must be a number.
                 ({"rate": None}, "rate"),
                 ({"seed": "7"}, "seed"),
             ),
-            rejects=_NOT_FLOAT,
-            identity_config={"rate": 0.0},
-            config_space={"rate": (0.0, 0.95), "seed": (0, 10_000)},
+            **_RANDOM_DROPOUT,
         ),
         zoo.LayerEntry(
             DropBlock2D,

@@ -13,22 +13,11 @@ import keras
 from keras import ops
 
 from zoo.validation import check_bool, check_positive, check_positive_int
-
-
-def first_mask(mask: Any) -> Any:
-    """One dropout mask: Keras' cells make a list of one per gate when
-    `recurrent_dropout` switches them to `implementation=1`; like TF Addons, these
-    cells use a single mask on their fused projection."""
-    return mask[0] if isinstance(mask, list | tuple) else mask
-
-
-def norm_layer(cell: keras.layers.Layer, name: str, **kwargs: Any) -> keras.layers.Layer:
-    # The cell's policy, so that under mixed precision the norms compute as it does.
-    return keras.layers.LayerNormalization(name=name, dtype=cell.dtype_policy, **kwargs)
+from zoo_sequence._layer_norm_cell import ProjectionNorms, dropped, norm_layer, twin_arguments
 
 
 @keras.saving.register_keras_serializable(package="zoo_sequence")
-class LayerNormLSTMCell(keras.layers.LSTMCell):
+class LayerNormLSTMCell(ProjectionNorms, keras.layers.LSTMCell):
     """LSTM cell with layer normalization and recurrent dropout.
 
     TF Addons' `tfa.rnn.LayerNormLSTMCell` on every Keras backend, for use in
@@ -112,55 +101,26 @@ class LayerNormLSTMCell(keras.layers.LSTMCell):
         **kwargs: Any,
     ) -> None:
         check_positive_int("units", units)
-        super().__init__(
-            units,
-            activation=activation,
-            recurrent_activation=recurrent_activation,
-            use_bias=check_bool("use_bias", use_bias),
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer,
-            unit_forget_bias=unit_forget_bias,
-            kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer,
-            kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint,
-            bias_constraint=bias_constraint,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            **kwargs,
-        )
-        self.norm_gamma_initializer = keras.initializers.get(norm_gamma_initializer)
-        self.norm_beta_initializer = keras.initializers.get(norm_beta_initializer)
-        self.norm_epsilon = check_positive("norm_epsilon", norm_epsilon)
-        self.use_layer_norm = check_bool("use_layer_norm", use_layer_norm)
-        norms = ("kernel_norm", "recurrent_norm", "state_norm") if self.use_layer_norm else ()
-        for name in ("kernel_norm", "recurrent_norm", "state_norm"):
-            setattr(self, name, self._norm(name) if name in norms else None)
-
-    def _norm(self, name: str) -> keras.layers.Layer:
-        return norm_layer(
-            self,
-            name,
-            epsilon=self.norm_epsilon,
-            gamma_initializer=self.norm_gamma_initializer,
-            beta_initializer=self.norm_beta_initializer,
+        use_bias = check_bool("use_bias", use_bias)
+        super().__init__(**twin_arguments(keras.layers.LSTMCell, locals()))
+        self._set_norms(
+            ("kernel_norm", "recurrent_norm", "state_norm"),
+            norm_gamma_initializer=norm_gamma_initializer,
+            norm_beta_initializer=norm_beta_initializer,
+            norm_epsilon=norm_epsilon,
+            use_layer_norm=use_layer_norm,
         )
 
     def build(self, input_shape: Any) -> None:
         super().build(input_shape)
-        if self.use_layer_norm:
-            self.kernel_norm.build((None, 4 * self.units))
-            self.recurrent_norm.build((None, 4 * self.units))
-            self.state_norm.build((None, self.units))
+        units = self.units
+        self._build_norms(
+            {"kernel_norm": 4 * units, "recurrent_norm": 4 * units, "state_norm": units}
+        )
 
     def call(self, inputs: Any, states: Any, training: bool = False) -> Any:
-        h_tm1, c_tm1 = states[0], states[1]
-        if training and 0.0 < self.dropout < 1.0:
-            inputs = inputs * first_mask(self.get_dropout_mask(inputs))
-        if training and 0.0 < self.recurrent_dropout < 1.0:
-            h_tm1 = h_tm1 * first_mask(self.get_recurrent_dropout_mask(h_tm1))
+        inputs, h_tm1 = dropped(self, inputs, states[0], training)
+        c_tm1 = states[1]
         x = ops.matmul(inputs, self.kernel)
         recurrent = ops.matmul(h_tm1, self.recurrent_kernel)
         if self.use_layer_norm:
@@ -175,13 +135,7 @@ class LayerNormLSTMCell(keras.layers.LSTMCell):
         return h, [h, c]
 
     def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "norm_gamma_initializer": keras.initializers.serialize(self.norm_gamma_initializer),
-            "norm_beta_initializer": keras.initializers.serialize(self.norm_beta_initializer),
-            "norm_epsilon": self.norm_epsilon,
-            "use_layer_norm": self.use_layer_norm,
-        }
+        return {**super().get_config(), **self._norms_config()}
 
 
 @keras.saving.register_keras_serializable(package="zoo_sequence")
@@ -264,23 +218,8 @@ class LayerNormSimpleRNNCell(keras.layers.SimpleRNNCell):
         **kwargs: Any,
     ) -> None:
         check_positive_int("units", units)
-        super().__init__(
-            units,
-            activation=activation,
-            use_bias=check_bool("use_bias", use_bias),
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer,
-            kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint,
-            bias_constraint=bias_constraint,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            **kwargs,
-        )
+        use_bias = check_bool("use_bias", use_bias)
+        super().__init__(**twin_arguments(keras.layers.SimpleRNNCell, locals()))
         self.layernorm_epsilon = check_positive("layernorm_epsilon", layernorm_epsilon)
         self.gamma_initializer = keras.initializers.get(gamma_initializer)
         self.gamma_regularizer = keras.regularizers.get(gamma_regularizer)
@@ -305,10 +244,7 @@ class LayerNormSimpleRNNCell(keras.layers.SimpleRNNCell):
 
     def call(self, sequence: Any, states: Any, training: bool = False) -> Any:
         prev_output = states[0] if isinstance(states, list | tuple) else states
-        if training and 0.0 < self.dropout < 1.0:
-            sequence = sequence * self.get_dropout_mask(sequence)
-        if training and 0.0 < self.recurrent_dropout < 1.0:
-            prev_output = prev_output * self.get_recurrent_dropout_mask(prev_output)
+        sequence, prev_output = dropped(self, sequence, prev_output, training)
         h = ops.matmul(sequence, self.kernel)
         if self.layernorm is None and self.bias is not None:
             h = ops.add(h, self.bias)  # Keras' order, so that its numbers are exact

@@ -8,8 +8,8 @@ from typing import Any
 import keras
 from keras import ops
 
-from zoo.validation import check_bool, check_positive, check_positive_int
-from zoo_sequence.layer_norm_cells import first_mask, norm_layer
+from zoo.validation import check_bool, check_positive_int
+from zoo_sequence._layer_norm_cell import ProjectionNorms, dropped, twin_arguments
 
 #: The four norms: the input and the recurrent projections, each for the two gates
 #: together and for the candidate, so that `reset_after=False` (whose candidate
@@ -23,7 +23,7 @@ NORMS = (
 
 
 @keras.saving.register_keras_serializable(package="zoo_sequence")
-class LayerNormGRUCell(keras.layers.GRUCell):
+class LayerNormGRUCell(ProjectionNorms, keras.layers.GRUCell):
     """GRU cell with layer normalization of its input and recurrent projections.
 
     For use in `keras.layers.RNN`, on every Keras backend. As in Ba et al.
@@ -110,47 +110,20 @@ class LayerNormGRUCell(keras.layers.GRUCell):
         **kwargs: Any,
     ) -> None:
         check_positive_int("units", units)
-        super().__init__(
-            units,
-            activation=activation,
-            recurrent_activation=recurrent_activation,
-            use_bias=check_bool("use_bias", use_bias),
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer,
-            kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint,
-            bias_constraint=bias_constraint,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            reset_after=check_bool("reset_after", reset_after),
-            **kwargs,
+        use_bias = check_bool("use_bias", use_bias)
+        reset_after = check_bool("reset_after", reset_after)
+        super().__init__(**twin_arguments(keras.layers.GRUCell, locals()))
+        self._set_norms(
+            NORMS,
+            norm_gamma_initializer=norm_gamma_initializer,
+            norm_beta_initializer=norm_beta_initializer,
+            norm_epsilon=norm_epsilon,
+            use_layer_norm=use_layer_norm,
         )
-        self.norm_gamma_initializer = keras.initializers.get(norm_gamma_initializer)
-        self.norm_beta_initializer = keras.initializers.get(norm_beta_initializer)
-        self.norm_epsilon = check_positive("norm_epsilon", norm_epsilon)
-        self.use_layer_norm = check_bool("use_layer_norm", use_layer_norm)
-        for name in NORMS:
-            norm = None
-            if self.use_layer_norm:
-                norm = norm_layer(
-                    self,
-                    name,
-                    epsilon=self.norm_epsilon,
-                    gamma_initializer=self.norm_gamma_initializer,
-                    beta_initializer=self.norm_beta_initializer,
-                )
-            setattr(self, name, norm)
 
     def build(self, input_shape: Any) -> None:
         super().build(input_shape)
-        if self.use_layer_norm:
-            for name in NORMS:
-                width = 2 * self.units if "gates" in name else self.units
-                getattr(self, name).build((None, width))
+        self._build_norms({name: (2 if "gates" in name else 1) * self.units for name in NORMS})
 
     def _norm(self, name: str, x: Any) -> Any:
         return getattr(self, name)(x) if self.use_layer_norm else x
@@ -158,11 +131,8 @@ class LayerNormGRUCell(keras.layers.GRUCell):
     def call(self, inputs: Any, states: Any, training: bool = False) -> Any:
         nested = isinstance(states, list | tuple)
         h_tm1 = states[0] if nested else states
-        if training and 0.0 < self.dropout < 1.0:
-            inputs = inputs * first_mask(self.get_dropout_mask(inputs))
-        h_in = h_tm1  # the state mixed into the output below is never dropped
-        if training and 0.0 < self.recurrent_dropout < 1.0:
-            h_in = h_tm1 * first_mask(self.get_recurrent_dropout_mask(h_tm1))
+        # h_in is dropped; h_tm1, mixed into the output below, never is.
+        inputs, h_in = dropped(self, inputs, h_tm1, training)
         units = self.units
         input_bias = recurrent_bias = None
         if self.use_bias:
@@ -202,10 +172,4 @@ class LayerNormGRUCell(keras.layers.GRUCell):
         return h, ([h] if nested else h)
 
     def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "norm_gamma_initializer": keras.initializers.serialize(self.norm_gamma_initializer),
-            "norm_beta_initializer": keras.initializers.serialize(self.norm_beta_initializer),
-            "norm_epsilon": self.norm_epsilon,
-            "use_layer_norm": self.use_layer_norm,
-        }
+        return {**super().get_config(), **self._norms_config()}

@@ -6,27 +6,13 @@ from typing import Any
 
 import keras
 
-from zoo.validation import (
-    check_bool,
-    check_fraction,
-    check_positive_int,
-    check_seed,
-    require,
-    require_float_input,
-)
-from zoo_transformer._attention import (
-    attend,
-    attention_mask_4d,
-    check_cache_arguments,
-    combine_masks,
-    sliding_window_mask,
-    update_cache,
-)
-from zoo_transformer.gated_mlp import get_keras_object
+from zoo.validation import check_positive_int, require
+from zoo_transformer._attention import attend, attention_mask_4d, combine_masks, sliding_window_mask
+from zoo_transformer._cached_attention import CachedAttention
 
 
 @keras.saving.register_keras_serializable(package="zoo_transformer")
-class CachedGroupedQueryAttention(keras.layers.Layer):
+class CachedGroupedQueryAttention(CachedAttention):
     """Grouped-query self-attention with rotary positions, a sliding window and a cache.
 
     `num_query_heads` query heads share `num_key_value_heads` key/value heads
@@ -132,10 +118,7 @@ class CachedGroupedQueryAttention(keras.layers.Layer):
             num_key_value_heads,
             f"a divisor of num_query_heads={num_query_heads}",
         )
-        dropout = check_fraction("dropout", dropout, include_one=False)
-        use_bias = check_bool("use_bias", use_bias)
         sliding_window = check_positive_int("sliding_window", sliding_window, allow_none=True)
-        seed = check_seed("seed", seed)
         if isinstance(rotary_embedding, dict):
             rotary_embedding = keras.layers.deserialize(rotary_embedding)
         require(
@@ -144,34 +127,14 @@ class CachedGroupedQueryAttention(keras.layers.Layer):
             rotary_embedding,
             "None or a layer such as RotaryEmbedding()",
         )
-        kernel_initializer = get_keras_object(
-            "initializers", "kernel_initializer", kernel_initializer
-        )
-        bias_initializer = get_keras_object("initializers", "bias_initializer", bias_initializer)
         super().__init__(**kwargs)
         self.head_dim = head_dim
         self.num_query_heads = num_query_heads
         self.num_key_value_heads = num_key_value_heads
-        self.dropout = dropout
-        self.use_bias = use_bias
         self.rotary_embedding = rotary_embedding
         self.sliding_window = sliding_window
-        self.kernel_initializer = kernel_initializer
-        self.bias_initializer = bias_initializer
-        self.seed = seed
-        self.dropout_layer = keras.layers.Dropout(dropout, seed=seed, dtype=self.dtype_policy)
-
-    def _dense(self, name: str, equation: str, output_shape: tuple, bias_axes: str) -> Any:
-        return keras.layers.EinsumDense(
-            equation,
-            output_shape=output_shape,
-            bias_axes=bias_axes if self.use_bias else None,
-            kernel_initializer=keras.initializers.get(
-                keras.initializers.serialize(self.kernel_initializer)
-            ),
-            bias_initializer=self.bias_initializer,
-            name=name,
-            dtype=self.dtype_policy,
+        self._set_projection_arguments(
+            dropout, use_bias, kernel_initializer, bias_initializer, seed
         )
 
     def build(self, query_shape: Any, value_shape: Any = None, key_shape: Any = None) -> None:
@@ -208,6 +171,9 @@ class CachedGroupedQueryAttention(keras.layers.Layer):
             return x
         return self.rotary_embedding(x, start_index=start_index)
 
+    def _position_keys(self, keys: Any, start: Any) -> Any:
+        return self._rotate(keys, start)
+
     def call(
         self,
         query: Any,
@@ -218,27 +184,12 @@ class CachedGroupedQueryAttention(keras.layers.Layer):
         cache_update_index: Any = None,
         training: Any = None,
     ) -> Any:
-        if len(query.shape) != 3 or query.shape[-1] != self.query_features:
-            raise ValueError(
-                f"CachedGroupedQueryAttention was built for a query of {self.query_features} "
-                f"features (batch, target, features), received shape {tuple(query.shape)}."
-            )
-        require_float_input(self, query)
-        check_cache_arguments(cache, cache_update_index)
+        self._check_query(query)
         value = query if value is None else value
         key = value if key is None else key
         start = 0 if cache_update_index is None else cache_update_index
         projected_query = self._rotate(self.query_dense(query), start)
-        if cache is not None:
-            if cache_update_index is None:
-                keys, values, cache = update_cache(cache, None, None, None)
-            else:
-                new_keys = self._rotate(self.key_dense(key), start)
-                keys, values, cache = update_cache(
-                    cache, cache_update_index, new_keys, self.value_dense(value)
-                )
-        else:
-            keys, values = self._rotate(self.key_dense(key), start), self.value_dense(value)
+        keys, values, cache = self._keys_values(key, value, cache, cache_update_index, start)
         mask = None if attention_mask is None else attention_mask_4d(attention_mask)
         if self.sliding_window is not None:
             window = sliding_window_mask(

@@ -6,24 +6,13 @@ from typing import Any
 
 import keras
 
-from zoo.validation import (
-    check_bool,
-    check_fraction,
-    check_positive_int,
-    check_seed,
-    require_float_input,
-)
-from zoo_transformer._attention import (
-    attend,
-    attention_mask_4d,
-    check_cache_arguments,
-    update_cache,
-)
-from zoo_transformer.gated_mlp import get_keras_object
+from zoo.validation import check_positive_int
+from zoo_transformer._attention import attend, attention_mask_4d
+from zoo_transformer._cached_attention import CachedAttention
 
 
 @keras.saving.register_keras_serializable(package="zoo_transformer")
-class CachedMultiHeadAttention(keras.layers.Layer):
+class CachedMultiHeadAttention(CachedAttention):
     """Multi-head attention with a key/value cache for decoding, as keras-hub's.
 
     `keras.layers.MultiHeadAttention`'s projections (the sublayers `query`,
@@ -117,37 +106,14 @@ class CachedMultiHeadAttention(keras.layers.Layer):
         num_heads = check_positive_int("num_heads", num_heads)
         key_dim = check_positive_int("key_dim", key_dim)
         value_dim = check_positive_int("value_dim", value_dim, allow_none=True)
-        dropout = check_fraction("dropout", dropout, include_one=False)
-        use_bias = check_bool("use_bias", use_bias)
         output_shape = check_positive_int("output_shape", output_shape, allow_none=True)
-        seed = check_seed("seed", seed)
-        kernel_initializer = get_keras_object(
-            "initializers", "kernel_initializer", kernel_initializer
-        )
-        bias_initializer = get_keras_object("initializers", "bias_initializer", bias_initializer)
         super().__init__(**kwargs)
         self.num_heads = num_heads
         self.key_dim = key_dim
         self.value_dim = value_dim
-        self.dropout = dropout
-        self.use_bias = use_bias
         self.output_dim = output_shape
-        self.kernel_initializer = kernel_initializer
-        self.bias_initializer = bias_initializer
-        self.seed = seed
-        self.dropout_layer = keras.layers.Dropout(dropout, seed=seed, dtype=self.dtype_policy)
-
-    def _dense(self, name: str, equation: str, output_shape: tuple, bias_axes: str) -> Any:
-        return keras.layers.EinsumDense(
-            equation,
-            output_shape=output_shape,
-            bias_axes=bias_axes if self.use_bias else None,
-            kernel_initializer=keras.initializers.get(
-                keras.initializers.serialize(self.kernel_initializer)
-            ),
-            bias_initializer=self.bias_initializer,
-            name=name,
-            dtype=self.dtype_policy,
+        self._set_projection_arguments(
+            dropout, use_bias, kernel_initializer, bias_initializer, seed
         )
 
     def build(self, query_shape: Any, value_shape: Any = None, key_shape: Any = None) -> None:
@@ -185,25 +151,11 @@ class CachedMultiHeadAttention(keras.layers.Layer):
         return_attention_scores: bool = False,
         training: Any = None,
     ) -> Any:
-        if len(query.shape) != 3 or query.shape[-1] != self.query_features:
-            raise ValueError(
-                f"CachedMultiHeadAttention was built for a query of {self.query_features} "
-                f"features (batch, target, features), received shape {tuple(query.shape)}."
-            )
-        require_float_input(self, query)
-        check_cache_arguments(cache, cache_update_index)
+        self._check_query(query)
         value = query if value is None else value
         key = value if key is None else key
         projected_query = self.query_dense(query)
-        if cache is not None:
-            if cache_update_index is None:
-                keys, values, cache = update_cache(cache, None, None, None)
-            else:
-                keys, values, cache = update_cache(
-                    cache, cache_update_index, self.key_dense(key), self.value_dense(value)
-                )
-        else:
-            keys, values = self.key_dense(key), self.value_dense(value)
+        keys, values, cache = self._keys_values(key, value, cache, cache_update_index)
         mask = None if attention_mask is None else attention_mask_4d(attention_mask)
         output, scores = attend(
             projected_query,

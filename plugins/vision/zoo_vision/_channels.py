@@ -22,6 +22,15 @@ def check_reduction(
     return ratio, reduced_channels, divisor
 
 
+def reduction_config(layer: keras.layers.Layer) -> dict[str, Any]:
+    """The config of the arguments `check_reduction` checks, as the layer keeps them."""
+    return {
+        "ratio": layer.ratio,
+        "reduced_channels": layer.reduced_channels,
+        "divisor": layer.divisor,
+    }
+
+
 def reduced_width(channels: int, ratio: float, reduced_channels: int | None, divisor: int) -> int:
     """The squeeze's hidden width: `reduced_channels` if given, else `channels * ratio`
     rounded to the nearest multiple of `divisor` (halves up) and at least `divisor`:

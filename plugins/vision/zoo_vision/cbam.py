@@ -7,8 +7,15 @@ from typing import Any
 import keras
 from keras import ops
 
-from zoo.validation import check_bool, check_positive_int, require, require_float_input
-from zoo_vision._channels import check_reduction, pooled, reduced_width
+from zoo.validation import (
+    check_bool,
+    check_positive_int,
+    check_synchronized,
+    require,
+    require_float_input,
+)
+from zoo_vision._bottleneck import add_bottleneck_weights, bottleneck
+from zoo_vision._channels import check_reduction, pooled, reduced_width, reduction_config
 from zoo_vision._layout import (
     channel_axis,
     channel_spec,
@@ -118,14 +125,7 @@ class CBAM(keras.layers.Layer):
         )
         use_bias = check_bool("use_bias", use_bias)
         data_format = check_data_format(data_format)
-        synchronized = check_bool("synchronized", synchronized)
-        require(
-            not synchronized or keras.backend.backend() == "tensorflow",
-            "synchronized",
-            synchronized,
-            f"False with the {keras.backend.backend()!r} backend (synchronized batch "
-            "statistics need TensorFlow's tf.distribute)",
-        )
+        synchronized = check_synchronized(synchronized)
         super().__init__(**kwargs)
         self.ratio = ratio
         self.reduced_channels = reduced_channels
@@ -154,20 +154,7 @@ class CBAM(keras.layers.Layer):
     def build(self, input_shape: Any) -> None:
         channels = channels_of(self, input_shape, self.data_format)
         reduced = reduced_width(channels, self.ratio, self.reduced_channels, self.divisor)
-        self.reduce_kernel = self.add_weight(
-            name="reduce_kernel", shape=(channels, reduced), initializer=self.kernel_initializer
-        )
-        if self.use_bias:
-            self.reduce_bias = self.add_weight(
-                name="reduce_bias", shape=(reduced,), initializer="zeros"
-            )
-        self.expand_kernel = self.add_weight(
-            name="expand_kernel", shape=(reduced, channels), initializer=self.kernel_initializer
-        )
-        if self.use_bias:
-            self.expand_bias = self.add_weight(
-                name="expand_bias", shape=(channels,), initializer="zeros"
-            )
+        add_bottleneck_weights(self, channels, reduced, self.kernel_initializer)
         # The spatial branch sees two channels, the mean and the maximum, and makes one:
         # keras.layers.Conv2D's kernel layout, (size, size, 2, 1).
         size = self.spatial_kernel_size
@@ -179,21 +166,12 @@ class CBAM(keras.layers.Layer):
         self.spatial_norm.build(tuple(gate))
         self.input_spec = channel_spec(4, self.data_format, channels)
 
-    def _bottleneck(self, vector: Any) -> Any:
-        hidden = ops.matmul(vector, self.reduce_kernel)
-        if self.use_bias:
-            hidden = hidden + self.reduce_bias
-        out = ops.matmul(self.activation(hidden), self.expand_kernel)
-        if self.use_bias:
-            out = out + self.expand_bias
-        return out
-
     def call(self, inputs: Any, training: bool | None = None) -> Any:
         require_float_input(self, inputs)
         axes = spatial_axes(self.data_format, 4)
         mean = ops.squeeze(pooled(inputs, axes, "mean"), axis=axes)
         peak = ops.squeeze(pooled(inputs, axes, "max"), axis=axes)
-        channel_gates = ops.sigmoid(self._bottleneck(mean) + self._bottleneck(peak))
+        channel_gates = ops.sigmoid(bottleneck(self, mean) + bottleneck(self, peak))
         x = inputs * ops.expand_dims(channel_gates, axis=axes)
         axis = channel_axis(self.data_format)
         stacked = ops.concatenate([pooled(x, (axis,), "mean"), pooled(x, (axis,), "max")], axis)
@@ -213,9 +191,7 @@ class CBAM(keras.layers.Layer):
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),
-            "ratio": self.ratio,
-            "reduced_channels": self.reduced_channels,
-            "divisor": self.divisor,
+            **reduction_config(self),
             "spatial_kernel_size": self.spatial_kernel_size,
             "activation": keras.activations.serialize(self.activation),
             "use_bias": self.use_bias,

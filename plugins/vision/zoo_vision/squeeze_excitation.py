@@ -8,7 +8,8 @@ import keras
 from keras import ops
 
 from zoo.validation import check_bool, require_float_input
-from zoo_vision._channels import check_reduction, pooled, reduced_width
+from zoo_vision._bottleneck import add_bottleneck_weights, bottleneck
+from zoo_vision._channels import check_reduction, pooled, reduced_width, reduction_config
 from zoo_vision._layout import (
     channel_spec,
     channels_of,
@@ -112,21 +113,9 @@ class SqueezeExcitation(keras.layers.Layer):
     def build(self, input_shape: Any) -> None:
         channels = channels_of(self, input_shape, self.data_format)
         reduced = reduced_width(channels, self.ratio, self.reduced_channels, self.divisor)
-        # Created in the order they are applied: reduce, then expand.
-        self.reduce_kernel = self.add_weight(
-            name="reduce_kernel", shape=(channels, reduced), initializer=self.kernel_initializer
+        add_bottleneck_weights(
+            self, channels, reduced, self.kernel_initializer, self.bias_initializer
         )
-        if self.use_bias:
-            self.reduce_bias = self.add_weight(
-                name="reduce_bias", shape=(reduced,), initializer=self.bias_initializer
-            )
-        self.expand_kernel = self.add_weight(
-            name="expand_kernel", shape=(reduced, channels), initializer=self.kernel_initializer
-        )
-        if self.use_bias:
-            self.expand_bias = self.add_weight(
-                name="expand_bias", shape=(channels,), initializer=self.bias_initializer
-            )
         self.input_spec = channel_spec(len(input_shape), self.data_format, channels)
 
     def gates(self, inputs: Any) -> Any:
@@ -136,13 +125,7 @@ class SqueezeExcitation(keras.layers.Layer):
         squeezed = pooled(inputs, axes, "mean")
         # The channels moved last for the two maps, and back where they were after.
         squeezed = ops.squeeze(squeezed, axis=axes)
-        hidden = ops.matmul(squeezed, self.reduce_kernel)
-        if self.use_bias:
-            hidden = hidden + self.reduce_bias
-        excited = ops.matmul(self.activation(hidden), self.expand_kernel)
-        if self.use_bias:
-            excited = excited + self.expand_bias
-        gates = self.gate_activation(excited)
+        gates = self.gate_activation(bottleneck(self, squeezed))
         return ops.expand_dims(gates, axis=axes)
 
     def call(self, inputs: Any) -> Any:
@@ -155,9 +138,7 @@ class SqueezeExcitation(keras.layers.Layer):
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),
-            "ratio": self.ratio,
-            "reduced_channels": self.reduced_channels,
-            "divisor": self.divisor,
+            **reduction_config(self),
             "activation": keras.activations.serialize(self.activation),
             "gate_activation": keras.activations.serialize(self.gate_activation),
             "use_bias": self.use_bias,

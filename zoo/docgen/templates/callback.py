@@ -14,9 +14,7 @@ from zoo.registry import CallbackEntry
 def callback_page(page: sections.Page) -> None:
     from zoo.testing.checks.callback import fit_with, measured
 
-    item = page.item
-    entry = sections.entry_of(item, CallbackEntry)
-    sections.heading(page)
+    entry = sections.headed(page, CallbackEntry)
     callback = entry.make()
     model, arguments = entry.training()
     overrides = ", ".join(f"{k}={v!r}" for k, v in entry.effect_config.items())
@@ -42,5 +40,5 @@ def callback_page(page: sections.Page) -> None:
         ),
     ]
     sections.twin(page)
-    page.lines += page.support(item)
+    page.lines += page.support(page.item)
     sections.config_and_api(page, callback)

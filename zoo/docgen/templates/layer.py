@@ -74,8 +74,7 @@ def model_diagram(layer: Any, item: Registered) -> str | None:
 
 @template("layer")
 def layer_page(page: sections.Page) -> None:
-    item, entry = page.item, sections.entry_of(page.item, LayerEntry)
-    sections.heading(page)
+    item, entry = page.item, sections.headed(page, LayerEntry)
     obj, _ = built_layer(item)
     rows = [
         [w.path, str(tuple(w.shape)), str(w.dtype), "yes" if w.trainable else "no"]
@@ -88,10 +87,7 @@ def layer_page(page: sections.Page) -> None:
         page.lines.append("*No weights.*\n")
     page.lines.append(f"Parameters: **{obj.count_params():,}**\n")
     sections.twin(page, parity_gap(item) if entry.twin else None)
-    cost_lines, cost_files = page.costs(item)
-    page.lines += cost_lines
-    page.files.update(cost_files)
-    page.lines += page.support(item)
+    sections.costs_and_support(page)
     parts = sublayers(obj)
     if parts:
         rows = [[p.name, type(p).__name__, f"{p.count_params():,}"] for p in parts]

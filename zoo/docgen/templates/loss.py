@@ -22,9 +22,7 @@ def loss_page(page: sections.Page) -> None:
 
     from zoo.testing.checks.loss import reduced, reference_values
 
-    item = page.item
-    entry = sections.entry_of(item, LossEntry)
-    sections.heading(page)
+    entry = sections.headed(page, LossEntry)
     loss = entry.make()
     y_true, y_pred = entry.batch()
     value = float(np.asarray(keras.ops.convert_to_numpy(loss(y_true, y_pred))))
@@ -49,8 +47,5 @@ def loss_page(page: sections.Page) -> None:
         ),
     ]
     sections.twin(page)
-    cost_lines, cost_files = page.costs(item)
-    page.lines += cost_lines
-    page.files.update(cost_files)
-    page.lines += page.support(item)
+    sections.costs_and_support(page)
     sections.config_and_api(page, loss)

@@ -14,9 +14,7 @@ from zoo.registry import MetricEntry
 def metric_page(page: sections.Page) -> None:
     from zoo.testing.checks.metric import example_batches, joined, reference_result, result_of
 
-    item = page.item
-    entry = sections.entry_of(item, MetricEntry)
-    sections.heading(page)
+    entry = sections.headed(page, MetricEntry)
     metric = entry.make()
     batches = example_batches(entry)
     for y_true, y_pred in batches:
@@ -43,8 +41,5 @@ def metric_page(page: sections.Page) -> None:
             "with `(y_true, y_pred)`.\n"
         )
     sections.twin(page)
-    cost_lines, cost_files = page.costs(item)
-    page.lines += cost_lines
-    page.files.update(cost_files)
-    page.lines += page.support(item)
+    sections.costs_and_support(page)
     sections.config_and_api(page, metric)

@@ -59,9 +59,7 @@ def cost(page: sections.Page) -> None:
 def optimizer_page(page: sections.Page) -> None:
     from zoo.testing.checks.optimizer import steps_of
 
-    item = page.item
-    entry = sections.entry_of(item, OptimizerEntry)
-    sections.heading(page)
+    entry = sections.headed(page, OptimizerEntry)
     formula(page, entry.formula, "Update rule")
     start, grads = entry.problem()
     got = steps_of(entry.make(), start, grads)
@@ -86,5 +84,5 @@ def optimizer_page(page: sections.Page) -> None:
     ]
     cost(page)
     sections.twin(page)
-    page.lines += page.support(item)
+    page.lines += page.support(page.item)
     sections.config_and_api(page, entry.make())

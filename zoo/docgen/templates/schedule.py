@@ -19,9 +19,7 @@ SHOWN = 12
 def schedule_page(page: sections.Page) -> None:
     from zoo.testing.checks.schedule import rates, reference_rates
 
-    item = page.item
-    entry = sections.entry_of(item, ScheduleEntry)
-    sections.heading(page)
+    entry = sections.headed(page, ScheduleEntry)
     formula(page, entry.formula, "Formula")
     schedule = entry.make()
     got = rates(schedule, entry.steps)
@@ -46,5 +44,5 @@ def schedule_page(page: sections.Page) -> None:
         "`keras.optimizers.SGD(learning_rate=schedule)`.\n",
     ]
     sections.twin(page)
-    page.lines += page.support(item)
+    page.lines += page.support(page.item)
     sections.config_and_api(page, schedule)
