@@ -48,6 +48,9 @@ PARITY = Path("conformance/parity.json")
 ORACLES = Path("conformance/oracles.json")
 BENCHMARKS = Path("benchmarks/latest.json")
 MODELS = Path("benchmarks/models.json")
+#: The fields of a backend's part of ``BENCHMARKS`` beside its layers: the kinds timed
+#: beside one Keras counterpart (``zoo bench --optimizers``, ``--losses``).
+PAIRED_FIELDS = ("optimizers", "losses")
 RECORDS = Path("records")
 
 #: The zoo's own project folder, whose ``docs/`` holds the committed records (in a
@@ -271,9 +274,9 @@ class Records:
         return {"backends": runs}
 
     def costs(self, plugins: list[str] | None = None) -> dict[str, Any]:
-        """The benchmark record of ``plugins``' layers and optimizers (every plugin's by
-        default), per backend, keeping the machine and modes of the part each layer came
-        from last."""
+        """The benchmark record of ``plugins``' layers, optimizers and losses (every
+        plugin's by default), per backend, keeping the machine and modes of the part each
+        layer came from last."""
         names = set(plugins if plugins is not None else self.registry.plugins)
         plugin_of = {item.name: item.plugin for item in self.registry.all() if item.plugin in names}
 
@@ -289,19 +292,22 @@ class Records:
         for path in self.benchmark_files:
             for backend, part in backend_records(read_record(path)).items():
                 layers = counted(part.get("layers", {}), part)
-                timed = part.get("optimizers", {})
-                optimizers = counted(timed.get("results", {}), part)
-                if not (layers or optimizers):
+                paired = {
+                    kind: counted(part.get(kind, {}).get("results", {}), part)
+                    for kind in PAIRED_FIELDS
+                }
+                if not (layers or any(paired.values())):
                     continue
                 merged = parts.setdefault(backend, {"layers": {}})
                 if layers:
-                    kept = ("layers", "summary", "optimizers")
+                    kept = ("layers", "summary", *PAIRED_FIELDS)
                     merged.update({k: v for k, v in part.items() if k not in kept})
                     merged["layers"].update(layers)
-                if optimizers:
-                    found = merged.setdefault("optimizers", {"results": {}})
-                    found.update({k: v for k, v in timed.items() if k != "results"})
-                    found["results"].update(optimizers)
+                for kind, results in paired.items():
+                    if results:
+                        found = merged.setdefault(kind, {"results": {}})
+                        found.update({k: v for k, v in part[kind].items() if k != "results"})
+                        found["results"].update(results)
         return {"backends": parts}
 
     def unchecked(self, backend: str) -> list[Registered]:

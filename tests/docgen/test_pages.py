@@ -50,11 +50,23 @@ def pages(tmp_path_factory) -> dict[str, str]:
                     "results": {
                         "RectifiedAdam": {
                             "zoo": {"median_s": 0.012},
-                            "adam": {"median_s": 0.010},
+                            "twin": {"median_s": 0.010},
                             "ratio": 1.21,
                             "ratio_quartiles": [1.1, 1.3],
                         },
                         "Yogi": {"error": "RuntimeError: planted"},
+                    },
+                },
+                # Shaped as `zoo bench --losses` writes it.
+                "losses": {
+                    "machine": {"cpu": "Test CPU", "cores": 2},
+                    "results": {
+                        "TripletSemiHardLoss": {
+                            "zoo": {"median_s": 0.003},
+                            "twin": {"median_s": 0.002},
+                            "ratio": 1.4,
+                            "ratio_quartiles": [1.3, 1.5],
+                        },
                     },
                 },
             }
@@ -114,6 +126,9 @@ def test_loss_pages_show_the_example_batch_beside_the_numpy_reference(pages):
     reference = float(page.split("| numpy reference | ")[1].split(" ")[0])
     assert value == pytest.approx(reference, rel=1e-5)
     assert "One loss per sample" in pages["reference/losses/PinballLoss.md"]
+    assert "| TensorFlow (Test CPU, 2 cores) | 3 ms | 2 ms | **1.40** (1.30-1.50) |" in page
+    assert "`CategoricalCrossentropy` on 1024 one-hot labels" in page
+    assert "*Not measured yet: `zoo bench --losses`" in pages["reference/losses/PinballLoss.md"]
 
 
 def test_metric_pages_show_the_result_beside_the_reference(pages):

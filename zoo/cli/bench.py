@@ -1,7 +1,7 @@
 """``zoo bench``: the layers timed forward and backward beside their Keras twins,
-(``--models``) training steps of whole models, or (``--optimizers``) optimizers'
-updates beside Adam's, on one backend or on each; each backend
-replaces only its own part of the record."""
+(``--models``) training steps of whole models, or (``--optimizers``, ``--losses``)
+optimizers' updates beside Adam's and losses beside a cross-entropy; on one backend or
+on each, each backend replacing only its own part of the record."""
 
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ def add_parser(commands: Any) -> None:
         "names",
         nargs="*",
         metavar="NAME",
-        help="plugins or layer names (default: every layer; with --optimizers, optimizer "
-        "names); with --models, models "
+        help="plugins or layer names (default: every layer; with --optimizers or --losses, "
+        "their names); with --models, models "
         "(resnet, se_resnet, convnext, transformer, vae) or model/variant",
     )
     parser.add_argument(
@@ -49,6 +49,11 @@ def add_parser(commands: Any) -> None:
         "--optimizers",
         action="store_true",
         help="time each optimizer's update of ten million parameters beside Adam's",
+    )
+    parser.add_argument(
+        "--losses",
+        action="store_true",
+        help="time each loss's value and gradient on 1024 rows beside a cross-entropy's",
     )
     parser.add_argument(
         "--mode",
@@ -124,15 +129,19 @@ def run(args: argparse.Namespace) -> int:
     # (what stops a mode is recorded with its timings).
     warnings.filterwarnings("ignore", module=r"torch\._(dynamo|inductor)")
     logging.getLogger("torch._dynamo").setLevel(logging.ERROR)
-    if args.models and args.optimizers:
-        errors.print("[red]--models and --optimizers are separate runs: give one[/red]")
+    runs = [flag for flag in ("models", "optimizers", "losses") if getattr(args, flag)]
+    if len(runs) > 1:
+        given = " and ".join(f"--{flag}" for flag in runs)
+        errors.print(f"[red]{given} are separate runs: give one[/red]")
         return 2
     if args.models:
         return _bench_models(args)
-    if args.optimizers:
-        from zoo.cli import bench_optimizers
+    if args.optimizers or args.losses:
+        from zoo.bench import losses, optimizers
+        from zoo.cli import bench_paired
 
-        return bench_optimizers.run(args, _output(args), current_backend())
+        kind, bench = ("optimizer", optimizers) if args.optimizers else ("loss", losses)
+        return bench_paired.run(args, kind, bench, _output(args), current_backend())
     if args.mode:
         errors.print("[red]--mode is for --models; the layer bench times every mode[/red]")
         return 2

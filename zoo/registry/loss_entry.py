@@ -35,12 +35,16 @@ class LossEntry(BatchEntry):
             from the float32 one, relative to the value's scale.
         differentiable: whether its gradient exists on the example batch
             (checked finite and, where the loss is smooth there, non-zero).
+        bench_batch: a function returning the batch ``zoo bench --losses`` times it
+            on, where the example batches joined (1024 rows of them) are not the size
+            it is used at (a metric-learning loss's 128-wide embeddings).
     """
 
     reference: Callable[[dict[str, Any], Any, Any], Any] | None = None
     per_sample: bool = True
     mixed_precision_atol: float = 2e-2
     differentiable: bool = True
+    bench_batch: Callable[[], tuple[Any, Any]] | None = None
 
     def _check_values(self) -> None:
         super()._check_values()

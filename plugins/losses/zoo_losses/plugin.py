@@ -79,6 +79,37 @@ def _embeddings_batch(seed: int) -> tuple[np.ndarray, np.ndarray]:
     return labels, embeddings.astype("float32")
 
 
+# -- the batches `zoo bench --losses` times the metric-learning losses on: 1024 unit
+# embeddings of 128 dimensions (the budget: at most 1.5x a cross-entropy's step)
+
+BENCH_ROWS, BENCH_DIMS = 1024, 128
+
+
+def _unit_rows(rng: np.random.Generator) -> np.ndarray:
+    rows = rng.normal(size=(BENCH_ROWS, BENCH_DIMS))
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def _bench_embeddings() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 64, size=BENCH_ROWS).astype("int32")
+    return labels, _unit_rows(rng).astype("float32")
+
+
+def _bench_similarities(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(1)
+    return labels, (_unit_rows(rng) @ _unit_rows(rng).T).astype("float32")
+
+
+def _bench_npairs() -> tuple[np.ndarray, np.ndarray]:
+    return _bench_similarities(_bench_embeddings()[0])
+
+
+def _bench_npairs_multilabel() -> tuple[np.ndarray, np.ndarray]:
+    labels = np.random.default_rng(2).uniform(size=(BENCH_ROWS, 64)) < 0.05
+    return _bench_similarities(labels.astype("float32"))
+
+
 # -- numpy references, from each loss's definition
 
 
@@ -531,6 +562,7 @@ def register_losses() -> list[zoo.LossEntry]:
             TripletSemiHardLoss,
             config={"margin": 1.0},
             example_batch=_embeddings_batch,
+            bench_batch=_bench_embeddings,
             reference=_triplet_semihard,
             per_sample=False,
             invalid_configs=(
@@ -547,6 +579,7 @@ def register_losses() -> list[zoo.LossEntry]:
             TripletHardLoss,
             config={"margin": 1.0},
             example_batch=_embeddings_batch,
+            bench_batch=_bench_embeddings,
             reference=_triplet_hard,
             per_sample=False,
             invalid_configs=(
@@ -564,6 +597,7 @@ def register_losses() -> list[zoo.LossEntry]:
             LiftedStructLoss,
             config={"margin": 1.0},
             example_batch=_embeddings_batch,
+            bench_batch=_bench_embeddings,
             reference=_lifted_struct,
             per_sample=False,
             invalid_configs=(({"margin": "1"}, "margin"), BAD_REDUCTION),
@@ -573,6 +607,7 @@ def register_losses() -> list[zoo.LossEntry]:
             NpairsLoss,
             config={},
             example_batch=_npairs_batch,
+            bench_batch=_bench_npairs,
             reference=_npairs,
             per_sample=False,
             invalid_configs=(BAD_REDUCTION,),
@@ -581,6 +616,7 @@ def register_losses() -> list[zoo.LossEntry]:
             NpairsMultilabelLoss,
             config={},
             example_batch=_npairs_multilabel_batch,
+            bench_batch=_bench_npairs_multilabel,
             reference=_npairs,
             per_sample=False,
             invalid_configs=(BAD_REDUCTION,),

@@ -10,6 +10,8 @@ every module with the same functions:
   compiled model as `fit` calls it, and waiting for it;
 - ``apply_step(optimizer, variables, grads)``: a callable applying ``grads`` to
   ``variables`` with ``optimizer`` as the backend's trainer does, and waiting for it;
+- ``loss_step(loss, y_true, y_pred)``: a callable computing the loss and its gradient
+  with respect to ``y_pred``, compiled as a train step is, and waiting for it;
 - ``peak_memory(step)``: peak device bytes over two calls of ``step``, ``None`` where
   the device does not report it (CPUs);
 - ``fresh()``: drop compiled code from earlier steps before compiling new ones.

@@ -130,6 +130,13 @@ def apply_step(optimizer: Any, variables: list[Any], grads: list[Any]) -> Step:
     return run
 
 
+def loss_step(loss: Any, y_true: Any, y_pred: Any) -> Step:
+    import jax
+
+    step = jax.jit(jax.value_and_grad(lambda y_pred: loss(y_true, y_pred)))
+    return lambda: jax.block_until_ready(step(y_pred))
+
+
 def peak_memory(step: Step) -> int | None:
     import jax
 

@@ -72,6 +72,19 @@ def apply_step(optimizer: Any, variables: list[Any], grads: list[Any]) -> Step:
     return lambda: apply()
 
 
+def loss_step(loss: Any, y_true: Any, y_pred: Any) -> Step:
+    import tensorflow as tf
+
+    @tf.function  # type: ignore[untyped-decorator]
+    def step(y_pred: Any) -> Any:
+        with tf.GradientTape() as tape:
+            tape.watch(y_pred)
+            value = loss(y_true, y_pred)
+        return tape.gradient(value, y_pred)
+
+    return lambda: step(y_pred)
+
+
 def peak_memory(step: Step) -> int | None:
     import tensorflow as tf
 

@@ -95,6 +95,17 @@ def apply_step(optimizer: Any, variables: list[Any], grads: list[Any]) -> Step:
     return run
 
 
+def loss_step(loss: Any, y_true: Any, y_pred: Any) -> Step:
+    import torch
+
+    leaf = y_pred.detach().requires_grad_(True)
+
+    def step() -> Any:
+        return torch.autograd.grad(loss(y_true, leaf), leaf)
+
+    return step
+
+
 def peak_memory(step: Step) -> int | None:
     import torch
 

@@ -1,13 +1,16 @@
 """The page of a loss: what it is, its example, its value on its example batch beside the
-independent numpy reference the kit checks it against, its support matrix, its config
+independent numpy reference the kit checks it against, its cost beside a cross-entropy,
+its support matrix, its config
 and API."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from zoo.bench import losses
 from zoo.docgen import sections
 from zoo.docgen.markdown import table
+from zoo.docgen.paired import paired_cost
 from zoo.docgen.templates import template
 from zoo.registry import LossEntry
 
@@ -47,5 +50,6 @@ def loss_page(page: sections.Page) -> None:
         ),
     ]
     sections.twin(page)
-    sections.costs_and_support(page)
+    paired_cost(page, losses, "losses")
+    page.lines += page.support(page.item)
     sections.config_and_api(page, loss)

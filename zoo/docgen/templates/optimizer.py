@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from zoo import backends
+from zoo.bench import optimizers
 from zoo.docgen import sections
 from zoo.docgen.markdown import fenced, table
+from zoo.docgen.paired import paired_cost
 from zoo.docgen.templates import template
-from zoo.records import backend_records
 from zoo.registry import OptimizerEntry
 
 
@@ -18,41 +18,6 @@ def formula(page: sections.Page, text: str | None, heading: str) -> None:
     """The entry's formula, as LaTeX source (the site renders no math)."""
     if text:
         page.lines += [f"## {heading}\n", fenced("latex", text)]
-
-
-def cost(page: sections.Page) -> None:
-    """One update's time beside Adam's on each backend timed (``zoo bench --optimizers``)."""
-    rows = []
-    for backend, part in backend_records(page.benchmarks).items():
-        timed = part.get("optimizers", {})
-        result = timed.get("results", {}).get(page.item.name)
-        if result is None:
-            continue
-        if "error" in result:
-            rows.append([backends.label(backend), "", "", f"not timed: {result['error']}"])
-            continue
-        q1, q3 = result["ratio_quartiles"]
-        machine = timed.get("machine", {})
-        rows.append(
-            [
-                f"{backends.label(backend)} ({machine.get('cpu', '?')}, "
-                f"{machine.get('cores', '?')} cores)",
-                f"{result['zoo']['median_s'] * 1e3:.3g} ms",
-                f"{result['adam']['median_s'] * 1e3:.3g} ms",
-                f"**{result['ratio']:.2f}** ({q1:.2f}-{q3:.2f})",
-            ]
-        )
-    page.lines.append("## Cost\n")
-    if not rows:
-        page.lines.append("*Not measured yet: `zoo bench --optimizers` measures it.*\n")
-        return
-    page.lines += [
-        "One update of ten million parameters (ten 1000x1000 variables), compiled as "
-        "`fit` compiles it on each backend, timed in alternating rounds beside Keras' "
-        "`Adam` in the same run: median time, and the median of the rounds' ratios with "
-        "its quartiles.\n",
-        table(["backend", "this optimizer", "Adam", "ratio (quartiles)"], rows),
-    ]
 
 
 @template("optimizer")
@@ -82,7 +47,7 @@ def optimizer_page(page: sections.Page) -> None:
         "with `fit`, and checks that a model saved mid-training and loaded in a new process "
         "takes the same next updates.\n",
     ]
-    cost(page)
+    paired_cost(page, optimizers, "optimizers")
     sections.twin(page)
     page.lines += page.support(page.item)
     sections.config_and_api(page, entry.make())

@@ -1,9 +1,11 @@
-"""``zoo bench --optimizers``: each registered optimizer's update timed beside Adam's
-(`zoo.bench.optimizers`), written into the backend's part of the benchmark record."""
+"""``zoo bench --optimizers`` and ``--losses``: each registered object of the kind timed
+beside its kind's one Keras counterpart (`zoo.bench.optimizers`, `zoo.bench.losses`),
+written into the backend's part of the benchmark record."""
 
 from __future__ import annotations
 
 import argparse
+from types import ModuleType
 from typing import Any
 
 from zoo.cli.console import console, errors, print_whole, shown
@@ -12,9 +14,8 @@ from zoo.cli.targets import registry as load_registry
 from zoo.cli.targets import resolve_targets
 
 
-def run(args: argparse.Namespace, output: Any, backend: str) -> int:
+def run(args: argparse.Namespace, kind: str, bench: ModuleType, output: Any, backend: str) -> int:
     from zoo import records
-    from zoo.bench import optimizers as bench
 
     registry = load_registry()
     targets = resolve_targets(registry, args.names)
@@ -23,26 +24,25 @@ def run(args: argparse.Namespace, output: Any, backend: str) -> int:
     plugins, objects = targets
     items = [
         item
-        for item in registry.all("optimizer")
+        for item in registry.all(kind)
         if not (plugins or objects) or item.plugin in plugins or item.name in objects
     ]
     if not items:
-        errors.print("[red]no optimizer to time[/red]")
+        errors.print(f"[red]no {kind} to time[/red]")
         return 2
-    with console.status(f"timing {len(items)} optimizers beside Adam ({backend})"):
-        timed = bench.bench_optimizers(items, args.rounds or bench.ROUNDS)
+    with console.status(f"timing {len(items)} {bench.FIELD} beside {bench.TWIN} ({backend})"):
+        timed = bench.bench_all(items, args.rounds or bench.ROUNDS)
     record = records.read_record(output)
     old = records.backend_records(record).get(backend, {})
     if (plugins or objects) and not args.replace:
-        # Timing a few optimizers updates them in the record; the others keep theirs.
-        kept = old.get("optimizers", {}).get("results", {})
+        # Timing a few updates them in the record; the others keep theirs.
+        kept = old.get(bench.FIELD, {}).get("results", {})
         timed["results"] = dict(sorted({**kept, **timed["results"]}.items()))
-    records.write_record(
-        output, records.merge_record(record, backend, {**old, "optimizers": timed})
-    )
-    table = make_table(title=f"{backend}: one update of {timed['parameters']:,} parameters")
-    for column in ("optimizer", "zoo", "Adam", "zoo / Adam (quartiles)"):
-        table.add_column(column, justify="left" if column == "optimizer" else "right")
+    part = {**old, bench.FIELD: timed}
+    records.write_record(output, records.merge_record(record, backend, part))
+    table = make_table(title=f"{backend}: {bench.WHAT}")
+    for column in (kind, "zoo", bench.TWIN, f"zoo / {bench.TWIN} (quartiles)"):
+        table.add_column(column, justify="left" if column == kind else "right")
     failed = 0
     for item in items:
         result = timed["results"][item.name]
@@ -54,9 +54,9 @@ def run(args: argparse.Namespace, output: Any, backend: str) -> int:
         table.add_row(
             item.name,
             f"{result['zoo']['median_s'] * 1e3:.3g} ms",
-            f"{result['adam']['median_s'] * 1e3:.3g} ms",
+            f"{result['twin']['median_s'] * 1e3:.3g} ms",
             f"{result['ratio']:.2f} ({q1:.2f}-{q3:.2f})",
         )
     print_whole(table)
-    console.print(f"wrote the optimizers of the {backend} part of {shown(output)}")
+    console.print(f"wrote the {bench.FIELD} of the {backend} part of {shown(output)}")
     return 1 if failed else 0

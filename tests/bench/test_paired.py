@@ -1,6 +1,6 @@
-"""`zoo bench --optimizers`: the record it writes beside the layers' timings, on a
-small set of variables (the real run updates ten million parameters); no timing is
-asserted."""
+"""`zoo bench --optimizers` and `--losses`: the record each writes beside the layers'
+timings, on small problems (the real runs update ten million parameters and take 1024
+rows); no timing is asserted."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ import pytest
 
 from zoo import cli
 from zoo.backends import current
+from zoo.bench import losses
 from zoo.bench import optimizers as bench
 
 
 @pytest.fixture(autouse=True)
 def small(monkeypatch):
     monkeypatch.setattr(bench, "SHAPES", ((64, 32), (32,)))
+    monkeypatch.setattr(losses, "ROWS", 64)
 
 
 def test_each_optimizer_is_timed_beside_adam_keeping_the_layers_timings(tmp_path):
@@ -30,7 +32,7 @@ def test_each_optimizer_is_timed_beside_adam_keeping_the_layers_timings(tmp_path
     assert timed["parameters"] == 64 * 32 + 32 and timed["machine"]["backend"] == current()
     assert set(timed["results"]) == {"RectifiedAdam", "Lookahead"}
     for result in timed["results"].values():
-        assert result["zoo"]["median_s"] > 0 and result["adam"]["rounds"] == 3
+        assert result["zoo"]["median_s"] > 0 and result["twin"]["rounds"] == 3
         q1, q3 = result["ratio_quartiles"]
         assert q1 <= result["ratio"] <= q3
 
@@ -45,9 +47,42 @@ def test_naming_an_optimizer_updates_it_and_keeps_the_others(tmp_path):
     assert results["Yogi"] == kept["Yogi"] and "ratio" in results["RectifiedAdam"]
 
 
-def test_models_and_optimizers_together_are_refused(capsys):
+def test_two_kinds_of_run_together_are_refused(capsys):
     assert cli.main(["bench", "--models", "--optimizers"]) == 2
     assert "--models and --optimizers are separate runs" in capsys.readouterr().err
+    assert cli.main(["bench", "--optimizers", "--losses"]) == 2
+
+
+def test_each_loss_is_timed_beside_a_cross_entropy_keeping_the_optimizers(tmp_path):
+    output = tmp_path / "latest.json"
+    kept = {"results": {"Yogi": {"ratio": 1.0}}}
+    output.write_text(json.dumps({"backends": {current(): {"optimizers": kept}}}))
+    argv = ["bench", "--losses", "TripletSemiHardLoss", "PinballLoss", "--rounds", "2"]
+    assert cli.main([*argv, "--output", str(output)]) == 0
+    part = json.loads(output.read_text())["backends"][current()]
+    assert part["optimizers"] == kept
+    results = part["losses"]["results"]
+    assert set(results) == {"TripletSemiHardLoss", "PinballLoss"}
+    # Example batches joined to ROWS rows: the triplet's embeddings, the pinball's values.
+    assert results["TripletSemiHardLoss"]["batch"][0] == 64
+    assert all(r["ratio"] > 0 and r["twin"]["rounds"] == 2 for r in results.values())
+
+
+def test_a_loss_step_is_the_losss_gradient():
+    import keras
+    import numpy as np
+
+    from zoo.bench.seams import seam
+
+    y_true = np.zeros((4, 3), "float32")
+    y_pred = np.arange(12, dtype="float32").reshape(4, 3)
+    step = seam().loss_step(
+        keras.losses.MeanSquaredError(), *map(keras.ops.convert_to_tensor, (y_true, y_pred))
+    )
+    found = step()
+    gradient = found[-1] if isinstance(found, tuple | list) else found
+    # d/dp mean((p - 0)^2) = 2 p / size
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(gradient), 2 * y_pred / 12, rtol=1e-6)
 
 
 def test_the_compiled_update_is_the_optimizers_update():
