@@ -38,21 +38,25 @@ def lifted_struct_loss(labels: Any, embeddings: Any, margin: float = 1.0) -> Any
     same = ops.equal(labels, ops.transpose(labels))
     pdist = pairwise_distance(embeddings)
     diff = margin - pdist
-    negatives = ops.cast(ops.logical_not(same), dtype)
-    # The log-sum-exp of each pair's negatives, shifted by the larger of the two rows'
-    # maxima over negatives (a row without negatives takes its minimum), as TF Addons.
-    row_min = ops.min(diff, axis=1, keepdims=True)
-    row_max = ops.max((diff - row_min) * negatives, axis=1, keepdims=True) + row_min
-    shift = ops.maximum(row_max, ops.transpose(row_max))
-    # [i, j]: sum over k of the negatives of j, shifted by shift[i, j].
-    exps = ops.exp(ops.expand_dims(diff, 0) - ops.expand_dims(shift, 2))
-    one_side = ops.sum(exps * ops.expand_dims(negatives, 0), axis=2)
-    loss = shift + ops.log(one_side + ops.transpose(one_side)) + pdist
+    negatives = ops.logical_not(same)
+    # N(i) = N(j) for a positive pair, so each row's log-sum-exp over its negatives is
+    # computed once and the pair's J_ij is their log-add-exp: O(batch^2), where TF
+    # Addons summed over a [batch, batch, batch] tensor (4 GB at batch 1024).
+    has_negatives = ops.any(negatives, axis=1, keepdims=True)
+    top = ops.stop_gradient(
+        ops.max(ops.where(negatives, diff, ops.min(diff)), axis=1, keepdims=True)
+    )
+    # Non-negatives shifted to exp(0) = 1, then dropped: no overflow to multiply by 0.
+    exps = ops.exp(ops.where(negatives, diff, top) - top) * ops.cast(negatives, dtype)
+    sums = ops.where(has_negatives, ops.sum(exps, axis=1, keepdims=True), 1.0)
+    row = top + ops.log(sums)
+    loss = ops.logaddexp(row, ops.transpose(row)) + pdist
     size = ops.shape(pdist)[0]
     positives = ops.logical_and(same, ops.logical_not(ops.eye(size, dtype="bool")))
-    # Only positive pairs count: where a batch of one label has no negative the log is
-    # -inf, which TF Addons multiplied by 0 (NaN).
-    hinge = ops.where(positives, ops.maximum(loss, 0.0), 0.0)
+    # Only positive pairs with negatives count: a batch of one label has none, where TF
+    # Addons' log of 0 was -inf times 0 (NaN).
+    counted = ops.logical_and(positives, has_negatives)
+    hinge = ops.where(counted, ops.maximum(loss, 0.0), 0.0)
     pairs = ops.sum(ops.cast(positives, dtype))
     return ops.divide_no_nan(ops.sum(ops.square(hinge)), 2.0 * pairs)
 

@@ -42,6 +42,30 @@ def _masked_minimum(data: Any, mask: Any) -> Any:
     return ops.min(ops.where(mask, data, ceiling), axis=1, keepdims=True)
 
 
+def _semi_hard_negatives(pdist: Any, different: Any) -> Any:
+    """For each anchor a and positive p, d(a, n) of the nearest negative n farther from a
+    than p, or of the farthest negative if none is: ``[batch, batch]``.
+
+    TF Addons compares every negative with every pair, a ``[batch, batch, batch]``
+    tensor (4 GB at batch 1024). Here each anchor's negative distances are sorted once,
+    and the pair's place among them found by sorting its distance in with them (a merge:
+    a searchsorted of every row at once), in ``O(batch^2 log batch)``.
+    """
+    size = ops.shape(pdist)[0]
+    # Not negatives: past every distance, never counted as nearer than a positive.
+    beyond = ops.stop_gradient(ops.max(pdist)) + 1.0
+    negatives = ops.sort(ops.where(different, pdist, beyond), axis=1)
+    # Negatives first, and sorts are stable: a negative as far as the positive sorts
+    # before it, counted as not farther (TF Addons' "farther" is strict).
+    merged = ops.argsort(ops.concatenate([negatives, pdist], axis=1), axis=1)
+    nearer = ops.cumsum(ops.cast(merged < size, "int32"), axis=1)
+    place = ops.argsort(merged, axis=1)[:, size:]
+    count = ops.take_along_axis(nearer, place, axis=1)  # negatives at most d(a, p) away
+    found = ops.take_along_axis(negatives, ops.minimum(count, size - 1), axis=1)
+    farther = count < ops.sum(ops.cast(different, "int32"), axis=1, keepdims=True)
+    return ops.where(farther, found, _masked_maximum(pdist, different))
+
+
 @serializable
 def triplet_semihard_loss(
     y_true: Any,
@@ -68,17 +92,7 @@ def triplet_semihard_loss(
         A scalar, in float32 for float16 embeddings.
     """
     pdist, same, dtype = _pairs(y_true, y_pred, distance_metric)
-    different = ops.logical_not(same)
-    # [anchor, positive, negative]: negatives farther from the anchor than the positive.
-    farther = ops.logical_and(
-        ops.expand_dims(different, 1), ops.expand_dims(pdist, 1) > ops.expand_dims(pdist, 2)
-    )
-    ceiling = ops.max(pdist, axis=1, keepdims=True)
-    outside = ops.min(
-        ops.where(farther, ops.expand_dims(pdist, 1), ops.expand_dims(ceiling, 2)), axis=2
-    )
-    inside = _masked_maximum(pdist, different)
-    semi_hard = ops.where(ops.any(farther, axis=2), outside, inside)
+    semi_hard = _semi_hard_negatives(pdist, ops.logical_not(same))
     size = ops.shape(pdist)[0]
     positives = ops.cast(same, dtype) - ops.eye(size, dtype=dtype)
     loss = ops.maximum((margin + pdist - semi_hard) * positives, 0.0)
