@@ -27,3 +27,6 @@ from zoo_optimizers.lookahead import Lookahead as Lookahead
 from zoo_optimizers.rectified_adam import AdaBelief as AdaBelief
 from zoo_optimizers.rectified_adam import RectifiedAdam as RectifiedAdam
 from zoo_optimizers.yogi import Yogi as Yogi
+from zoo_optimizers.moving_average import MovingAverage as MovingAverage
+from zoo_optimizers.stochastic_weight_averaging import SWA as SWA
+from zoo_optimizers.stochastic_weight_averaging import fit_bn as fit_bn
