@@ -1,5 +1,6 @@
 """The optimizers family of the layer zoo: TensorFlow Addons' `RectifiedAdam`,
-`AdaBelief` and `Yogi`, the `Lookahead` wrapper, and its cyclical learning-rate schedules
+`AdaBelief` and `Yogi`, the `Lookahead` wrapper, the weight-averaging `MovingAverage`
+and `SWA` wrappers (with `fit_bn`), and its cyclical learning-rate schedules
 (`CyclicalLearningRate`, `TriangularCyclicalLearningRate`,
 `Triangular2CyclicalLearningRate`, `ExponentialCyclicalLearningRate`), on every
 Keras backend.
@@ -24,9 +25,9 @@ from zoo_optimizers.cyclical_learning_rate import (
     TriangularCyclicalLearningRate as TriangularCyclicalLearningRate,
 )
 from zoo_optimizers.lookahead import Lookahead as Lookahead
+from zoo_optimizers.moving_average import MovingAverage as MovingAverage
 from zoo_optimizers.rectified_adam import AdaBelief as AdaBelief
 from zoo_optimizers.rectified_adam import RectifiedAdam as RectifiedAdam
-from zoo_optimizers.yogi import Yogi as Yogi
-from zoo_optimizers.moving_average import MovingAverage as MovingAverage
 from zoo_optimizers.stochastic_weight_averaging import SWA as SWA
 from zoo_optimizers.stochastic_weight_averaging import fit_bn as fit_bn
+from zoo_optimizers.yogi import Yogi as Yogi

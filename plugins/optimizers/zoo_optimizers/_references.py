@@ -222,3 +222,72 @@ def exponential_schedule(config: dict[str, Any], steps: Sequence[int]) -> np.nda
 def halving_schedule(config: dict[str, Any], steps: Sequence[int]) -> np.ndarray:
     """CyclicalLearningRate with a scale function halving the height every cycle."""
     return triangle_of(config, steps, lambda step, cycle: 0.5 ** (cycle - 1))
+
+
+def averaging_reference(
+    start: np.ndarray,
+    grads: Sequence[np.ndarray],
+    *,
+    lr: float,
+    average: Callable[[np.ndarray, np.ndarray, int], np.ndarray],
+    initial_average: np.ndarray | None = None,
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Plain SGD, and beside it ``average(previous, weights, t)`` after each step
+    ``t`` (counted from 0); the weights and the averages after each step."""
+    w = np.asarray(start, dtype="float64").copy()
+    avg = w.copy() if initial_average is None else np.asarray(initial_average, "float64")
+    weights, averages = [], []
+    for t, g in enumerate(grads):
+        w = w - lr * g
+        avg = average(avg, w, t)
+        weights.append(w.copy())
+        averages.append(avg.copy())
+    return weights, averages
+
+
+def ema_step(average_decay: float, num_updates=None, start_step=0, dynamic_decay=False):
+    """TF Addons' MovingAverage: ``avg = d avg + (1 - d) w`` with d = 0 before
+    ``start_step``, capped by ``(1 + n) / (10 + n)`` (n: num_updates, or with
+    ``dynamic_decay`` the steps since the start)."""
+
+    def average(avg, w, t):
+        if t < start_step:
+            d = 0.0
+        else:
+            d = average_decay
+            if num_updates is not None:
+                d = min(d, (1 + num_updates) / (10 + num_updates))
+            if dynamic_decay:
+                d = min(d, (1 + t - start_step) / (10 + t - start_step))
+        return d * avg + (1 - d) * w
+
+    return average
+
+
+def swa_step(start_averaging: int = 0, average_period: int = 10):
+    """Izmailov et al., 2018, algorithm 1: the running mean of the weights at steps
+    ``start_averaging + k * average_period`` (steps from 0)."""
+
+    def average(avg, w, t):
+        since = t - start_averaging
+        if since < 0 or since % average_period:
+            return avg
+        n = since // average_period  # snapshots already in the mean
+        return (n * avg + w) / (n + 1)
+
+    return average
+
+
+def _sgd_rate(config: dict[str, Any]) -> float:
+    inner = config["optimizer"].get_config()
+    return float(inner["learning_rate"])
+
+
+def moving_average_rule(config: dict[str, Any], start: np.ndarray, grads: Sequence[np.ndarray]):
+    """The weights MovingAverage's wrapped SGD reaches (the averages are the plugin's
+    tests' to check: they are not the weights)."""
+    return averaging_reference(start, grads, lr=_sgd_rate(config), average=ema_step(0.99))[0]
+
+
+def swa_rule(config: dict[str, Any], start: np.ndarray, grads: Sequence[np.ndarray]):
+    return averaging_reference(start, grads, lr=_sgd_rate(config), average=swa_step())[0]

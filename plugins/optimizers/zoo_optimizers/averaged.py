@@ -3,6 +3,7 @@ and the ways to put it into the model (TF Addons' `AveragedOptimizerWrapper`).""
 
 from __future__ import annotations
 
+import keras
 from keras import ops
 
 from zoo_optimizers.wrapper import Wrapper
@@ -14,8 +15,8 @@ class Averaged(Wrapper):
     _copy_name = "average"
 
     def _after_step(self, variables) -> None:
-        # The index of the step just taken, from 0: what TF Addons' average ops saw
-        # (they ran before the wrapped optimizer counted the step).
+        # The index of the step just taken, from 0 (an integer tensor): what TF
+        # Addons' average ops saw, as they ran before the step was counted.
         step = self.optimizer.iterations - 1
         for average, variable in zip(self._copies, variables, strict=True):
             current = ops.convert_to_tensor(average)
@@ -25,17 +26,35 @@ class Averaged(Wrapper):
     def _averaged(self, average, value, step):
         raise NotImplementedError
 
+    def average_of(self, variable) -> keras.Variable:
+        """The variable holding the average of `variable` (TF Addons'
+        `get_slot(variable, "average")`)."""
+        if not self.built:
+            raise ValueError(
+                f"{type(self).__name__} keeps averages once built: apply it (or build it "
+                "on the weights) first."
+            )
+        return self._copies[self._get_variable_index(variable)]
+
+    def _trains(self, variable) -> bool:
+        return self.built and any(variable is own for own in self._trainable_variables)
+
     def assign_average_vars(self, var_list) -> None:
-        """Set each of `var_list` (weights this optimizer trains) to its average:
-        for evaluating or saving the averaged model. Training on afterwards goes on
+        """Set each of `var_list` to its average: for evaluating or saving the
+        averaged model. Variables this optimizer does not train (a
+        BatchNormalization layer's statistics, in `model.variables`) are left as
+        they are, so `model.variables` can be given. Training on afterwards goes on
         from the averaged weights."""
         for variable in var_list:
-            average = self._copies[self._get_variable_index(variable)]
-            variable.assign(ops.cast(average, variable.dtype))
+            if self._trains(variable):
+                variable.assign(ops.cast(self.average_of(variable), variable.dtype))
 
     def swap_weights(self) -> None:
-        """Exchange the weights and their averages; swapping twice restores both."""
+        """Exchange the weights and their averages; swapping twice restores both.
+        (TF Addons' needed a distribution strategy's scope; this works anywhere.)"""
+        if not self.built:
+            raise ValueError(f"{type(self).__name__} has no averages to swap before it is built.")
         for average, variable in zip(self._copies, self._trainable_variables, strict=True):
-            weights = ops.convert_to_tensor(variable)
+            weights = ops.copy(ops.convert_to_tensor(variable))
             variable.assign(ops.cast(average, variable.dtype))
             average.assign(ops.cast(weights, average.dtype))

@@ -76,18 +76,23 @@ class MovingAverage(Averaged):
         self.start_step = int(start_step)
         self.dynamic_decay = dynamic_decay
 
-    def _decay(self, step):
+    def _decay(self, step, dtype):
         decay = self.average_decay
         if self.num_updates is not None:
             decay = min(decay, (1.0 + self.num_updates) / (10.0 + self.num_updates))
-        step = ops.cast(step, "float32")
+        # In the average's dtype from the start: a Python float would pass through
+        # float32 on its way to a float64 average.
+        decay = ops.convert_to_tensor(decay, dtype=dtype)
+        # The start compared in integers: float32 (JAX's and PyTorch's float) rounds
+        # steps above 2**24, which would move the start.
+        before_start = ops.less(step, self.start_step)
         if self.dynamic_decay:
-            count = step - self.start_step
+            count = ops.cast(ops.maximum(step - self.start_step, 0), dtype)
             decay = ops.minimum(decay, (1.0 + count) / (10.0 + count))
-        return ops.where(step < self.start_step, 0.0, decay)
+        return ops.where(before_start, ops.zeros((), dtype), decay)
 
     def _averaged(self, average, value, step):
-        decay = ops.cast(self._decay(step), average.dtype)
+        decay = self._decay(step, average.dtype)
         return decay * average + (1.0 - decay) * value
 
     def get_config(self):

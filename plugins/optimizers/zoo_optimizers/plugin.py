@@ -9,10 +9,12 @@ import numpy as np
 
 import zoo
 from zoo_optimizers import (
+    SWA,
     AdaBelief,
     CyclicalLearningRate,
     ExponentialCyclicalLearningRate,
     Lookahead,
+    MovingAverage,
     RectifiedAdam,
     Triangular2CyclicalLearningRate,
     TriangularCyclicalLearningRate,
@@ -28,8 +30,8 @@ def register_family():
     return zoo.Family(
         name="optimizers",
         description="Optimizers and learning-rate schedules TensorFlow Addons users lost: "
-        "RectifiedAdam, AdaBelief, Yogi, the Lookahead wrapper and the cyclical learning "
-        "rates, on every backend.",
+        "RectifiedAdam, AdaBelief, Yogi, the Lookahead, MovingAverage and SWA wrappers and "
+        "the cyclical learning rates, on every backend.",
     )
 
 
@@ -50,6 +52,19 @@ def _lookahead_config() -> dict:
         "sync_period": 3,
         "slow_step_size": 0.5,
     }
+
+
+def _moving_average_config() -> dict:
+    # Keras' SGD rounds its rate through float32: 0.125 is exact.
+    return {"optimizer": keras.optimizers.SGD(0.125)}
+
+
+def _swa_config() -> dict:
+    return {"optimizer": keras.optimizers.SGD(0.125)}
+
+
+# The wrapped optimizer moves the weights as it would alone; the average is kept beside.
+_AVERAGED_FORMULA_NOTE = r", \quad \theta_t = \mathrm{inner}(\theta_{t-1}, g_t)"
 
 
 @zoo.hookimpl
@@ -97,6 +112,33 @@ def register_optimizers():
             invalid_configs=(
                 ({"sync_period": 0}, "sync_period"),
                 ({"slow_step_size": 1.5}, "slow_step_size"),
+                ({"optimizer": 3}, "optimizer"),
+            ),
+        ),
+        zoo.OptimizerEntry(
+            MovingAverage,
+            config=_moving_average_config,
+            reference=references.moving_average_rule,
+            formula=r"\bar\theta_t = d_t \bar\theta_{t-1} + (1 - d_t)\, \theta_t, \quad "
+            r"d_t = \begin{cases} 0 & t < t_0 \\ \min\left(d, \frac{1 + t - t_0}{10 + t - t_0}"
+            r"\right) & \text{dynamic} \\ d & \text{else} \end{cases}" + _AVERAGED_FORMULA_NOTE,
+            invalid_configs=(
+                ({"average_decay": 1.5}, "average_decay"),
+                ({"num_updates": 1.0}, "num_updates"),
+                ({"start_step": -1}, "start_step"),
+                ({"dynamic_decay": "yes"}, "dynamic_decay"),
+                ({"optimizer": 3}, "optimizer"),
+            ),
+        ),
+        zoo.OptimizerEntry(
+            SWA,
+            config=_swa_config,
+            reference=references.swa_rule,
+            formula=r"\bar\theta \leftarrow \frac{n \bar\theta + \theta_t}{n + 1} \text{ at } "
+            r"t = t_0 + n c, \; n = 0, 1, \dots" + _AVERAGED_FORMULA_NOTE,
+            invalid_configs=(
+                ({"start_averaging": -1}, "start_averaging"),
+                ({"average_period": 0}, "average_period"),
                 ({"optimizer": 3}, "optimizer"),
             ),
         ),

@@ -82,41 +82,59 @@ class SWA(Averaged):
         }
 
 
-def fit_bn(model: keras.Model, x, batch_size: int = 32) -> None:
+def fit_bn(model: keras.Model, x, y=None, batch_size: int | None = None, steps: int | None = None):
     """Re-estimate the moving statistics of every BatchNormalization layer of `model`
-    on `x`, for the weights it has now (after `SWA.assign_average_vars`).
+    from the inputs `x`, for the weights it has now (after `SWA.assign_average_vars`).
 
-    The statistics are reset, then each batch is run through the model in training
-    mode with the layers' momentum set so that the moving statistics end as the
-    plain average over the batches (as PyTorch's `update_bn` does). No weight
-    other than the statistics is trained. TF Addons' `fit_bn` ran `model.fit` with
-    the model frozen, which in Keras 3 leaves BatchNormalization in inference mode.
+    The statistics are reset (mean 0, variance 1), then each batch is run through
+    the model in training mode with the layers' momentum set so that the moving
+    statistics end as the plain average over the batches (as PyTorch's
+    `update_bn`); one pass, as TF Addons' `fit_bn` (`model.fit` for one epoch).
+    No weight other than the statistics changes. TF Addons' `fit_bn` ran
+    `model.fit` with the model frozen, which in Keras 3 also freezes the
+    statistics (a frozen BatchNormalization runs in inference mode).
 
     Args:
         model: A built Keras model.
-        x: The inputs: an array (cut into batches of `batch_size`) or an iterable
-            of batches (each an input or an `(input, target, ...)` tuple).
-        batch_size: Positive integer, the batch size for an array.
+        x: The inputs, as `model.fit` takes them: an array or tensor (cut into
+            batches of `batch_size`), or a `tf.data.Dataset`, a PyTorch
+            `DataLoader` or any iterable of batches, each an input or an
+            `(input, target[, sample_weight])` tuple.
+        y: The targets, accepted as `fit` accepts them and not used: the
+            statistics depend on the inputs only.
+        batch_size: Positive integer, the batch size for an array (default 32).
+        steps: Optional positive integer, the batches to use at most.
     """
+    del y  # The statistics are the inputs' alone.
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"Invalid `model`: expected a keras.Model, received model={model!r}.")
     if not model.built:
         raise ValueError(
             "fit_bn needs a built model: call it on data or build it first "
             f"(model {model.name!r} is not built)."
         )
-    batch_size = check_positive_int("batch_size", batch_size)
+    batch_size = 32 if batch_size is None else check_positive_int("batch_size", batch_size)
+    require(
+        steps is None or (is_int(steps) and steps > 0), "steps", steps, "None or an integer > 0"
+    )
     layers = [
         layer
         for layer in model._flatten_layers(include_self=False)
-        if hasattr(layer, "moving_mean") and hasattr(layer, "moving_variance")
+        if isinstance(layer, keras.layers.BatchNormalization)
     ]
     if not layers:
         return
     momenta = [layer.momentum for layer in layers]
     for layer in layers:
-        layer.moving_mean.assign(ops.zeros_like(layer.moving_mean))
-        layer.moving_variance.assign(ops.ones_like(layer.moving_variance))
+        # zeros/ones of the shape: JAX cannot take a Keras variable as an array.
+        layer.moving_mean.assign(ops.zeros(layer.moving_mean.shape, layer.moving_mean.dtype))
+        layer.moving_variance.assign(
+            ops.ones(layer.moving_variance.shape, layer.moving_variance.dtype)
+        )
     try:
         for count, batch in enumerate(_batches(x, batch_size)):
+            if steps is not None and count >= steps:
+                break
             for layer in layers:
                 # new = old * momentum + batch * (1 - momentum): the running mean.
                 layer.momentum = count / (count + 1.0)
@@ -127,9 +145,15 @@ def fit_bn(model: keras.Model, x, batch_size: int = 32) -> None:
 
 
 def _batches(x, batch_size: int) -> Iterable:
-    if isinstance(x, np.ndarray) or hasattr(x, "shape"):
+    if isinstance(x, np.ndarray) or (hasattr(x, "shape") and hasattr(x, "__getitem__")):
         for start in range(0, len(x), batch_size):
             yield x[start : start + batch_size]
         return
+    if isinstance(x, (dict, list, tuple)):
+        raise ValueError(
+            "fit_bn takes the inputs as one array or an iterable of batches (a dataset); "
+            f"received a {type(x).__name__}: give a dataset for a model of several inputs."
+        )
     for batch in x:
-        yield batch[0] if isinstance(batch, tuple) else batch
+        inputs, _, _ = keras.utils.unpack_x_y_sample_weight(batch)
+        yield inputs
