@@ -7,20 +7,7 @@ from keras import ops
 
 from zoo.validation import check_bool, check_fraction, check_positive, require
 from zoo_optimizers._rate import learning_rate_of
-
-
-def _sparse_rows(gradient):
-    """The rows and values of a TensorFlow `IndexedSlices` gradient, duplicates
-    summed (as TF Addons' sparse apply received them), or None for a dense one."""
-    if keras.backend.backend() != "tensorflow":
-        return None
-    import tensorflow as tf
-
-    if not isinstance(gradient, tf.IndexedSlices):
-        return None
-    rows, positions = tf.unique(gradient.indices)
-    values = tf.math.unsorted_segment_sum(gradient.values, positions, tf.shape(rows)[0])
-    return rows, values
+from zoo_optimizers._sparse import sparse_rows, take_rows, with_rows
 
 
 @keras.saving.register_keras_serializable(package="zoo_optimizers")
@@ -107,7 +94,7 @@ class LazyAdam(keras.optimizers.Optimizer):
         )
         index = self._get_variable_index(variable)
         m, v = self._momentums[index], self._velocities[index]
-        sparse = _sparse_rows(gradient)
+        sparse = sparse_rows(gradient)
         if sparse is None:
             gradient = ops.cast(gradient, dtype)
             self.assign(m, beta_1 * m + (1.0 - beta_1) * gradient)
@@ -116,13 +103,12 @@ class LazyAdam(keras.optimizers.Optimizer):
             return
         rows, values = sparse
         values = ops.cast(values, dtype)
-        positions = ops.expand_dims(rows, -1)
-        m_rows = beta_1 * ops.take(m, rows, axis=0) + (1.0 - beta_1) * values
-        v_rows = beta_2 * ops.take(v, rows, axis=0) + (1.0 - beta_2) * ops.square(values)
-        w_rows = ops.take(variable, rows, axis=0) - lr * m_rows / (ops.sqrt(v_rows) + self.epsilon)
-        self.assign(m, ops.scatter_update(m, positions, m_rows))
-        self.assign(v, ops.scatter_update(v, positions, v_rows))
-        self.assign(variable, ops.scatter_update(variable, positions, w_rows))
+        m_rows = beta_1 * take_rows(m, rows) + (1.0 - beta_1) * values
+        v_rows = beta_2 * take_rows(v, rows) + (1.0 - beta_2) * ops.square(values)
+        w_rows = take_rows(variable, rows) - lr * m_rows / (ops.sqrt(v_rows) + self.epsilon)
+        self.assign(m, with_rows(m, rows, m_rows))
+        self.assign(v, with_rows(v, rows, v_rows))
+        self.assign(variable, with_rows(variable, rows, w_rows))
 
     def get_config(self):
         return {

@@ -7,6 +7,7 @@ from keras import ops
 
 from zoo.validation import check_bool, check_fraction, check_non_negative, check_positive
 from zoo_optimizers._rate import learning_rate_of
+from zoo_optimizers._sparse import sparse_rows, take_rows, with_rows
 
 
 @keras.saving.register_keras_serializable(package="zoo_optimizers")
@@ -94,9 +95,15 @@ class NovoGrad(keras.optimizers.Optimizer):
 
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
-        gradient = ops.cast(gradient, dtype)
         lr = ops.cast(learning_rate, dtype)
         index = self._get_variable_index(variable)
+        # A sparse gradient moves its rows only (TF Addons' sparse apply); its norm
+        # is its rows' norm.
+        sparse = sparse_rows(gradient)
+        rows = None
+        if sparse is not None:
+            rows, gradient = sparse
+        gradient = ops.cast(gradient, dtype)
         first = ops.equal(self.iterations, 0)
         squared_norm = ops.sum(ops.square(gradient))
         v = self._second_moments[index]
@@ -107,14 +114,20 @@ class NovoGrad(keras.optimizers.Optimizer):
             largest = self._largest_moments[index]
             self.assign(largest, ops.maximum(largest, v))
             v = largest
+        weights = variable if rows is None else take_rows(variable, rows)
         normalized = gradient / (ops.sqrt(v) + self.epsilon)
         if self.decoupled_weight_decay:
-            normalized = normalized + self.decoupled_weight_decay * variable
+            normalized = normalized + self.decoupled_weight_decay * weights
         if self.grad_averaging:
             normalized = ops.where(first, normalized, (1.0 - self.beta_1) * normalized)
         m = self._momentums[index]
-        self.assign(m, self.beta_1 * m - lr * normalized)
-        self.assign_add(variable, m)
+        if rows is None:
+            self.assign(m, self.beta_1 * m - lr * normalized)
+            self.assign_add(variable, m)
+            return
+        m_rows = self.beta_1 * take_rows(m, rows) - lr * normalized
+        self.assign(m, with_rows(m, rows, m_rows))
+        self.assign(variable, with_rows(variable, rows, weights + m_rows))
 
     def get_config(self):
         return {

@@ -7,6 +7,7 @@ from keras import ops
 
 from zoo.validation import check_non_negative
 from zoo_optimizers._rate import learning_rate_of
+from zoo_optimizers._sparse import sparse_rows, take_rows, with_rows
 
 
 @keras.saving.register_keras_serializable(package="zoo_optimizers")
@@ -80,15 +81,30 @@ class ProximalAdagrad(keras.optimizers.Optimizer):
 
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
-        gradient = ops.cast(gradient, dtype)
+        lr = ops.cast(learning_rate, dtype)
         accumulator = self._accumulators[self._get_variable_index(variable)]
-        self.assign_add(accumulator, ops.square(gradient))
-        rate = ops.cast(learning_rate, dtype) / ops.sqrt(accumulator)
-        z = variable - rate * gradient
+        sparse = sparse_rows(gradient)
+        if sparse is None:
+            gradient = ops.cast(gradient, dtype)
+            self.assign_add(accumulator, ops.square(gradient))
+            self.assign(variable, self._proximal(variable, gradient, accumulator, lr))
+            return
+        # A sparse gradient moves its rows only (TF Addons' sparse apply).
+        rows, values = sparse
+        values = ops.cast(values, dtype)
+        accumulated = take_rows(accumulator, rows) + ops.square(values)
+        moved = self._proximal(take_rows(variable, rows), values, accumulated, lr)
+        self.assign(accumulator, with_rows(accumulator, rows, accumulated))
+        self.assign(variable, with_rows(variable, rows, moved))
+
+    def _proximal(self, weights, gradient, accumulator, lr):
+        # lr * rsqrt, as TensorFlow's kernel computes it (float32 results agree to the bit).
+        rate = lr * ops.rsqrt(accumulator)
+        z = weights - rate * gradient
         l1, l2 = self.l1_regularization_strength, self.l2_regularization_strength
         if l1 > 0:
             z = ops.sign(z) * ops.maximum(ops.abs(z) - rate * l1, 0.0)
-        self.assign(variable, z / (1.0 + rate * l2) if l2 > 0 else z)
+        return z / (1.0 + rate * l2) if l2 > 0 else z
 
     def get_config(self):
         return {

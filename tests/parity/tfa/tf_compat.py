@@ -113,3 +113,28 @@ keras = _Keras(
     metrics=_keras.metrics,
     optimizers=_keras.optimizers,
 )
+
+
+# -- TF Addons' optimizer tests ----------------------------------------------------
+
+
+class Variable(_keras.Variable):
+    """``tf.Variable``: a Keras variable, with ``read_value`` (its value as numpy)."""
+
+    def __init__(self, initial_value: Any, dtype: Any = None, name: Any = None) -> None:
+        super().__init__(initial_value, dtype=dtype, name=name)
+
+    def read_value(self) -> Any:
+        return _keras.ops.convert_to_numpy(self.value)
+
+
+def IndexedSlices(values: Any, indices: Any, dense_shape: Any) -> Any:  # noqa: N802 (TF's name)
+    """``tf.IndexedSlices``: a sparse gradient, which Keras 3 has on TensorFlow only
+    (the tests using it skip elsewhere)."""
+    import tensorflow as _tf
+
+    return _tf.IndexedSlices(values, indices, dense_shape)
+
+
+#: ``tf.random.set_seed``: Keras' seed, for every backend.
+random = SimpleNamespace(set_seed=_keras.utils.set_random_seed)
