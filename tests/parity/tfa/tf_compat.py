@@ -96,6 +96,16 @@ class _Losses(SimpleNamespace):
         return getattr(_keras.losses, name)
 
 
+class _Optimizers(SimpleNamespace):
+    """``tf.keras.optimizers``: Keras 3's, without ``legacy`` (Keras 3's raises an
+    ImportError where TF Addons' tests test ``hasattr(..., "legacy")``)."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "legacy":
+            raise AttributeError(name)
+        return getattr(_keras.optimizers, name)
+
+
 class _Keras(SimpleNamespace):
     """``tf.keras``: Keras 3, whose ``losses`` has ``Reduction`` too."""
 
@@ -111,7 +121,7 @@ keras = _Keras(
     Model=_keras.Model,
     Input=_keras.Input,
     metrics=_keras.metrics,
-    optimizers=_keras.optimizers,
+    optimizers=_Optimizers(),
 )
 
 
