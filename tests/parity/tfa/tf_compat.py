@@ -148,3 +148,12 @@ def IndexedSlices(values: Any, indices: Any, dense_shape: Any) -> Any:  # noqa: 
 
 #: ``tf.random.set_seed``: Keras' seed, for every backend.
 random = SimpleNamespace(set_seed=_keras.utils.set_random_seed)
+
+half = float16
+
+
+def device(name: Any) -> Any:
+    """``tf.device``: no placement; Keras 3 places tensors itself (the tests run on CPU)."""
+    import contextlib
+
+    return contextlib.nullcontext()
