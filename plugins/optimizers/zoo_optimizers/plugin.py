@@ -9,10 +9,17 @@ import numpy as np
 
 import zoo
 from zoo_optimizers import (
+    COCOB,
+    SWA,
     AdaBelief,
+    ConditionalGradient,
     CyclicalLearningRate,
     ExponentialCyclicalLearningRate,
+    LazyAdam,
     Lookahead,
+    MovingAverage,
+    NovoGrad,
+    ProximalAdagrad,
     RectifiedAdam,
     Triangular2CyclicalLearningRate,
     TriangularCyclicalLearningRate,
@@ -28,8 +35,9 @@ def register_family():
     return zoo.Family(
         name="optimizers",
         description="Optimizers and learning-rate schedules TensorFlow Addons users lost: "
-        "RectifiedAdam, AdaBelief, Yogi, the Lookahead wrapper and the cyclical learning "
-        "rates, on every backend.",
+        "RectifiedAdam, AdaBelief, Yogi, NovoGrad, LazyAdam, COCOB, ConditionalGradient, "
+        "ProximalAdagrad, the Lookahead, MovingAverage and SWA wrappers and "
+        "the cyclical learning rates, on every backend.",
     )
 
 
@@ -50,6 +58,19 @@ def _lookahead_config() -> dict:
         "sync_period": 3,
         "slow_step_size": 0.5,
     }
+
+
+def _moving_average_config() -> dict:
+    # Keras' SGD rounds its rate through float32: 0.125 is exact.
+    return {"optimizer": keras.optimizers.SGD(0.125)}
+
+
+def _swa_config() -> dict:
+    return {"optimizer": keras.optimizers.SGD(0.125)}
+
+
+# The wrapped optimizer moves the weights as it would alone; the average is kept beside.
+_AVERAGED_FORMULA_NOTE = r", \quad \theta_t = \mathrm{inner}(\theta_{t-1}, g_t)"
 
 
 @zoo.hookimpl
@@ -97,6 +118,103 @@ def register_optimizers():
             invalid_configs=(
                 ({"sync_period": 0}, "sync_period"),
                 ({"slow_step_size": 1.5}, "slow_step_size"),
+                ({"optimizer": 3}, "optimizer"),
+            ),
+        ),
+        zoo.OptimizerEntry(
+            NovoGrad,
+            config={"learning_rate": 0.01, "weight_decay": 0.01, "grad_averaging": True},
+            reference=references.novograd_rule,
+            formula=r"v_t = \beta_2 v_{t-1} + (1 - \beta_2) \lVert g_t \rVert^2 \; (v_1 = "
+            r"\lVert g_1 \rVert^2), \quad m_t = \beta_1 m_{t-1} - \eta_t \left(\frac{g_t}"
+            r"{\sqrt{v_t} + \epsilon} + \lambda \theta_{t-1}\right), \quad "
+            r"\theta_t = \theta_{t-1} + m_t",
+            invalid_configs=(
+                ({"beta_1": 1.0}, "beta_1"),
+                ({"epsilon": 0.0}, "epsilon"),
+                ({"weight_decay": -0.1}, "weight_decay"),
+                ({"grad_averaging": "yes"}, "grad_averaging"),
+            ),
+        ),
+        zoo.OptimizerEntry(
+            LazyAdam,
+            config={"learning_rate": 0.01},
+            reference=references.lazy_adam_rule,
+            formula=r"\theta_t[r] = \theta_{t-1}[r] - \eta \frac{\sqrt{1 - \beta_2^t}}"
+            r"{1 - \beta_1^t} \frac{m_t[r]}{\sqrt{v_t[r]} + \hat\epsilon} \text{ for the rows "
+            r"} r \text{ of a sparse } g_t \text{ (all rows: Adam)}",
+            invalid_configs=(
+                ({"beta_2": 1.0}, "beta_2"),
+                ({"epsilon": 0.0}, "epsilon"),
+                ({"amsgrad": True}, "amsgrad"),
+            ),
+        ),
+        zoo.OptimizerEntry(
+            COCOB,
+            config={"alpha": 100.0},
+            reference=references.cocob_rule,
+            formula=r"\theta_t = \theta_1 - \frac{\sum_s g_s}{L_t \max(G_t + L_t, \alpha L_t)}"
+            r"(\mathrm{Reward}_t + L_t), \quad \mathrm{Reward}_t = \max(\mathrm{Reward}_{t-1} - "
+            r"g_t (\theta_{t-1} - \theta_1), 0)",
+            invalid_configs=(
+                ({"alpha": 0.5}, "alpha"),
+                ({"learning_rate": 0.1}, "learning_rate"),
+            ),
+        ),
+        zoo.OptimizerEntry(
+            ConditionalGradient,
+            # A ball (radius 2) holding a fit of the kit's regression, and small steps to it:
+            # with radius 0.5 the loss rose on JAX (the optimum lies outside the ball).
+            config={"learning_rate": 0.95, "lambda_": 2.0},
+            reference=references.conditional_gradient_rule,
+            formula=r"\theta_t = \eta\, \theta_{t-1} - (1 - \eta) \lambda s_t, \quad s_t = "
+            r"\frac{g_t}{\lVert g_t \rVert_F + \epsilon} \text{ or } u_1 v_1^\top",
+            invalid_configs=(
+                ({"ord": "l1"}, "ord"),
+                ({"lambda_": -1.0}, "lambda_"),
+            ),
+        ),
+        zoo.OptimizerEntry(
+            ProximalAdagrad,
+            config={
+                "learning_rate": 0.05,
+                "l1_regularization_strength": 0.01,
+                "l2_regularization_strength": 0.1,
+            },
+            reference=references.proximal_adagrad_rule,
+            formula=r"a_t = a_{t-1} + g_t^2, \; \eta_t = \frac{\eta}{\sqrt{a_t}}, \quad "
+            r"\theta_t = \frac{\mathrm{sign}(z)\max(|z| - \eta_t \ell_1, 0)}{1 + \eta_t \ell_2}, "
+            r"\; z = \theta_{t-1} - \eta_t g_t",
+            invalid_configs=(
+                ({"initial_accumulator_value": -0.1}, "initial_accumulator_value"),
+                ({"l1_regularization_strength": -1.0}, "l1_regularization_strength"),
+                ({"l2_regularization_strength": -1.0}, "l2_regularization_strength"),
+            ),
+        ),
+        zoo.OptimizerEntry(
+            MovingAverage,
+            config=_moving_average_config,
+            reference=references.moving_average_rule,
+            formula=r"\bar\theta_t = d_t \bar\theta_{t-1} + (1 - d_t)\, \theta_t, \quad "
+            r"d_t = \begin{cases} 0 & t < t_0 \\ \min\left(d, \frac{1 + t - t_0}{10 + t - t_0}"
+            r"\right) & \text{dynamic} \\ d & \text{else} \end{cases}" + _AVERAGED_FORMULA_NOTE,
+            invalid_configs=(
+                ({"average_decay": 1.5}, "average_decay"),
+                ({"num_updates": 1.0}, "num_updates"),
+                ({"start_step": -1}, "start_step"),
+                ({"dynamic_decay": "yes"}, "dynamic_decay"),
+                ({"optimizer": 3}, "optimizer"),
+            ),
+        ),
+        zoo.OptimizerEntry(
+            SWA,
+            config=_swa_config,
+            reference=references.swa_rule,
+            formula=r"\bar\theta \leftarrow \frac{n \bar\theta + \theta_t}{n + 1} \text{ at } "
+            r"t = t_0 + n c, \; n = 0, 1, \dots" + _AVERAGED_FORMULA_NOTE,
+            invalid_configs=(
+                ({"start_averaging": -1}, "start_averaging"),
+                ({"average_period": 0}, "average_period"),
                 ({"optimizer": 3}, "optimizer"),
             ),
         ),

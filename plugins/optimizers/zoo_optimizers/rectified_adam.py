@@ -14,6 +14,7 @@ from zoo.validation import (
     is_int,
     require,
 )
+from zoo_optimizers._rate import learning_rate_of
 
 
 class _Rectified(keras.optimizers.Optimizer):
@@ -42,7 +43,7 @@ class _Rectified(keras.optimizers.Optimizer):
         )
         # Weight decay is TF Addons', applied with the warmed-up rate inside the update
         # (Keras' own `weight_decay` uses the base rate): kept out of Keras' base class.
-        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        super().__init__(learning_rate=learning_rate_of(learning_rate), name=name, **kwargs)
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = check_positive("epsilon", epsilon)

@@ -68,8 +68,20 @@ class Wrapper(keras.optimizers.Optimizer):
     def apply(self, grads, trainable_variables=None):
         if trainable_variables is not None and not self.built:
             self.build(list(trainable_variables))
+        self._copy_at_first_step()
         self.optimizer.apply(grads, trainable_variables)
         self._after_step(self._trainable_variables)
+
+    def _copy_at_first_step(self) -> None:
+        """Copy the weights again before the first step. On TensorFlow, `fit` builds
+        the optimizer inside its traced step, where the copy `build` assigns does not
+        persist (the copies would start at zero); this step-0 copy, a tensor op, runs
+        in every mode. It also takes weights set between building and training."""
+        first = ops.equal(self.optimizer.iterations, 0)
+        for copy, variable in zip(self._copies, self._trainable_variables, strict=True):
+            current = ops.convert_to_tensor(copy)
+            value = ops.cast(ops.convert_to_tensor(variable), current.dtype)
+            copy.assign(ops.where(first, value, current))
 
     def _after_step(self, variables) -> None:
         raise NotImplementedError

@@ -12,6 +12,7 @@ from zoo.validation import (
     check_non_negative,
     check_positive,
 )
+from zoo_optimizers._rate import learning_rate_of
 
 _ACTIVATIONS = ("sign", "tanh")
 
@@ -72,7 +73,7 @@ class Yogi(keras.optimizers.Optimizer):
         name: str = "Yogi",
         **kwargs,
     ):
-        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        super().__init__(learning_rate=learning_rate_of(learning_rate), name=name, **kwargs)
         self.beta1 = check_fraction("beta1", beta1, include_one=False)
         self.beta2 = check_fraction("beta2", beta2, include_one=False)
         # Zero is allowed, as in TF Addons' example: the root second moment then

@@ -96,6 +96,16 @@ class _Losses(SimpleNamespace):
         return getattr(_keras.losses, name)
 
 
+class _Optimizers(SimpleNamespace):
+    """``tf.keras.optimizers``: Keras 3's, without ``legacy`` (Keras 3's raises an
+    ImportError where TF Addons' tests test ``hasattr(..., "legacy")``)."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "legacy":
+            raise AttributeError(name)
+        return getattr(_keras.optimizers, name)
+
+
 class _Keras(SimpleNamespace):
     """``tf.keras``: Keras 3, whose ``losses`` has ``Reduction`` too."""
 
@@ -111,7 +121,7 @@ keras = _Keras(
     Model=_keras.Model,
     Input=_keras.Input,
     metrics=_keras.metrics,
-    optimizers=_keras.optimizers,
+    optimizers=_Optimizers(),
 )
 
 
@@ -133,3 +143,37 @@ def function(fn: Any) -> Any:
 
         return tensorflow.function(fn)
     return fn
+
+
+# -- TF Addons' optimizer tests ----------------------------------------------------
+
+
+class Variable(_keras.Variable):
+    """``tf.Variable``: a Keras variable, with ``read_value`` (its value as numpy)."""
+
+    def __init__(self, initial_value: Any, dtype: Any = None, name: Any = None) -> None:
+        super().__init__(initial_value, dtype=dtype, name=name)
+
+    def read_value(self) -> Any:
+        return _keras.ops.convert_to_numpy(self.value)
+
+
+def IndexedSlices(values: Any, indices: Any, dense_shape: Any) -> Any:  # noqa: N802 (TF's name)
+    """``tf.IndexedSlices``: a sparse gradient, which Keras 3 has on TensorFlow only
+    (the tests using it skip elsewhere)."""
+    import tensorflow as _tf
+
+    return _tf.IndexedSlices(values, indices, dense_shape)
+
+
+#: ``tf.random.set_seed``: Keras' seed, for every backend.
+random = SimpleNamespace(set_seed=_keras.utils.set_random_seed)
+
+half = float16
+
+
+def device(name: Any) -> Any:
+    """``tf.device``: no placement; Keras 3 places tensors itself (the tests run on CPU)."""
+    import contextlib
+
+    return contextlib.nullcontext()
