@@ -2,8 +2,8 @@
 (loaded by the root conftest.py) that counts the outcomes of the tests marked
 ``oracle(source, suite)`` per zoo object and backend, with the largest difference
 from the oracle a test reported (``difference``), and with ``--oracle-record`` writes
-them into ``docs/conformance/oracles.json`` (this backend's part; the objects the run
-tested replace their entries, the others are kept).
+them into ``docs/conformance/oracles.json`` (this backend's part; each suite the run
+ran replaces its counts, the others are kept).
 
 The zoo objects a test is about are those its code uses (``objects_of``): no test
 lists them.
@@ -139,9 +139,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if not found:
         return
     record = read_record(RECORD)
-    # A run of some suites updates the objects they test; the others keep their entries.
+    # A run of some suites updates what they say of each object; the other suites' counts
+    # and the other objects are kept.
     part = record.setdefault("backends", {}).setdefault(keras.backend.backend(), {})
-    objects = {**part.get("objects", {}), **found}
+    objects = dict(part.get("objects", {}))
+    for name, suites in found.items():
+        objects[name] = {**objects.get(name, {}), **suites}
     part["date"] = datetime.date.today().isoformat()
     part["objects"] = {
         name: dict(sorted(suites.items())) for name, suites in sorted(objects.items())
