@@ -410,3 +410,16 @@ def test_crf_tagging_example_crf_beats_the_softmax_on_whole_sentences(tmp_path):
     # Per token, the two are level (within a point): the CRF wins on whole sentences.
     assert abs(crf[0] - softmax[0]) < 0.02, (softmax, crf)
     assert_image(tmp_path / "crf_tagging.png", min_size=(600, 300))
+
+
+def test_optimizers_example_draws_four_curves_and_the_averaged_model(tmp_path):
+    output = run_example("optimizers_digits", "--epochs", "6", "--output", str(tmp_path))
+    for name in ("Adam", "RectifiedAdam", "Lookahead(Adam)", "SWA(SGD)"):
+        curve = re.search(rf"{re.escape(name)}: validation accuracy by epoch: (.*)", output)
+        assert curve, output[-2000:]
+        accuracies = [float(v) for v in curve.group(1).split()]
+        assert len(accuracies) == 6 and accuracies[-1] > 0.1, (name, accuracies)
+    # Ten digits: chance is 0.1; the averaged SWA model (its BatchNormalization statistics
+    # re-estimated by fit_bn) must be a trained classifier.
+    assert number_after("final validation accuracy, SWA(SGD) averaged:", output) > 0.8
+    assert_image(tmp_path / "optimizers.png", min_size=(600, 300))
