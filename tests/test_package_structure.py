@@ -19,7 +19,7 @@ ZOO = ROOT / "zoo"
 #: before it; ``zoo`` itself (the package's ``__init__``, the façade users import) sits
 #: after the registry and the layouts it re-exports.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("zoo.backends", "zoo.validation", "zoo.random_state", "zoo.quiet", "zoo.versions"),
+    ("zoo.backends", "zoo.validation", "zoo.random_state", "zoo.quiet", "zoo.versions", "zoo.ops"),
     ("zoo.registry",),
     ("zoo.records", "zoo.layouts"),
     ("zoo",),

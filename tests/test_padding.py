@@ -1,4 +1,4 @@
-"""zoo.padding.pad: keras.ops.pad's values without a Keras Operation per call."""
+"""zoo.ops.padding.pad: keras.ops.pad's values without a Keras Operation per call."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from zoo.padding import pad
+from zoo.ops.padding import pad
 
 WIDTHS = [((0, 0), (2, 1), (1, 3), (0, 0)), ((1, 0), (0, 2), (0, 0), (3, 3))]
 

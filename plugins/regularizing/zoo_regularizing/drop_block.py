@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from zoo import padding
+from zoo.ops import padding
 from zoo.random_state import SavesSeedState
 from zoo.validation import (
     check_choice,

@@ -7,7 +7,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from zoo.padding import pad
+from zoo.ops.padding import pad
 from zoo.validation import require
 from zoo_sequence.crf_ops import crf_decode, crf_log_likelihood
 

@@ -9,7 +9,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from zoo import padding
+from zoo.ops import padding
 from zoo.validation import check_choice, check_positive_int, require, require_float_input
 from zoo_vision._layout import channels_of, check_data_format
 

@@ -8,7 +8,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from zoo.padding import pad
+from zoo.ops.padding import pad
 from zoo.validation import (
     check_positive,
     check_positive_int,

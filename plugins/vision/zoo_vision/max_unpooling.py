@@ -8,7 +8,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from zoo.padding import pad
+from zoo.ops.padding import pad
 from zoo.validation import is_positive_int, require, require_float_input
 
 _PADDINGS = ("same", "valid")
