@@ -42,6 +42,8 @@ class Backend:
             (``keras.distribution.ModelParallel``).
         graph_without_jit: whether ``compile(jit_compile=False)`` still traces the
             step into a graph (a mode of its own between eager and XLA).
+        synchronized_statistics: whether Keras synchronizes batch statistics across
+            replicas there (``synchronized=True`` of batch normalization).
         string_tensors: whether it has a string tensor type, so that a string input
             reaches a layer as strings (elsewhere Keras refuses or converts it).
         inner_axis_layer_norm: whether Keras' own layer normalization takes axes that
@@ -67,6 +69,7 @@ class Backend:
     multi_worker: str | None = None
     model_parallel: bool = False
     graph_without_jit: bool = False
+    synchronized_statistics: bool = False
     string_tensors: bool = False
     inner_axis_layer_norm: bool = True
     most_precise: str = "float32"
@@ -104,6 +107,7 @@ ALL: tuple[Backend, ...] = (
         data_parallel="tf.distribute.MirroredStrategy",
         multi_worker="tf.distribute.MultiWorkerMirroredStrategy",
         graph_without_jit=True,
+        synchronized_statistics=True,
         string_tensors=True,
         most_precise="float64",
         noisy_import=True,

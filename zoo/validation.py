@@ -21,6 +21,8 @@ from typing import Any
 import keras
 import numpy as np
 
+from zoo.backends import where
+
 
 def require(condition: bool, name: str, value: Any, expected: str) -> None:
     """Raise ``ValueError`` naming ``name`` and ``value`` unless ``condition`` holds."""
@@ -53,15 +55,16 @@ def check_bool(name: str, value: Any) -> bool:
 
 
 def check_synchronized(value: Any) -> bool:
-    """``synchronized`` (synchronized batch statistics) as a Python bool: True only on
-    TensorFlow, the one backend whose Keras synchronizes them (through tf.distribute)."""
+    """``synchronized`` (synchronized batch statistics) as a Python bool: True only where
+    Keras synchronizes them (``zoo.backends``: TensorFlow, through tf.distribute)."""
     synchronized = check_bool("synchronized", value)
+    here = keras.backend.backend()
     require(
-        not synchronized or keras.backend.backend() == "tensorflow",
+        not synchronized or here in where("synchronized_statistics"),
         "synchronized",
         synchronized,
-        f"False with the {keras.backend.backend()!r} backend (synchronized batch "
-        "statistics need TensorFlow's tf.distribute)",
+        f"False with the {here!r} backend (synchronized batch statistics need "
+        "TensorFlow's tf.distribute)",
     )
     return synchronized
 

@@ -57,14 +57,14 @@ def test_each_loss_is_timed_beside_a_cross_entropy_keeping_the_optimizers(tmp_pa
     output = tmp_path / "latest.json"
     kept = {"results": {"Yogi": {"ratio": 1.0}}}
     output.write_text(json.dumps({"backends": {current(): {"optimizers": kept}}}))
-    argv = ["bench", "--losses", "TripletSemiHardLoss", "PinballLoss", "--rounds", "2"]
+    argv = ["bench", "--losses", "ContrastiveLoss", "PinballLoss", "--rounds", "2"]
     assert cli.main([*argv, "--output", str(output)]) == 0
     part = json.loads(output.read_text())["backends"][current()]
     assert part["optimizers"] == kept
     results = part["losses"]["results"]
-    assert set(results) == {"TripletSemiHardLoss", "PinballLoss"}
-    # Example batches joined to ROWS rows: the triplet's embeddings, the pinball's values.
-    assert results["TripletSemiHardLoss"]["batch"][0] == 64
+    assert set(results) == {"ContrastiveLoss", "PinballLoss"}
+    # Without a bench_batch, the example batches joined to ROWS rows.
+    assert [results[name]["batch"][0] for name in sorted(results)] == [64, 64]
     assert all(r["ratio"] > 0 and r["twin"]["rounds"] == 2 for r in results.values())
 
 
