@@ -21,7 +21,7 @@ import numpy as np
 float16, bfloat16, float32, float64 = "float16", "bfloat16", "float32", "float64"
 int32, int64 = "int32", "int64"
 dtypes = SimpleNamespace(
-    float16=float16, float32=float32, float64=float64, int32=int32, int64=int64
+    float16=float16, half=float16, float32=float32, float64=float64, int32=int32, int64=int64
 )
 
 
