@@ -129,22 +129,42 @@ class _Rectified(keras.optimizers.Optimizer):
             v_hat = self._velocity_hats[index]
             self.assign(v_hat, ops.maximum(v_hat, v))
             v = v_hat
-        m_corrected = m / (1.0 - beta_1_power)
-        v_corrected = ops.sqrt(v / (1.0 - beta_2_power))
-        rectified = self._rectified(m_corrected, v_corrected, sma, sma_inf)
+        # The bias corrections and the rate are folded into two scalars, so that each
+        # branch makes few passes over the variable-sized tensors:
+        #   m / (1 - b1^t) / (sqrt(v / (1 - b2^t)) + eps)
+        #     = [sqrt(1 - b2^t) / (1 - b1^t)] * m / (sqrt(v) + eps * sqrt(1 - b2^t)).
+        # The branch is a scalar condition (ops.cond), so only the one taken is computed.
+        m_scale = lr / (1.0 - beta_1_power)
+        root_bias = ops.sqrt(1.0 - beta_2_power)
+        adaptive_scale = m_scale * root_bias * self._rectification(sma, sma_inf, dtype)
+        adaptive_epsilon = ops.cast(self.epsilon, dtype) * root_bias
+
+        def adaptive():
+            return adaptive_scale * m / (ops.sqrt(v) + adaptive_epsilon)
+
+        def plain():
+            return m_scale * m
+
+        use_adaptive = self._use_adaptive(sma)
+        # AdaBelief without rectification always takes the adaptive step.
+        update = adaptive() if use_adaptive is True else ops.cond(use_adaptive, adaptive, plain)
         if isinstance(self.decoupled_weight_decay, _Schedule) or self.decoupled_weight_decay:
-            rectified = rectified + self._weight_decay_at(dtype) * variable
+            update = update + (lr * self._weight_decay_at(dtype)) * variable
         if rows is None:
-            self.assign_sub(variable, lr * rectified)
+            self.assign_sub(variable, update)
         else:
-            moved = take_rows(variable, rows) - take_rows(lr * rectified, rows)
+            moved = take_rows(variable, rows) - take_rows(update, rows)
             self.assign(variable, with_rows(variable, rows, moved))
 
-    def _rectified(self, m_corrected, v_corrected, sma, sma_inf):
-        # sma < 4 early on: the rectification's square root is taken only where used.
+    def _use_adaptive(self, sma):
+        """Whether the adaptive step is taken: a scalar tensor, or True always."""
+        return sma >= self.sma_threshold
+
+    def _rectification(self, sma, sma_inf, dtype):
+        """RAdam's r_t, a scalar (used only where sma >= sma_threshold; early on
+        sma < 4 and the ratio is negative, so its root is taken of zero instead)."""
         ratio = (sma - 4.0) * (sma - 2.0) * sma_inf / ((sma_inf - 4.0) * (sma_inf - 2.0) * sma)
-        adaptive = ops.sqrt(ops.maximum(ratio, 0.0)) * m_corrected / (v_corrected + self.epsilon)
-        return ops.where(sma >= self.sma_threshold, adaptive, m_corrected)
+        return ops.sqrt(ops.maximum(ratio, 0.0))
 
     def get_config(self):
         return {
@@ -339,10 +359,13 @@ class AdaBelief(_Rectified):
         # TF Addons' sparse apply added the belief term on the gradient's rows only.
         return with_rows(decayed, rows, take_rows(decayed + belief, rows))
 
-    def _rectified(self, m_corrected, v_corrected, sma, sma_inf):
+    def _use_adaptive(self, sma):
+        return super()._use_adaptive(sma) if self.rectify else True
+
+    def _rectification(self, sma, sma_inf, dtype):
         if self.rectify:
-            return super()._rectified(m_corrected, v_corrected, sma, sma_inf)
-        return m_corrected / (v_corrected + self.epsilon)
+            return super()._rectification(sma, sma_inf, dtype)
+        return ops.ones((), dtype=dtype)
 
     def get_config(self):
         return {**super().get_config(), "rectify": self.rectify}

@@ -130,10 +130,14 @@ class Yogi(keras.optimizers.Optimizer):
             direction = ops.sign(squared - v)
         else:
             direction = ops.tanh(10.0 * (squared - v))
-        self.assign(v, v + (1.0 - beta2) * direction * squared)
+        # In place (v + ...), as Keras' Adam: no copy of the sum before the assignment.
+        self.assign_add(v, (1.0 - beta2) * direction * squared)
         per_coordinate_lr = lr / (ops.sqrt(v) + self.epsilon)
-        updated = variable - per_coordinate_lr * m
         l1, l2 = self.l1_regularization_strength, self.l2_regularization_strength
+        if rows is None and l1 == 0 and l2 == 0:
+            self.assign_sub(variable, per_coordinate_lr * m)
+            return
+        updated = variable - per_coordinate_lr * m
         if l1 > 0:
             # The proximal step of l1 |w| + l2/2 w^2: shrink towards zero, then scale.
             shrunk = ops.maximum(ops.abs(updated) - l1 * per_coordinate_lr, 0.0)
