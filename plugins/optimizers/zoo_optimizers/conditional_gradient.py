@@ -7,6 +7,7 @@ from keras import ops
 
 from zoo.validation import check_choice, check_non_negative, check_positive
 from zoo_optimizers._rate import learning_rate_of
+from zoo_optimizers._sparse import sparse_rows, take_rows, with_rows
 
 _NORMS = ("fro", "nuclear")
 
@@ -29,7 +30,8 @@ class ConditionalGradient(keras.optimizers.Optimizer):
         learning_rate: A float, a tensor or a
             `keras.optimizers.schedules.LearningRateSchedule` (required, as in
             TF Addons).
-        lambda_: Non-negative float, the radius of the norm ball.
+        lambda_: Non-negative float, the radius of the norm ball (or a
+            function returning it, called at each step).
         epsilon: Positive float added to the Frobenius norm.
         ord: `"fro"` or `"nuclear"`, the norm of the ball.
         name: Name of the optimizer.
@@ -62,7 +64,10 @@ class ConditionalGradient(keras.optimizers.Optimizer):
         name: str = "ConditionalGradient",
         **kwargs,
     ):
-        lambda_ = check_non_negative("lambda_", lambda_)
+        # A callable is called at each step, as TF Addons' hyperparameters were; a
+        # scalar tensor is its float.
+        if not callable(lambda_):
+            lambda_ = check_non_negative("lambda_", learning_rate_of(lambda_))
         epsilon = check_positive("epsilon", epsilon) if epsilon else 1e-7
         ord = check_choice("ord", ord, _NORMS)
         super().__init__(learning_rate=learning_rate_of(learning_rate), name=name, **kwargs)
@@ -73,28 +78,42 @@ class ConditionalGradient(keras.optimizers.Optimizer):
     def _direction(self, gradient):
         if self.ord == "fro":
             return gradient / (ops.sqrt(ops.sum(ops.square(gradient))) + self.epsilon)
-        shape = tuple(gradient.shape)
-        if len(shape) == 0:
+        rank = len(gradient.shape)
+        if rank == 0:
             matrix = ops.reshape(gradient, (1, 1))
-        elif len(shape) == 1:
-            matrix = ops.reshape(gradient, (1, shape[0]))
+        elif rank == 1:
+            matrix = ops.reshape(gradient, (1, -1))
         else:
-            matrix = ops.reshape(gradient, (-1, shape[-1]))
+            matrix = ops.reshape(gradient, (-1, gradient.shape[-1]))
         u, _, v_transposed = ops.svd(matrix, full_matrices=False)
         # u_1 v_1^T: the signs SVD may flip cancel.
         top = ops.outer(u[:, 0], v_transposed[0, :])
-        return ops.reshape(top, shape)
+        # ops.shape: a sparse gradient's row count is unknown while traced.
+        return ops.reshape(top, ops.shape(gradient))
 
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
         lr = ops.cast(learning_rate, dtype)
-        direction = self._direction(ops.cast(gradient, dtype))
-        self.assign(variable, lr * variable - (1.0 - lr) * self.lambda_ * direction)
+        lambda_ = self.lambda_() if callable(self.lambda_) else self.lambda_
+        lambda_ = ops.cast(lambda_, dtype)
+        sparse = sparse_rows(gradient)
+        if sparse is None:
+            direction = self._direction(ops.cast(gradient, dtype))
+            self.assign(variable, lr * variable - (1.0 - lr) * lambda_ * direction)
+            return
+        # A sparse gradient (TensorFlow's IndexedSlices): as TF Addons' sparse apply, the
+        # direction is that of the gradient's rows alone (their norm, or the SVD of their
+        # matrix), and only those rows move; the others keep their values.
+        rows, values = sparse
+        direction = self._direction(ops.cast(values, dtype))
+        moved = lr * take_rows(variable, rows) - (1.0 - lr) * lambda_ * direction
+        self.assign(variable, with_rows(variable, rows, moved))
 
     def get_config(self):
         return {
             **super().get_config(),
-            "lambda_": self.lambda_,
+            # A callable is saved as its value, as TF Addons' config did.
+            "lambda_": float(self.lambda_()) if callable(self.lambda_) else self.lambda_,
             "epsilon": self.epsilon,
             "ord": self.ord,
         }

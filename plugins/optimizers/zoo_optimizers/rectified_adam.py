@@ -15,6 +15,18 @@ from zoo.validation import (
     require,
 )
 from zoo_optimizers._rate import learning_rate_of
+from zoo_optimizers._sparse import sparse_rows, take_rows, with_rows
+
+_Schedule = keras.optimizers.schedules.LearningRateSchedule
+
+
+def _weight_decay_of(value):
+    """A non-negative float, or a schedule of the step (TF Addons took both)."""
+    if isinstance(value, dict):  # as `get_config` wrote a schedule
+        value = keras.optimizers.schedules.deserialize(value)
+    if isinstance(value, _Schedule):
+        return value
+    return check_non_negative("weight_decay", value)
 
 
 class _Rectified(keras.optimizers.Optimizer):
@@ -26,7 +38,7 @@ class _Rectified(keras.optimizers.Optimizer):
         beta_1: float,
         beta_2: float,
         epsilon: float,
-        weight_decay: float,
+        weight_decay,
         amsgrad: bool,
         sma_threshold: float,
         total_steps: int,
@@ -47,7 +59,7 @@ class _Rectified(keras.optimizers.Optimizer):
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = check_positive("epsilon", epsilon)
-        self.decoupled_weight_decay = check_non_negative("weight_decay", weight_decay)
+        self.decoupled_weight_decay = _weight_decay_of(weight_decay)
         self.amsgrad = check_bool("amsgrad", amsgrad)
         self.sma_threshold = check_non_negative("sma_threshold", sma_threshold)
         self.total_steps = int(total_steps)
@@ -64,8 +76,16 @@ class _Rectified(keras.optimizers.Optimizer):
         if self.amsgrad:
             self._velocity_hats = self.add_optimizer_variables(var_list, "velocity_hat")
 
-    def _second_moment(self, v, gradient, m):
+    def _second_moment(self, v, gradient, m, rows=None):
+        """The new second moment; with `rows` (a sparse gradient, dense elsewhere
+        zero) only those rows take the gradient's term, as in TF Addons."""
         raise NotImplementedError
+
+    def _weight_decay_at(self, dtype):
+        if isinstance(self.decoupled_weight_decay, _Schedule):
+            # TF Addons evaluated it at the step count before this update.
+            return ops.cast(self.decoupled_weight_decay(self.iterations), dtype)
+        return self.decoupled_weight_decay
 
     def _warmed_up(self, learning_rate, step):
         """The rate after a linear warm-up over `warmup_proportion` of `total_steps`,
@@ -82,6 +102,14 @@ class _Rectified(keras.optimizers.Optimizer):
 
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
+        # A sparse gradient (TensorFlow's IndexedSlices): the moments decay on every
+        # row, but the variable moves on the gradient's rows only (TF Addons' sparse
+        # apply; its weight decay too).
+        sparse = sparse_rows(gradient)
+        rows = None
+        if sparse is not None:
+            rows, values = sparse
+            gradient = ops.scatter(ops.expand_dims(rows, -1), values, ops.shape(variable))
         gradient = ops.cast(gradient, dtype)
         step = ops.cast(self.iterations + 1, dtype)
         lr = self._warmed_up(ops.cast(learning_rate, dtype), step)
@@ -96,23 +124,47 @@ class _Rectified(keras.optimizers.Optimizer):
         index = self._get_variable_index(variable)
         m, v = self._momentums[index], self._velocities[index]
         self.assign(m, beta_1 * m + (1.0 - beta_1) * gradient)
-        self.assign(v, self._second_moment(v, gradient, m))
+        self.assign(v, self._second_moment(v, gradient, m, rows))
         if self.amsgrad:
             v_hat = self._velocity_hats[index]
             self.assign(v_hat, ops.maximum(v_hat, v))
             v = v_hat
-        m_corrected = m / (1.0 - beta_1_power)
-        v_corrected = ops.sqrt(v / (1.0 - beta_2_power))
-        rectified = self._rectified(m_corrected, v_corrected, sma, sma_inf)
-        if self.decoupled_weight_decay:
-            rectified = rectified + self.decoupled_weight_decay * variable
-        self.assign_sub(variable, lr * rectified)
+        # The bias corrections and the rate are folded into two scalars, so that each
+        # branch makes few passes over the variable-sized tensors:
+        #   m / (1 - b1^t) / (sqrt(v / (1 - b2^t)) + eps)
+        #     = [sqrt(1 - b2^t) / (1 - b1^t)] * m / (sqrt(v) + eps * sqrt(1 - b2^t)).
+        # The branch is a scalar condition (ops.cond), so only the one taken is computed.
+        m_scale = lr / (1.0 - beta_1_power)
+        root_bias = ops.sqrt(1.0 - beta_2_power)
+        adaptive_scale = m_scale * root_bias * self._rectification(sma, sma_inf, dtype)
+        adaptive_epsilon = ops.cast(self.epsilon, dtype) * root_bias
 
-    def _rectified(self, m_corrected, v_corrected, sma, sma_inf):
-        # sma < 4 early on: the rectification's square root is taken only where used.
+        def adaptive():
+            return adaptive_scale * m / (ops.sqrt(v) + adaptive_epsilon)
+
+        def plain():
+            return m_scale * m
+
+        use_adaptive = self._use_adaptive(sma)
+        # AdaBelief without rectification always takes the adaptive step.
+        update = adaptive() if use_adaptive is True else ops.cond(use_adaptive, adaptive, plain)
+        if isinstance(self.decoupled_weight_decay, _Schedule) or self.decoupled_weight_decay:
+            update = update + (lr * self._weight_decay_at(dtype)) * variable
+        if rows is None:
+            self.assign_sub(variable, update)
+        else:
+            moved = take_rows(variable, rows) - take_rows(update, rows)
+            self.assign(variable, with_rows(variable, rows, moved))
+
+    def _use_adaptive(self, sma):
+        """Whether the adaptive step is taken: a scalar tensor, or True always."""
+        return sma >= self.sma_threshold
+
+    def _rectification(self, sma, sma_inf, dtype):
+        """RAdam's r_t, a scalar (used only where sma >= sma_threshold; early on
+        sma < 4 and the ratio is negative, so its root is taken of zero instead)."""
         ratio = (sma - 4.0) * (sma - 2.0) * sma_inf / ((sma_inf - 4.0) * (sma_inf - 2.0) * sma)
-        adaptive = ops.sqrt(ops.maximum(ratio, 0.0)) * m_corrected / (v_corrected + self.epsilon)
-        return ops.where(sma >= self.sma_threshold, adaptive, m_corrected)
+        return ops.sqrt(ops.maximum(ratio, 0.0))
 
     def get_config(self):
         return {
@@ -120,7 +172,11 @@ class _Rectified(keras.optimizers.Optimizer):
             "beta_1": self.beta_1,
             "beta_2": self.beta_2,
             "epsilon": self.epsilon,
-            "weight_decay": self.decoupled_weight_decay,
+            "weight_decay": (
+                keras.saving.serialize_keras_object(self.decoupled_weight_decay)
+                if isinstance(self.decoupled_weight_decay, _Schedule)
+                else self.decoupled_weight_decay
+            ),
             "amsgrad": self.amsgrad,
             "sma_threshold": self.sma_threshold,
             "total_steps": self.total_steps,
@@ -146,8 +202,10 @@ class RectifiedAdam(_Rectified):
         beta_1: Decay of the first-moment estimate, in `[0, 1)`.
         beta_2: Decay of the second-moment estimate, in `(0, 1)`.
         epsilon: Positive float added to the root second moment.
-        weight_decay: Non-negative float; `weight_decay * variable` is added to
-            the step, scaled by the (warmed-up) rate, as TF Addons did.
+        weight_decay: Non-negative float, or a
+            `keras.optimizers.schedules.LearningRateSchedule` of the step;
+            `weight_decay * variable` is added to the step, scaled by the
+            (warmed-up) rate, as TF Addons did.
         amsgrad: Whether to use the maximum of past second moments (AMSGrad).
         sma_threshold: The moving-average length from which the adaptive,
             rectified step is taken.
@@ -183,7 +241,7 @@ class RectifiedAdam(_Rectified):
         beta_1: float = 0.9,
         beta_2: float = 0.999,
         epsilon: float = 1e-7,
-        weight_decay: float = 0.0,
+        weight_decay=0.0,
         amsgrad: bool = False,
         sma_threshold: float = 5.0,
         total_steps: int = 0,
@@ -207,7 +265,8 @@ class RectifiedAdam(_Rectified):
             **kwargs,
         )
 
-    def _second_moment(self, v, gradient, m):
+    def _second_moment(self, v, gradient, m, rows=None):
+        # Zero off the sparse gradient's rows: the dense formula holds for both.
         return self.beta_2 * v + (1.0 - self.beta_2) * ops.square(gradient)
 
 
@@ -227,8 +286,10 @@ class AdaBelief(_Rectified):
         beta_1: Decay of the first-moment estimate, in `[0, 1)`.
         beta_2: Decay of the second-moment estimate, in `(0, 1)`.
         epsilon: Positive float, added to the second moment and to its root.
-        weight_decay: Non-negative float; `weight_decay * variable` is added to
-            the step, scaled by the (warmed-up) rate, as TF Addons did.
+        weight_decay: Non-negative float, or a
+            `keras.optimizers.schedules.LearningRateSchedule` of the step;
+            `weight_decay * variable` is added to the step, scaled by the
+            (warmed-up) rate, as TF Addons did.
         amsgrad: Whether to use the maximum of past second moments.
         rectify: Whether to rectify the early steps (RAdam's term).
         sma_threshold: The moving-average length from which the adaptive step
@@ -263,7 +324,7 @@ class AdaBelief(_Rectified):
         beta_1: float = 0.9,
         beta_2: float = 0.999,
         epsilon: float = 1e-14,
-        weight_decay: float = 0.0,
+        weight_decay=0.0,
         amsgrad: bool = False,
         rectify: bool = True,
         sma_threshold: float = 5.0,
@@ -290,13 +351,21 @@ class AdaBelief(_Rectified):
         )
         self.rectify = rectify
 
-    def _second_moment(self, v, gradient, m):
-        return self.beta_2 * v + (1.0 - self.beta_2) * ops.square(gradient - m) + self.epsilon
+    def _second_moment(self, v, gradient, m, rows=None):
+        decayed = self.beta_2 * v
+        belief = (1.0 - self.beta_2) * ops.square(gradient - m) + self.epsilon
+        if rows is None:
+            return decayed + belief
+        # TF Addons' sparse apply added the belief term on the gradient's rows only.
+        return with_rows(decayed, rows, take_rows(decayed + belief, rows))
 
-    def _rectified(self, m_corrected, v_corrected, sma, sma_inf):
+    def _use_adaptive(self, sma):
+        return super()._use_adaptive(sma) if self.rectify else True
+
+    def _rectification(self, sma, sma_inf, dtype):
         if self.rectify:
-            return super()._rectified(m_corrected, v_corrected, sma, sma_inf)
-        return m_corrected / (v_corrected + self.epsilon)
+            return super()._rectification(sma, sma_inf, dtype)
+        return ops.ones((), dtype=dtype)
 
     def get_config(self):
         return {**super().get_config(), "rectify": self.rectify}

@@ -13,6 +13,7 @@ from zoo.validation import (
     check_positive,
 )
 from zoo_optimizers._rate import learning_rate_of
+from zoo_optimizers._sparse import sparse_rows, take_rows, with_rows
 
 _ACTIVATIONS = ("sign", "tanh")
 
@@ -103,6 +104,15 @@ class Yogi(keras.optimizers.Optimizer):
 
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
+        # A sparse gradient (TensorFlow's IndexedSlices): the momentum decays on every
+        # row, the second moment and the variable move on the gradient's rows only
+        # (TF Addons' sparse apply). Zero elsewhere, the gradient leaves the second
+        # moment there as it is; the variable's other rows are restored below.
+        sparse = sparse_rows(gradient)
+        rows = None
+        if sparse is not None:
+            rows, values = sparse
+            gradient = ops.scatter(ops.expand_dims(rows, -1), values, ops.shape(variable))
         gradient = ops.cast(gradient, dtype)
         step = ops.cast(self.iterations + 1, dtype)
         beta1 = ops.convert_to_tensor(self.beta1, dtype=dtype)
@@ -120,16 +130,22 @@ class Yogi(keras.optimizers.Optimizer):
             direction = ops.sign(squared - v)
         else:
             direction = ops.tanh(10.0 * (squared - v))
-        self.assign(v, v + (1.0 - beta2) * direction * squared)
+        # In place (v + ...), as Keras' Adam: no copy of the sum before the assignment.
+        self.assign_add(v, (1.0 - beta2) * direction * squared)
         per_coordinate_lr = lr / (ops.sqrt(v) + self.epsilon)
-        updated = variable - per_coordinate_lr * m
         l1, l2 = self.l1_regularization_strength, self.l2_regularization_strength
+        if rows is None and l1 == 0 and l2 == 0:
+            self.assign_sub(variable, per_coordinate_lr * m)
+            return
+        updated = variable - per_coordinate_lr * m
         if l1 > 0:
             # The proximal step of l1 |w| + l2/2 w^2: shrink towards zero, then scale.
             shrunk = ops.maximum(ops.abs(updated) - l1 * per_coordinate_lr, 0.0)
             updated = ops.sign(updated) * shrunk / (1.0 + l2 * per_coordinate_lr)
         elif l2 > 0:
             updated = updated / (1.0 + l2 * per_coordinate_lr)
+        if rows is not None:
+            updated = with_rows(variable, rows, take_rows(updated, rows))
         self.assign(variable, updated)
 
     def get_config(self):

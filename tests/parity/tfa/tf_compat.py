@@ -21,7 +21,7 @@ import numpy as np
 float16, bfloat16, float32, float64 = "float16", "bfloat16", "float32", "float64"
 int32, int64 = "int32", "int64"
 dtypes = SimpleNamespace(
-    float16=float16, float32=float32, float64=float64, int32=int32, int64=int64
+    float16=float16, half=float16, float32=float32, float64=float64, int32=int32, int64=int64
 )
 
 
@@ -29,7 +29,12 @@ def constant(value: Any, dtype: Any = None, shape: Any = None) -> Any:
     """``tf.constant``: the value (reshaped to ``shape``) as a tensor of Keras' backend."""
     array = np.asarray(value)
     if shape is not None:
-        array = np.reshape(array, shape)
+        # A single value fills the shape, as in tf.constant(1.0, shape=[4, 2]).
+        array = (
+            np.full(shape, array.item(), dtype=array.dtype)
+            if array.size == 1
+            else np.reshape(array, shape)
+        )
     if dtype is not None:
         dtype = _keras.backend.standardize_dtype(dtype)
     elif array.dtype == np.float64:
@@ -62,9 +67,46 @@ def divide(x: Any, y: Any) -> Any:
     return _keras.ops.divide(x, y)
 
 
-#: ``tf.linalg.eig`` and ``tf.math.count_nonzero`` (the ESN cell's tests).
+def _reduce_sum(value: Any, axis: Any = None) -> Any:
+    return _keras.ops.sum(_keras.ops.convert_to_tensor(value), axis=axis)
+
+
+def _multiply(x: Any, y: Any) -> Any:
+    # A TensorFlow IndexedSlices (the conditional-gradient tests' sparse gradients) is
+    # made dense first, as tf.math.multiply did.
+    return _keras.ops.multiply(_keras.ops.convert_to_tensor(x), _keras.ops.convert_to_tensor(y))
+
+
+#: ``tf.linalg.eig`` and ``tf.math.count_nonzero`` (the ESN cell's tests), ``tf.math.reduce_sum``
+#: and ``tf.math.multiply`` (the conditional-gradient tests').
 linalg = SimpleNamespace(eig=_keras.ops.eig)
-math = SimpleNamespace(count_nonzero=_keras.ops.count_nonzero)
+math = SimpleNamespace(
+    count_nonzero=_keras.ops.count_nonzero, reduce_sum=_reduce_sum, multiply=_multiply
+)
+
+
+def zeros(shape: Any, dtype: Any = None) -> Any:
+    return _keras.ops.zeros(shape, dtype=dtype)
+
+
+def _embedding_lookup(params: Any, ids: Any) -> Any:
+    """``tf.nn.embedding_lookup``: the rows ``ids`` of ``params`` (a list of tensors is
+    their rows one after the other). On TensorFlow it is TensorFlow's, of the Keras
+    variables' own ``tf.Variable``, so that its gradient is sparse (``IndexedSlices``),
+    as the tests expect."""
+    listed = params if isinstance(params, list | tuple) else [params]
+    if _keras.backend.backend() == "tensorflow":
+        import tensorflow
+
+        unwrapped = [p.value if isinstance(p, _keras.Variable) else p for p in listed]
+        return tensorflow.nn.embedding_lookup(
+            unwrapped if isinstance(params, list | tuple) else unwrapped[0], ids
+        )
+    table = _keras.ops.concatenate([_keras.ops.convert_to_tensor(p) for p in listed], axis=0)
+    return _keras.ops.take(table, _keras.ops.convert_to_tensor(ids), axis=0)
+
+
+nn = SimpleNamespace(embedding_lookup=_embedding_lookup)
 
 
 def expand_dims(value: Any, axis: int) -> Any:
