@@ -16,7 +16,7 @@ from zoo.cli.console import console, errors, print_whole, shown
 from zoo.cli.console import table as make_table
 from zoo.cli.subprocesses import add_backend_option, current_backend, on_backend, without
 from zoo.cli.targets import registry as load_registry
-from zoo.cli.targets import resolve_targets, version
+from zoo.cli.targets import selected, version
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -146,17 +146,8 @@ def run(args: argparse.Namespace) -> int:
         errors.print("[red]--mode is for --models; the layer bench times every mode[/red]")
         return 2
     registry = load_registry()
-    targets = resolve_targets(registry, args.names)
-    if targets is None:
-        return 2
-    plugins, objects = targets
-    items = [
-        item
-        for item in registry.layers()
-        if not (plugins or objects) or item.plugin in plugins or item.name in objects
-    ]
-    if not items:
-        errors.print("[red]no layer to time[/red]")
+    items = selected(registry, "layer", args.names, "layer to time")
+    if items is None:
         return 2
     from rich.progress import Progress
 
@@ -168,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
     batches = tuple(args.batch or bench.BATCHES)
     output = _output(args)
     previous, versions = {}, {}
-    if (plugins or objects) and output.exists() and not args.replace:
+    if args.names and output.exists() and not args.replace:
         # Timing a few layers updates them in the file; the others keep their figures.
         record = records.read_record(output)
         kept = records.backend_records(record).get(backend, {})

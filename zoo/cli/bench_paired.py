@@ -8,33 +8,24 @@ import argparse
 from types import ModuleType
 from typing import Any
 
-from zoo.cli.console import console, errors, print_whole, shown
+from zoo.cli.console import console, print_whole, shown
 from zoo.cli.console import table as make_table
 from zoo.cli.targets import registry as load_registry
-from zoo.cli.targets import resolve_targets
+from zoo.cli.targets import selected
 
 
 def run(args: argparse.Namespace, kind: str, bench: ModuleType, output: Any, backend: str) -> int:
     from zoo import records
 
     registry = load_registry()
-    targets = resolve_targets(registry, args.names)
-    if targets is None:
-        return 2
-    plugins, objects = targets
-    items = [
-        item
-        for item in registry.all(kind)
-        if not (plugins or objects) or item.plugin in plugins or item.name in objects
-    ]
-    if not items:
-        errors.print(f"[red]no {kind} to time[/red]")
+    items = selected(registry, kind, args.names, f"{kind} to time")
+    if items is None:
         return 2
     with console.status(f"timing {len(items)} {bench.FIELD} beside {bench.TWIN} ({backend})"):
         timed = bench.bench_all(items, args.rounds or bench.ROUNDS)
     record = records.read_record(output)
     old = records.backend_records(record).get(backend, {})
-    if (plugins or objects) and not args.replace:
+    if args.names and not args.replace:
         # Timing a few updates them in the record; the others keep theirs.
         kept = old.get(bench.FIELD, {}).get("results", {})
         timed["results"] = dict(sorted({**kept, **timed["results"]}.items()))

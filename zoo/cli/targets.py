@@ -42,6 +42,24 @@ def resolve_targets(registry: Any, names: list[str]) -> tuple[list[str], list[st
     return plugins, objects
 
 
+def selected(registry: Any, kind: str, names: list[str], what: str) -> list[Any] | None:
+    """The registered objects of ``kind`` that ``names`` (plugins or objects; none: all)
+    select; None, after a message, if a name is unknown or nothing is selected."""
+    targets = resolve_targets(registry, names)
+    if targets is None:
+        return None
+    plugins, objects = targets
+    items = [
+        item
+        for item in registry.all(kind)
+        if not (plugins or objects) or item.plugin in plugins or item.name in objects
+    ]
+    if not items:
+        errors.print(f"[red]no {what}[/red]")
+        return None
+    return items
+
+
 def version(registry: Any, plugin: str) -> str | None:
     found: str | None = registry.plugins[plugin].version
     return found
