@@ -79,7 +79,7 @@ class HubLlama(keras.Model):
     """keras-hub's ``LlamaBackbone`` and the same vocabulary head as the zoo's."""
 
     def __init__(self, **kwargs: Any) -> None:
-        import keras_hub
+        import keras_hub  # type: ignore[import-untyped]  # (ships no type hints)
 
         super().__init__(**kwargs)
         self.backbone = keras_hub.models.LlamaBackbone(**HUB_CONFIG)
