@@ -97,3 +97,26 @@ def test_references_of_another_kind_stay_out_of_the_geometric_mean():
     summary = model_bench.summarize_run(rows, [mode])
     assert summary[f"geomean_{mode}_ratio"] == pytest.approx(0.9)
     assert summary[f"worst_{mode}_model"] == "llama/keras_hub"
+
+
+def test_the_models_page_shows_tokens_per_second_references_and_targets():
+    from zoo.docgen.models import models_page
+
+    mode = model_bench.bench.MODES[0]
+    timing = {"median_s": 0.5, "iqr_s": 0.01, "rounds": 5}
+    runs = [
+        {
+            "model": "decoding",
+            "variant": "uncached",
+            "mode": mode,
+            "batch": 1,
+            "zoo": {**timing, "tokens_per_s": 512.0},
+            "keras": {**timing, "median_s": 5.0, "tokens_per_s": 51.2},
+            "ratio": 0.1,
+        }
+    ]
+    summary = _spec("decoding/uncached").summary
+    part = {"modes": [mode], "models": {"decoding/uncached": summary}, "runs": runs}
+    page = models_page({"backends": {"jax": part}})["benchmarks/models.md"]
+    assert f"| decoding/uncached | {summary} | uncached decoding | 0.20 |" in page
+    assert f"| decoding | uncached | {mode} | 1 | 512 tokens | 51.2 tokens | **0.10** |" in page

@@ -96,7 +96,8 @@ def train_step(model: keras.Model, data: tuple[Any, ...]) -> Step:
     import jax
 
     fit_once(model, data)
-    data = tuple(jax.numpy.asarray(a) for a in data)
+    # Inputs may be nested (a dict of token ids and padding mask, as keras-hub takes).
+    data = keras.tree.map_structure(jax.numpy.asarray, tuple(data))
     variables = (
         model.trainable_variables,
         model.non_trainable_variables,
