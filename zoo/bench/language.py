@@ -119,11 +119,17 @@ def copy_to_backbone(ours: ZooLlama, backbone: Any) -> None:
     """The zoo Llama's weights into a keras-hub ``LlamaBackbone``, by keras-hub's paths
     (the mapping tests/parity/keras_hub/test_llama.py proves gives the same numbers)."""
     theirs = {w.path: w for w in backbone.weights}
-    theirs["token_embedding/embeddings"].assign(ours.token_embedding.embeddings)
+    theirs["token_embedding/embeddings"].assign(_value(ours.token_embedding.embeddings))
     for i, block in enumerate(ours.blocks):
         for path, weight in _block_paths(block).items():
-            theirs[f"transformer_layer_{i}/{path}"].assign(weight)
-    theirs["sequence_output_layernorm/scale"].assign(ours.final_norm.scale)
+            theirs[f"transformer_layer_{i}/{path}"].assign(_value(weight))
+    theirs["sequence_output_layernorm/scale"].assign(_value(ours.final_norm.scale))
+
+
+def _value(weight: Any) -> np.ndarray:
+    """A copy of ``weight``'s value: on JAX, assigning the variable itself would share its
+    array, which the other model's training step donates (deletes)."""
+    return np.array(ops.convert_to_numpy(weight))
 
 
 def _built_llama(registry: Registry) -> ZooLlama:
@@ -140,7 +146,7 @@ def _built_hub(ours: ZooLlama) -> HubLlama:
     # the optimizer keeps no state for it (it would get no gradient).
     model.backbone.token_embedding.reverse_embeddings.trainable = False
     copy_to_backbone(ours, model.backbone)
-    model.head.kernel.assign(ours.head.kernel)
+    model.head.kernel.assign(_value(ours.head.kernel))
     return model
 
 
@@ -265,7 +271,7 @@ def hub_generation(ours: ZooLlama, prompt: np.ndarray, mode: str) -> Step:
     backbone(_token_inputs(1, 4))
     copy_to_backbone(ours, backbone)
     # The untied output embedding is the head: (hidden, vocabulary), as our Dense kernel.
-    backbone.token_embedding.reverse_embeddings.assign(ours.head.kernel)
+    backbone.token_embedding.reverse_embeddings.assign(_value(ours.head.kernel))
     language_model = keras_hub.models.LlamaCausalLM(backbone=backbone, preprocessor=None)
     language_model.compile(sampler="greedy", jit_compile=mode in ("xla", "jit"))
     batch, length = prompt.shape
