@@ -78,7 +78,8 @@ def matmul_flops(layer: Any, x: Any) -> int:
 
 def train_step(model: keras.Model, data: tuple[Any, ...]) -> Step:
     fit_once(model, data)
-    data = tuple(keras.ops.convert_to_tensor(a) for a in data)
+    # Inputs may be nested (a dict of token ids and padding mask, as keras-hub takes).
+    data = keras.tree.map_structure(keras.ops.convert_to_tensor, tuple(data))
     return lambda: model.train_function([data])
 
 
