@@ -120,3 +120,4 @@ def test_the_models_page_shows_tokens_per_second_references_and_targets():
     page = models_page({"backends": {"jax": part}})["benchmarks/models.md"]
     assert f"| decoding/uncached | {summary} | uncached decoding | 0.20 |" in page
     assert f"| decoding | uncached | {mode} | 1 | 512 tokens | 51.2 tokens | **0.10** |" in page
+    assert "| zoo /s | reference /s | ratio | zoo peak memory | reference peak memory |" in page

@@ -142,7 +142,7 @@ def models_page(record: dict[str, Any]) -> dict[str, str]:
             table.append([key, text, reference, target])
         lines.append(_table(["model", "what", "reference", "target"], table))
     header = ["model", "variant", "mode", "batch", "zoo /s", "reference /s", "ratio"]
-    header += ["zoo peak memory", "Keras peak memory"]
+    header += ["zoo peak memory", "reference peak memory"]
     for backend, part in parts.items():
         machine = part.get("machine", {})
         versions = ", ".join(
