@@ -1,5 +1,6 @@
 """The models `zoo bench --models` times, each built twice: from zoo layers, looked up
-by their registered names, and from the Keras built-ins they mirror.
+by their registered names, and from the Keras built-ins they mirror; the language
+models (`zoo.bench.language`) beside keras-hub's, a dense MLP or uncached decoding.
 
 Nothing here names a family. The models need layers by their registered names;
 a model whose layers are not all installed is skipped with a message naming the

@@ -54,6 +54,7 @@ from zoo.bench.architectures import (  # noqa: F401  (the models' readers find t
     Parts,
     copy_weights,
     missing_layers,
+    missing_modules,
     select,
     skip_message,
 )
