@@ -121,3 +121,26 @@ def test_the_models_page_shows_tokens_per_second_references_and_targets():
     assert f"| decoding/uncached | {summary} | uncached decoding | 0.20 |" in page
     assert f"| decoding | uncached | {mode} | 1 | 512 tokens | 51.2 tokens | **0.10** |" in page
     assert "| zoo /s | reference /s | ratio | zoo peak memory | reference peak memory |" in page
+
+
+def test_without_keras_hub_the_command_skips_its_models_saying_so(monkeypatch, capsys, tmp_path):
+    from zoo import cli
+
+    # As if no module a model requires were installed (keras-hub is, in the checkout).
+    monkeypatch.setattr(language, "missing_modules", lambda modules: list(modules))
+    output = tmp_path / "models.json"
+    argv = ["bench", "--models", "llama", "decoding/keras_hub", "--output", str(output)]
+    assert cli.main(argv) == 2  # nothing left to time
+    err = " ".join(capsys.readouterr().err.split())
+    assert "llama/keras_hub skipped" in err and "decoding/keras_hub skipped" in err
+    assert "keras-hub, which is not installed" in err and "pip install keras-hub" in err
+
+
+def test_the_bench_does_not_import_keras_hub():
+    import subprocess
+    import sys
+
+    code = "import zoo.bench.models, zoo.docgen.models, sys; print('keras_hub' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
