@@ -40,9 +40,11 @@ def _models(key: str, batch: int) -> dict:
 
     (spec,) = model_bench.select([key])
     registry = zoo.get_registry()
-    missing = model_bench.missing_layers(spec, registry)
+    missing = model_bench.missing_layers(spec, registry) + model_bench.missing_modules(spec)
     if missing:
         return {"skip": model_bench.skip_message(spec, missing)}
+    if spec.decode is not None:
+        return {"registry": registry}  # decoding: each side's step is built in the test
     return dict(zip(model_bench.SIDES, model_bench.build_pair(spec, registry), strict=True))
 
 
@@ -57,8 +59,13 @@ def test_model(benchmark, key: str, side: str, batch: int) -> None:
     (spec,) = model_bench.select([key])
     mode = bench.MODES[0]
     model_bench.seam().fresh()
-    model_bench.compile_model(models[side], spec, mode)
-    step = model_bench.make_step(models[side], spec.data(batch))  # compiles: not timed
+    if spec.decode is not None:
+        step = spec.decode(models["registry"], mode, batch)[side]
+        step()  # traces and compiles: not timed
+    else:
+        assert spec.data is not None
+        model_bench.compile_model(models[side], spec, mode)
+        step = model_bench.make_step(models[side], spec.data(batch))  # compiles: not timed
     benchmark.group = f"{key} batch {batch}"
     benchmark.extra_info.update({"backend": current(), "mode": mode, "side": side, "batch": batch})
     benchmark(step)

@@ -1,5 +1,6 @@
 """The models `zoo bench --models` times, each built twice: from zoo layers, looked up
-by their registered names, and from the Keras built-ins they mirror.
+by their registered names, and from the Keras built-ins they mirror; the language
+models (`zoo.bench.language`) beside keras-hub's, a dense MLP or uncached decoding.
 
 Nothing here names a family. The models need layers by their registered names;
 a model whose layers are not all installed is skipped with a message naming the
@@ -16,6 +17,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from zoo.bench import language
 from zoo.bench.keras_side import KerasExampleVAE, KerasGRN, KerasLayerScale
 from zoo.registry import LayerEntry, Registry
 
@@ -267,6 +269,17 @@ class ModelSpec:
         data: ``data(batch)``, the inputs (and targets) of one step, numpy.
         loss: the compiled loss, or ``None`` for a model that brings its own.
         layer: the registered layer the variant is about (passed to ``build``).
+        pair: ``pair(registry)``, the two models (uncompiled, the same weights), for a
+            model whose reference is not built from twins on `Parts` (``build`` unused).
+        decode: ``decode(registry, mode, batch)``, the two sides' steps, each generating
+            ``tokens`` tokens per sample, for a decoding timing (no training step).
+        tokens: tokens each call of ``decode``'s steps generates per sample.
+        requires: modules it needs beyond the registered layers (keras-hub, a dev
+            dependency), skipped with a message where one is not installed.
+        reference: what the ``keras`` side is, for the tables.
+        target: the largest zoo / reference time ratio it aims at, if it has one.
+        in_summary: whether its ratio is one of the zoo-against-Keras ratios summarized
+            (not for a reference of another kind: a dense model, uncached decoding).
     """
 
     name: str
@@ -274,14 +287,25 @@ class ModelSpec:
     summary: str
     needs: tuple[str, ...]
     batches: tuple[int, ...]
-    build: Callable[[Parts, str], keras.Model]
-    data: Callable[[int], tuple[np.ndarray, ...]]
+    build: Callable[[Parts, str], keras.Model] | None
+    data: Callable[[int], tuple[Any, ...]] | None
     loss: Callable[[], Any] | None
     layer: str = ""
+    pair: Callable[[Registry], tuple[keras.Model, keras.Model]] | None = None
+    decode: Callable[[Registry, str, int], dict[str, Any]] | None = None
+    tokens: int = 0
+    requires: tuple[str, ...] = ()
+    reference: str = "Keras built-ins"
+    target: float | None = None
+    in_summary: bool = True
 
     @property
     def key(self) -> str:
         return f"{self.name}/{self.variant}"
+
+
+def _decoding(registry: Registry, mode: str, batch: int, reference: str) -> dict[str, Any]:
+    return language.decoding_steps(registry, mode, batch, reference)
 
 
 def _classification_loss() -> Any:
@@ -363,6 +387,89 @@ MODELS: tuple[ModelSpec, ...] = (
 )
 
 
+_LLAMA = (
+    f"Llama from TransformerDecoderBlock: {language.LAYERS} layers, hidden {language.HIDDEN}, "
+    f"{language.QUERY_HEADS} query heads, {language.KV_HEADS} key/value heads, vocabulary "
+    f"{language.VOCABULARY}"
+)
+_DECODING = (
+    f"{_LLAMA}: greedy decoding of {language.NEW_TOKENS} tokens after a "
+    f"{language.PROMPT}-token prompt with the blocks' caches (one compiled call per token)"
+)
+
+LANGUAGE_MODELS: tuple[ModelSpec, ...] = (
+    ModelSpec(
+        "llama",
+        "keras_hub",
+        f"{_LLAMA}, sequence {language.SEQUENCE}, beside keras-hub's LlamaBackbone with the "
+        "same weights (and the same untied head)",
+        ("TransformerDecoderBlock",),
+        (8, 32),
+        None,
+        language.llama_data,
+        _classification_loss,
+        "TransformerDecoderBlock",
+        pair=language.llama_pair,
+        requires=(language.KERAS_HUB,),
+        reference="keras-hub",
+        target=1.0,
+    ),
+    ModelSpec(
+        "decoding",
+        "uncached",
+        f"{_DECODING}, beside the same model recomputing the whole prefix for each token",
+        ("TransformerDecoderBlock",),
+        (1,),
+        None,
+        None,
+        None,
+        "TransformerDecoderBlock",
+        decode=functools.partial(_decoding, reference="uncached"),
+        tokens=language.NEW_TOKENS,
+        reference="uncached decoding",
+        target=0.2,
+        in_summary=False,
+    ),
+    ModelSpec(
+        "decoding",
+        "keras_hub",
+        f"{_DECODING}, beside keras-hub's LlamaCausalLM.generate (greedy, its compiled loop) "
+        "with the same weights",
+        ("TransformerDecoderBlock",),
+        (1,),
+        None,
+        None,
+        None,
+        "TransformerDecoderBlock",
+        decode=functools.partial(_decoding, reference="keras_hub"),
+        tokens=language.NEW_TOKENS,
+        requires=(language.KERAS_HUB,),
+        reference="keras-hub generate",
+        in_summary=False,
+    ),
+    ModelSpec(
+        "moe",
+        "top2",
+        f"a residual feed-forward block on {language.TOKENS} tokens of {language.WIDTH}: "
+        f"MixtureOfExperts ({language.EXPERTS} experts of {language.EXPERT_HIDDEN}, top "
+        f"{language.TOP_K}) beside a dense GatedMLP of {language.TOP_K * language.EXPERT_HIDDEN} "
+        "(the same active parameters)",
+        ("MixtureOfExperts", "GatedMLP"),
+        (8, 32),
+        None,
+        language.feed_forward_data,
+        _classification_loss,
+        "MixtureOfExperts",
+        pair=language.feed_forward_pair,
+        reference="dense GatedMLP",
+        target=1.5,
+        in_summary=False,
+    ),
+)
+
+MODELS = MODELS + LANGUAGE_MODELS
+
+
 def select(names: Iterable[str] = ()) -> list[ModelSpec]:
     """The models named (by name, ``name/variant``), every model if none; a ``ValueError``
     naming the unknown ones and the known ones."""
@@ -385,7 +492,19 @@ def missing_layers(spec: ModelSpec, registry: Registry) -> list[str]:
     return [name for name in spec.needs if name not in registered]
 
 
+def missing_modules(spec: ModelSpec) -> list[str]:
+    """The modules ``spec`` needs beyond its layers that are not installed."""
+    return language.missing_modules(spec.requires)
+
+
 def skip_message(spec: ModelSpec, missing: list[str]) -> str:
+    modules = set(language.missing_modules(spec.requires))
+    if modules and set(missing) <= modules:
+        names = ", ".join(name.replace("_", "-") for name in missing)
+        return (
+            f"{spec.key} skipped: it times the zoo against {names}, which is not installed "
+            f"(a dev dependency of the zoo's checkout, no plugin's: pip install {names})"
+        )
     layers = ", ".join(missing)
     return (
         f"{spec.key} skipped: it is built from {layers}, which no installed plugin "

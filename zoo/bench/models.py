@@ -54,6 +54,7 @@ from zoo.bench.architectures import (  # noqa: F401  (the models' readers find t
     Parts,
     copy_weights,
     missing_layers,
+    missing_modules,
     select,
     skip_message,
 )
@@ -73,6 +74,9 @@ ROUND_SECONDS = 0.05
 def build_pair(spec: ModelSpec, registry: Registry) -> tuple[keras.Model, keras.Model]:
     """The zoo model and the Keras model of ``spec``, the Keras one with the zoo one's
     weights (not compiled)."""
+    if spec.pair is not None:
+        return spec.pair(registry)
+    assert spec.build is not None, f"{spec.key}: neither build nor pair"
     keras.utils.set_random_seed(SEED)
     sides = {side: Parts(registry, side) for side in SIDES}
     models = {side: spec.build(parts, spec.layer) for side, parts in sides.items()}
@@ -152,6 +156,9 @@ def _time_pair(
     spec: ModelSpec, registry: Registry, mode: str, batch: int, rounds: int
 ) -> dict[str, Any]:
     seam().fresh()
+    if spec.decode is not None:
+        return _time_decoding(spec, registry, mode, batch, rounds)
+    assert spec.data is not None, f"{spec.key}: no data"
     models = dict(zip(SIDES, build_pair(spec, registry), strict=True))
     data = spec.data(batch)
     steps, found = {}, {}
@@ -175,13 +182,35 @@ def _time_pair(
     return result
 
 
+def _time_decoding(
+    spec: ModelSpec, registry: Registry, mode: str, batch: int, rounds: int
+) -> dict[str, Any]:
+    """Both sides' decoding in alternating rounds, after one call each (which traces and
+    compiles); tokens per second counts the tokens generated in every sample."""
+    assert spec.decode is not None
+    steps = spec.decode(registry, mode, batch)
+    for step in steps.values():
+        step()
+    samples = bench.time_alternating(steps, rounds, ROUND_SECONDS, warmup=0)
+    result: dict[str, Any] = {}
+    for side in SIDES:
+        summary = bench.summarize(samples[side])
+        result[side] = {**summary, "tokens_per_s": batch * spec.tokens / summary["median_s"]}
+    result["ratio"] = bench.paired_ratio(samples["zoo"], samples["keras"])
+    return result
+
+
 def summarize_run(rows: list[dict[str, Any]], modes: Iterable[str]) -> dict[str, Any]:
     """Per mode: the geometric mean and the largest zoo/Keras ratio over the models, each
-    at its largest batch timed."""
+    at its largest batch timed (the models timed against a reference of another kind, a
+    dense model or uncached decoding, are left out: their ratio says something else)."""
+    apart = {spec.key for spec in MODELS if not spec.in_summary}
     summary: dict[str, Any] = {}
     for mode in modes:
         largest: dict[str, dict[str, Any]] = {}
         for row in rows:
+            if f"{row['model']}/{row['variant']}" in apart:
+                continue
             if row["mode"] == mode and row.get("ratio"):
                 key = f"{row['model']}/{row['variant']}"
                 if key not in largest or row["batch"] > largest[key]["batch"]:

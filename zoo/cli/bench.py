@@ -36,14 +36,15 @@ def add_parser(commands: Any) -> None:
         metavar="NAME",
         help="plugins or layer names (default: every layer; with --optimizers or --losses, "
         "their names); with --models, models "
-        "(resnet, se_resnet, convnext, transformer, vae) or model/variant",
+        "(resnet, se_resnet, convnext, transformer, vae, llama, decoding, moe) or model/variant",
     )
     parser.add_argument(
         "--models",
         action="store_true",
         help="time one training step of whole models (ResNets, a ConvNeXt-style network, a "
-        "transformer encoder, a VAE) built from zoo layers against the same models from "
-        "Keras built-ins",
+        "transformer encoder, a VAE, a Llama) built from zoo layers against the same models "
+        "from Keras built-ins (the Llama: keras-hub's), a mixture of experts against a dense "
+        "MLP, and cached decoding against uncached",
     )
     parser.add_argument(
         "--optimizers",
@@ -234,6 +235,7 @@ def _bench_models(args: argparse.Namespace) -> int:
     skipped = {}
     for spec in specs:
         missing = architectures.missing_layers(spec, registry)
+        missing += architectures.missing_modules(spec)
         if missing:
             skipped[spec.key] = architectures.skip_message(spec, missing)
             errors.print(f"[yellow]{skipped[spec.key]}[/yellow]", highlight=False)
@@ -308,13 +310,14 @@ def _models_table(backend: str, rows: list[dict[str, Any]]) -> Table:
 
     table = make_table(
         title=f"{backend}: one training step (forward, backward, optimizer), the model "
-        "from zoo layers against the same model from Keras built-ins; ratio = zoo / Keras "
-        "step time",
+        "from zoo layers against its reference (the same model from Keras built-ins or "
+        "keras-hub, a dense MLP; decoding: tokens/s, cached against uncached or keras-hub's "
+        "generate); ratio = zoo / reference time",
         box=SIMPLE_HEAD,
         pad_edge=False,
         collapse_padding=True,
     )
-    columns = ("model", "variant", "mode", "batch", "zoo steps/s", "Keras steps/s", "ratio")
+    columns = ("model", "variant", "mode", "batch", "zoo /s", "reference /s", "ratio")
     for column in columns:
         table.add_column(column, justify="left" if column in columns[:3] else "right")
     for row in rows:
@@ -325,11 +328,18 @@ def _models_table(backend: str, rows: list[dict[str, Any]]) -> Table:
         table.add_row(
             *cells,
             str(row["batch"]),
-            f"{row['zoo']['steps_per_s']:.3g}",
-            f"{row['keras']['steps_per_s']:.3g}",
+            _rate(row["zoo"]),
+            _rate(row["keras"]),
             _ratio_cell(row["ratio"]),
         )
     return table
+
+
+def _rate(timing: dict[str, Any]) -> str:
+    """Training steps per second, or tokens per second for a decoding run."""
+    if "tokens_per_s" in timing:
+        return f"{timing['tokens_per_s']:.3g} tok"
+    return f"{timing['steps_per_s']:.3g}"
 
 
 def _bench_table(

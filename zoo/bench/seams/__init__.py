@@ -15,6 +15,9 @@ every module with the same functions:
 - ``peak_memory(step)``: peak device bytes over two calls of ``step``, ``None`` where
   the device does not report it (CPUs);
 - ``fresh()``: drop compiled code from earlier steps before compiling new ones.
+- ``inference(fn, layer, mode)``: ``fn``, a call of ``layer``'s, compiled for
+  inference in ``mode`` (decoding one token per call);
+- ``wait(value)``: ``value`` once computed (JAX dispatches asynchronously).
 
 Each module imports its framework when a function is called, so a process imports
 only the framework it runs on. The helpers below are shared by them.

@@ -96,7 +96,8 @@ def train_step(model: keras.Model, data: tuple[Any, ...]) -> Step:
     import jax
 
     fit_once(model, data)
-    data = tuple(jax.numpy.asarray(a) for a in data)
+    # Inputs may be nested (a dict of token ids and padding mask, as keras-hub takes).
+    data = keras.tree.map_structure(jax.numpy.asarray, tuple(data))
     variables = (
         model.trainable_variables,
         model.non_trainable_variables,
@@ -149,3 +150,25 @@ def peak_memory(step: Step) -> int | None:
 
 def fresh() -> None:
     return None
+
+
+def inference(fn: Any, layer: Any, mode: str) -> Any:
+    """``fn`` (a call of ``layer``'s) jitted, ``layer``'s variables passed in as values
+    (not baked into the compiled code as constants), as Keras' JAX predict runs it."""
+    import jax
+
+    variables = list(layer.variables)
+    values = [v.value for v in variables]
+
+    @jax.jit  # type: ignore[untyped-decorator]
+    def run(values: list[Any], *args: Any) -> Any:
+        with keras.StatelessScope(state_mapping=list(zip(variables, values, strict=True))):
+            return fn(*args)
+
+    return lambda *args: run(values, *args)
+
+
+def wait(value: Any) -> Any:
+    import jax
+
+    return jax.block_until_ready(value)

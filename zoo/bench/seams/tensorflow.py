@@ -97,3 +97,15 @@ def peak_memory(step: Step) -> int | None:
 
 def fresh() -> None:
     return None
+
+
+def inference(fn: Any, layer: Any, mode: str) -> Any:
+    """``fn`` (a call of ``layer``'s) as a `tf.function` (with XLA in the ``xla`` mode),
+    one trace for inputs whose lengths change from call to call."""
+    import tensorflow as tf
+
+    return tf.function(fn, jit_compile=mode == "xla", reduce_retracing=True)
+
+
+def wait(value: Any) -> Any:
+    return value  # a tf.function's result is ready when it returns

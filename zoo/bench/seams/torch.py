@@ -78,7 +78,8 @@ def matmul_flops(layer: Any, x: Any) -> int:
 
 def train_step(model: keras.Model, data: tuple[Any, ...]) -> Step:
     fit_once(model, data)
-    data = tuple(keras.ops.convert_to_tensor(a) for a in data)
+    # Inputs may be nested (a dict of token ids and padding mask, as keras-hub takes).
+    data = keras.tree.map_structure(keras.ops.convert_to_tensor, tuple(data))
     return lambda: model.train_function([data])
 
 
@@ -122,3 +123,21 @@ def fresh() -> None:
     # Compiled code of earlier sizes and layers (or models) is dropped: kept, it would
     # count against dynamo's recompile limit, past which it silently runs eagerly.
     torch.compiler.reset()
+
+
+def inference(fn: Any, layer: Any, mode: str) -> Any:
+    """``fn`` (a call of ``layer``'s) without autograd, eager or (``compiled``)
+    `torch.compile`d, shapes that change from call to call made dynamic."""
+    import torch
+
+    call = torch.compile(fn, dynamic=None) if mode == "compiled" else fn
+
+    def run(*args: Any) -> Any:
+        with torch.no_grad():
+            return call(*args)
+
+    return run
+
+
+def wait(value: Any) -> Any:
+    return value  # eager on a CPU: done when it returns
