@@ -75,6 +75,30 @@ def test_sparsemax_is_exact_for_large_logits():
     np.testing.assert_allclose(numpy_of(Sparsemax()(z)).sum(), 1.0, atol=1e-6)
 
 
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_sparsemax_of_undefined_rows_is_nan_and_leaves_the_others(jit_compile):
+    # A row with +inf, only -inf, or a NaN has no projection: NaN there (TF Addons'
+    # sparsemax, and softmax), not zeros; -inf beside finite logits is just a zero.
+    inf, nan = np.inf, np.nan
+    z = np.array(
+        [
+            [0, inf, 0],
+            [-inf, -inf, -inf],
+            [0, nan, 1],
+            [-inf, inf, 0],
+            [0, -inf, 0],
+            [0.1, 0.2, 0.3],
+        ],
+        dtype="float32",
+    )
+    model = keras.Sequential([keras.Input((3,)), Sparsemax()])
+    model.compile(jit_compile=jit_compile)
+    out = model.predict(z, verbose=0)
+    assert np.isnan(out[:4]).all()
+    np.testing.assert_allclose(out[4], [0.5, 0.0, 0.5], atol=1e-6)
+    np.testing.assert_allclose(out[5], simplex_projection(z[5:])[0], atol=1e-6)
+
+
 def test_sparsemax_gradient_matches_finite_differences_and_the_jacobian():
     z = np.array([[0.1, 0.2, 0.3, -1.0, 0.25], [2.0, -0.5, 1.9, 0.0, 1.2]], dtype="float32")
     projection = rng.normal(size=z.shape).astype("float32")

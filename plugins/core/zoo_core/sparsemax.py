@@ -23,7 +23,9 @@ def sparsemax(logits: Any, axis: int = -1) -> Any:
         axis: The axis to project along.
 
     Returns:
-        A tensor of the shape and dtype of `logits`, non-negative, summing to 1 along `axis`.
+        A tensor of the shape and dtype of `logits`, non-negative, summing to 1 along `axis`;
+        NaN along `axis` where the projection is undefined (a NaN or a +inf logit there,
+        or only -inf ones), as TF Addons' sparsemax.
     """
     dtype = keras.backend.standardize_dtype(logits.dtype)
     # float16 cumulative sums lose the threshold; the projection is computed in float32.
@@ -31,7 +33,15 @@ def sparsemax(logits: Any, axis: int = -1) -> Any:
     z = ops.moveaxis(ops.cast(logits, work), axis, -1)
     # The projection commutes with a shift; shifting by the maximum keeps the cumulative
     # sums small, so the threshold does not cancel catastrophically for large logits.
-    z = z - ops.stop_gradient(ops.max(z, axis=-1, keepdims=True))
+    peak = ops.stop_gradient(ops.max(z, axis=-1, keepdims=True))
+    # A row with a +inf logit, or only -inf ones, or a NaN has no projection (the
+    # threshold would be inf - inf): its output is NaN, as softmax's and TF Addons'
+    # sparsemax's, not a row of zeros that is no distribution. Without branching, so
+    # it compiles; the other rows are untouched.
+    undefined = ops.logical_or(
+        ops.logical_not(ops.isfinite(peak)), ops.isnan(ops.sum(z, axis=-1, keepdims=True))
+    )
+    z = z - peak
     descending = ops.flip(ops.sort(z, axis=-1), axis=-1)
     rank = ops.cast(ops.arange(1, ops.shape(z)[-1] + 1), work)
     # Entry k of the sorted logits is in the support iff 1 + k z_(k) > z_(1) + ... + z_(k)
@@ -48,6 +58,7 @@ def sparsemax(logits: Any, axis: int = -1) -> Any:
     count = ops.sum(ops.cast(support, work), axis=-1, keepdims=True)
     threshold = (ops.sum(ops.where(support, z, 0.0), axis=-1, keepdims=True) - 1.0) / count
     outputs = ops.where(support, z - threshold, 0.0)
+    outputs = ops.where(undefined, float("nan"), outputs)
     return ops.cast(ops.moveaxis(outputs, -1, axis), dtype)
 
 

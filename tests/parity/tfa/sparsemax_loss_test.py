@@ -186,12 +186,6 @@ def test_sparsemax_loss_of_nan(dtype):
     np.testing.assert_equal(np.asanyarray([np.nan, np.nan, np.nan]), tf_loss_nan)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="zoo: a known bug, not a deliberate difference (DIFFERENCES.md): with +inf "
-    "logits the zoo's loss is 0.5 or -inf where TF Addons gives NaN, and a row of only "
-    "-inf logits gives +inf",
-)
 @pytest.mark.parametrize("dtype", DTYPES)  # zoo: float64 on TensorFlow only
 def test_sparsemax_loss_of_inf(dtype):
     """check sparsemax-loss is infinity safe."""
