@@ -84,6 +84,11 @@ def layer_page(page: sections.Page) -> None:
         for w in obj.weights
     ]
     page.lines.append(f"## Weights on input shape `{tuple(entry.input_shape)}`\n")
+    if entry.rnn_cell:
+        page.lines.append(
+            "A recurrent cell: checked, timed and shown here inside "
+            "`keras.layers.RNN(cell, return_sequences=True)`, whose weights are the cell's.\n"
+        )
     if rows:
         page.lines.append(table(["name", "shape", "dtype", "trainable"], rows))
     else:
