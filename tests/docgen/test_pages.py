@@ -117,6 +117,18 @@ def test_layer_pages_show_weights_output_costs_and_support(pages):
     assert "measured largest difference" in page
 
 
+def test_a_cell_page_shows_the_cell_in_its_rnn_and_the_twin_it_is_with_its_norms_off(pages):
+    page = pages["reference/sequence/LayerNormLSTMCell.md"]
+    output = page.split("Output, from running the snippet")[1].split("```text\n")[1]
+    assert output.startswith("(3, 5, 4) (3, 4) (3, 4)")
+    assert "inside `keras.layers.RNN(cell, return_sequences=True)`" in page
+    assert "/kernel | (3, 16) | float32 | yes |" in page  # the cell's weights, 3 features in
+    assert "`keras.layers.LSTMCell`, with `use_layer_norm=False`: same weights" in page
+    # The cell's own config, not the RNN's around it.
+    config = page.split("## Config")[1]
+    assert '"use_layer_norm": true' in config and '"return_sequences"' not in config
+
+
 def test_loss_pages_show_the_example_batch_beside_the_numpy_reference(pages):
     page = pages["reference/losses/TripletSemiHardLoss.md"]
     assert "*loss* · family" in page and "## On its example batch" in page

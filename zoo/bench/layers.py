@@ -104,7 +104,7 @@ def build_pair(entry: LayerEntry) -> tuple[Any, Any | None]:
     layer(x)
     if entry.twin is None:
         return layer, None
-    twin = entry.twin.build(entry.make_config())
+    twin = entry.make_twin(entry.make_config())
     twin(x)
     # Timing needs equal shapes; equal weights too where they copy across.
     with contextlib.suppress(Exception):

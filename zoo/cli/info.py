@@ -51,7 +51,11 @@ def run(args: argparse.Namespace) -> int:
         console.print(weights)
     import keras
 
-    config = keras.saving.serialize_keras_object(obj.get_config())
+    # The registered object's config: a cell's, not the RNN's it is called in.
+    from zoo.registry import LayerEntry
+
+    held = entry.held(obj) if isinstance(entry, LayerEntry) else obj
+    config = keras.saving.serialize_keras_object(held.get_config())
     console.print("[bold]Config[/bold]")
     console.print_json(json.dumps(config, default=str))
     return 0

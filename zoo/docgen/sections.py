@@ -109,8 +109,10 @@ def twin(page: Page, gap: float | None = None) -> None:
         measured = f"; measured largest difference on the example input: {gap:.3g}" if gap else ""
         if gap == 0.0:
             measured = "; measured largest difference on the example input: 0 (identical)"
+        overrides = ", ".join(f"{k}={v!r}" for k, v in entry.twin.overrides.items())
         page.lines.append(
-            f"`{entry.twin.name}`: same weights and inputs give outputs within "
+            f"`{entry.twin.name}`{f', with `{overrides}`' if overrides else ''}: "
+            "same weights and inputs give outputs within "
             f"atol {entry.twin.atol:g}, rtol {entry.twin.rtol:g}{measured}.\n"
         )
         page.lines += parity_section(page.item.name)

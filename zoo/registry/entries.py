@@ -68,6 +68,13 @@ class Twin:
             on purpose, each with the reason a user migrating from the twin
             would read (e.g. Dense's ``lora_rank`` on a teaching layer);
             the kit fails on any other twin argument the zoo class lacks.
+        overrides: overrides of the example config under which the zoo object
+            computes what the twin computes, where the example goes beyond the
+            twin (e.g. ``{"use_layer_norm": False}`` for a cell that adds a
+            norm to its Keras twin's): the checks and the page that compare
+            numbers build the zoo object and the twin from the config so
+            overridden (``Entry.twin_config``); every other check still runs
+            on the example config itself.
     """
 
     name: str
@@ -79,6 +86,7 @@ class Twin:
     rtol: float = 1e-5
     in_training: bool = True
     left_out: Mapping[str, str] = field(default_factory=dict)
+    overrides: Config = field(default_factory=dict)
 
 
 def _docstring_summary(obj: Any) -> str:
@@ -151,9 +159,15 @@ class Entry:
         config = self.config() if callable(self.config) else self.config
         return copy.deepcopy(dict(config))
 
-    def make(self) -> Any:
-        """A new instance built from the example config."""
-        return self.cls(**self.make_config())
+    def make(self, **overrides: Any) -> Any:
+        """A new instance built from the example config (with ``overrides`` of it)."""
+        return self.cls(**{**self.make_config(), **overrides})
+
+    def twin_config(self) -> dict[str, Any]:
+        """The example config with the twin's ``overrides``: what the object and its twin
+        are built from where their numbers are compared."""
+        overrides = self.twin.overrides if self.twin is not None else {}
+        return {**self.make_config(), **copy.deepcopy(dict(overrides))}
 
 
 @dataclass(frozen=True)
@@ -234,6 +248,14 @@ class LayerEntry(Entry):
             dimension, e.g. ``{"kernel": (None, "model")}``. ``zoo.layout_map``
             builds a model's ``LayoutMap`` from these hints, and the
             ``model_parallel`` check trains the layer sharded so (JAX).
+        rnn_cell: whether the class is a recurrent cell (``call(inputs,
+            states)`` one step at a time, with a ``state_size``), used inside
+            ``keras.layers.RNN``. The checks, the bench and the page then call
+            ``keras.layers.RNN(cell, return_sequences=True)``, whose weights
+            are the cell's, on the example input ``(batch, steps, features)``
+            (``make`` returns that layer, ``as_layer`` wraps a cell so, ``held``
+            finds the cell again); the config checks and the page's config
+            read the cell itself, and a twin is a Keras cell, wrapped alike.
     """
 
     input_shape: Shape = (4, 8)
@@ -259,6 +281,7 @@ class LayerEntry(Entry):
     layout: Mapping[str, tuple[str | None, ...]] = field(default_factory=dict)
     # At the end (added in 0.2.0): an entry built with positional arguments keeps its meaning.
     input_gradient: bool = True
+    rnn_cell: bool = False
 
     def _check_values(self) -> None:
         super()._check_values()
@@ -285,6 +308,32 @@ class LayerEntry(Entry):
         unknown = sorted(set(self.rejects) - set(WRONG_INPUTS))
         if unknown:
             self._refuse("rejects", self.rejects, f"some of {WRONG_INPUTS} ({unknown} unknown)")
+
+    def as_layer(self, obj: Any) -> Any:
+        """The layer that calls ``obj`` (an instance of the class, or of its twin) on the
+        example input: ``obj`` itself, or for an ``rnn_cell`` the RNN around it."""
+        if not self.rnn_cell:
+            return obj
+        import keras  # here: reading the registry must not import Keras
+
+        return keras.layers.RNN(obj, return_sequences=True)
+
+    def held(self, layer: Any) -> Any:
+        """The instance of the class inside a layer ``as_layer`` made (the cell of an RNN)."""
+        return layer.cell if self.rnn_cell else layer
+
+    def make(self, **overrides: Any) -> Any:
+        """A new layer to call on the example input, built from the example config (with
+        ``overrides``): an instance of the class, or for an ``rnn_cell`` the RNN around one."""
+        return self.as_layer(super().make(**overrides))
+
+    def make_twin(self, config: Config | None = None) -> Any:
+        """The twin built from ``config`` (by default ``twin_config()``), to call as
+        ``make()``'s layer is called (an ``rnn_cell``'s twin in an RNN too)."""
+        if self.twin is None:
+            raise ValueError(f"{self.name} has no twin to build")
+        built = self.twin.build(dict(config if config is not None else self.twin_config()))
+        return self.as_layer(built)
 
     @property
     def integer_input(self) -> bool:

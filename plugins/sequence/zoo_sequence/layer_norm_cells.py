@@ -12,7 +12,13 @@ from typing import Any
 import keras
 from keras import ops
 
-from zoo.validation import check_bool, check_positive, check_positive_int
+from zoo.validation import (
+    check_bool,
+    check_fraction,
+    check_positive,
+    check_positive_int,
+    check_seed,
+)
 from zoo_sequence._layer_norm_cell import ProjectionNorms, dropped, norm_layer, twin_arguments
 
 
@@ -51,7 +57,9 @@ class LayerNormLSTMCell(ProjectionNorms, keras.layers.LSTMCell):
         norm_epsilon: Positive float added to the variances.
         use_layer_norm: Whether to normalize at all (a zoo addition; `False`
             gives `keras.layers.LSTMCell`).
-        **kwargs: Keras' `LSTMCell` arguments (`seed`, `name`, `dtype`, ...).
+        seed: Optional integer seed of the dropout masks (the state of its
+            `keras.random.SeedGenerator` starts from it).
+        **kwargs: Keras' `LSTMCell` arguments (`name`, `dtype`, ...).
 
     Input shape:
         `(batch_size, features)` per step, states `[(batch_size, units)] * 2`;
@@ -98,10 +106,15 @@ class LayerNormLSTMCell(ProjectionNorms, keras.layers.LSTMCell):
         norm_beta_initializer: Any = "zeros",
         norm_epsilon: float = 1e-3,
         use_layer_norm: bool = True,
+        seed: int | None = None,
         **kwargs: Any,
     ) -> None:
         check_positive_int("units", units)
         use_bias = check_bool("use_bias", use_bias)
+        # Keras' cells clip a rate outside [0, 1] (or fail on text) silently.
+        check_fraction("dropout", dropout)
+        check_fraction("recurrent_dropout", recurrent_dropout)
+        seed = check_seed("seed", seed)
         super().__init__(**twin_arguments(keras.layers.LSTMCell, locals()))
         self._set_norms(
             ("kernel_norm", "recurrent_norm", "state_norm"),
@@ -169,7 +182,9 @@ class LayerNormSimpleRNNCell(keras.layers.SimpleRNNCell):
         recurrent_dropout: Fraction of the previous output to drop.
         use_layer_norm: Whether to normalize at all (a zoo addition; `False`
             gives `keras.layers.SimpleRNNCell`).
-        **kwargs: Keras' `SimpleRNNCell` arguments (`seed`, `name`, `dtype`, ...).
+        seed: Optional integer seed of the dropout masks (the state of its
+            `keras.random.SeedGenerator` starts from it).
+        **kwargs: Keras' `SimpleRNNCell` arguments (`name`, `dtype`, ...).
 
     Input shape:
         `(batch_size, features)` per step, state `(batch_size, units)`; in
@@ -215,10 +230,15 @@ class LayerNormSimpleRNNCell(keras.layers.SimpleRNNCell):
         dropout: float = 0.0,
         recurrent_dropout: float = 0.0,
         use_layer_norm: bool = True,
+        seed: int | None = None,
         **kwargs: Any,
     ) -> None:
         check_positive_int("units", units)
         use_bias = check_bool("use_bias", use_bias)
+        # Keras' cells clip a rate outside [0, 1] (or fail on text) silently.
+        check_fraction("dropout", dropout)
+        check_fraction("recurrent_dropout", recurrent_dropout)
+        seed = check_seed("seed", seed)
         super().__init__(**twin_arguments(keras.layers.SimpleRNNCell, locals()))
         self.layernorm_epsilon = check_positive("layernorm_epsilon", layernorm_epsilon)
         self.gamma_initializer = keras.initializers.get(gamma_initializer)

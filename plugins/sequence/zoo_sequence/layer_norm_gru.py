@@ -8,7 +8,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from zoo.validation import check_bool, check_positive_int
+from zoo.validation import check_bool, check_fraction, check_positive_int, check_seed
 from zoo_sequence._layer_norm_cell import ProjectionNorms, dropped, twin_arguments
 
 #: The four norms: the input and the recurrent projections, each for the two gates
@@ -60,7 +60,9 @@ class LayerNormGRUCell(ProjectionNorms, keras.layers.GRUCell):
         norm_epsilon: Positive float added to the variances.
         use_layer_norm: Whether to normalize at all (`False` gives
             `keras.layers.GRUCell`).
-        **kwargs: Keras' `GRUCell` arguments (`seed`, `name`, `dtype`, ...).
+        seed: Optional integer seed of the dropout masks (the state of its
+            `keras.random.SeedGenerator` starts from it).
+        **kwargs: Keras' `GRUCell` arguments (`name`, `dtype`, ...).
 
     Input shape:
         `(batch_size, features)` per step, state `(batch_size, units)`; in
@@ -107,10 +109,15 @@ class LayerNormGRUCell(ProjectionNorms, keras.layers.GRUCell):
         norm_beta_initializer: Any = "zeros",
         norm_epsilon: float = 1e-3,
         use_layer_norm: bool = True,
+        seed: int | None = None,
         **kwargs: Any,
     ) -> None:
         check_positive_int("units", units)
         use_bias = check_bool("use_bias", use_bias)
+        # Keras' cells clip a rate outside [0, 1] (or fail on text) silently.
+        check_fraction("dropout", dropout)
+        check_fraction("recurrent_dropout", recurrent_dropout)
+        seed = check_seed("seed", seed)
         reset_after = check_bool("reset_after", reset_after)
         super().__init__(**twin_arguments(keras.layers.GRUCell, locals()))
         self._set_norms(

@@ -2,8 +2,58 @@
 
 from __future__ import annotations
 
+import inspect
+from typing import Any
+
+import keras
+
 import zoo
-from zoo_sequence import CRF, ESN
+from zoo_sequence import (
+    CRF,
+    ESN,
+    ESNCell,
+    LayerNormGRUCell,
+    LayerNormLSTMCell,
+    LayerNormSimpleRNNCell,
+)
+
+#: A cell's example: four units over six steps of three features, every step's output
+#: (the kit calls a cell inside keras.layers.RNN(cell, return_sequences=True)). The
+#: entries seed their cells: an unseeded SeedGenerator starts from a random state that a
+#: .keras file does not bring back (Keras' own cells and Dropout alike), so a loaded
+#: model would not draw the original's dropout masks.
+_CELL: dict[str, Any] = {
+    "rnn_cell": True,
+    "input_shape": (4, 6, 3),
+    "output_shape": (4, 6, 4),
+}
+
+
+def _keras_cell(name: str) -> zoo.Twin:
+    """Keras' cell ``name``, the twin of a layer-normalized cell with its norms off: it
+    takes the config's arguments it knows (the norms' are the zoo cell's own)."""
+    cls = getattr(keras.layers, name)
+    accepted = inspect.signature(cls.__init__).parameters
+
+    def build(config: dict[str, Any]) -> Any:
+        return cls(**{key: value for key, value in config.items() if key in accepted})
+
+    return zoo.Twin(f"keras.layers.{name}", build, overrides={"use_layer_norm": False})
+
+
+def _layer_norm_cell_space(epsilon: str) -> dict[str, Any]:
+    """The config space the three layer-normalized cells share (``epsilon``: the name of
+    their norm's epsilon)."""
+    return {
+        "units": (1, 8),
+        "use_bias": [True, False],
+        "use_layer_norm": [True, False],
+        epsilon: (1e-5, 0.1),
+        "activation": ["tanh", "relu"],
+        "dropout": [0.0, 0.3],
+        "recurrent_dropout": [0.0, 0.3],
+    }
+
 
 ZOO_PLUGIN_API = 1
 
@@ -81,9 +131,78 @@ def register_layers():
                 "activation": ["tanh", "linear"],
             },
         ),
-        # The cells (LayerNormLSTMCell, LayerNormSimpleRNNCell, LayerNormGRUCell, ESNCell)
-        # have no entry: the kit builds a layer from its class and config and calls it on
-        # one input tensor, where a cell takes (inputs, states) one step at a time, and a
-        # LayerEntry has no field to wrap its class in keras.layers.RNN. Their tests are
-        # plugins/sequence/tests/test_cells.py and the TF Addons ports in tests/parity/tfa/.
+        zoo.LayerEntry(
+            LayerNormLSTMCell,
+            config={"units": 4, "seed": 0},
+            **_CELL,
+            # kernel, recurrent kernel, bias; a gain and an offset for each of the norms
+            # of the input projection, the recurrent projection and the carry state.
+            trainable_weights=9,
+            twin=_keras_cell("LSTMCell"),
+            invalid_configs=(
+                ({"units": 0}, "units"),
+                ({"units": 2.5}, "units"),
+                ({"dropout": 1.5}, "dropout"),
+                ({"recurrent_dropout": -0.1}, "recurrent_dropout"),
+                ({"seed": 0.5}, "seed"),
+                ({"norm_epsilon": 0}, "norm_epsilon"),
+                ({"use_layer_norm": "yes"}, "use_layer_norm"),
+                ({"use_bias": 1}, "use_bias"),
+            ),
+            config_space=_layer_norm_cell_space("norm_epsilon"),
+        ),
+        zoo.LayerEntry(
+            LayerNormSimpleRNNCell,
+            config={"units": 4, "seed": 0},
+            **_CELL,
+            trainable_weights=4,  # kernel, recurrent kernel, bias, the norm's gain
+            twin=_keras_cell("SimpleRNNCell"),
+            invalid_configs=(
+                ({"units": 0}, "units"),
+                ({"layernorm_epsilon": -1}, "layernorm_epsilon"),
+                ({"use_layer_norm": "yes"}, "use_layer_norm"),
+                ({"use_bias": 1}, "use_bias"),
+            ),
+            config_space=_layer_norm_cell_space("layernorm_epsilon"),
+        ),
+        zoo.LayerEntry(
+            LayerNormGRUCell,
+            config={"units": 4, "seed": 0},
+            **_CELL,
+            # kernel, recurrent kernel, bias; a gain and an offset for each of the four
+            # norms (input and recurrent projections, gates and candidate apart).
+            trainable_weights=11,
+            twin=_keras_cell("GRUCell"),
+            invalid_configs=(
+                ({"units": 0}, "units"),
+                ({"norm_epsilon": 0}, "norm_epsilon"),
+                ({"use_layer_norm": "no"}, "use_layer_norm"),
+                ({"reset_after": "yes"}, "reset_after"),
+            ),
+            config_space={**_layer_norm_cell_space("norm_epsilon"), "reset_after": [True, False]},
+        ),
+        zoo.LayerEntry(
+            ESNCell,
+            config={"units": 4, "seed": 0},
+            **_CELL,
+            # The reservoir, the input kernel and the bias are fixed, as in ESN.
+            non_trainable_weights=3,
+            invalid_configs=(
+                ({"units": 0}, "units"),
+                ({"connectivity": 1.5}, "connectivity"),
+                ({"leaky": -0.1}, "leaky"),
+                ({"spectral_radius": 0}, "spectral_radius"),
+                ({"use_norm2": "yes"}, "use_norm2"),
+                ({"seed": 1.5}, "seed"),
+            ),
+            config_space={
+                "units": (1, 8),
+                "connectivity": [0.1, 0.5, 1.0],
+                "leaky": [0.3, 1.0],
+                "spectral_radius": [0.5, 0.9, 1.2],
+                "use_norm2": [True, False],
+                "use_bias": [True, False],
+                "activation": ["tanh", "linear"],
+            },
+        ),
     ]

@@ -26,13 +26,16 @@ def built_layer(item: Registered) -> tuple[Any, np.ndarray]:
 
 def parity_gap(item: Registered) -> float | None:
     """Largest |zoo - twin| on the example input, in inference, weights copied across."""
-    from zoo.testing.helpers import to_numpy
+    from zoo.testing.helpers import example_input, to_numpy
 
     twin_spec = item.entry.twin
     if twin_spec is None:
         return None
-    layer, x = built_layer(item)
-    twin = twin_spec.build(item.entry.make_config())
+    entry = sections.entry_of(item, LayerEntry)
+    x = example_input(entry)
+    layer = entry.make(**twin_spec.overrides)
+    layer(x)
+    twin = entry.make_twin()
     twin(x)
     twin_spec.copy_weights(layer, twin)
     ours, theirs = to_numpy(layer(x, training=False)), to_numpy(twin(x, training=False))
@@ -81,6 +84,11 @@ def layer_page(page: sections.Page) -> None:
         for w in obj.weights
     ]
     page.lines.append(f"## Weights on input shape `{tuple(entry.input_shape)}`\n")
+    if entry.rnn_cell:
+        page.lines.append(
+            "A recurrent cell: checked, timed and shown here inside "
+            "`keras.layers.RNN(cell, return_sequences=True)`, whose weights are the cell's.\n"
+        )
     if rows:
         page.lines.append(table(["name", "shape", "dtype", "trainable"], rows))
     else:
@@ -88,14 +96,16 @@ def layer_page(page: sections.Page) -> None:
     page.lines.append(f"Parameters: **{obj.count_params():,}**\n")
     sections.twin(page, parity_gap(item) if entry.twin else None)
     sections.costs_and_support(page)
-    parts = sublayers(obj)
+    # A cell's parts, not the RNN the page calls it in.
+    held = entry.held(obj)
+    parts = sublayers(held)
     if parts:
         rows = [[p.name, type(p).__name__, f"{p.count_params():,}"] for p in parts]
         page.lines += ["## Sublayers\n", table(["name", "class", "parameters"], rows)]
-    diagram = model_diagram(obj, item)
+    diagram = model_diagram(held, item)
     if diagram:
         page.files[f"reference/{item.family}/{item.name}-model.svg"] = diagram
         page.lines += ["## Diagram\n", f"![{item.name} as a model]({item.name}-model.svg)\n"]
     elif parts or isinstance(obj, keras.Model):
         page.lines.append("*No diagram: keras.utils.plot_model needs graphviz's `dot`.*\n")
-    sections.config_and_api(page, obj)
+    sections.config_and_api(page, held)

@@ -38,7 +38,7 @@ def _distributed_model(entry: LayerEntry, x: np.ndarray) -> keras.Model:
         model = entry.cls(**config)
         model(x)
         return model
-    model = model_around(entry.cls(**config), entry)
+    model = model_around(entry.make(**config), entry)
     # Replicas split every target along the batch axis: an output without one (the CRF's
     # chain kernel) is a weight shown, not a prediction to train towards.
     batched = [y for y in keras.tree.flatten(model.outputs) if y.shape[0] is None]

@@ -106,14 +106,14 @@ def _run(test: Callable[..., None], strategy: SearchStrategy[Any], examples: int
 def _valid_layer(item: Registered, config: dict[str, Any]) -> None:
     entry = layer_entry(item)
     cls: type[Any] = entry.cls
-    layer = cls(**config)
+    layer = entry.make(**config)
     x = example_input(entry)
     inputs = input_of(entry)
     model = keras.Model(inputs, layer(inputs))
     for training in (False, True):
         for value in to_numpy(model(x, training=training)):
             assert np.isfinite(value).all(), f"non-finite output with {config} ({training=})"
-    saved = layer.get_config()
+    saved = entry.held(layer).get_config()
     again = cls.from_config(saved).get_config()
     assert config_json(again) == config_json(saved), (
         f"from_config(get_config()) changes the config of {config}"

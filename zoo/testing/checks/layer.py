@@ -104,7 +104,8 @@ def check_config_roundtrip(item: Registered) -> None:
     entry = layer_entry(item)
     layer = entry.make()
     layer(example_input(entry))
-    assert_config_roundtrip(entry, layer)
+    # The registered object's config (a cell's, not its RNN's).
+    assert_config_roundtrip(entry, entry.held(layer))
 
 
 @check("layer", warm=fresh_process.start, column=Column(10, "serializable"))
@@ -308,8 +309,8 @@ def check_twin_parity(item: Registered) -> None:
     twin_spec = entry.twin
     assert twin_spec is not None, "the check applies only to entries with a twin"
     x = example_input(entry)
-    layer = entry.make()
-    twin = twin_spec.build(entry.make_config())
+    layer = entry.make(**twin_spec.overrides)
+    twin = entry.make_twin()
     layer(x)
     twin(x)
     twin_spec.copy_weights(layer, twin)

@@ -26,7 +26,7 @@ def _supports_masking(item: Registered) -> bool:
         return False
     if entry.make().supports_masking:
         return True
-    return entry.twin is not None and entry.twin.build(entry.make_config()).supports_masking
+    return entry.twin is not None and entry.make_twin().supports_masking
 
 
 def _masked_input(item: Registered) -> tuple[np.ndarray, np.ndarray]:
@@ -49,7 +49,8 @@ def check_masking(item: Registered) -> None:
     entry = layer_entry(item)
     x, mask = _masked_input(item)
     assert not mask.all() and mask.any(), "the check's input must mask some positions"
-    layer = entry.make()
+    # Compared with its twin: built as the twin's overrides say.
+    layer = entry.make(**(entry.twin.overrides if entry.twin else {}))
     # Without support of its own the check applies only because its twin has it.
     assert layer.supports_masking, (
         f"{entry.twin.name if entry.twin else 'its twin'} supports masking but {item.name} "
@@ -64,7 +65,7 @@ def check_masking(item: Registered) -> None:
     if entry.twin is None:
         model(x, training=False)
         return
-    twin = entry.twin.build(entry.make_config())
+    twin = entry.make_twin()
     what = f"output behind keras.layers.Masking vs {entry.twin.name}"
     with warnings.catch_warnings():
         # A twin without masking support warns that it drops the mask: not our concern.

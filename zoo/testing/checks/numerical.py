@@ -128,8 +128,7 @@ def _identity_config(item: Registered) -> dict[str, Any]:
 def check_identity_config(item: Registered) -> None:
     """Configured to do nothing (say, a zero drop rate), it returns its input exactly."""
     entry = layer_entry(item)
-    config = _identity_config(item)
-    layer = entry.cls(**config)
+    layer = entry.make(**_identity_config(item))
     x = example_input(entry)
     for training in (False, True):
         (output,) = to_numpy(layer(x, training=training))

@@ -86,7 +86,7 @@ def check_object_value(item: Registered) -> None:
             again = value_of(item, entry.make(), weights)
             assert np.array_equal(value, again), "the same seed gives other values"
     if entry.twin:
-        twin = entry.twin.build(entry.make_config())
+        twin = entry.twin.build(entry.twin_config())
         expected = value_of(item, twin, weights)
         np.testing.assert_allclose(
             value,

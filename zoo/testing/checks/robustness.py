@@ -47,8 +47,9 @@ def expect_value_error(action: Callable[[], Any], words: list[str], what: str) -
 
 @uses("layer")
 def call_layer(item: Registered, layer: Any) -> Any:
-    """A layer is used by calling it on the example input."""
-    return layer(example_input(layer_entry(item)))
+    """A layer is used by calling it on the example input (a cell inside its RNN)."""
+    entry = layer_entry(item)
+    return entry.as_layer(layer)(example_input(entry))
 
 
 def make_and_use(item: Registered, config: dict[str, Any]) -> None:

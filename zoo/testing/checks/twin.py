@@ -52,6 +52,7 @@ def _fixed_arguments(item: Registered) -> set[str]:
 
 
 def _twin_of(item: Registered) -> Any:
+    """The twin itself (a cell's twin is a cell), built from the example config."""
     return _twin_spec(item).build(item.entry.make_config())
 
 
@@ -88,8 +89,9 @@ def check_twin_arguments(item: Registered) -> None:
 @check("layer", applies=_drop_in)
 def check_twin_supports_masking(item: Registered) -> None:
     """It passes masks on exactly when its twin does (`supports_masking`)."""
-    layer = item.entry.make()
-    twin = _quietly_built_twin(item)
+    entry = layer_entry(item)
+    layer = entry.make()
+    twin = entry.as_layer(_quietly_built_twin(item))
     assert bool(layer.supports_masking) == bool(twin.supports_masking), (
         f"supports_masking is {layer.supports_masking}, but {_twin_spec(item).name}'s is "
         f"{twin.supports_masking}: behind keras.layers.Masking one keeps the mask and "
@@ -120,8 +122,10 @@ def check_other_rank_after_build(item: Registered) -> None:
     entry = layer_entry(item)
     twin_spec = _twin_spec(item)
     x = example_input(entry)
-    layer = entry.make()
-    twin = _quietly_built_twin(item)
+    layer = entry.make(**twin_spec.overrides)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        twin = entry.make_twin()
     layer(x)
     twin(x)
     twin_spec.copy_weights(layer, twin)
