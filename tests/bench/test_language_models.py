@@ -15,6 +15,7 @@ import pytest
 import zoo
 from zoo.bench import architectures, language
 from zoo.bench import models as model_bench
+from zoo.bench.model_spec import ModelSpec
 from zoo.registry import Registry
 from zoo.testing.helpers import as_numpy
 
@@ -24,7 +25,7 @@ def registry() -> Registry:
     return zoo.get_registry()
 
 
-def _spec(key: str) -> architectures.ModelSpec:
+def _spec(key: str) -> ModelSpec:
     (spec,) = architectures.select([key])
     return spec
 

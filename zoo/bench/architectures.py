@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import keras
@@ -19,6 +18,7 @@ import numpy as np
 
 from zoo.bench import language
 from zoo.bench.keras_side import KerasExampleVAE, KerasGRN, KerasLayerScale
+from zoo.bench.model_spec import ModelSpec, classification_loss
 from zoo.registry import LayerEntry, Registry
 
 SIDES: tuple[str, ...] = ("zoo", "keras")
@@ -255,63 +255,6 @@ def _digits(batch: int) -> tuple[np.ndarray, ...]:
     return (np.resize(pixels, (batch, DIGITS)),)
 
 
-@dataclass(frozen=True)
-class ModelSpec:
-    """One model benchmarked: how to build either side, its data and its loss.
-
-    Args:
-        name: the model, e.g. ``"resnet"``.
-        variant: which of its forms, e.g. the normalization it uses.
-        summary: one line for the docs.
-        needs: the registered layers it is built from.
-        batches: the batch sizes timed by default.
-        build: ``build(parts, variant_layer)``, the model on ``parts``' side.
-        data: ``data(batch)``, the inputs (and targets) of one step, numpy.
-        loss: the compiled loss, or ``None`` for a model that brings its own.
-        layer: the registered layer the variant is about (passed to ``build``).
-        pair: ``pair(registry)``, the two models (uncompiled, the same weights), for a
-            model whose reference is not built from twins on `Parts` (``build`` unused).
-        decode: ``decode(registry, mode, batch)``, the two sides' steps, each generating
-            ``tokens`` tokens per sample, for a decoding timing (no training step).
-        tokens: tokens each call of ``decode``'s steps generates per sample.
-        requires: modules it needs beyond the registered layers (keras-hub, a dev
-            dependency), skipped with a message where one is not installed.
-        reference: what the ``keras`` side is, for the tables.
-        target: the largest zoo / reference time ratio it aims at, if it has one.
-        in_summary: whether its ratio is one of the zoo-against-Keras ratios summarized
-            (not for a reference of another kind: a dense model, uncached decoding).
-    """
-
-    name: str
-    variant: str
-    summary: str
-    needs: tuple[str, ...]
-    batches: tuple[int, ...]
-    build: Callable[[Parts, str], keras.Model] | None
-    data: Callable[[int], tuple[Any, ...]] | None
-    loss: Callable[[], Any] | None
-    layer: str = ""
-    pair: Callable[[Registry], tuple[keras.Model, keras.Model]] | None = None
-    decode: Callable[[Registry, str, int], dict[str, Any]] | None = None
-    tokens: int = 0
-    requires: tuple[str, ...] = ()
-    reference: str = "Keras built-ins"
-    target: float | None = None
-    in_summary: bool = True
-
-    @property
-    def key(self) -> str:
-        return f"{self.name}/{self.variant}"
-
-
-def _decoding(registry: Registry, mode: str, batch: int, reference: str) -> dict[str, Any]:
-    return language.decoding_steps(registry, mode, batch, reference)
-
-
-def _classification_loss() -> Any:
-    return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-
-
 _RESNET = "ResNet-14 for 32x32x3 images (16/32/64 channels, 0.18 M parameters)"
 _TRANSFORMER = "pre-norm transformer encoder, 4 blocks, sequence 128, width 256, 4 heads"
 
@@ -325,7 +268,7 @@ MODELS: tuple[ModelSpec, ...] = (
             (32, 128),
             _resnet,
             _labelled((32, 32, 3)),
-            _classification_loss,
+            classification_loss,
             layer,
         )
         for variant, layer in (
@@ -342,7 +285,7 @@ MODELS: tuple[ModelSpec, ...] = (
             (4, 16),
             _transformer,
             _labelled((SEQUENCE, WIDTH)),
-            _classification_loss,
+            classification_loss,
             layer,
         )
         for variant, layer in (
@@ -358,7 +301,7 @@ MODELS: tuple[ModelSpec, ...] = (
         (32, 128),
         _se_resnet,
         _labelled((32, 32, 3)),
-        _classification_loss,
+        classification_loss,
         "SqueezeExcitation",
     ),
     ModelSpec(
@@ -370,7 +313,7 @@ MODELS: tuple[ModelSpec, ...] = (
         (32, 128),
         _convnext,
         _labelled((32, 32, 3)),
-        _classification_loss,
+        classification_loss,
         "GlobalResponseNormalization",
     ),
     ModelSpec(
@@ -387,87 +330,7 @@ MODELS: tuple[ModelSpec, ...] = (
 )
 
 
-_LLAMA = (
-    f"Llama from TransformerDecoderBlock: {language.LAYERS} layers, hidden {language.HIDDEN}, "
-    f"{language.QUERY_HEADS} query heads, {language.KV_HEADS} key/value heads, vocabulary "
-    f"{language.VOCABULARY}"
-)
-_DECODING = (
-    f"{_LLAMA}: greedy decoding of {language.NEW_TOKENS} tokens after a "
-    f"{language.PROMPT}-token prompt with the blocks' caches (one compiled call per token)"
-)
-
-LANGUAGE_MODELS: tuple[ModelSpec, ...] = (
-    ModelSpec(
-        "llama",
-        "keras_hub",
-        f"{_LLAMA}, sequence {language.SEQUENCE}, beside keras-hub's LlamaBackbone with the "
-        "same weights (and the same untied head)",
-        ("TransformerDecoderBlock",),
-        (8, 32),
-        None,
-        language.llama_data,
-        _classification_loss,
-        "TransformerDecoderBlock",
-        pair=language.llama_pair,
-        requires=(language.KERAS_HUB,),
-        reference="keras-hub",
-        target=1.0,
-    ),
-    ModelSpec(
-        "decoding",
-        "uncached",
-        f"{_DECODING}, beside the same model recomputing the whole prefix for each token",
-        ("TransformerDecoderBlock",),
-        (1,),
-        None,
-        None,
-        None,
-        "TransformerDecoderBlock",
-        decode=functools.partial(_decoding, reference="uncached"),
-        tokens=language.NEW_TOKENS,
-        reference="uncached decoding",
-        target=0.2,
-        in_summary=False,
-    ),
-    ModelSpec(
-        "decoding",
-        "keras_hub",
-        f"{_DECODING}, beside keras-hub's LlamaCausalLM.generate (greedy, its compiled loop) "
-        "with the same weights",
-        ("TransformerDecoderBlock",),
-        (1,),
-        None,
-        None,
-        None,
-        "TransformerDecoderBlock",
-        decode=functools.partial(_decoding, reference="keras_hub"),
-        tokens=language.NEW_TOKENS,
-        requires=(language.KERAS_HUB,),
-        reference="keras-hub generate",
-        in_summary=False,
-    ),
-    ModelSpec(
-        "moe",
-        "top2",
-        f"a residual feed-forward block on {language.TOKENS} tokens of {language.WIDTH}: "
-        f"MixtureOfExperts ({language.EXPERTS} experts of {language.EXPERT_HIDDEN}, top "
-        f"{language.TOP_K}) beside a dense GatedMLP of {language.TOP_K * language.EXPERT_HIDDEN} "
-        "(the same active parameters)",
-        ("MixtureOfExperts", "GatedMLP"),
-        (8, 32),
-        None,
-        language.feed_forward_data,
-        _classification_loss,
-        "MixtureOfExperts",
-        pair=language.feed_forward_pair,
-        reference="dense GatedMLP",
-        target=1.5,
-        in_summary=False,
-    ),
-)
-
-MODELS = MODELS + LANGUAGE_MODELS
+MODELS = MODELS + language.LANGUAGE_MODELS
 
 
 def select(names: Iterable[str] = ()) -> list[ModelSpec]:

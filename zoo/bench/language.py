@@ -10,6 +10,7 @@ Nothing here names a family; the layers are looked up by their registered names.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from zoo.bench.model_spec import ModelSpec, classification_loss
 from zoo.bench.seams import Step, seam
 from zoo.registry import Registry
 
@@ -301,3 +303,84 @@ def decoding_steps(registry: Registry, mode: str, batch: int, reference: str) ->
         "zoo": cached_decoding(model, prompt, mode),
         "keras": references[reference](model, prompt, mode),
     }
+
+
+_LLAMA = (
+    f"Llama from TransformerDecoderBlock: {LAYERS} layers, hidden {HIDDEN}, "
+    f"{QUERY_HEADS} query heads, {KV_HEADS} key/value heads, vocabulary "
+    f"{VOCABULARY}"
+)
+_DECODING = (
+    f"{_LLAMA}: greedy decoding of {NEW_TOKENS} tokens after a "
+    f"{PROMPT}-token prompt with the blocks' caches (one compiled call per token)"
+)
+
+LANGUAGE_MODELS: tuple[ModelSpec, ...] = (
+    ModelSpec(
+        "llama",
+        "keras_hub",
+        f"{_LLAMA}, sequence {SEQUENCE}, beside keras-hub's LlamaBackbone with the "
+        "same weights (and the same untied head)",
+        ("TransformerDecoderBlock",),
+        (8, 32),
+        None,
+        llama_data,
+        classification_loss,
+        "TransformerDecoderBlock",
+        pair=llama_pair,
+        requires=(KERAS_HUB,),
+        reference="keras-hub",
+        target=1.0,
+    ),
+    ModelSpec(
+        "decoding",
+        "uncached",
+        f"{_DECODING}, beside the same model recomputing the whole prefix for each token",
+        ("TransformerDecoderBlock",),
+        (1,),
+        None,
+        None,
+        None,
+        "TransformerDecoderBlock",
+        decode=functools.partial(decoding_steps, reference="uncached"),
+        tokens=NEW_TOKENS,
+        reference="uncached decoding",
+        target=0.2,
+        in_summary=False,
+    ),
+    ModelSpec(
+        "decoding",
+        "keras_hub",
+        f"{_DECODING}, beside keras-hub's LlamaCausalLM.generate (greedy, its compiled loop) "
+        "with the same weights",
+        ("TransformerDecoderBlock",),
+        (1,),
+        None,
+        None,
+        None,
+        "TransformerDecoderBlock",
+        decode=functools.partial(decoding_steps, reference="keras_hub"),
+        tokens=NEW_TOKENS,
+        requires=(KERAS_HUB,),
+        reference="keras-hub generate",
+        in_summary=False,
+    ),
+    ModelSpec(
+        "moe",
+        "top2",
+        f"a residual feed-forward block on {TOKENS} tokens of {WIDTH}: "
+        f"MixtureOfExperts ({EXPERTS} experts of {EXPERT_HIDDEN}, top "
+        f"{TOP_K}) beside a dense GatedMLP of {TOP_K * EXPERT_HIDDEN} "
+        "(the same active parameters)",
+        ("MixtureOfExperts", "GatedMLP"),
+        (8, 32),
+        None,
+        feed_forward_data,
+        classification_loss,
+        "MixtureOfExperts",
+        pair=feed_forward_pair,
+        reference="dense GatedMLP",
+        target=1.5,
+        in_summary=False,
+    ),
+)

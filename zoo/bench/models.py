@@ -50,7 +50,6 @@ from zoo.bench.architectures import (  # noqa: F401  (the models' readers find t
     MODELS,
     SEED,
     SIDES,
-    ModelSpec,
     Parts,
     copy_weights,
     missing_layers,
@@ -58,6 +57,7 @@ from zoo.bench.architectures import (  # noqa: F401  (the models' readers find t
     select,
     skip_message,
 )
+from zoo.bench.model_spec import ModelSpec
 from zoo.bench.seams import Step, seam
 from zoo.registry import Registry
 
