@@ -120,6 +120,7 @@ def test_check_runs_the_kit_and_reports_a_count():
     assert "8 passed, 0 failed" in result.stdout
 
 
+@pytest.mark.slow  # new `zoo` processes, alike on every backend (run in CI's slow leg)
 def test_unknown_names_exit_2_with_a_suggestion():
     result = zoo("check", "Linaer")
     assert result.returncode == 2

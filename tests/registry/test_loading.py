@@ -115,6 +115,7 @@ def register_layers():
 """
 
 
+@pytest.mark.slow  # new `zoo` processes, alike on every backend (run in CI's slow leg)
 def test_a_plugin_taking_the_official_names_is_the_broken_one(site):
     # Registered name 'Linear' and Keras name 'zoo_core>Linear' both taken by an unknown
     # distribution imported before core: core keeps both, the squatter is named broken.
@@ -141,6 +142,7 @@ def test_a_plugin_taking_the_official_names_is_the_broken_one(site):
     assert table.returncode == 1 and "squatter" in table.stdout
 
 
+@pytest.mark.slow  # new `zoo` processes, alike on every backend (run in CI's slow leg)
 def test_environment_selects_and_blocks_plugins(site):
     only_core = listing(site, env={"ZOO_PLUGINS": "core"})
     assert [p["name"] for p in only_core["plugins"]] == ["core"]
@@ -205,6 +207,7 @@ def test_importing_any_family_before_zoo_leaves_every_plugin_whole(site, family)
     assert int(result.stdout.strip()) > 0
 
 
+@pytest.mark.slow  # new `zoo` processes, alike on every backend (run in CI's slow leg)
 @pytest.mark.parametrize(
     "source",
     [
