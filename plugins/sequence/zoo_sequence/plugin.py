@@ -58,6 +58,18 @@ def _layer_norm_cell_space(epsilon: str) -> dict[str, Any]:
 ZOO_PLUGIN_API = 1
 
 
+#: The echo state network's arguments the kit's fuzzing draws from (ESN and ESNCell).
+_ESN_CONFIG_SPACE = {
+    "units": (1, 8),
+    "connectivity": [0.1, 0.5, 1.0],
+    "leaky": [0.3, 1.0],
+    "spectral_radius": [0.5, 0.9, 1.2],
+    "use_norm2": [True, False],
+    "use_bias": [True, False],
+    "activation": ["tanh", "linear"],
+}
+
+
 @zoo.hookimpl
 def register_family():
     return zoo.Family(
@@ -121,15 +133,7 @@ def register_layers():
                 ({"use_norm2": "yes"}, "use_norm2"),
                 ({"seed": 1.5}, "seed"),
             ),
-            config_space={
-                "units": (1, 8),
-                "connectivity": [0.1, 0.5, 1.0],
-                "leaky": [0.3, 1.0],
-                "spectral_radius": [0.5, 0.9, 1.2],
-                "use_norm2": [True, False],
-                "use_bias": [True, False],
-                "activation": ["tanh", "linear"],
-            },
+            config_space=_ESN_CONFIG_SPACE,
         ),
         zoo.LayerEntry(
             LayerNormLSTMCell,
@@ -195,14 +199,6 @@ def register_layers():
                 ({"use_norm2": "yes"}, "use_norm2"),
                 ({"seed": 1.5}, "seed"),
             ),
-            config_space={
-                "units": (1, 8),
-                "connectivity": [0.1, 0.5, 1.0],
-                "leaky": [0.3, 1.0],
-                "spectral_radius": [0.5, 0.9, 1.2],
-                "use_norm2": [True, False],
-                "use_bias": [True, False],
-                "activation": ["tanh", "linear"],
-            },
+            config_space=_ESN_CONFIG_SPACE,
         ),
     ]
