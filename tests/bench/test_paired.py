@@ -1,16 +1,18 @@
-"""`zoo bench --optimizers` and `--losses`: the record each writes beside the layers'
-timings, on small problems (the real runs update ten million parameters and take 1024
-rows); no timing is asserted."""
+"""`zoo bench --optimizers` (optimizers, and the schedules driving Adam) and `--losses`:
+the record each writes beside the layers' timings, on small problems (the real runs
+update ten million parameters and take 1024 rows); no timing is asserted."""
 
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
+import zoo
 from zoo import cli
 from zoo.backends import current
-from zoo.bench import losses
+from zoo.bench import losses, schedules
 from zoo.bench import optimizers as bench
 
 
@@ -45,6 +47,52 @@ def test_naming_an_optimizer_updates_it_and_keeps_the_others(tmp_path):
     assert cli.main(argv) == 0
     results = json.loads(output.read_text())["backends"][current()]["optimizers"]["results"]
     assert results["Yogi"] == kept["Yogi"] and "ratio" in results["RectifiedAdam"]
+
+
+def test_a_schedule_is_timed_driving_adam_beside_adam_at_a_constant_rate():
+    item = zoo.get_registry().get("TriangularCyclicalLearningRate")
+    result = schedules.bench_schedule(item, rounds=3)
+    assert math.isfinite(result["ratio"]) and result["ratio"] > 0
+    assert result["zoo"]["rounds"] == result["twin"]["rounds"] == 3
+    assert result["zoo"]["median_s"] > 0 and result["twin"]["median_s"] > 0
+    q1, q3 = result["ratio_quartiles"]
+    assert q1 <= result["ratio"] <= q3
+
+
+def test_naming_schedules_times_them_into_their_own_field_keeping_the_optimizers(tmp_path):
+    output = tmp_path / "latest.json"
+    kept = {"results": {"Yogi": {"ratio": 1.0}}}
+    output.write_text(json.dumps({"backends": {current(): {"optimizers": kept}}}))
+    argv = [
+        "bench",
+        "--optimizers",
+        "TriangularCyclicalLearningRate",
+        "ExponentialCyclicalLearningRate",
+    ]
+    assert cli.main([*argv, "--rounds", "2", "--output", str(output)]) == 0
+    part = json.loads(output.read_text())["backends"][current()]
+    assert part["optimizers"] == kept
+    timed = part["schedules"]
+    assert timed["parameters"] == 64 * 32 + 32 and timed["machine"]["backend"] == current()
+    results = timed["results"]
+    assert set(results) == {"TriangularCyclicalLearningRate", "ExponentialCyclicalLearningRate"}
+    for result in results.values():
+        assert math.isfinite(result["ratio"]) and result["ratio"] > 0
+        assert result["twin"]["rounds"] == 2
+
+
+def test_an_optimizer_and_a_schedule_named_together_are_each_timed_into_its_field(tmp_path):
+    output = tmp_path / "latest.json"
+    argv = ["bench", "--optimizers", "RectifiedAdam", "CyclicalLearningRate", "--rounds", "1"]
+    assert cli.main([*argv, "--output", str(output)]) == 0
+    part = json.loads(output.read_text())["backends"][current()]
+    assert set(part["optimizers"]["results"]) == {"RectifiedAdam"}
+    assert set(part["schedules"]["results"]) == {"CyclicalLearningRate"}
+
+
+def test_naming_no_optimizer_or_schedule_is_refused(capsys):
+    assert cli.main(["bench", "--optimizers", "Linear"]) == 2
+    assert "no optimizer or schedule to time" in capsys.readouterr().err
 
 
 def test_two_kinds_of_run_together_are_refused(capsys):

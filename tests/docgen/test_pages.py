@@ -57,6 +57,19 @@ def pages(tmp_path_factory) -> dict[str, str]:
                         "Yogi": {"error": "RuntimeError: planted"},
                     },
                 },
+                # Shaped as `zoo bench --optimizers` writes a schedule's.
+                "schedules": {
+                    "machine": {"cpu": "Test CPU", "cores": 2},
+                    "results": {
+                        "TriangularCyclicalLearningRate": {
+                            "zoo": {"median_s": 0.0105},
+                            "twin": {"median_s": 0.0100},
+                            "ratio": 1.04,
+                            "ratio_quartiles": [1.02, 1.07],
+                        },
+                        "ExponentialCyclicalLearningRate": {"error": "ValueError: planted"},
+                    },
+                },
                 # Shaped as `zoo bench --losses` writes it.
                 "losses": {
                     "machine": {"cpu": "Test CPU", "cores": 2},
@@ -180,6 +193,19 @@ def test_schedule_pages_show_rates_beside_the_reference(pages):
     assert "*schedule* · family" in page and "## Formula" in page
     assert "| step | rate | numpy reference |" in page
     assert "| 5 | 0.1 | 0.1 |" in page
+
+
+def test_schedule_pages_show_the_cost_of_the_adam_update_they_drive(pages):
+    page = pages["reference/optimizers/TriangularCyclicalLearningRate.md"]
+    cost = page.split("## Cost\n")[1]
+    assert "Timed: one Adam update of ten million parameters" in cost
+    assert "driven by the schedule" in cost and "Adam with a constant learning rate" in cost
+    assert "| backend | Adam with this schedule | Adam at a constant rate |" in cost
+    assert "| TensorFlow (Test CPU, 2 cores) | 10.5 ms | 10 ms | **1.04** (1.02-1.07) |" in cost
+    failed = pages["reference/optimizers/ExponentialCyclicalLearningRate.md"]
+    assert "not timed: ValueError: planted" in failed
+    unmeasured = pages["reference/optimizers/CyclicalLearningRate.md"]
+    assert "*Not measured yet: `zoo bench --optimizers` measures it.*" in unmeasured
 
 
 def test_home_catalogue_links_every_object(pages):

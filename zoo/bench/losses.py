@@ -25,6 +25,8 @@ CLASSES = 128
 ROUNDS = 15
 ROUND_SECONDS = 0.1
 TWIN = "CategoricalCrossentropy"
+#: The timed side's column on the pages.
+SIDE = "this one"
 WHAT = (
     f"the loss and its gradient on a batch of {ROWS} rows, compiled as `fit` compiles a "
     f"step, beside Keras' `CategoricalCrossentropy` on {ROWS} one-hot labels and logits of "

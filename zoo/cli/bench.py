@@ -1,7 +1,8 @@
 """``zoo bench``: the layers timed forward and backward beside their Keras twins,
 (``--models``) training steps of whole models, or (``--optimizers``, ``--losses``)
-optimizers' updates beside Adam's and losses beside a cross-entropy; on one backend or
-on each, each backend replacing only its own part of the record."""
+optimizers' updates beside Adam's (and Adam's driven by each schedule beside Adam's at a
+constant rate) and losses beside a cross-entropy; on one backend or on each, each
+backend replacing only its own part of the record."""
 
 from __future__ import annotations
 
@@ -34,8 +35,8 @@ def add_parser(commands: Any) -> None:
         "names",
         nargs="*",
         metavar="NAME",
-        help="plugins or layer names (default: every layer; with --optimizers or --losses, "
-        "their names); with --models, models "
+        help="plugins or layer names (default: every layer; with --optimizers, optimizers' "
+        "and schedules' names; with --losses, losses'); with --models, models "
         "(resnet, se_resnet, convnext, transformer, vae, llama, decoding, moe) or model/variant",
     )
     parser.add_argument(
@@ -49,7 +50,8 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--optimizers",
         action="store_true",
-        help="time each optimizer's update of ten million parameters beside Adam's",
+        help="time each optimizer's update of ten million parameters beside Adam's, and "
+        "Adam's update driven by each learning-rate schedule beside Adam's at a constant rate",
     )
     parser.add_argument(
         "--losses",
@@ -138,11 +140,16 @@ def run(args: argparse.Namespace) -> int:
     if args.models:
         return _bench_models(args)
     if args.optimizers or args.losses:
-        from zoo.bench import losses, optimizers
+        from zoo.bench import losses, optimizers, schedules
         from zoo.cli import bench_paired
 
-        kind, bench = ("optimizer", optimizers) if args.optimizers else ("loss", losses)
-        return bench_paired.run(args, kind, bench, _output(args), current_backend())
+        # A schedule's cost is that of the optimizer it drives: timed in the same run.
+        benches = (
+            {"optimizer": optimizers, "schedule": schedules}
+            if args.optimizers
+            else {"loss": losses}
+        )
+        return bench_paired.run(args, benches, _output(args), current_backend())
     if args.mode:
         errors.print("[red]--mode is for --models; the layer bench times every mode[/red]")
         return 2

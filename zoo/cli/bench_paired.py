@@ -1,6 +1,7 @@
-"""``zoo bench --optimizers`` and ``--losses``: each registered object of the kind timed
-beside its kind's one Keras counterpart (`zoo.bench.optimizers`, `zoo.bench.losses`),
-written into the backend's part of the benchmark record."""
+"""``zoo bench --optimizers`` and ``--losses``: each registered object of the run's kinds
+timed beside its kind's one Keras counterpart (`zoo.bench.optimizers`,
+`zoo.bench.schedules`, `zoo.bench.losses`), each kind written into its own field of the
+backend's part of the benchmark record."""
 
 from __future__ import annotations
 
@@ -11,18 +12,37 @@ from typing import Any
 from zoo.cli.console import console, print_whole, shown
 from zoo.cli.console import table as make_table
 from zoo.cli.targets import registry as load_registry
-from zoo.cli.targets import selected
+from zoo.cli.targets import selected_kinds
 
 
-def run(args: argparse.Namespace, kind: str, bench: ModuleType, output: Any, backend: str) -> int:
+def run(args: argparse.Namespace, benches: dict[str, ModuleType], output: Any, backend: str) -> int:
+    """Time the objects of each kind in ``benches`` (kind: its bench module) that the
+    names select; a kind none of them names is left alone in the record."""
+    registry = load_registry()
+    what = " or ".join(benches)
+    chosen = selected_kinds(registry, tuple(benches), args.names, f"{what} to time")
+    if chosen is None:
+        return 2
+    failed = 0
+    for kind, items in chosen.items():
+        failed += _run_kind(args, kind, benches[kind], items, output, backend)
+    return 1 if failed else 0
+
+
+def _run_kind(
+    args: argparse.Namespace,
+    kind: str,
+    bench: ModuleType,
+    items: list[Any],
+    output: Any,
+    backend: str,
+) -> int:
+    """Time ``items``, write them into ``bench.FIELD``, print them; how many failed."""
     from zoo import records
 
-    registry = load_registry()
-    items = selected(registry, kind, args.names, f"{kind} to time")
-    if items is None:
-        return 2
     with console.status(f"timing {len(items)} {bench.FIELD} beside {bench.TWIN} ({backend})"):
         timed = bench.bench_all(items, args.rounds or bench.ROUNDS)
+    # Read again just before writing: only this field of this backend's part is replaced.
     record = records.read_record(output)
     old = records.backend_records(record).get(backend, {})
     if args.names and not args.replace:
@@ -50,4 +70,4 @@ def run(args: argparse.Namespace, kind: str, bench: ModuleType, output: Any, bac
         )
     print_whole(table)
     console.print(f"wrote the {bench.FIELD} of the {backend} part of {shown(output)}")
-    return 1 if failed else 0
+    return failed

@@ -45,19 +45,33 @@ def resolve_targets(registry: Any, names: list[str]) -> tuple[list[str], list[st
 def selected(registry: Any, kind: str, names: list[str], what: str) -> list[Any] | None:
     """The registered objects of ``kind`` that ``names`` (plugins or objects; none: all)
     select; None, after a message, if a name is unknown or nothing is selected."""
+    chosen = selected_kinds(registry, (kind,), names, what)
+    return None if chosen is None else chosen[kind]
+
+
+def selected_kinds(
+    registry: Any, kinds: tuple[str, ...], names: list[str], what: str
+) -> dict[str, list[Any]] | None:
+    """``selected`` for a command acting on several kinds: the objects of each kind that
+    ``names`` select, the kinds with none left out; None, after a message, if a name is
+    unknown or nothing of any kind is selected."""
     targets = resolve_targets(registry, names)
     if targets is None:
         return None
     plugins, objects = targets
-    items = [
-        item
-        for item in registry.all(kind)
-        if not (plugins or objects) or item.plugin in plugins or item.name in objects
-    ]
-    if not items:
+    chosen = {}
+    for kind in kinds:
+        items = [
+            item
+            for item in registry.all(kind)
+            if not (plugins or objects) or item.plugin in plugins or item.name in objects
+        ]
+        if items:
+            chosen[kind] = items
+    if not chosen:
         errors.print(f"[red]no {what}[/red]")
         return None
-    return items
+    return chosen
 
 
 def version(registry: Any, plugin: str) -> str | None:

@@ -1,6 +1,6 @@
 """The cost section of the kinds timed beside one fixed Keras counterpart (optimizers
-beside Adam, losses beside a cross-entropy: `zoo.bench.paired`), from the benchmark
-record's field of that kind."""
+beside Adam, schedules driving Adam beside Adam at a constant rate, losses beside a
+cross-entropy: `zoo.bench.paired`), from the benchmark record's field of that kind."""
 
 from __future__ import annotations
 
@@ -41,5 +41,5 @@ def paired_cost(page: Page, bench: ModuleType, flag: str) -> None:
     page.lines += [
         f"Timed: {bench.WHAT}, in alternating rounds in the same run: median time, and the "
         "median of the rounds' ratios with its quartiles.\n",
-        table(["backend", "this one", bench.TWIN, "ratio (quartiles)"], rows),
+        table(["backend", bench.SIDE, bench.TWIN, "ratio (quartiles)"], rows),
     ]

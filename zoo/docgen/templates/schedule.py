@@ -1,12 +1,15 @@
 """The page of a learning-rate schedule: what it is, its example, its formula, its rates
-beside its independent numpy reference, its support matrix, its config and API."""
+beside its independent numpy reference, the cost of the Adam update it drives beside
+Adam's at a constant rate, its support matrix, its config and API."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from zoo.bench import schedules
 from zoo.docgen import sections
 from zoo.docgen.markdown import table
+from zoo.docgen.paired import paired_cost
 from zoo.docgen.templates import template
 from zoo.docgen.templates.optimizer import formula
 from zoo.registry import ScheduleEntry
@@ -43,6 +46,8 @@ def schedule_page(page: sections.Page) -> None:
         "`keras.optimizers.schedules.serialize`, and `fit` with "
         "`keras.optimizers.SGD(learning_rate=schedule)`.\n",
     ]
+    # Timed by the run that times the optimizers (`zoo bench --optimizers`).
+    paired_cost(page, schedules, "optimizers")
     sections.twin(page)
     page.lines += page.support(page.item)
     sections.config_and_api(page, schedule)
