@@ -14,6 +14,8 @@ from tests.conftest import ROOT
 from zoo import backends
 from zoo.backends import ALL, BACKENDS, DEFAULT, backend, current, installed, where
 
+pytestmark = pytest.mark.framework
+
 ZOO = ROOT / "zoo"
 #: The packages with a module per backend; each of their modules may name its backend.
 SEAM_PACKAGES = ("zoo.bench.seams", "zoo.testing.seams")

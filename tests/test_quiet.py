@@ -8,6 +8,10 @@ note comes at the first float16 operation on some AMD machines only)."""
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.framework
+
 LATE_LINES = r"""
 import os, subprocess, sys
 from zoo.quiet import filter_stderr

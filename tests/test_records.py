@@ -29,6 +29,8 @@ from zoo.records import (
     zoo_records,
 )
 
+pytestmark = pytest.mark.framework
+
 
 def linear():
     return zoo.get_registry().get("Linear")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import ROOT
 from zoo.testing.checks.source import private_imports
+
+pytestmark = pytest.mark.framework
 
 
 def test_no_private_imports_anywhere():

@@ -7,6 +7,8 @@ import pytest
 
 from zoo import validation as v
 
+pytestmark = pytest.mark.framework
+
 
 @pytest.mark.parametrize(
     ("check", "bad", "expected"),

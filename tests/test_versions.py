@@ -24,6 +24,8 @@ from zoo.versions import (
     official_distribution,
 )
 
+pytestmark = pytest.mark.framework
+
 ZOO = Path(sys.executable).parent / "zoo"
 
 SELECTED_AND_KERAS = """

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.framework
+
 ZOO = Path(sys.executable).parent / "zoo"
 
 

@@ -12,6 +12,8 @@ import pytest
 
 from zoo.backends import installed
 
+pytestmark = pytest.mark.framework
+
 ZOO = Path(sys.executable).parent / "zoo"
 START_UP = ("I0000", "W0000", "E0000")
 

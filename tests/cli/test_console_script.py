@@ -14,6 +14,8 @@ import pytest
 
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.framework
+
 ZOO = Path(sys.executable).parent / "zoo"
 
 

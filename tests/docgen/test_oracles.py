@@ -9,6 +9,8 @@ import pytest
 
 from zoo.docgen.oracles import load_record, oracles_section
 
+pytestmark = pytest.mark.framework
+
 SUITE = "tensorflow_addons/losses/tests/triplet_test.py"
 COUNTS = {"source": "TF Addons", "suite": SUITE, "passed": 5, "failed": 1, "skipped": 2,
           "deliberate": 1}  # fmt: skip

@@ -10,6 +10,8 @@ import zoo
 from tests.conftest import ROOT
 from zoo.docgen.pages import generate
 
+pytestmark = pytest.mark.framework
+
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory) -> dict[str, str]:

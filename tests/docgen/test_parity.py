@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from zoo.docgen.parity import load_record, parity_section
+
+pytestmark = pytest.mark.framework
 
 RECORD = {
     "keras": "3.15.1",

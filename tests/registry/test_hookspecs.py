@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import inspect
 
+import pytest
+
 from tests.conftest import ROOT
 from zoo.registry import KINDS, hookspecs
+
+pytestmark = pytest.mark.framework
 
 HOOKS = [
     name

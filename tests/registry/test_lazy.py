@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.framework
+
 PROBE = """
 import sys
 {first}

@@ -10,6 +10,8 @@ import json
 
 import pytest
 
+pytestmark = pytest.mark.framework
+
 
 def listing(site, env=None, broken=False) -> dict:
     """`zoo list --json`; it exits 1 exactly when some plugin is broken."""

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.framework
+
 SAVE = """
 import sys
 import keras

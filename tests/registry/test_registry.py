@@ -12,6 +12,8 @@ import zoo
 from zoo.registry import KINDS, ZooPluginManager
 from zoo.registry.loading import PluginWarning, register, unregister
 
+pytestmark = pytest.mark.framework
+
 PACKAGE = __name__.split(".")[0]
 
 

@@ -15,6 +15,8 @@ from tests.conftest import ROOT
 from zoo.scaffold import ScaffoldError, class_name, create
 from zoo.versions import OFFICIAL_FAMILIES, official_distribution
 
+pytestmark = pytest.mark.framework
+
 ZOO = Path(sys.executable).parent / "zoo"
 
 
