@@ -162,3 +162,14 @@ def test_a_page_without_markers_is_left_to_the_site_and_a_typo_is_an_error(docs)
     assert "plain.md" not in filled_pages(docs, {}, {}, registry)
     with pytest.raises(ValueError, match="'layer'.*layers"):
         fill("<!-- zoo:records layer -->\n", {}, {}, registry)
+
+
+def test_the_site_build_writes_the_report_filled(docs):
+    # What `zoo docs` runs (gen_pages.py): every generated page, the report among them.
+    from zoo.docgen.pages import generate
+
+    written: dict[str, str] = {}
+    generate(written.__setitem__, lambda text: None, docs_dir=docs)
+    page = written["benchmarks/report.md"]
+    (row,) = [r for r in rows(page, "layer") if r["layer"] == "GroupNormalization" and "twin" in r]
+    assert row["jit, forward + backward"] == "1.41"
