@@ -44,7 +44,14 @@ def _per_second(timing: dict[str, Any]) -> float:
     return float(timing.get("tokens_per_s", timing.get("steps_per_s", 0.0)))
 
 
-def _rows(runs: list[dict[str, Any]]) -> list[list[str]]:
+def runs_header() -> list[str]:
+    """The columns of ``run_rows``."""
+    header = ["model", "variant", "mode", "batch", "zoo /s", "reference /s", "ratio"]
+    return [*header, "zoo peak memory", "reference peak memory"]
+
+
+def run_rows(runs: list[dict[str, Any]]) -> list[list[str]]:
+    """A row per model run of a backend's part: rates, ratio and peak memory."""
     rows = []
     for run in runs:
         cells = [run["model"], run["variant"], run["mode"], str(run["batch"])]
@@ -141,8 +148,6 @@ def models_page(record: dict[str, Any]) -> dict[str, str]:
             target = f"{spec.target:.2f}" if spec and spec.target is not None else ""
             table.append([key, text, reference, target])
         lines.append(_table(["model", "what", "reference", "target"], table))
-    header = ["model", "variant", "mode", "batch", "zoo /s", "reference /s", "ratio"]
-    header += ["zoo peak memory", "reference peak memory"]
     for backend, part in parts.items():
         machine = part.get("machine", {})
         versions = ", ".join(
@@ -160,7 +165,7 @@ def models_page(record: dict[str, Any]) -> dict[str, str]:
         ]
         runs = part.get("runs", [])
         if runs:
-            lines.append(_table(header, _rows(runs)))
+            lines.append(_table(runs_header(), run_rows(runs)))
         summary = part.get("summary", {})
         for mode in part.get("modes", []):
             mean = summary.get(f"geomean_{mode}_ratio")

@@ -26,6 +26,7 @@ from zoo.docgen.examples import example_page
 from zoo.docgen.markdown import fenced, table
 from zoo.docgen.models import MODELS, load_record, models_page
 from zoo.docgen.release import CHANGELOG_PAGE, changelog, release
+from zoo.docgen.report import filled_pages
 from zoo.docgen.sections import Page, run_example
 from zoo.docgen.templates import template_for
 from zoo.records import Records, backend_records, zoo_records
@@ -423,8 +424,11 @@ def generate(
         path = f"examples/{example.stem}.md"
         write(path, example_page(example, EXAMPLE_FIGURES))
         written.append(path)
-    models = (docs_dir / MODELS) if docs_dir is not None else models_record
-    for path, text in models_page(load_record(models)).items():
+    models = load_record((docs_dir / MODELS) if docs_dir is not None else models_record)
+    pages = models_page(models)
+    if docs_dir is not None:  # the hand-written pages with tables from the records
+        pages |= filled_pages(docs_dir, costs, models, registry)
+    for path, text in pages.items():
         write(path, text)
         written.append(path)
     if (changes := changelog()) is not None:
