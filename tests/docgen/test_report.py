@@ -12,6 +12,8 @@ import zoo
 from zoo.docgen.report import fill, filled_pages
 from zoo.records import Records
 
+pytestmark = pytest.mark.framework
+
 PAGE = """# Report
 
 Prose written by hand, kept as it is.
