@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo.registry.loading import register, unregister
 from zoo.testing import CHECKS, Case, run
 
 # The registry wants a class's Keras package to be the package it lives in (``tests``
@@ -123,27 +122,6 @@ BUGS = [
     ("callback_fit", DoesNothing, "its effect is not observed after fit"),
     ("callback_backup_and_restore", CountsEpochs, "its state after resuming from epoch 2"),
 ]
-
-
-@pytest.fixture
-def plugin():
-    """Register one in-process plugin holding the given callback entries; remove it after."""
-    registered = []
-
-    def add(*entries):
-        class Plugin:
-            @zoo.hookimpl
-            def register_callbacks(self):
-                return list(entries)
-
-        name = f"buggy_callbacks{len(registered)}"
-        register(Plugin(), name=name)
-        registered.append(name)
-        return name
-
-    yield add
-    for name in registered:
-        unregister(name)
 
 
 def outcome(name: str, check: str):

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo.registry.loading import register, unregister
 from zoo.testing import CHECKS, Case, run
 
 PACKAGE, MODULE = __name__.split(".")[0], __name__.rsplit(".", 1)[-1]
@@ -59,25 +58,6 @@ def cell_entry(cls, **overrides) -> zoo.LayerEntry:
         "trainable_weights": 3,  # kernel, recurrent kernel, bias
     }
     return zoo.LayerEntry(cls, **{**fields, **overrides})
-
-
-@pytest.fixture
-def plugin():
-    registered = []
-
-    def add(*entries):
-        class Plugin:
-            @zoo.hookimpl
-            def register_layers(self):
-                return list(entries)
-
-        name = f"cells{len(registered)}"
-        register(Plugin(), name=name)
-        registered.append(name)
-
-    yield add
-    for name in registered:
-        unregister(name)
 
 
 def outcome(name: str, check: str):

@@ -10,7 +10,6 @@ import pytest
 from keras import ops
 
 import zoo
-from zoo.registry.loading import register, unregister
 from zoo.testing import CHECKS, Case, run
 
 # The registry wants a class's Keras package to be the package it lives in (``tests``
@@ -558,27 +557,6 @@ ONLY_ON = {
     # Python does; torch.compile guards on the Python state the layer reads.
     ("jit_compile", "NewOperationPerCall"): ("torch",),
 }
-
-
-@pytest.fixture
-def plugin():
-    """Register one in-process plugin holding the given entries; remove it after."""
-    registered = []
-
-    def add(*entries):
-        class Plugin:
-            @zoo.hookimpl
-            def register_layers(self):
-                return list(entries)
-
-        name = f"buggy{len(registered)}"
-        register(Plugin(), name=name)
-        registered.append(name)
-        return name
-
-    yield add
-    for name in registered:
-        unregister(name)
 
 
 def outcome(name: str, check: str):

@@ -11,7 +11,6 @@ import pytest
 from keras import ops
 
 import zoo
-from zoo.registry.loading import register, unregister
 from zoo.testing import CHECKS, Case, run
 
 # The registry wants a class's Keras package to be the package it lives in (``tests``
@@ -118,27 +117,6 @@ BUGS = [
     ("loss_keras_file", ScaledSquare, "loading in a new process failed"),
     ("loss_mixed_float16", PolicyDtype, "under mixed_float16"),
 ]
-
-
-@pytest.fixture
-def plugin():
-    """Register one in-process plugin holding the given loss entries; remove it after."""
-    registered = []
-
-    def add(*entries):
-        class Plugin:
-            @zoo.hookimpl
-            def register_losses(self):
-                return list(entries)
-
-        name = f"buggy_losses{len(registered)}"
-        register(Plugin(), name=name)
-        registered.append(name)
-        return name
-
-    yield add
-    for name in registered:
-        unregister(name)
 
 
 def outcome(name: str, check: str):

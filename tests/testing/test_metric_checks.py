@@ -11,7 +11,6 @@ import pytest
 from keras import ops
 
 import zoo
-from zoo.registry.loading import register, unregister
 from zoo.testing import CHECKS, Case, run
 
 # The registry wants a class's Keras package to be the package it lives in (``tests``
@@ -131,27 +130,6 @@ BUGS = [
     ("metric_jit_compile", ForgetsCount, "evaluate (jit_compile=True) over 3 batches"),
     ("metric_keras_file", MeanGap, "loading in a new process failed"),
 ]
-
-
-@pytest.fixture
-def plugin():
-    """Register one in-process plugin holding the given metric entries; remove it after."""
-    registered = []
-
-    def add(*entries):
-        class Plugin:
-            @zoo.hookimpl
-            def register_metrics(self):
-                return list(entries)
-
-        name = f"buggy_metrics{len(registered)}"
-        register(Plugin(), name=name)
-        registered.append(name)
-        return name
-
-    yield add
-    for name in registered:
-        unregister(name)
 
 
 def outcome(name: str, check: str):

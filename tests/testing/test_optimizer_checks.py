@@ -9,7 +9,6 @@ import pytest
 from keras import ops
 
 import zoo
-from zoo.registry.loading import register, unregister
 from zoo.testing import CHECKS, Case, run
 
 # The registry wants a class's Keras package to be the package it lives in (``tests``
@@ -116,27 +115,6 @@ BUGS = [
     ("optimizer_fit", SharesOneVelocity, "fit failed"),
     ("optimizer_keras_file", LosesSlots, "the optimizer's state was not restored"),
 ]
-
-
-@pytest.fixture
-def plugin():
-    """Register one in-process plugin holding the given optimizer entries; remove it after."""
-    registered = []
-
-    def add(*entries):
-        class Plugin:
-            @zoo.hookimpl
-            def register_optimizers(self):
-                return list(entries)
-
-        name = f"buggy_optimizers{len(registered)}"
-        register(Plugin(), name=name)
-        registered.append(name)
-        return name
-
-    yield add
-    for name in registered:
-        unregister(name)
 
 
 def outcome(name: str, check: str):

@@ -10,7 +10,6 @@ import pytest
 from keras import ops
 
 import zoo
-from zoo.registry.loading import register, unregister
 from zoo.testing import CHECKS, Case, run
 
 # The registry wants a class's Keras package to be the package it lives in (``tests``
@@ -88,27 +87,6 @@ BUGS = [
     ("schedule_config_roundtrip", ForgetsPeriod, "lacks __init__ argument(s) ['period']"),
     ("schedule_fit", RightForIntsOnly, "the optimizer's rate after 8 steps vs the reference"),
 ]
-
-
-@pytest.fixture
-def plugin():
-    """Register one in-process plugin holding the given schedule entries; remove it after."""
-    registered = []
-
-    def add(*entries):
-        class Plugin:
-            @zoo.hookimpl
-            def register_schedules(self):
-                return list(entries)
-
-        name = f"buggy_schedules{len(registered)}"
-        register(Plugin(), name=name)
-        registered.append(name)
-        return name
-
-    yield add
-    for name in registered:
-        unregister(name)
 
 
 def outcome(name: str, check: str):
