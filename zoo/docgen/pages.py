@@ -28,6 +28,7 @@ from zoo.docgen.models import MODELS, load_record, models_page
 from zoo.docgen.release import CHANGELOG_PAGE, changelog, release
 from zoo.docgen.sections import Page, run_example
 from zoo.docgen.templates import template_for
+from zoo.docgen.train_step import train_step_lines
 from zoo.records import Records, backend_records, zoo_records
 from zoo.registry import KINDS, Registered, Registry, get_registry
 
@@ -197,12 +198,16 @@ def headline(costs: dict[str, Any], mode: str = "graph") -> tuple[str, str]:
 def cost_section(
     item: Registered, costs: dict[str, Any], guide: bool = True
 ) -> tuple[list[str], dict[str, str]]:
-    """A layer page's costs: a table per backend measured, and one plot with a panel each."""
+    """A layer page's costs: the training step first (`zoo.docgen.train_step`), then, as
+    the diagnosis, forward and forward+backward: a table per backend measured, and one
+    plot with a panel each."""
     see = " See [how the costs are measured](../../guides/costs.md)." if guide else ""
     lines = [
         "## Cost\n",
-        "Median time per call, the zoo layer and its Keras twin timed side by side in the "
+        "Median times, the zoo layer and its Keras twin timed side by side in the "
         f"same run; ratio = zoo / twin, below 1 is faster than Keras.{see}\n",
+        *train_step_lines(item.name, costs),
+        "### Diagnosis: forward and forward + backward\n",
     ]
     files: dict[str, str] = {}
     plotted = {}
@@ -220,7 +225,7 @@ def cost_section(
             f"{name} {machine[package]}" for package, name in names.items() if machine.get(package)
         )
         lines += [
-            f"### {_label(backend)}\n",
+            f"#### {_label(backend)}\n",
             f"On {cpu} ({cores} cores), {versions or 'versions not recorded'}; "
             f"{MODE_NOTES.get(backend, '')}.\n",
         ]
@@ -230,7 +235,7 @@ def cost_section(
             lines.append(f"*Not timed:* {problem}\n")
         plotted[backend] = (layer_costs, modes)
     if not plotted:
-        return ["## Cost\n", f"*Not measured yet: `{BENCH_COMMAND}` measures it.*\n"], files
+        return [*lines, f"*Not measured yet: `{BENCH_COMMAND}` measures it.*\n"], files
     svg = cost_plot(item.name, plotted)
     if svg:
         files[f"reference/{item.family}/{item.name}-cost.svg"] = svg
