@@ -16,7 +16,7 @@ import zoo
 from zoo import cli, records
 from zoo.backends import backend, current
 from zoo.bench import train_step as bench
-from zoo.docgen.pages import cost_section
+from zoo.docgen.pages import catalogue, cost_section
 
 
 def _check_timing(timing: dict, rounds: int) -> None:
@@ -94,6 +94,10 @@ def test_the_cli_writes_the_train_step_field_keeping_the_layer_timings(tmp_path)
     assert f'| "auto" (→ {auto["jit_compile"]}) | 4×64×256 |' in page
     assert backend().label in page
     assert page.index("### Training step") < page.index("### Diagnosis")
+    # And the catalogue's first cost column, before the forward+backward ones.
+    home = catalogue(zoo.get_registry(), record)
+    assert f"| train step vs twin, {backend().label} |" in home
+    assert f"| {auto['ratio']:.2f}× |" in home
 
 
 def test_a_page_without_a_train_step_record_names_the_command():

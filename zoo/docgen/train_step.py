@@ -77,3 +77,21 @@ def train_step_lines(name: str, costs: dict[str, Any]) -> list[str]:
         )
     lines += [f"*Not timed:* {problem}\n" for problem in problems]
     return lines
+
+
+def catalogue_backends(costs: dict[str, Any]) -> list[str]:
+    """The backends whose record has any layer's train step, for the catalogue's columns."""
+    return [
+        backend
+        for backend, part in backend_records(costs).items()
+        if part.get(FIELD, {}).get("results")
+    ]
+
+
+def catalogue_cell(name: str, costs: dict[str, Any], backend: str) -> str:
+    """Layer ``name``'s train-step ratio with `fit`'s default ``jit_compile`` on
+    ``backend``, "—" where not timed."""
+    part = backend_records(costs).get(backend, {})
+    result = part.get(FIELD, {}).get("results", {}).get(name) or {}
+    ratio = (result.get("modes", {}).get("auto") or {}).get("ratio")
+    return "—" if ratio is None else f"{ratio:.2f}×"
