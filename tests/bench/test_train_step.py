@@ -17,6 +17,7 @@ from zoo import cli, records
 from zoo.backends import backend, current
 from zoo.bench import train_step as bench
 from zoo.docgen.pages import catalogue, cost_section
+from zoo.docgen.train_step import resolved
 
 
 def _check_timing(timing: dict, rounds: int) -> None:
@@ -91,13 +92,20 @@ def test_the_cli_writes_the_train_step_field_keeping_the_layer_timings(tmp_path)
     auto = result["modes"]["auto"]
     q1, q3 = auto["ratio_quartiles"]
     assert f"**{auto['ratio']:.2f}×** ({q1:.2f}-{q3:.2f})" in page
-    assert f'| "auto" (→ {auto["jit_compile"]}) | 4×64×256 |' in page
+    assert f'| "auto" → {resolved(current(), auto["jit_compile"])} | 4×64×256 |' in page
     assert backend().label in page
     assert page.index("### Training step") < page.index("### Diagnosis")
     # And the catalogue's first cost column, before the forward+backward ones.
     home = catalogue(zoo.get_registry(), record)
     assert f"| train step vs twin, {backend().label} |" in home
     assert f"| {auto['ratio']:.2f}× |" in home
+
+
+def test_the_page_names_what_the_step_ran_as():
+    # Written from what Keras documents of jit_compile, not read from the backend records.
+    assert resolved("tensorflow", False) == "graph" and resolved("tensorflow", True) == "XLA"
+    assert resolved("jax", True) == "jit"
+    assert resolved("torch", False) == "eager" and resolved("torch", True) == "compiled"
 
 
 def test_a_page_without_a_train_step_record_names_the_command():

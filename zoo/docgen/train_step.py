@@ -18,6 +18,17 @@ FIELD = "train_step"
 JIT_COMPILE = {"auto": '"auto"', "jit": "True"}
 
 
+def resolved(backend: str, jit_compile: bool) -> str:
+    """What the step ran as once Keras resolved ``jit_compile`` on ``backend``: its
+    compiled mode, a graph (TensorFlow without XLA), or eager."""
+    if backend not in backends.BACKENDS:
+        return f"jit_compile={jit_compile}"
+    record = backends.backend(backend)
+    if jit_compile:
+        return record.mode_label(record.modes[-1])
+    return "graph" if record.graph_without_jit else "eager"
+
+
 def _ms(timing: dict[str, Any] | None) -> str:
     return f"{timing['median_s'] * 1e3:.3g} ms" if timing else "—"
 
@@ -46,9 +57,11 @@ def train_step_rows(name: str, costs: dict[str, Any]) -> tuple[list[list[str]], 
             if timing.get("ratio") is not None:
                 q1, q3 = timing["ratio_quartiles"]
                 cell = f"**{timing['ratio']:.2f}×** ({q1:.2f}-{q3:.2f})"
-            resolved = f" (→ {timing['jit_compile']})" if "jit_compile" in timing else ""
+            ran = (
+                f" → {resolved(backend, timing['jit_compile'])}" if "jit_compile" in timing else ""
+            )
             rows.append(
-                [where, f"{jit}{resolved}", shape, _ms(timing["zoo"]), _ms(timing["twin"]), cell]
+                [where, f"{jit}{ran}", shape, _ms(timing["zoo"]), _ms(timing["twin"]), cell]
             )
     return rows, problems
 
