@@ -34,6 +34,9 @@ class Backend:
             modes themselves).
         mode_notes: what each mode is, for the cost pages.
         train_step: how the model bench calls the trainer's compiled step, for the docs.
+        fit_compiles: whether `fit` compiles its step by default (``compile``'s
+            ``jit_compile="auto"`` resolving to true on a CPU, or the step traced into a
+            graph); where not, the train-step bench also times ``jit_compile=True``.
         distribution: the engine it trains data-parallel with (``"tf.distribute"``,
             ``"keras.distribution"``), ``None`` if Keras drives none in one process.
         data_parallel: the data-parallel class the kit drives, ``None`` if none.
@@ -68,6 +71,7 @@ class Backend:
     data_parallel: str | None = None
     multi_worker: str | None = None
     model_parallel: bool = False
+    fit_compiles: bool = True
     graph_without_jit: bool = False
     synchronized_statistics: bool = False
     string_tensors: bool = False
@@ -131,6 +135,7 @@ ALL: tuple[Backend, ...] = (
             "*eager* is what Keras' `fit` runs on PyTorch by default, *compiled* `torch.compile`"
         ),
         train_step="`model.train_function([batch])`",
+        fit_compiles=False,
         inner_axis_layer_norm=False,
     ),
 )

@@ -50,7 +50,7 @@ BENCHMARKS = Path("benchmarks/latest.json")
 MODELS = Path("benchmarks/models.json")
 #: The fields of a backend's part of ``BENCHMARKS`` beside its layers: the kinds timed
 #: beside one Keras counterpart (``zoo bench --optimizers``, ``--losses``).
-PAIRED_FIELDS = ("optimizers", "schedules", "losses")
+PAIRED_FIELDS = ("optimizers", "schedules", "losses", "train_step")
 RECORDS = Path("records")
 
 #: The zoo's own project folder, whose ``docs/`` holds the committed records (in a

@@ -92,6 +92,29 @@ def test_one_backend_replaces_only_its_part_and_all_runs_each(tmp_path):
     assert "Dense" in record["backends"]["tensorflow"]["layers"]
 
 
+def test_train_step_mode_on_every_backend_writes_each_ones_field(tmp_path):
+    from zoo.bench import train_step
+
+    output = tmp_path / "bench.json"
+    old = {"backends": {"jax": {"layers": {"Linear": {"headline": None}}}}}
+    output.write_text(json.dumps(old))
+    done = _bench(output, "--mode", "train-step", "Linear", "--batch", "2", "--backend", "all")
+    assert done.returncode == 0, done.stderr[-2000:]
+    record = json.loads(output.read_text())
+    assert list(record["backends"]) == list(BACKENDS)
+    # The layer bench's figures are kept beside the new field.
+    assert record["backends"]["jax"]["layers"] == old["backends"]["jax"]["layers"]
+    for backend in BACKENDS:
+        field = record["backends"][backend]["train_step"]
+        assert field["modes"] == list(train_step.modes(backend))
+        assert field["machine"]["backend"] == backend
+        result = field["results"]["Linear"]
+        assert result["input_shape"][0] == 2 and set(result["modes"]) == set(field["modes"])
+        for timing in result["modes"].values():
+            assert timing["zoo"]["median_s"] > 0 and timing["ratio"] > 0, timing
+        assert f"{backend}: ok; geometric mean of zoo/twin: auto " in done.stdout
+
+
 def test_the_benchmark_suite_writes_pytest_benchmark_json(tmp_path):
     output = tmp_path / "suite.json"
     done = _run(

@@ -28,8 +28,8 @@ def add_parser(commands: Any) -> None:
 
     parser = commands.add_parser(
         "bench",
-        help="time layers forward and backward beside their Keras twins (--models: "
-        "training steps of whole models)",
+        help="time layers forward and backward beside their Keras twins (--mode train-step: "
+        "a training step of a model holding each; --models: training steps of whole models)",
     )
     parser.add_argument(
         "names",
@@ -62,7 +62,9 @@ def add_parser(commands: Any) -> None:
         "--mode",
         action="append",
         help="with --models: the compiled mode to time (repeatable; default: the backend's "
-        "first, what fit runs on a CPU: graph, jit, eager)",
+        "first, what fit runs on a CPU: graph, jit, eager). For layers, train-step: instead "
+        "of forward and forward+backward (the default), a training step of a model holding "
+        "just the layer beside one holding its twin, as fit runs it (field train_step)",
     )
     parser.add_argument(
         "--output",
@@ -151,8 +153,13 @@ def run(args: argparse.Namespace) -> int:
         )
         return bench_paired.run(args, benches, _output(args), current_backend())
     if args.mode:
-        errors.print("[red]--mode is for --models; the layer bench times every mode[/red]")
-        return 2
+        # Opt-in: a model compiled per layer and mode is too slow to add to every run.
+        if set(args.mode) != {"train-step"}:
+            errors.print("[red]--mode is for --models, or train-step for layers[/red]")
+            return 2
+        from zoo.cli import bench_train_step
+
+        return bench_train_step.run(args, _output(args), current_backend())
     registry = load_registry()
     items = selected(registry, "layer", args.names, "layer to time")
     if items is None:
@@ -406,7 +413,10 @@ def _bench_every_backend(args: argparse.Namespace) -> int:
 
     record = read_record(_output(args))
     for backend in backends:
-        summary = record.get("backends", {}).get(backend, {}).get("summary", {})
+        part = record.get("backends", {}).get(backend, {})
+        if args.mode and not args.models:  # the train step's own field (and summary)
+            part = part.get("train_step", {})
+        summary = part.get("summary", {})
         means = [
             f"{key.removeprefix('geomean_').removesuffix('_ratio')} {value:.3f}"
             for key, value in summary.items()

@@ -14,7 +14,6 @@ which sections, in which order, is the page template of the object's kind
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from zoo import backends
+from zoo.docgen.cost_plot import cost_plot
 from zoo.docgen.examples import example_page
 from zoo.docgen.markdown import fenced, table
 from zoo.docgen.models import MODELS, load_record, models_page
@@ -29,11 +29,12 @@ from zoo.docgen.release import CHANGELOG_PAGE, changelog, release
 from zoo.docgen.report import filled_pages
 from zoo.docgen.sections import Page, run_example
 from zoo.docgen.templates import template_for
+from zoo.docgen.train_step import catalogue_backends, catalogue_cell, train_step_lines
 from zoo.records import Records, backend_records, zoo_records
 from zoo.registry import KINDS, Registered, Registry, get_registry
 
 # Where they were defined before the page templates moved out, for those who import them.
-__all__ = ["fenced", "run_example", "table"]
+__all__ = ["cost_plot", "fenced", "run_example", "table"]
 
 Write = Callable[[str, str], None]
 
@@ -140,49 +141,6 @@ def cost_errors(costs: dict[str, Any], modes: tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def cost_plot(name: str, parts: dict[str, tuple[dict[str, Any], tuple[str, ...]]]) -> str | None:
-    """SVG, log-log, a panel per backend: forward+backward time against batch size, zoo
-    and twin, in each of the backend's modes. ``parts`` maps a backend to this layer's
-    costs there and the backend's modes."""
-    parts = {backend: part for backend, part in parts.items() if part[0].get("sizes")}
-    if not parts:
-        return None
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, panels = plt.subplots(
-        1, len(parts), figsize=(1 + 4 * len(parts), 3.6), sharey=True, squeeze=False
-    )
-    for axes, (backend, (costs, modes)) in zip(panels[0], parts.items(), strict=True):
-        for mode, style in zip(modes, ("-", "--", ":"), strict=False):
-            for who, colour in (("zoo", "tab:blue"), ("twin", "tab:orange")):
-                points = [
-                    (size["batch"], ((size.get(mode) or {}).get("backward") or {}).get(who))
-                    for size in costs["sizes"]
-                ]
-                points = [(b, t["median_s"]) for b, t in points if t and t.get("median_s")]
-                if points:
-                    batches, times = zip(*points, strict=True)
-                    label = f"{'zoo ' + name if who == 'zoo' else 'Keras twin'}"
-                    label += f" ({backends.mode_label(mode)})"
-                    axes.plot(batches, times, style, marker="o", color=colour, label=label)
-        axes.set_title(_label(backend), fontsize="medium")
-        axes.set_xscale("log")
-        axes.set_yscale("log")
-        axes.set_xlabel("batch size")
-        axes.grid(True, which="both", alpha=0.3)
-        if axes.get_legend_handles_labels()[0]:
-            axes.legend(fontsize="x-small")
-    panels[0][0].set_ylabel("forward + backward time (s)")
-    figure.tight_layout()
-    svg = io.StringIO()
-    figure.savefig(svg, format="svg")
-    plt.close(figure)
-    return svg.getvalue()
-
-
 def headline(costs: dict[str, Any], mode: str = "graph") -> tuple[str, str]:
     """(zoo forward+backward time, ratio) at the headline size, in ``mode``."""
     head = costs.get("headline") or {}
@@ -198,12 +156,16 @@ def headline(costs: dict[str, Any], mode: str = "graph") -> tuple[str, str]:
 def cost_section(
     item: Registered, costs: dict[str, Any], guide: bool = True
 ) -> tuple[list[str], dict[str, str]]:
-    """A layer page's costs: a table per backend measured, and one plot with a panel each."""
+    """A layer page's costs: the training step first (`zoo.docgen.train_step`), then, as
+    the diagnosis, forward and forward+backward: a table per backend measured, and one
+    plot with a panel each."""
     see = " See [how the costs are measured](../../guides/costs.md)." if guide else ""
     lines = [
         "## Cost\n",
-        "Median time per call, the zoo layer and its Keras twin timed side by side in the "
+        "Median times, the zoo layer and its Keras twin timed side by side in the "
         f"same run; ratio = zoo / twin, below 1 is faster than Keras.{see}\n",
+        *train_step_lines(item.name, costs),
+        "### Diagnosis: forward and forward + backward\n",
     ]
     files: dict[str, str] = {}
     plotted = {}
@@ -221,7 +183,7 @@ def cost_section(
             f"{name} {machine[package]}" for package, name in names.items() if machine.get(package)
         )
         lines += [
-            f"### {_label(backend)}\n",
+            f"#### {_label(backend)}\n",
             f"On {cpu} ({cores} cores), {versions or 'versions not recorded'}; "
             f"{MODE_NOTES.get(backend, '')}.\n",
         ]
@@ -231,7 +193,7 @@ def cost_section(
             lines.append(f"*Not timed:* {problem}\n")
         plotted[backend] = (layer_costs, modes)
     if not plotted:
-        return ["## Cost\n", f"*Not measured yet: `{BENCH_COMMAND}` measures it.*\n"], files
+        return [*lines, f"*Not measured yet: `{BENCH_COMMAND}` measures it.*\n"], files
     svg = cost_plot(item.name, plotted)
     if svg:
         files[f"reference/{item.family}/{item.name}-cost.svg"] = svg
@@ -355,14 +317,20 @@ def catalogue(registry: Registry, costs: dict[str, Any], guide: bool = True) -> 
         if _modes(part, backend)
     }
     first = next(iter(measured), None)
-    header = ["name", "kind", "summary", "Keras twin", *(["fwd+bwd"] if measured else [])]
+    # The headline first: the train step (`zoo bench --mode train-step`) where recorded.
+    stepped = catalogue_backends(costs)
+    header = ["name", "kind", "summary", "Keras twin"]
+    header += [f"train step vs twin, {_label(b)}" for b in stepped]
+    header += ["fwd+bwd"] if measured else []
     header += [f"vs twin, {_label(b)}" if len(measured) > 1 else "vs twin" for b in measured]
     parts = ["\n## Catalogue\n"]
     for plugin_name, family in sorted(registry.families.items(), key=lambda f: f[1].name):
         rows = []
         for item in registry.all(plugin=plugin_name):
             entry = item.entry
-            cells = []
+            cells = [
+                catalogue_cell(item.name, costs, b) if item.kind == "layer" else "" for b in stepped
+            ]
             for backend, (part, mode) in measured.items():
                 layer_costs = part.get("layers", {}).get(item.name, {})
                 time, speed = headline(layer_costs, mode) if item.kind == "layer" else ("", "")
@@ -375,6 +343,12 @@ def catalogue(registry: Registry, costs: dict[str, Any], guide: bool = True) -> 
             parts += [f"### [{family.name}]({family_path(family.name)})\n", table(header, rows)]
     where = ", ".join(f"{_label(b)} {mode} mode" for b, (_, mode) in measured.items())
     see = " See [how the costs are measured](guides/costs.md)." if guide else ""
+    if stepped:
+        parts.append(
+            "*train step vs twin*: one training step of a model holding just the layer, "
+            "as `fit` runs it with its default `jit_compile`, over the same model holding "
+            "the Keras twin (median of alternating rounds; below 1 is faster).\n"
+        )
     parts.append(
         "*fwd+bwd*: median time of a forward and backward pass at the largest benchmarked "
         f"batch, {_label(first) if first else ''}; *vs twin*: that time over the Keras "
