@@ -4,6 +4,7 @@ value and back, once per cycle of `2 * step_size` steps."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import keras
 from keras import ops
@@ -112,7 +113,7 @@ class _FixedScaleCyclicalLearningRate(CyclicalLearningRate):
     """A cyclical learning rate whose `scale_fn` is its class's `_scale`, so that its
     config leaves `scale_fn` out; its default name is its class's."""
 
-    _scale: Callable
+    _scale: Callable[[Any], Any]
 
     def __init__(
         self,
@@ -121,7 +122,7 @@ class _FixedScaleCyclicalLearningRate(CyclicalLearningRate):
         step_size: float,
         scale_mode: str = "cycle",
         name: str | None = None,
-    ):
+    ) -> None:
         super().__init__(
             initial_learning_rate,
             maximal_learning_rate,
@@ -131,7 +132,7 @@ class _FixedScaleCyclicalLearningRate(CyclicalLearningRate):
             name=type(self).__name__ if name is None else name,
         )
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return self._base_config()
 
 

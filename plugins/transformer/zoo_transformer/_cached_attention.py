@@ -53,8 +53,8 @@ class CachedAttention(keras.layers.Layer):
     def _build_projections(
         self,
         shapes: tuple[Any, Any, Any],
-        projections: dict[str, tuple[str, tuple, str]],
-        attended_shape: tuple,
+        projections: dict[str, tuple[str, tuple[Any, ...], str]],
+        attended_shape: tuple[Any, ...],
     ) -> None:
         """Makes the query, key, value and output projections, each from its equation,
         output shape and bias axes in `projections` (by Keras' names: `query`, `key`,
