@@ -555,16 +555,25 @@ def register_family() -> zoo.Family:
     )
 
 
+def _embedding_loss(cls: type, **arguments: Any) -> zoo.LossEntry:
+    """The entry of a metric-learning loss of labelled embeddings: a margin of 1, the
+    embeddings' batches, and one value per batch (no per-sample values)."""
+    return zoo.LossEntry(
+        cls,
+        config={"margin": 1.0},
+        example_batch=_embeddings_batch,
+        bench_batch=_bench_embeddings,
+        per_sample=False,
+        **arguments,
+    )
+
+
 @zoo.hookimpl
 def register_losses() -> list[zoo.LossEntry]:
     return [
-        zoo.LossEntry(
+        _embedding_loss(
             TripletSemiHardLoss,
-            config={"margin": 1.0},
-            example_batch=_embeddings_batch,
-            bench_batch=_bench_embeddings,
             reference=_triplet_semihard,
-            per_sample=False,
             invalid_configs=(
                 ({"distance_metric": "L1"}, "distance_metric"),
                 ({"margin": "1"}, "margin"),
@@ -575,13 +584,9 @@ def register_losses() -> list[zoo.LossEntry]:
                 "distance_metric": ["L2", "squared-L2", "angular"],
             },
         ),
-        zoo.LossEntry(
+        _embedding_loss(
             TripletHardLoss,
-            config={"margin": 1.0},
-            example_batch=_embeddings_batch,
-            bench_batch=_bench_embeddings,
             reference=_triplet_hard,
-            per_sample=False,
             invalid_configs=(
                 ({"distance_metric": "L1"}, "distance_metric"),
                 ({"soft": 1}, "soft"),
@@ -593,13 +598,9 @@ def register_losses() -> list[zoo.LossEntry]:
                 "distance_metric": ["L2", "squared-L2", "angular"],
             },
         ),
-        zoo.LossEntry(
+        _embedding_loss(
             LiftedStructLoss,
-            config={"margin": 1.0},
-            example_batch=_embeddings_batch,
-            bench_batch=_bench_embeddings,
             reference=_lifted_struct,
-            per_sample=False,
             invalid_configs=(({"margin": "1"}, "margin"), BAD_REDUCTION),
             config_space={"margin": (0.1, 2.0)},
         ),

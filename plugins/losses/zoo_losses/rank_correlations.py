@@ -90,6 +90,15 @@ class CorrelationBase(keras.metrics.Metric):
         self.ncol.assign_add(ops.cast(ops.sum(columns, axis=0), "int32"))
         self.n.assign_add(ops.cast(ops.shape(i)[0], "int32"))
 
+    def _correlation(self, rows: Any, columns: Any) -> Any:
+        """The correlation of the histogram's samples, each scored by its row's value in
+        ``rows`` and its column's in ``columns`` (both centred); 0 where it is undefined."""
+        nrow = ops.cast(self.nrow, "float32")
+        ncol = ops.cast(self.ncol, "float32")
+        covariance = ops.sum(ops.expand_dims(rows, 1) * ops.cast(self.m, "float32") * columns)
+        spread = ops.sqrt(ops.sum(nrow * ops.square(rows)) * ops.sum(ncol * ops.square(columns)))
+        return ops.divide_no_nan(covariance, spread)
+
     def reset_state(self) -> None:
         for variable in self.variables:
             variable.assign(ops.zeros(variable.shape, dtype=variable.dtype))
@@ -149,13 +158,7 @@ class SpearmansRank(CorrelationBase):
         col_ranks = ops.cumsum(ncol) - ncol + (ncol + 1.0 - (n + 1.0)) / 2.0
         row_ranks = ops.where(nrow > 0, row_ranks, 0.0)
         col_ranks = ops.where(ncol > 0, col_ranks, 0.0)
-        covariance = ops.sum(
-            ops.expand_dims(row_ranks, 1) * ops.cast(self.m, "float32") * col_ranks
-        )
-        spread = ops.sqrt(
-            ops.sum(nrow * ops.square(row_ranks)) * ops.sum(ncol * ops.square(col_ranks))
-        )
-        return ops.cast(ops.divide_no_nan(covariance, spread), self.dtype)
+        return ops.cast(self._correlation(row_ranks, col_ranks), self.dtype)
 
 
 class KendallsTauBase(CorrelationBase):
@@ -310,10 +313,8 @@ class PearsonsCorrelation(CorrelationBase):
         # Centred before the products: float32 sums of squares would cancel otherwise.
         rows = row_centres - ops.divide_no_nan(ops.sum(nrow * row_centres), n)
         columns = col_centres - ops.divide_no_nan(ops.sum(ncol * col_centres), n)
-        covariance = ops.sum(ops.expand_dims(rows, 1) * ops.cast(self.m, "float32") * columns)
-        spread = ops.sqrt(ops.sum(nrow * ops.square(rows)) * ops.sum(ncol * ops.square(columns)))
         # Rounding can take a perfect correlation past 1.
-        correlation = ops.clip(ops.divide_no_nan(covariance, spread), -1.0, 1.0)
+        correlation = ops.clip(self._correlation(rows, columns), -1.0, 1.0)
         return ops.cast(correlation, self.dtype)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import keras
+from keras import ops
 
-from zoo.validation import check_bool, is_real, require
+from zoo.validation import check_bool, is_real, require, require_float_input
 
 
 class ArgumentTypeError(TypeError, ValueError):
@@ -152,6 +153,12 @@ class CenterScale:
         self.gamma = add_learned_weight(self, "gamma", shape) if scale else None
         self.beta = add_learned_weight(self, "beta", shape) if center else None
 
+    def _center_scale_in(self, dtype: str) -> tuple[Any, Any]:
+        """`gamma` and `beta` cast to `dtype` (the statistics'), or None for each."""
+        gamma = None if self.gamma is None else ops.cast(self.gamma, dtype)
+        beta = None if self.beta is None else ops.cast(self.beta, dtype)
+        return gamma, beta
+
     def _center_scale_config(self) -> dict[str, Any]:
         return {
             "center": self.center,
@@ -167,6 +174,14 @@ def statistics_dtype(inputs) -> str:
     statistics follow it there.
     """
     return keras.backend.result_type(inputs.dtype, "float32")
+
+
+def statistics_input(layer: keras.layers.Layer, inputs: Any) -> tuple[Any, str]:
+    """`inputs`, checked to be floats, cast to the dtype the layer's statistics are
+    computed in (`statistics_dtype`), and that dtype."""
+    require_float_input(layer, inputs)
+    dtype = statistics_dtype(inputs)
+    return ops.cast(inputs, dtype), dtype
 
 
 class AnyRankAxes:

@@ -7,13 +7,13 @@ from numbers import Real
 import keras
 from keras import initializers, ops
 
-from zoo.validation import check_axis, check_bool, check_synchronized, require, require_float_input
+from zoo.validation import check_axis, check_bool, check_synchronized, require
 from zoo_normalization._arithmetic import batch_normalize, moments
 from zoo_normalization._common import (
     CenterScale,
     check_epsilon,
     resolve_channels_axis,
-    statistics_dtype,
+    statistics_input,
 )
 
 
@@ -215,11 +215,8 @@ class BatchNormalization(CenterScale, keras.layers.Layer):
             setattr(self, name, weight)
 
     def call(self, inputs, training=None, mask=None):
-        require_float_input(self, inputs)
-        dtype = statistics_dtype(inputs)
-        x = ops.cast(inputs, dtype)
-        gamma = None if self.gamma is None else ops.cast(self.gamma, dtype)
-        beta = None if self.beta is None else ops.cast(self.beta, dtype)
+        x, dtype = statistics_input(self, inputs)
+        gamma, beta = self._center_scale_in(dtype)
         if training and self.trainable:
             # Local statistics without a mask take the hand-written gradient, which
             # already accounts for the statistics: they need none of their own.

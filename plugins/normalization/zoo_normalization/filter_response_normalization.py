@@ -5,13 +5,13 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from zoo.validation import check_bool, is_int, require, require_float_input
+from zoo.validation import check_bool, is_int, require
 from zoo_normalization._common import (
     CenterScale,
     check_epsilon,
     resolve_axes,
     resolve_channels_axis,
-    statistics_dtype,
+    statistics_input,
 )
 
 #: Where TF Addons starts the learned epsilon.
@@ -140,9 +140,7 @@ class FilterResponseNormalization(CenterScale, keras.layers.Layer):
         )
 
     def call(self, inputs):
-        require_float_input(self, inputs)
-        dtype = statistics_dtype(inputs)
-        x = ops.cast(inputs, dtype)
+        x, dtype = statistics_input(self, inputs)
         epsilon = ops.convert_to_tensor(self.epsilon, dtype)
         if self.eps_learned is not None:
             epsilon = epsilon + ops.abs(ops.cast(self.eps_learned, dtype))

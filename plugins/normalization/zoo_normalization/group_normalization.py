@@ -5,13 +5,13 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from zoo.validation import check_axis, is_int, require, require_float_input
+from zoo.validation import check_axis, is_int, require
 from zoo_normalization._arithmetic import group_normalize
 from zoo_normalization._common import (
     CenterScale,
     check_epsilon,
     resolve_channels_axis,
-    statistics_dtype,
+    statistics_input,
 )
 
 
@@ -128,11 +128,8 @@ class GroupNormalization(CenterScale, keras.layers.Layer):
         self.input_spec = keras.InputSpec(ndim=rank, axes={self._axis: channels})
 
     def call(self, inputs):
-        require_float_input(self, inputs)
-        dtype = statistics_dtype(inputs)
-        x = ops.cast(inputs, dtype)
-        gamma = None if self.gamma is None else ops.cast(self.gamma, dtype)
-        beta = None if self.beta is None else ops.cast(self.beta, dtype)
+        x, dtype = statistics_input(self, inputs)
+        gamma, beta = self._center_scale_in(dtype)
         outputs = group_normalize(x, gamma, beta, self._axis, self._groups, self.epsilon)
         return ops.cast(outputs, self.compute_dtype)
 

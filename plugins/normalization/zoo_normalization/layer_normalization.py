@@ -7,14 +7,14 @@ import warnings
 import keras
 from keras import ops
 
-from zoo.validation import check_axis, check_bool, require_float_input
+from zoo.validation import check_axis, check_bool
 from zoo_normalization._arithmetic import layer_normalize
 from zoo_normalization._common import (
     AnyRankAxes,
     ArgumentTypeError,
     CenterScale,
     check_epsilon,
-    statistics_dtype,
+    statistics_input,
 )
 
 
@@ -125,9 +125,7 @@ class LayerNormalization(AnyRankAxes, CenterScale, keras.layers.Layer):
             self._add_center_scale_weights(shape)
 
     def call(self, inputs):
-        require_float_input(self, inputs)
-        dtype = statistics_dtype(inputs)
-        x = ops.cast(inputs, dtype)
+        x, dtype = statistics_input(self, inputs)
         axes, broadcast = self._axes_at(x.shape)
 
         def param(weight, default):

@@ -8,8 +8,8 @@ from numbers import Real
 import keras
 from keras import ops
 
-from zoo.validation import is_int, require, require_float_input
-from zoo_normalization._common import statistics_dtype
+from zoo.validation import is_int, require
+from zoo_normalization._common import statistics_input
 
 #: Squared norms below this are treated as this: such vectors are far inside the
 #: ball and left as they are, and the reciprocal square root and its derivative
@@ -122,9 +122,7 @@ class PoincareNormalize(keras.layers.Layer):
         self.input_spec = keras.InputSpec(ndim=rank)
 
     def call(self, inputs):
-        require_float_input(self, inputs)
-        dtype = statistics_dtype(inputs)
-        x = ops.cast(inputs, dtype)
+        x, dtype = statistics_input(self, inputs)
         square_sum = ops.sum(ops.square(x), axis=self._axes, keepdims=True)
         inv_norm = ops.rsqrt(ops.maximum(square_sum, _MIN_SQUARED_NORM))
         factor = ops.minimum((1.0 - self.epsilon) * inv_norm, 1.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from zoo.validation import check_axis, require_float_input
+from zoo.validation import check_axis
 from zoo_normalization._arithmetic import rms_normalize
 from zoo_normalization._common import (
     AnyRankAxes,
@@ -13,7 +13,7 @@ from zoo_normalization._common import (
     check_epsilon,
     learned_weights_config,
     set_weight_arguments,
-    statistics_dtype,
+    statistics_input,
 )
 
 
@@ -96,9 +96,7 @@ class RMSNormalization(AnyRankAxes, keras.layers.Layer):
         self.scale = add_learned_weight(self, "scale", shape)
 
     def call(self, inputs):
-        require_float_input(self, inputs)
-        dtype = statistics_dtype(inputs)
-        x = ops.cast(inputs, dtype)
+        x, dtype = statistics_input(self, inputs)
         axes, broadcast = self._axes_at(x.shape)
         # scale gets size 1 on the other axes, to broadcast.
         scale = ops.reshape(ops.cast(self.scale, dtype), broadcast)

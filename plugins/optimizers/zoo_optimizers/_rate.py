@@ -6,6 +6,7 @@ from typing import Any
 
 import keras
 import numpy as np
+from keras import ops
 
 
 def learning_rate_of(value: Any) -> Any:
@@ -26,3 +27,19 @@ def learning_rate_of(value: Any) -> Any:
     if array.shape == () and np.issubdtype(array.dtype, np.floating):
         return float(array)
     return value
+
+
+def adam_rate(
+    learning_rate: Any, beta_1: float, beta_2: float, iterations: Any, dtype: Any
+) -> tuple[Any, Any, Any]:
+    """Adam's rate at step `iterations + 1`, its two bias corrections folded in
+    (`lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)`), and the betas as tensors of `dtype`."""
+    step = ops.cast(iterations + 1, dtype)
+    beta_1 = ops.convert_to_tensor(beta_1, dtype=dtype)
+    beta_2 = ops.convert_to_tensor(beta_2, dtype=dtype)
+    lr = (
+        ops.cast(learning_rate, dtype)
+        * ops.sqrt(1.0 - ops.power(beta_2, step))
+        / (1.0 - ops.power(beta_1, step))
+    )
+    return lr, beta_1, beta_2

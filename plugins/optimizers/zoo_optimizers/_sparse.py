@@ -28,6 +28,17 @@ def sparse_rows(gradient: Any) -> tuple[Any, Any] | None:
     return rows, values
 
 
+def densified(gradient: Any, variable: Any) -> tuple[Any, Any]:
+    """The gradient as a dense tensor of `variable`'s shape (zero off the rows of a
+    sparse one), and the rows of a sparse one (None for a dense one). For updates
+    whose moments decay on every row while the variable moves on the rows only."""
+    sparse = sparse_rows(gradient)
+    if sparse is None:
+        return gradient, None
+    rows, values = sparse
+    return ops.scatter(ops.expand_dims(rows, -1), values, ops.shape(variable)), rows
+
+
 def take_rows(tensor: Any, rows: Any) -> Any:
     return ops.take(tensor, rows, axis=0)
 

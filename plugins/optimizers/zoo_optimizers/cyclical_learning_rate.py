@@ -4,6 +4,7 @@ value and back, once per cycle of `2 * step_size` steps."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import keras
 from keras import ops
@@ -100,8 +101,43 @@ class CyclicalLearningRate(keras.optimizers.schedules.LearningRateSchedule):
         return cls(**config)
 
 
+def _constant_scale(x):
+    return 1.0
+
+
+def _halving_scale(x):
+    return 1.0 / ops.power(2.0, x - 1.0)
+
+
+class _FixedScaleCyclicalLearningRate(CyclicalLearningRate):
+    """A cyclical learning rate whose `scale_fn` is its class's `_scale`, so that its
+    config leaves `scale_fn` out; its default name is its class's."""
+
+    _scale: Callable[[Any], Any]
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        maximal_learning_rate: float,
+        step_size: float,
+        scale_mode: str = "cycle",
+        name: str | None = None,
+    ) -> None:
+        super().__init__(
+            initial_learning_rate,
+            maximal_learning_rate,
+            step_size,
+            scale_fn=self._scale,
+            scale_mode=scale_mode,
+            name=type(self).__name__ if name is None else name,
+        )
+
+    def get_config(self) -> dict[str, Any]:
+        return self._base_config()
+
+
 @keras.saving.register_keras_serializable(package="zoo_optimizers")
-class TriangularCyclicalLearningRate(CyclicalLearningRate):
+class TriangularCyclicalLearningRate(_FixedScaleCyclicalLearningRate):
     """The cyclical learning rate whose every cycle is the same triangle.
 
     Args:
@@ -123,29 +159,11 @@ class TriangularCyclicalLearningRate(CyclicalLearningRate):
         `tfa.optimizers.TriangularCyclicalLearningRate`.
     """
 
-    def __init__(
-        self,
-        initial_learning_rate: float,
-        maximal_learning_rate: float,
-        step_size: float,
-        scale_mode: str = "cycle",
-        name: str = "TriangularCyclicalLearningRate",
-    ):
-        super().__init__(
-            initial_learning_rate,
-            maximal_learning_rate,
-            step_size,
-            scale_fn=_constant_scale,
-            scale_mode=scale_mode,
-            name=name,
-        )
-
-    def get_config(self):
-        return self._base_config()
+    _scale = staticmethod(_constant_scale)
 
 
 @keras.saving.register_keras_serializable(package="zoo_optimizers")
-class Triangular2CyclicalLearningRate(CyclicalLearningRate):
+class Triangular2CyclicalLearningRate(_FixedScaleCyclicalLearningRate):
     """The cyclical learning rate whose triangle's height halves every cycle.
 
     Args:
@@ -168,25 +186,7 @@ class Triangular2CyclicalLearningRate(CyclicalLearningRate):
         `tfa.optimizers.Triangular2CyclicalLearningRate`.
     """
 
-    def __init__(
-        self,
-        initial_learning_rate: float,
-        maximal_learning_rate: float,
-        step_size: float,
-        scale_mode: str = "cycle",
-        name: str = "Triangular2CyclicalLearningRate",
-    ):
-        super().__init__(
-            initial_learning_rate,
-            maximal_learning_rate,
-            step_size,
-            scale_fn=_halving_scale,
-            scale_mode=scale_mode,
-            name=name,
-        )
-
-    def get_config(self):
-        return self._base_config()
+    _scale = staticmethod(_halving_scale)
 
 
 @keras.saving.register_keras_serializable(package="zoo_optimizers")
@@ -240,11 +240,3 @@ class ExponentialCyclicalLearningRate(CyclicalLearningRate):
 
     def get_config(self):
         return {**self._base_config(), "gamma": self.gamma}
-
-
-def _constant_scale(x):
-    return 1.0
-
-
-def _halving_scale(x):
-    return 1.0 / ops.power(2.0, x - 1.0)

@@ -6,7 +6,7 @@ import keras
 from keras import ops
 
 from zoo.validation import check_bool, check_fraction, check_positive, require
-from zoo_optimizers._rate import learning_rate_of
+from zoo_optimizers._rate import adam_rate, learning_rate_of
 from zoo_optimizers._sparse import sparse_rows, take_rows, with_rows
 
 
@@ -84,13 +84,8 @@ class LazyAdam(keras.optimizers.Optimizer):
 
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
-        step = ops.cast(self.iterations + 1, dtype)
-        beta_1 = ops.convert_to_tensor(self.beta_1, dtype=dtype)
-        beta_2 = ops.convert_to_tensor(self.beta_2, dtype=dtype)
-        lr = (
-            ops.cast(learning_rate, dtype)
-            * ops.sqrt(1.0 - ops.power(beta_2, step))
-            / (1.0 - ops.power(beta_1, step))
+        lr, beta_1, beta_2 = adam_rate(
+            learning_rate, self.beta_1, self.beta_2, self.iterations, dtype
         )
         index = self._get_variable_index(variable)
         m, v = self._momentums[index], self._velocities[index]

@@ -15,7 +15,7 @@ from zoo.validation import (
     require,
 )
 from zoo_optimizers._rate import learning_rate_of
-from zoo_optimizers._sparse import sparse_rows, take_rows, with_rows
+from zoo_optimizers._sparse import densified, take_rows, with_rows
 
 _Schedule = keras.optimizers.schedules.LearningRateSchedule
 
@@ -32,19 +32,20 @@ def _weight_decay_of(value):
 class _Rectified(keras.optimizers.Optimizer):
     """What RectifiedAdam and AdaBelief share; they differ in their second moment."""
 
+    # RectifiedAdam's signature and defaults; AdaBelief passes its own.
     def __init__(
         self,
-        learning_rate,
-        beta_1: float,
-        beta_2: float,
-        epsilon: float,
-        weight_decay,
-        amsgrad: bool,
-        sma_threshold: float,
-        total_steps: int,
-        warmup_proportion: float,
-        min_lr: float,
-        name: str,
+        learning_rate=0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        weight_decay=0.0,
+        amsgrad: bool = False,
+        sma_threshold: float = 5.0,
+        total_steps: int = 0,
+        warmup_proportion: float = 0.1,
+        min_lr: float = 0.0,
+        name: str | None = None,
         **kwargs,
     ):
         beta_1 = check_fraction("beta_1", beta_1, include_one=False)
@@ -55,6 +56,8 @@ class _Rectified(keras.optimizers.Optimizer):
         )
         # Weight decay is TF Addons', applied with the warmed-up rate inside the update
         # (Keras' own `weight_decay` uses the base rate): kept out of Keras' base class.
+        # The default name is the class's ("RectifiedAdam", "AdaBelief").
+        name = type(self).__name__ if name is None else name
         super().__init__(learning_rate=learning_rate_of(learning_rate), name=name, **kwargs)
         self.beta_1 = beta_1
         self.beta_2 = beta_2
@@ -105,11 +108,7 @@ class _Rectified(keras.optimizers.Optimizer):
         # A sparse gradient (TensorFlow's IndexedSlices): the moments decay on every
         # row, but the variable moves on the gradient's rows only (TF Addons' sparse
         # apply; its weight decay too).
-        sparse = sparse_rows(gradient)
-        rows = None
-        if sparse is not None:
-            rows, values = sparse
-            gradient = ops.scatter(ops.expand_dims(rows, -1), values, ops.shape(variable))
+        gradient, rows = densified(gradient, variable)
         gradient = ops.cast(gradient, dtype)
         step = ops.cast(self.iterations + 1, dtype)
         lr = self._warmed_up(ops.cast(learning_rate, dtype), step)
@@ -234,36 +233,6 @@ class RectifiedAdam(_Rectified):
         Beyond (https://arxiv.org/abs/1908.03265). TF Addons'
         `tfa.optimizers.RectifiedAdam`, whose arguments and defaults these are.
     """
-
-    def __init__(
-        self,
-        learning_rate=0.001,
-        beta_1: float = 0.9,
-        beta_2: float = 0.999,
-        epsilon: float = 1e-7,
-        weight_decay=0.0,
-        amsgrad: bool = False,
-        sma_threshold: float = 5.0,
-        total_steps: int = 0,
-        warmup_proportion: float = 0.1,
-        min_lr: float = 0.0,
-        name: str = "RectifiedAdam",
-        **kwargs,
-    ):
-        super().__init__(
-            learning_rate,
-            beta_1,
-            beta_2,
-            epsilon,
-            weight_decay,
-            amsgrad,
-            sma_threshold,
-            total_steps,
-            warmup_proportion,
-            min_lr,
-            name,
-            **kwargs,
-        )
 
     def _second_moment(self, v, gradient, m, rows=None):
         # Zero off the sparse gradient's rows: the dense formula holds for both.

@@ -12,8 +12,8 @@ from zoo.validation import (
     check_non_negative,
     check_positive,
 )
-from zoo_optimizers._rate import learning_rate_of
-from zoo_optimizers._sparse import sparse_rows, take_rows, with_rows
+from zoo_optimizers._rate import adam_rate, learning_rate_of
+from zoo_optimizers._sparse import densified, take_rows, with_rows
 
 _ACTIVATIONS = ("sign", "tanh")
 
@@ -108,20 +108,9 @@ class Yogi(keras.optimizers.Optimizer):
         # row, the second moment and the variable move on the gradient's rows only
         # (TF Addons' sparse apply). Zero elsewhere, the gradient leaves the second
         # moment there as it is; the variable's other rows are restored below.
-        sparse = sparse_rows(gradient)
-        rows = None
-        if sparse is not None:
-            rows, values = sparse
-            gradient = ops.scatter(ops.expand_dims(rows, -1), values, ops.shape(variable))
+        gradient, rows = densified(gradient, variable)
         gradient = ops.cast(gradient, dtype)
-        step = ops.cast(self.iterations + 1, dtype)
-        beta1 = ops.convert_to_tensor(self.beta1, dtype=dtype)
-        beta2 = ops.convert_to_tensor(self.beta2, dtype=dtype)
-        lr = (
-            ops.cast(learning_rate, dtype)
-            * ops.sqrt(1.0 - ops.power(beta2, step))
-            / (1.0 - ops.power(beta1, step))
-        )
+        lr, beta1, beta2 = adam_rate(learning_rate, self.beta1, self.beta2, self.iterations, dtype)
         index = self._get_variable_index(variable)
         m, v = self._momentums[index], self._second_moments[index]
         self.assign(m, beta1 * m + (1.0 - beta1) * gradient)

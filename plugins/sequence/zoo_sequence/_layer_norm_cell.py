@@ -9,7 +9,13 @@ from typing import Any
 
 import keras
 
-from zoo.validation import check_bool, check_positive
+from zoo.validation import (
+    check_bool,
+    check_fraction,
+    check_positive,
+    check_positive_int,
+    check_seed,
+)
 
 
 def twin_arguments(twin: type[keras.layers.Layer], arguments: dict[str, Any]) -> dict[str, Any]:
@@ -27,6 +33,19 @@ def twin_arguments(twin: type[keras.layers.Layer], arguments: dict[str, Any]) ->
         if name in accepted and name not in ("self", "kwargs")
     }
     return {**named, **arguments.get("kwargs", {})}
+
+
+def checked_cell_arguments(
+    units: Any, use_bias: Any, dropout: Any, recurrent_dropout: Any, seed: Any
+) -> tuple[bool, int | None]:
+    """Checks the arguments every cell shares; returns `use_bias` and `seed` as the
+    cell keeps them."""
+    check_positive_int("units", units)
+    use_bias = check_bool("use_bias", use_bias)
+    # Keras' cells clip a rate outside [0, 1] (or fail on text) silently.
+    check_fraction("dropout", dropout)
+    check_fraction("recurrent_dropout", recurrent_dropout)
+    return use_bias, check_seed("seed", seed)
 
 
 def first_mask(mask: Any) -> Any:

@@ -12,14 +12,14 @@ from typing import Any
 import keras
 from keras import ops
 
-from zoo.validation import (
-    check_bool,
-    check_fraction,
-    check_positive,
-    check_positive_int,
-    check_seed,
+from zoo.validation import check_bool, check_positive
+from zoo_sequence._layer_norm_cell import (
+    ProjectionNorms,
+    checked_cell_arguments,
+    dropped,
+    norm_layer,
+    twin_arguments,
 )
-from zoo_sequence._layer_norm_cell import ProjectionNorms, dropped, norm_layer, twin_arguments
 
 
 @keras.saving.register_keras_serializable(package="zoo_sequence")
@@ -109,12 +109,7 @@ class LayerNormLSTMCell(ProjectionNorms, keras.layers.LSTMCell):
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
-        check_positive_int("units", units)
-        use_bias = check_bool("use_bias", use_bias)
-        # Keras' cells clip a rate outside [0, 1] (or fail on text) silently.
-        check_fraction("dropout", dropout)
-        check_fraction("recurrent_dropout", recurrent_dropout)
-        seed = check_seed("seed", seed)
+        use_bias, seed = checked_cell_arguments(units, use_bias, dropout, recurrent_dropout, seed)
         super().__init__(**twin_arguments(keras.layers.LSTMCell, locals()))
         self._set_norms(
             ("kernel_norm", "recurrent_norm", "state_norm"),
@@ -233,12 +228,7 @@ class LayerNormSimpleRNNCell(keras.layers.SimpleRNNCell):
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
-        check_positive_int("units", units)
-        use_bias = check_bool("use_bias", use_bias)
-        # Keras' cells clip a rate outside [0, 1] (or fail on text) silently.
-        check_fraction("dropout", dropout)
-        check_fraction("recurrent_dropout", recurrent_dropout)
-        seed = check_seed("seed", seed)
+        use_bias, seed = checked_cell_arguments(units, use_bias, dropout, recurrent_dropout, seed)
         super().__init__(**twin_arguments(keras.layers.SimpleRNNCell, locals()))
         self.layernorm_epsilon = check_positive("layernorm_epsilon", layernorm_epsilon)
         self.gamma_initializer = keras.initializers.get(gamma_initializer)

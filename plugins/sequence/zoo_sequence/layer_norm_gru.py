@@ -8,8 +8,13 @@ from typing import Any
 import keras
 from keras import ops
 
-from zoo.validation import check_bool, check_fraction, check_positive_int, check_seed
-from zoo_sequence._layer_norm_cell import ProjectionNorms, dropped, twin_arguments
+from zoo.validation import check_bool
+from zoo_sequence._layer_norm_cell import (
+    ProjectionNorms,
+    checked_cell_arguments,
+    dropped,
+    twin_arguments,
+)
 
 #: The four norms: the input and the recurrent projections, each for the two gates
 #: together and for the candidate, so that `reset_after=False` (whose candidate
@@ -112,12 +117,7 @@ class LayerNormGRUCell(ProjectionNorms, keras.layers.GRUCell):
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
-        check_positive_int("units", units)
-        use_bias = check_bool("use_bias", use_bias)
-        # Keras' cells clip a rate outside [0, 1] (or fail on text) silently.
-        check_fraction("dropout", dropout)
-        check_fraction("recurrent_dropout", recurrent_dropout)
-        seed = check_seed("seed", seed)
+        use_bias, seed = checked_cell_arguments(units, use_bias, dropout, recurrent_dropout, seed)
         reset_after = check_bool("reset_after", reset_after)
         super().__init__(**twin_arguments(keras.layers.GRUCell, locals()))
         self._set_norms(

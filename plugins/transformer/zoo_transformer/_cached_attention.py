@@ -9,7 +9,7 @@ from typing import Any
 import keras
 
 from zoo.validation import check_bool, check_fraction, check_seed, require_float_input
-from zoo_transformer._attention import check_cache_arguments, update_cache
+from zoo_transformer._attention import attention_mask_4d, check_cache_arguments, update_cache
 from zoo_transformer.gated_mlp import get_keras_object
 
 
@@ -50,6 +50,30 @@ class CachedAttention(keras.layers.Layer):
             dtype=self.dtype_policy,
         )
 
+    def _build_projections(
+        self,
+        shapes: tuple[Any, Any, Any],
+        projections: dict[str, tuple[str, tuple[Any, ...], str]],
+        attended_shape: tuple[Any, ...],
+    ) -> None:
+        """Makes the query, key, value and output projections, each from its equation,
+        output shape and bias axes in `projections` (by Keras' names: `query`, `key`,
+        `value`, `attention_output`), then builds them on the `(query, value, key)`
+        input `shapes` (value and key default as in `call`) and, the output one, on
+        `attended_shape`. Made before any is built, in that order: the weights' order."""
+        query_shape, value_shape, key_shape = shapes
+        value_shape = query_shape if value_shape is None else value_shape
+        key_shape = value_shape if key_shape is None else key_shape
+        self.query_dense = self._dense("query", *projections["query"])
+        self.key_dense = self._dense("key", *projections["key"])
+        self.value_dense = self._dense("value", *projections["value"])
+        self.output_dense = self._dense("attention_output", *projections["attention_output"])
+        self.query_dense.build(query_shape)
+        self.key_dense.build(key_shape)
+        self.value_dense.build(value_shape)
+        self.output_dense.build(attended_shape)
+        self.query_features = query_shape[-1]
+
     def _check_query(self, query: Any) -> None:
         """The query the layer was built for, (batch, target, features), of floats."""
         if len(query.shape) != 3 or query.shape[-1] != self.query_features:
@@ -58,6 +82,17 @@ class CachedAttention(keras.layers.Layer):
                 f"features (batch, target, features), received shape {tuple(query.shape)}."
             )
         require_float_input(self, query)
+
+    def _call_inputs(
+        self, query: Any, value: Any, key: Any, attention_mask: Any
+    ) -> tuple[Any, Any, Any]:
+        """Checks the query; returns the value and the key (each defaulting to the one
+        before, as in Keras' attention layers) and the mask, made 4-D."""
+        self._check_query(query)
+        value = query if value is None else value
+        key = value if key is None else key
+        mask = None if attention_mask is None else attention_mask_4d(attention_mask)
+        return value, key, mask
 
     def _position_keys(self, keys: Any, start: Any) -> Any:
         """The projected keys, given their first position `start`: as they are here;

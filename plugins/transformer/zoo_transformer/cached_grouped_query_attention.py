@@ -7,7 +7,7 @@ from typing import Any
 import keras
 
 from zoo.validation import check_positive_int, require
-from zoo_transformer._attention import attend, attention_mask_4d, combine_masks, sliding_window_mask
+from zoo_transformer._attention import attend, combine_masks, sliding_window_mask
 from zoo_transformer._cached_attention import CachedAttention
 
 
@@ -143,28 +143,20 @@ class CachedGroupedQueryAttention(CachedAttention):
                 "CachedGroupedQueryAttention expects a query (batch, target, features) "
                 f"with known features, received shape {tuple(query_shape)}."
             )
-        value_shape = query_shape if value_shape is None else value_shape
-        key_shape = value_shape if key_shape is None else key_shape
         features = query_shape[-1]
+        heads, kv_heads, head_dim = self.num_query_heads, self.num_key_value_heads, self.head_dim
         # Keras' GroupedQueryAttention's equations and names; the feature sizes are the
         # inputs', so the sublayers are made here.
-        self.query_dense = self._dense(
-            "query", "bqm,muh->bquh", (None, self.num_query_heads, self.head_dim), "uh"
+        self._build_projections(
+            (query_shape, value_shape, key_shape),
+            {
+                "query": ("bqm,muh->bquh", (None, heads, head_dim), "uh"),
+                "key": ("bkm,mvh->bkvh", (None, kv_heads, head_dim), "vh"),
+                "value": ("bkm,mvh->bkvh", (None, kv_heads, head_dim), "vh"),
+                "attention_output": ("bquh,uhm->bqm", (None, features), "m"),
+            },
+            (query_shape[0], query_shape[1], heads, head_dim),
         )
-        self.key_dense = self._dense(
-            "key", "bkm,mvh->bkvh", (None, self.num_key_value_heads, self.head_dim), "vh"
-        )
-        self.value_dense = self._dense(
-            "value", "bkm,mvh->bkvh", (None, self.num_key_value_heads, self.head_dim), "vh"
-        )
-        self.output_dense = self._dense("attention_output", "bquh,uhm->bqm", (None, features), "m")
-        self.query_dense.build(query_shape)
-        self.key_dense.build(key_shape)
-        self.value_dense.build(value_shape)
-        self.output_dense.build(
-            (query_shape[0], query_shape[1], self.num_query_heads, self.head_dim)
-        )
-        self.query_features = features
 
     def _rotate(self, x: Any, start_index: Any) -> Any:
         if self.rotary_embedding is None:
@@ -184,13 +176,10 @@ class CachedGroupedQueryAttention(CachedAttention):
         cache_update_index: Any = None,
         training: Any = None,
     ) -> Any:
-        self._check_query(query)
-        value = query if value is None else value
-        key = value if key is None else key
+        value, key, mask = self._call_inputs(query, value, key, attention_mask)
         start = 0 if cache_update_index is None else cache_update_index
         projected_query = self._rotate(self.query_dense(query), start)
         keys, values, cache = self._keys_values(key, value, cache, cache_update_index, start)
-        mask = None if attention_mask is None else attention_mask_4d(attention_mask)
         if self.sliding_window is not None:
             window = sliding_window_mask(
                 keras.ops.shape(query)[1], keras.ops.shape(keys)[1], start, self.sliding_window

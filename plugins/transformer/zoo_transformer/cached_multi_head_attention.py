@@ -7,7 +7,7 @@ from typing import Any
 import keras
 
 from zoo.validation import check_positive_int
-from zoo_transformer._attention import attend, attention_mask_4d
+from zoo_transformer._attention import attend
 from zoo_transformer._cached_attention import CachedAttention
 
 
@@ -122,23 +122,24 @@ class CachedMultiHeadAttention(CachedAttention):
                 "CachedMultiHeadAttention expects a query (batch, target, features), "
                 f"received shape {tuple(query_shape)}."
             )
-        value_shape = query_shape if value_shape is None else value_shape
-        key_shape = value_shape if key_shape is None else key_shape
         value_dim = self.value_dim or self.key_dim
         heads = self.num_heads
         # The projections' shapes depend on the inputs' features: made here, as Keras'
         # MultiHeadAttention makes them, with its names and equations.
-        self.query_dense = self._dense("query", "abc,cde->abde", (None, heads, self.key_dim), "de")
-        self.key_dense = self._dense("key", "abc,cde->abde", (None, heads, self.key_dim), "de")
-        self.value_dense = self._dense("value", "abc,cde->abde", (None, heads, value_dim), "de")
-        self.output_dense = self._dense(
-            "attention_output", "abcd,cde->abe", (None, self.output_dim or query_shape[-1]), "e"
+        self._build_projections(
+            (query_shape, value_shape, key_shape),
+            {
+                "query": ("abc,cde->abde", (None, heads, self.key_dim), "de"),
+                "key": ("abc,cde->abde", (None, heads, self.key_dim), "de"),
+                "value": ("abc,cde->abde", (None, heads, value_dim), "de"),
+                "attention_output": (
+                    "abcd,cde->abe",
+                    (None, self.output_dim or query_shape[-1]),
+                    "e",
+                ),
+            },
+            (query_shape[0], query_shape[1], heads, value_dim),
         )
-        self.query_dense.build(query_shape)
-        self.key_dense.build(key_shape)
-        self.value_dense.build(value_shape)
-        self.output_dense.build((query_shape[0], query_shape[1], heads, value_dim))
-        self.query_features = query_shape[-1]
 
     def call(
         self,
@@ -151,12 +152,9 @@ class CachedMultiHeadAttention(CachedAttention):
         return_attention_scores: bool = False,
         training: Any = None,
     ) -> Any:
-        self._check_query(query)
-        value = query if value is None else value
-        key = value if key is None else key
+        value, key, mask = self._call_inputs(query, value, key, attention_mask)
         projected_query = self.query_dense(query)
         keys, values, cache = self._keys_values(key, value, cache, cache_update_index)
-        mask = None if attention_mask is None else attention_mask_4d(attention_mask)
         output, scores = attend(
             projected_query,
             keys,
