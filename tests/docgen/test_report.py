@@ -175,3 +175,34 @@ def test_the_site_build_writes_the_report_filled(docs):
     page = written["benchmarks/report.md"]
     (row,) = [r for r in rows(page, "layer") if r["layer"] == "GroupNormalization" and "twin" in r]
     assert row["jit, forward + backward"] == "1.41"
+
+
+def test_train_step_table_shows_each_modes_ratio_and_quartiles_from_the_record():
+    part = {
+        "train_step": {
+            "machine": {"cpu": "Planted CPU", "cores": 3},
+            "rounds": 7,
+            "modes": ["auto", "jit"],
+            "jit_compile": {"auto": "auto", "jit": True},
+            "results": {
+                "RMSNormalization": {
+                    "twin": "keras.layers.RMSNormalization",
+                    "batch": 32,
+                    "modes": {
+                        "auto": {**timing(0.3, 0.2, 1.4142), "ratio_quartiles": [1.25, 1.75]},
+                        "jit": {"error": "the compiler gave up"},
+                    },
+                }
+            },
+        }
+    }
+    text = fill("<!-- zoo:records train_step -->\n", {"backends": {"jax": part}}, {})
+    row = next(line for line in text.splitlines() if line.startswith("| RMSNormalization"))
+    assert "1.41 (1.25-1.75)" in row
+    assert row.rstrip(" |").endswith("not timed")
+    assert "jit_compile=True" in text and "7 rounds" in text and "Planted CPU" in text
+
+
+def test_no_train_step_record_says_how_to_time_one():
+    text = fill("<!-- zoo:records train_step -->\n", {"backends": {"jax": {}}}, {})
+    assert "zoo bench --mode train-step" in text

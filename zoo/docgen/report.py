@@ -24,6 +24,7 @@ from zoo import backends
 # forward pass, then the backward pass added, ...): read from the bench, so that a phase
 # it adds takes its place here with no edit.
 from zoo.bench.layers import PHASES
+from zoo.bench.train_step import FIELD as TRAIN_STEP
 from zoo.docgen.markdown import table
 from zoo.docgen.models import run_rows, runs_header
 from zoo.records import PAIRED_FIELDS, backend_records
@@ -277,6 +278,44 @@ def paired_tables(record: dict[str, Any], registry: Registry | None = None) -> s
     return "\n".join(out) or "*Nothing timed beside a fixed counterpart yet.*\n"
 
 
+def train_step_tables(record: dict[str, Any]) -> str:
+    """Per backend, each layer timed in a whole training step beside its twin
+    (``zoo bench --mode train-step``): a column per compile mode, median ratio and
+    quartiles."""
+    out = []
+    for backend, part in backend_records(record).items():
+        timed = part.get(TRAIN_STEP, {})
+        results = timed.get("results", {})
+        if not results:
+            continue
+        modes = list(timed.get("modes") or dict.fromkeys(m for r in results.values() for m in r))
+        rows = []
+        for name, result in results.items():
+            cells = []
+            for mode in modes:
+                cell = result.get("modes", {}).get(mode, {})
+                if cell.get("ratio") is None:
+                    cells.append("not timed")
+                    continue
+                q1, q3 = cell.get("ratio_quartiles") or (None, None)
+                spread = f" ({_ratio(q1)}-{_ratio(q3)})" if q1 is not None else ""
+                cells.append(f"{_ratio(cell['ratio'])}{spread}")
+            rows.append([name, f"`{result.get('twin')}`", str(result.get("batch", "")), *cells])
+        jit = timed.get("jit_compile", {})
+        header = ["layer", "twin", "batch"]
+        header += [f"jit_compile={jit.get(mode, mode)!s}" for mode in modes]
+        out += [
+            f"### {backends.label(backend)}\n",
+            f"On {machine_line(timed.get('machine', {}))}; {timed.get('rounds', '?')} rounds; "
+            f"{timed.get('optimizer', '?')} and {timed.get('loss', '?')}. Zoo / twin time of "
+            "one training step, quartiles of the rounds' ratios in brackets.\n",
+            table(header, rows),
+        ]
+    return "\n".join(out) or (
+        "*No training step timed yet: `zoo bench --mode train-step --backend all` times them.*\n"
+    )
+
+
 # -- models ---------------------------------------------------------------------------
 
 
@@ -313,6 +352,7 @@ TABLES: dict[str, Tables] = {
     "bandwidth": lambda costs, models, registry: bandwidth_tables(costs),
     "paired": lambda costs, models, registry: paired_tables(costs, registry),
     "models": lambda costs, models, registry: model_tables(models),
+    "train_step": lambda costs, models, registry: train_step_tables(costs),
 }
 
 
