@@ -201,6 +201,9 @@ def test_train_step_table_shows_each_modes_ratio_and_quartiles_from_the_record()
     assert "1.41 (1.25-1.75)" in row
     assert row.rstrip(" |").endswith("not timed")
     assert "jit_compile=True" in text and "7 rounds" in text and "Planted CPU" in text
+    # Not also a table of objects timed beside one fixed counterpart.
+    paired = fill("<!-- zoo:records paired -->\n", {"backends": {"jax": part}}, {})
+    assert "RMSNormalization" not in paired
 
 
 def test_no_train_step_record_says_how_to_time_one():

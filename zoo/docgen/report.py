@@ -242,9 +242,11 @@ def paired_tables(record: dict[str, Any], registry: Registry | None = None) -> s
     parts = backend_records(record)
     out = []
     for field in PAIRED_FIELDS:
+        kinds = [kind for kind, spec in KINDS.items() if spec.plural == field]
+        if not kinds:
+            continue  # not a kind's objects (the layers' train steps: their own tables)
         timed = {b: part[field] for b, part in parts.items() if part.get(field, {}).get("results")}
         names = list(dict.fromkeys(n for t in timed.values() for n in t["results"]))
-        kinds = [kind for kind, spec in KINDS.items() if spec.plural == field]
         if registry is not None:
             names += [i.name for k in kinds for i in registry.all(k) if i.name not in names]
         if not names:
@@ -270,7 +272,7 @@ def paired_tables(record: dict[str, Any], registry: Registry | None = None) -> s
         ]
         out += [
             f"### {field.capitalize()} beside {_reference(field)}\n",
-            table([*(kinds or [field])[:1], *map(backends.label, timed)], rows)
+            table([kinds[0], *map(backends.label, timed)], rows)
             if timed
             else f"*None timed yet: `zoo bench --{field}` times them.*\n",
             *(f"{line}.\n" for line in machines),
