@@ -128,25 +128,26 @@ class _Rectified(keras.optimizers.Optimizer):
             v_hat = self._velocity_hats[index]
             self.assign(v_hat, ops.maximum(v_hat, v))
             v = v_hat
-        # The bias corrections and the rate are folded into two scalars, so that each
-        # branch makes few passes over the variable-sized tensors:
+        # The bias corrections and the rate are folded into scalars, so that the step
+        # makes few passes over the variable-sized tensors:
         #   m / (1 - b1^t) / (sqrt(v / (1 - b2^t)) + eps)
         #     = [sqrt(1 - b2^t) / (1 - b1^t)] * m / (sqrt(v) + eps * sqrt(1 - b2^t)).
-        # The branch is a scalar condition (ops.cond), so only the one taken is computed.
         m_scale = lr / (1.0 - beta_1_power)
         root_bias = ops.sqrt(1.0 - beta_2_power)
         adaptive_scale = m_scale * root_bias * self._rectification(sma, sma_inf, dtype)
         adaptive_epsilon = ops.cast(self.epsilon, dtype) * root_bias
-
-        def adaptive():
-            return adaptive_scale * m / (ops.sqrt(v) + adaptive_epsilon)
-
-        def plain():
-            return m_scale * m
-
         use_adaptive = self._use_adaptive(sma)
-        # AdaBelief without rectification always takes the adaptive step.
-        update = adaptive() if use_adaptive is True else ops.cond(use_adaptive, adaptive, plain)
+        if use_adaptive is True:  # AdaBelief without rectification: always adaptive
+            update = adaptive_scale * m / (ops.sqrt(v) + adaptive_epsilon)
+        else:
+            # The plain step (m_scale * m) is the adaptive expression with sqrt(v)
+            # weighted by zero and an epsilon of one: one expression, its scalars picked
+            # by the condition. Not ops.cond: eager JAX compiles a cond anew at every
+            # call (0.3 s a step) and torch.compile breaks its graph on one.
+            scale = ops.where(use_adaptive, adaptive_scale, m_scale)
+            root_weight = ops.cast(use_adaptive, dtype)
+            epsilon = ops.where(use_adaptive, adaptive_epsilon, ops.ones((), dtype))
+            update = scale * m / (ops.sqrt(v) * root_weight + epsilon)
         if isinstance(self.decoupled_weight_decay, _Schedule) or self.decoupled_weight_decay:
             update = update + (lr * self._weight_decay_at(dtype)) * variable
         if rows is None:
