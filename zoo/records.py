@@ -323,3 +323,10 @@ class Records:
         """Layers with no recorded cost on ``backend`` for their plugin's version."""
         layers = self.costs()["backends"].get(backend, {}).get("layers", {})
         return [item for item in self.registry.layers() if item.name not in layers]
+
+    def untimed_steps(self, backend: str) -> list[Registered]:
+        """Layers with no recorded training step (``zoo bench --mode train-step``) on
+        ``backend`` for their plugin's version."""
+        part = self.costs()["backends"].get(backend, {})
+        timed = part.get("train_step", {}).get("results", {})
+        return [item for item in self.registry.layers() if item.name not in timed]

@@ -43,9 +43,11 @@ def test_a_plugin_written_from_the_guide_gets_every_support_and_cost_cell_filled
     )
     log = built.stdout + built.stderr
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-5000:]
-    # Only the new layer is checked and timed, once each.
+    # Only the new layer is checked and timed (its layer bench and its training step),
+    # once each.
     ran = re.findall(r"^zoo (check|bench) (.*) on tensorflow$", built.stderr, re.MULTILINE)
-    assert sorted(ran) == [("bench", "Square"), ("check", "Square")], ran
+    expected = [("bench", "--mode train-step Square"), ("bench", "Square"), ("check", "Square")]
+    assert sorted(ran) == expected, ran
     records = project / "docs" / "records" / "squares" / "0.1.0"
     assert (records / "conformance.json").exists() and (records / "benchmarks.json").exists()
 

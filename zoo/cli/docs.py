@@ -40,7 +40,9 @@ def add_parser(commands: Any) -> None:
         help="first run the kit on every object with no result recorded for its version",
     )
     parser.add_argument(
-        "--bench", action="store_true", help="first time every layer with no cost recorded"
+        "--bench",
+        action="store_true",
+        help="first time every layer with no cost (or no training step) recorded",
     )
     add_backend_option(
         parser,
@@ -132,7 +134,8 @@ def _mkdocs_here(argv: list[str], environment: dict[str, str]) -> int:
 
 def _fill_records(args: argparse.Namespace, sources: Path) -> int:
     """``--check``: the kit's checks with no result recorded for the installed version of
-    their object's plugin; ``--bench``: the bench on every layer without a cost record.
+    their object's plugin; ``--bench``: the bench on every layer without a cost record,
+    and the train-step bench on every layer without a training step recorded.
     Each plugin's records go to ``sources/records/PLUGIN/VERSION/``, on each backend
     asked for (the current one by default)."""
     from zoo.backends import installed
@@ -154,10 +157,15 @@ def _fill_records(args: argparse.Namespace, sources: Path) -> int:
         if args.check:
             runs += [(p, ["check", *names]) for p, names in _unchecked(records, backend, here)]
         if args.bench:
-            by_plugin: dict[str, list[str]] = {}
-            for item in records.unmeasured(backend):
-                by_plugin.setdefault(item.plugin, []).append(item.name)
-            runs += [(plugin, ["bench", *names]) for plugin, names in by_plugin.items()]
+            # The layer bench (forward, forward + backward), then the training step.
+            for mode, untimed in (
+                ([], records.unmeasured),
+                (["--mode", "train-step"], records.untimed_steps),
+            ):
+                by_plugin: dict[str, list[str]] = {}
+                for item in untimed(backend):
+                    by_plugin.setdefault(item.plugin, []).append(item.name)
+                runs += [(p, ["bench", *mode, *names]) for p, names in by_plugin.items()]
         if not runs:
             errors.print(f"{backend}: every record asked for is there", highlight=False)
         for plugin, argv in runs:
