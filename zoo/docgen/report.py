@@ -51,6 +51,13 @@ def _ratio(value: float | None) -> str:
     return f"{value:.0f}" if value >= 100 else f"{value:.1f}" if value >= 10 else f"{value:.2f}"
 
 
+def _ratio_with_quartiles(timing: dict[str, Any]) -> str:
+    """A paired timing's median ratio, with its quartiles in brackets where recorded."""
+    q1, q3 = timing.get("ratio_quartiles") or (None, None)
+    spread = f" ({_ratio(q1)}-{_ratio(q3)})" if q1 is not None else ""
+    return f"{_ratio(timing['ratio'])}{spread}"
+
+
 def machine_line(machine: dict[str, Any]) -> str:
     """A record part's machine, as the report's reader needs it beside the numbers."""
     versions = ", ".join(
@@ -261,9 +268,7 @@ def paired_tables(record: dict[str, Any], registry: Registry | None = None) -> s
                 elif "error" in result or result.get("ratio") is None:
                     cells.append("not timed")
                 else:
-                    q1, q3 = result.get("ratio_quartiles") or (None, None)
-                    spread = f" ({_ratio(q1)}-{_ratio(q3)})" if q1 is not None else ""
-                    cells.append(f"{_ratio(result['ratio'])}{spread}")
+                    cells.append(_ratio_with_quartiles(result))
             rows.append([name, *cells])
         machines = [
             f"{backends.label(b)}: {t.get('rounds', '?')} rounds on "
@@ -299,9 +304,7 @@ def train_step_tables(record: dict[str, Any]) -> str:
                 if cell.get("ratio") is None:
                     cells.append("not timed")
                     continue
-                q1, q3 = cell.get("ratio_quartiles") or (None, None)
-                spread = f" ({_ratio(q1)}-{_ratio(q3)})" if q1 is not None else ""
-                cells.append(f"{_ratio(cell['ratio'])}{spread}")
+                cells.append(_ratio_with_quartiles(cell))
             rows.append([name, f"`{result.get('twin')}`", str(result.get("batch", "")), *cells])
         jit = timed.get("jit_compile", {})
         header = ["layer", "twin", "batch"]
